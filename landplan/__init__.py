@@ -1,0 +1,65 @@
+"""landplan — check land decisions against the approved land-use plan.
+
+The short public API::
+
+    import landplan
+    plan = landplan.load_plan("plan.gpkg")
+    decisions = landplan.load_decisions("decisions.shp")
+    result = landplan.check(plan, decisions)          # (decisions, findings, plan)
+    landplan.summarize(result)
+    landplan.make_map(result)                          # folium.Map
+    landplan.write_outputs(result, "out/")
+
+Results are plain GeoDataFrames.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ._sample import sample_dir, sample_path
+from .check import CheckResult, check
+from .codes import load_codes, load_compatibility
+from .config import CheckConfig, load_config
+from .errors import (
+    ColumnError,
+    ConfigError,
+    CRSError,
+    InputError,
+    LandplanError,
+    LayerNotFoundError,
+)
+from .io import list_layers, load_decisions, load_plan, read_layer
+from .maps import make_map
+from .report import summarize, write_outputs
+from .rules import RULES, rule_table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RULES",
+    "CRSError",
+    "CheckConfig",
+    "CheckResult",
+    "ColumnError",
+    "ConfigError",
+    "InputError",
+    "LandplanError",
+    "LayerNotFoundError",
+    "check",
+    "list_layers",
+    "load_codes",
+    "load_compatibility",
+    "load_config",
+    "load_decisions",
+    "load_plan",
+    "make_map",
+    "read_layer",
+    "rule_table",
+    "sample_dir",
+    "sample_path",
+    "summarize",
+    "write_outputs",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

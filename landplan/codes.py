@@ -1,0 +1,306 @@
+"""Land-use code registry: code tables, names, groups, colours, and compatibility.
+
+The tables are data files in ``landplan/data/codes`` (Circular 27/2018/TT-BTNMT, the
+partly verified Circular 08/2024/TT-BTNMT, legacy codes, and a 2018→2024 mapping).
+A registry is a plain :class:`pandas.DataFrame` indexed by ``code`` with the columns
+``name_vi, name_en, parent, group, level, color, note, scheme``. Users load their own
+scheme with ``load_codes("my_codes.csv")`` — same columns — so another country's zoning
+needs a file, not a code change.
+
+Examples
+--------
+>>> codes = load_codes()
+>>> codes.loc["LUC", "parent"]
+'LUA'
+>>> normalize_code(" luc ")
+'LUC'
+>>> is_allowed("LUC", "LUA", codes)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._data import data_path
+from ._text import clean_value
+from .errors import CodeTableError
+
+__all__ = [
+    "CODE_COLUMNS",
+    "allowed_matrix",
+    "ancestors",
+    "code_color",
+    "code_name",
+    "compatibility_pairs",
+    "is_allowed",
+    "load_code_mapping",
+    "load_codes",
+    "load_compatibility",
+    "normalize_code",
+    "normalize_codes",
+    "split_code",
+    "unknown_codes",
+]
+
+CODE_COLUMNS = ["code", "name_vi", "name_en", "parent", "group", "level", "color", "note"]
+_DEFAULT_FILES = (("2018", "codes/vn_2018.csv"), ("2024", "codes/vn_2024.csv"),
+                  ("legacy", "codes/vn_legacy.csv"))
+
+
+def _read_table(path: str | Path, scheme: str) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise CodeTableError(f"Code table not found: {path}") from exc
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CodeTableError(f"Code table {path} is not a UTF-8 CSV file: {exc}") from exc
+    problems = []
+    missing = [c for c in ("code", "parent", "group") if c not in table.columns]
+    if missing:
+        problems.append(
+            f"missing column(s) {', '.join(missing)} (expected {', '.join(CODE_COLUMNS)})"
+        )
+    else:
+        table["code"] = table["code"].map(normalize_code)
+        table["parent"] = table["parent"].map(lambda v: normalize_code(v) or "")
+        blank = table.index[table["code"].isna()].tolist()
+        if blank:
+            problems.append(f"empty code on data row(s) {_rows(blank)}")
+        dup = table["code"][table["code"].duplicated() & table["code"].notna()].unique().tolist()
+        if dup:
+            problems.append(f"duplicate code(s) {', '.join(dup)}")
+        orphans = sorted(set(table["parent"]) - set(table["code"]) - {""})
+        if orphans:
+            problems.append(f"parent code(s) not defined in the table: {', '.join(orphans)}")
+        if "color" in table.columns:
+            bad = table.loc[
+                (table["color"] != "") & ~table["color"].str.fullmatch(r"#[0-9A-Fa-f]{6}"), "code"
+            ].tolist()
+            if bad:
+                problems.append(f"colour not in #RRGGBB form for code(s) {', '.join(bad)}")
+    if problems:
+        raise CodeTableError(
+            f"Code table {path} has {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
+        )
+    for col in CODE_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    table["level"] = pd.to_numeric(table["level"], errors="coerce").astype("Int64")
+    table["color"] = table["color"].str.upper()
+    table["scheme"] = scheme
+    return table[[*CODE_COLUMNS, "scheme"]]
+
+
+def _rows(index: Iterable[int]) -> str:
+    return ", ".join(str(i + 2) for i in index)  # +2: header line, 1-based lines
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str | None) -> pd.DataFrame:
+    if path is not None:
+        table = _read_table(path, Path(path).stem)
+    else:
+        parts = [_read_table(data_path(name), scheme) for scheme, name in _DEFAULT_FILES]
+        table = pd.concat(parts, ignore_index=True)
+        # A code in several tables keeps its first (2018) row; the schemes it belongs to are listed.
+        schemes = table.groupby("code", sort=False)["scheme"].agg(" ".join)
+        table = table.drop_duplicates("code", keep="first").copy()
+        table["scheme"] = table["code"].map(schemes)
+    return table.set_index("code", verify_integrity=True)
+
+
+def load_codes(path: str | Path | None = None) -> pd.DataFrame:
+    """Load a land-use code registry.
+
+    Parameters
+    ----------
+    path
+        A CSV file with the columns ``code, name_vi, name_en, parent, group, level, color,
+        note`` (only ``code``, ``parent`` and ``group`` are required). ``None`` loads the
+        Vietnamese registry: Circular 27/2018 codes, the codes new in Circular 08/2024, and
+        legacy codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by upper-case ``code``; ``scheme`` says which table(s) a code comes from.
+
+    Raises
+    ------
+    CodeTableError
+        If the file is missing or malformed; every problem found is listed.
+    """
+    return _load_cached(None if path is None else str(path)).copy()
+
+
+def normalize_code(value: object) -> str | None:
+    """Canonical form of a land-use code cell: upper case, no spaces; None when blank.
+
+    Several purposes joined with ``+`` (``"odt + cln"``) become ``"ODT+CLN"``.
+    """
+    text = clean_value(value)
+    if text is None:
+        return None
+    parts = [p.strip().upper().replace(" ", "") for p in text.split("+")]
+    joined = "+".join(p for p in parts if p)
+    return joined or None
+
+
+def normalize_codes(values: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalize_code` over a Series (evaluated once per distinct value)."""
+    uniques = pd.unique(values.astype(object))
+    mapping = {v: normalize_code(v) for v in uniques if not _isna(v)}
+    return values.map(lambda v: None if _isna(v) else mapping[v]).astype(object)
+
+
+def _isna(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def split_code(code: str | None) -> list[str]:
+    """Components of a normalised code: ``"ODT+CLN"`` -> ``["ODT", "CLN"]``."""
+    return [] if not code else code.split("+")
+
+
+def unknown_codes(code: str | None, codes: pd.DataFrame) -> list[str]:
+    """Components of ``code`` that the registry does not know."""
+    return [c for c in split_code(code) if c not in codes.index]
+
+
+def ancestors(code: str, codes: pd.DataFrame) -> list[str]:
+    """``code`` and its ancestors up to the top group (LUC -> LUC, LUA, CHN, SXN, NNP)."""
+    chain: list[str] = []
+    parents = codes["parent"]
+    while code and code in parents.index and code not in chain:
+        chain.append(code)
+        code = parents.at[code]
+    return chain
+
+
+def code_name(code: str | None, codes: pd.DataFrame, lang: str = "vi") -> str:
+    """Name of a (possibly multi-purpose) code in ``lang`` ("vi" or "en"); '' when unknown."""
+    column = "name_vi" if lang == "vi" else "name_en"
+    names = [str(codes.at[c, column]) for c in split_code(code) if c in codes.index]
+    return " + ".join(names)
+
+
+def code_color(code: str | None, codes: pd.DataFrame, default: str = "#CCCCCC") -> str:
+    """Official map colour of the first component of ``code`` (or of its nearest ancestor)."""
+    for component in split_code(code)[:1]:
+        for c in ancestors(component, codes):
+            color = codes.at[c, "color"]
+            if isinstance(color, str) and color:
+                return color
+    return default
+
+
+def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
+    """Load the table of (planned, granted) pairs allowed beyond same-code and child-code.
+
+    Parameters
+    ----------
+    path
+        CSV with columns ``planned, granted`` (``note`` optional). ``None`` loads the
+        shipped ``landplan/data/compatibility.csv``.
+    """
+    path = data_path("compatibility.csv") if path is None else Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise CodeTableError(f"Compatibility table not found: {path}") from exc
+    missing = {"planned", "granted"} - set(table.columns)
+    if missing:
+        raise CodeTableError(
+            f"Compatibility table {path} lacks column(s) {', '.join(sorted(missing))}; "
+            "expected planned,granted,note"
+        )
+    table["planned"] = table["planned"].map(normalize_code)
+    table["granted"] = table["granted"].map(normalize_code)
+    blank = table.index[table["planned"].isna() | table["granted"].isna()].tolist()
+    if blank:
+        raise CodeTableError(f"Compatibility table {path}: empty code on line(s) {_rows(blank)}")
+    return table
+
+
+def compatibility_pairs(compat: pd.DataFrame) -> frozenset[tuple[str, str]]:
+    """The (planned, granted) pairs of a compatibility table as a set."""
+    return frozenset(zip(compat["planned"], compat["granted"], strict=True))
+
+
+def load_code_mapping(path: str | Path | None = None) -> pd.DataFrame:
+    """The Circular 27/2018 (and legacy) → Circular 08/2024 code mapping.
+
+    Columns ``code_from, code_to, relation, note``; ``relation`` is one of same, merged,
+    renamed, replaced, dropped, legacy.
+    """
+    path = data_path("codes/vn_2018_to_2024.csv") if path is None else Path(path)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    table["code_from"] = table["code_from"].map(normalize_code)
+    table["code_to"] = table["code_to"].map(normalize_code)
+    return table
+
+
+def _single_allowed(granted: str, planned: str, codes: pd.DataFrame,
+                    pairs: frozenset[tuple[str, str]]) -> bool:
+    granted_chain = ancestors(granted, codes)
+    planned_chain = ancestors(planned, codes)
+    if planned in granted_chain:  # same code, or granted is a descendant of planned
+        return True
+    return any((p, g) in pairs for p in planned_chain for g in granted_chain)
+
+
+def is_allowed(granted: str | None, planned: str | None, codes: pd.DataFrame,
+               compat: pd.DataFrame | None = None,
+               mapping: pd.DataFrame | None = None) -> bool:
+    """Whether a decision granting ``granted`` is allowed in a zone planned for ``planned``.
+
+    Allowed: the same code, a descendant (LUC in a LUA zone), or a pair of the
+    compatibility table (matched at any ancestor level on both sides). A multi-purpose
+    code (``ODT+CLN``) is allowed when every component is. A 2018 code and its 2024
+    equivalent (BHK ~ HNK) are compared through the 2018→2024 mapping as well.
+    """
+    if not granted or not planned:
+        return False
+    pairs = compatibility_pairs(load_compatibility() if compat is None else compat)
+    to_2024 = _mapping_dict(load_code_mapping() if mapping is None else mapping)
+    plan_parts = split_code(planned)
+    for g in split_code(granted):
+        ok = False
+        for p in plan_parts:
+            if _single_allowed(g, p, codes, pairs):
+                ok = True
+                break
+            g24, p24 = to_2024.get(g, g), to_2024.get(p, p)
+            if (g24, p24) != (g, p) and g24 and p24 and _single_allowed(g24, p24, codes, pairs):
+                ok = True
+                break
+        if not ok:
+            return False
+    return True
+
+
+def _mapping_dict(mapping: pd.DataFrame) -> dict[str, str]:
+    keep = mapping["code_to"].notna() & (mapping["code_to"] != "")
+    return dict(zip(mapping.loc[keep, "code_from"], mapping.loc[keep, "code_to"], strict=True))
+
+
+def allowed_matrix(granted: np.ndarray, planned: np.ndarray, codes: pd.DataFrame,
+                   compat: pd.DataFrame | None = None,
+                   mapping: pd.DataFrame | None = None) -> np.ndarray:
+    """Vectorised :func:`is_allowed` over aligned arrays (computed once per distinct pair)."""
+    compat = load_compatibility() if compat is None else compat
+    mapping = load_code_mapping() if mapping is None else mapping
+    keys = pd.MultiIndex.from_arrays(
+        [pd.Index(granted, dtype=object), pd.Index(planned, dtype=object)]
+    )
+    index, uniques = pd.factorize(keys)
+    verdict = np.array(
+        [is_allowed(g, p, codes, compat, mapping) for g, p in uniques], dtype=bool
+    )
+    return verdict[index] if len(index) else np.zeros(0, dtype=bool)

@@ -1,0 +1,125 @@
+"""Tables and files: the summary, and writing a check's outputs to a folder.
+
+Tabular outputs are deterministic: the same inputs give byte-identical CSV files
+(UTF-8 with BOM so that Excel shows Vietnamese text correctly, stable row order,
+fixed float formatting).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
+
+__all__ = ["OUTPUT_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs"]
+
+log = logging.getLogger(__name__)
+
+SUMMARY_COLUMNS = ["dimension", "value", "n_decisions", "n_findings", "area_m2",
+                   "conflict_area_m2"]
+OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html")
+
+
+def summarize(result: CheckResult) -> pd.DataFrame:
+    """Counts and areas by status, rule, severity, kind and administrative unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``dimension`` (``total``, ``status``, ``rule``, ``severity``, ``kind``,
+        ``unit``), ``value``, ``n_decisions``, ``n_findings``, ``area_m2`` (parcel area),
+        ``conflict_area_m2``. Rows of ``rule`` and ``severity`` count findings and the
+        decisions that have them.
+    """
+    d = result.decisions
+    f = result.findings
+    nf = d["n_findings"]
+    parts = [pd.DataFrame([{
+        "dimension": "total", "value": "all", "n_decisions": len(d),
+        "n_findings": int(nf.sum()), "area_m2": d["area_m2"].sum(),
+        "conflict_area_m2": d["conflict_area_m2"].sum(),
+    }])]
+    status = d.assign(status=pd.Categorical(d["status"], categories=STATUSES))
+    parts.append(_by(status, "status"))
+    for dim in ("kind", "unit"):
+        parts.append(_by(d.assign(**{dim: d[dim].fillna("(none)")}), dim))
+    for dim in ("rule", "severity"):
+        grouped = f.groupby(dim, sort=True, observed=True).agg(
+            n_decisions=("source_row", "nunique"), n_findings=("source_row", "size"),
+            conflict_area_m2=("conflict_area_m2", "sum"))
+        grouped["area_m2"] = [
+            d.loc[d["source_row"].isin(f.loc[f[dim] == v, "source_row"]), "area_m2"].sum()
+            for v in grouped.index
+        ]
+        parts.append(grouped.reset_index().rename(columns={dim: "value"}).assign(dimension=dim))
+    out = pd.concat(parts, ignore_index=True)[SUMMARY_COLUMNS]
+    out["value"] = out["value"].astype(str)
+    out["n_decisions"] = out["n_decisions"].astype(int)
+    out["n_findings"] = out["n_findings"].astype(int)
+    return out
+
+
+def _by(d: pd.DataFrame, dim: str) -> pd.DataFrame:
+    grouped = d.groupby(dim, sort=True, observed=False).agg(
+        n_decisions=("source_row", "size"), n_findings=("n_findings", "sum"),
+        area_m2=("area_m2", "sum"), conflict_area_m2=("conflict_area_m2", "sum"))
+    return grouped.reset_index().rename(columns={dim: "value"}).assign(dimension=dim)
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.2f",
+                 date_format="%Y-%m-%d", lineterminator="\n")
+
+
+def write_outputs(
+    result: CheckResult,
+    out_dir: str | Path,
+    *,
+    map_html: bool = True,
+    lang: str = "vi",
+) -> dict[str, Path]:
+    """Write a check's outputs into ``out_dir`` (created if needed; nothing else is touched).
+
+    Files: ``findings.gpkg`` (layers ``findings`` and ``decisions``), ``findings.csv``,
+    ``decisions.csv``, ``summary.csv`` and, unless ``map_html=False``, ``map.html``.
+
+    Returns
+    -------
+    dict
+        File name → path of each file written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, "geometry"]]
+    findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
+    gpkg = out / "findings.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    _write_gpkg(findings, gpkg, "findings")
+    _write_gpkg(decisions, gpkg, "decisions")
+    written["findings.gpkg"] = gpkg
+    for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
+                        ("decisions.csv", decisions[DECISION_OUTPUT_COLUMNS]),
+                        ("summary.csv", summarize(result))):
+        _csv(frame, out / name)
+        written[name] = out / name
+    if map_html:
+        from .maps import make_map
+
+        path = out / "map.html"
+        make_map(result, lang=lang).save(str(path))
+        written["map.html"] = path
+    log.info("wrote %s", ", ".join(str(p) for p in written.values()))
+    return written
+
+
+def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    frame = frame.copy()
+    if "decision_date" in frame.columns:
+        frame["decision_date"] = pd.to_datetime(frame["decision_date"]).dt.strftime("%Y-%m-%d")
+    frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")

@@ -1,0 +1,13 @@
+"""Rules: small functions of a :class:`CheckContext` that return findings rows.
+
+Each rule is registered once (:func:`register`) under a stable id whose severity,
+bilingual messages and legal references live in ``landplan/data/rules.toml``.
+Importing this package registers the built-in rules, in the order they run.
+"""
+
+from . import quality, zoning  # noqa: F401  (registers the rules)
+from ._context import CheckContext
+from ._registry import RULES, SEVERITIES, Rule, register, rule_table, severity_rank
+
+__all__ = ["RULES", "SEVERITIES", "CheckContext", "Rule", "register", "rule_table",
+           "severity_rank"]

@@ -1,0 +1,103 @@
+"""The rule registry: ids, severities, bilingual messages and legal references.
+
+Metadata lives in ``landplan/data/rules.toml``; code registers a function under the
+same id with :func:`register`. Adding a rule = one module with a registered function
+and one table in ``rules.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .._data import data_path, load_toml
+
+__all__ = ["RULES", "SEVERITIES", "Rule", "register", "rule_table", "severity_rank"]
+
+_sev = pd.read_csv(data_path("severities.csv"), keep_default_na=False)
+SEVERITIES: tuple[str, ...] = tuple(_sev.sort_values("rank")["severity"])
+_RANK = dict(zip(_sev["severity"], _sev["rank"], strict=True))
+
+
+def severity_rank(severity: str) -> int:
+    """Order of a severity (info=0 … critical=4)."""
+    return int(_RANK[severity])
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: metadata from ``rules.toml`` and the function that applies it."""
+
+    id: str
+    category: str
+    severity: str
+    required: bool
+    title_en: str
+    title_vi: str
+    message_en: str
+    message_vi: str
+    fields: tuple[str, ...]
+    legal: tuple[dict[str, Any], ...]
+    func: Callable[..., pd.DataFrame]
+
+    def title(self, lang: str) -> str:
+        """Title in ``lang``."""
+        return self.title_vi if lang == "vi" else self.title_en
+
+    def template(self, lang: str) -> str:
+        """Message template in ``lang``."""
+        return self.message_vi if lang == "vi" else self.message_en
+
+    def legal_basis(self) -> str:
+        """Legal references as one line ("Luật Đất đai 2013 … Điều 52; … (unverified)")."""
+        parts = []
+        for ref in self.legal:
+            text = f"{ref['law']}, {ref['article']}"
+            if not ref.get("verified", False):
+                text += " (chưa kiểm chứng / unverified)"
+            parts.append(text)
+        return "; ".join(parts)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule_id: str) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    """Register a rule function under ``rule_id``; its metadata comes from ``rules.toml``."""
+    meta = load_toml("rules.toml").get(rule_id)
+    if meta is None:
+        raise KeyError(f"rule '{rule_id}' has no entry in landplan/data/rules.toml")
+
+    def decorate(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        if rule_id in RULES:
+            raise KeyError(f"rule '{rule_id}' registered twice")
+        RULES[rule_id] = Rule(
+            id=rule_id,
+            category=meta["category"],
+            severity=meta["severity"],
+            required=bool(meta.get("required", False)),
+            title_en=meta["title_en"],
+            title_vi=meta["title_vi"],
+            message_en=meta["message_en"],
+            message_vi=meta["message_vi"],
+            fields=tuple(meta.get("fields", ())),
+            legal=tuple(meta.get("legal", ())),
+            func=func,
+        )
+        return func
+
+    return decorate
+
+
+def rule_table(lang: str = "en") -> pd.DataFrame:
+    """The registered rules as a table: id, category, severity, required, title, legal basis."""
+    rows = [
+        {"rule": r.id, "category": r.category, "severity": r.severity, "required": r.required,
+         "title": r.title(lang), "legal_basis": r.legal_basis()}
+        for r in RULES.values()
+    ]
+    return pd.DataFrame(rows, columns=["rule", "category", "severity", "required", "title",
+                                       "legal_basis"])

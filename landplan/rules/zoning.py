@@ -1,0 +1,105 @@
+"""Zoning rules: granted use against planned use, and what the plan does not cover."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..engine import intersection_geometries, uncovered_geometries
+from ._context import CheckContext
+from ._registry import register
+
+
+@register("zoning-conflict")
+def zoning_conflict(ctx: CheckContext) -> pd.DataFrame:
+    """Decisions whose granted use is not allowed by the planned use on more than the
+    tolerance; one finding per conflicting planned code, geometry = the conflicting part."""
+    pairs = ctx.pairs
+    bad = pairs[pairs["plan_code_known"] & ~pairs["allowed"]]
+    if bad.empty:
+        return pd.DataFrame(columns=["row"])
+    total = np.bincount(bad["parcel"], weights=bad["area_m2"], minlength=len(ctx.area))
+    flagged = ctx.exceeds_tolerance(total, ctx.area)
+    bad = bad[flagged[bad["parcel"].to_numpy()]]
+    if bad.empty:
+        return pd.DataFrame(columns=["row"])
+    planned = ctx.plan["land_use"].to_numpy()[bad["zone"].to_numpy()]
+    pieces = intersection_geometries(ctx.decisions.geometry.values, ctx.plan.geometry.values,
+                                     bad["parcel"].to_numpy(), bad["zone"].to_numpy())
+    frame = pd.DataFrame({"row": bad["parcel"].to_numpy(), "planned_land_use": planned,
+                          "conflict_area_m2": bad["area_m2"].to_numpy(), "geometry": pieces})
+    grouped = frame.groupby(["row", "planned_land_use"], sort=True).agg(
+        conflict_area_m2=("conflict_area_m2", "sum"),
+        geometry=("geometry", _union),
+    ).reset_index()
+    grouped["conflict_pct"] = 100.0 * grouped["conflict_area_m2"] / ctx.area[grouped["row"]]
+    grouped["planned"] = grouped["planned_land_use"]
+    grouped["area"] = grouped["conflict_area_m2"]
+    grouped["pct"] = grouped["conflict_pct"]
+    grouped["blocking"] = False
+    return grouped
+
+
+def _union(geoms: pd.Series) -> object:
+    import shapely
+
+    values = geoms.to_numpy()
+    return values[0] if len(values) == 1 else shapely.union_all(values)
+
+
+def _uncovered(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
+    """Per decision: area outside every zone, and area in zones with an unknown code."""
+    pairs = ctx.pairs
+    n = len(ctx.area)
+    covered = np.bincount(pairs["parcel"], weights=pairs["area_m2"], minlength=n)
+    unknown_pairs = pairs[~pairs["plan_code_known"]]
+    unknown = np.bincount(unknown_pairs["parcel"], weights=unknown_pairs["area_m2"],
+                          minlength=n)
+    area = np.nan_to_num(ctx.area)
+    outside = area - covered
+    outside[outside <= 1e-9 * np.maximum(area, 1.0)] = 0.0
+    outside[~ctx.checkable] = 0.0
+    return outside, unknown
+
+
+def _share_finding(ctx: CheckContext, area: np.ndarray, other: np.ndarray) -> pd.DataFrame:
+    """Rows where ``area`` exceeds the tolerance; blocking when too little is left to check."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = 100.0 * area / ctx.area
+        checked_pct = 100.0 - 100.0 * (area + other) / ctx.area
+    flagged = ctx.checkable & ctx.exceeds_tolerance(area, ctx.area)
+    rows = np.flatnonzero(flagged)
+    return pd.DataFrame({
+        "row": rows, "area": area[rows], "pct": pct[rows],
+        "blocking": ~(checked_pct[rows] > ctx.config.tolerance_pct),
+    })
+
+
+@register("no-plan-coverage")
+def no_plan_coverage(ctx: CheckContext) -> pd.DataFrame:
+    """Decisions partly or wholly outside every plan zone; the outside part is reported.
+    Blocking (unchecked) when what is left inside the plan is within the tolerance."""
+    outside, unknown = _uncovered(ctx)
+    found = _share_finding(ctx, outside, unknown)
+    if found.empty:
+        return found
+    found["geometry"] = uncovered_geometries(ctx.decisions.geometry.values,
+                                             ctx.plan.geometry.values, ctx.pairs,
+                                             found["row"].to_numpy())
+    return found
+
+
+@register("unknown-plan-code")
+def unknown_plan_code(ctx: CheckContext) -> pd.DataFrame:
+    """Decisions lying in plan zones whose code is missing or not in the registry."""
+    outside, unknown = _uncovered(ctx)
+    found = _share_finding(ctx, unknown, outside)
+    if found.empty:
+        return found
+    pairs = ctx.pairs[~ctx.pairs["plan_code_known"] & ctx.pairs["parcel"].isin(found["row"])]
+    codes = ctx.plan["land_use"].fillna("").to_numpy()[pairs["zone"].to_numpy()]
+    listed = pd.Series(codes).groupby(pairs["parcel"].to_numpy()).agg(
+        lambda c: ", ".join(sorted(set(c))))
+    found["planned"] = listed.reindex(found["row"]).to_numpy()
+    found["planned_land_use"] = found["planned"]
+    return found

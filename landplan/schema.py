@@ -1,0 +1,309 @@
+"""Normalisation of raw layers into landplan's canonical schema.
+
+After :func:`normalize_decisions` / :func:`normalize_plan` nothing downstream looks at
+raw columns: names are mapped (defaults, Vietnamese cadastral aliases, the DBF
+10-character cut, user overrides), kinds and dates parsed, codes canonical, geometry
+repaired, and ``source_row`` keeps each record's 0-based row in its input layer.
+What was repaired or could not be read is kept in columns (``geometry_status``,
+``geometry_note``, ``kind_raw``, ``date_raw``) for the data-quality rules to report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._data import data_path, load_toml
+from ._dates import parse_dates
+from ._text import clean_value, fold, name_key, nfc
+from .codes import normalize_codes
+from .errors import ColumnError
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "KINDS",
+    "PLAN_COLUMNS",
+    "clean_geometries",
+    "column_aliases",
+    "match_columns",
+    "normalize_decisions",
+    "normalize_kinds",
+    "normalize_plan",
+]
+
+log = logging.getLogger(__name__)
+
+KINDS = ("allocation", "lease", "recognition", "conversion")
+DECISION_COLUMNS = [
+    "source_row", "decision_no", "parcel_id", "kind", "decision_date", "land_use",
+    "prev_land_use", "unit", "sheet", "parcel_no", "legal_area", "owner", "address",
+    "kind_raw", "date_raw", "geometry_status", "geometry_note",
+]
+PLAN_COLUMNS = ["source_row", "zone_id", "land_use", "unit", "geometry_status", "geometry_note"]
+_REQUIRED = {"decisions": ("land_use",), "plan": ("land_use",)}
+_TEXT_ROLES = ("decision_no", "unit", "sheet", "parcel_no", "owner", "address", "parcel_id",
+               "zone_id")
+
+
+def column_aliases(layer: str) -> dict[str, list[str]]:
+    """The shipped aliases for each canonical column of ``layer`` ("decisions" or "plan")."""
+    return {role: list(names) for role, names in load_toml("aliases.toml")[layer].items()}
+
+
+def match_columns(
+    columns: list[str],
+    aliases: Mapping[str, list[str]],
+    overrides: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Map canonical roles to the columns of a layer.
+
+    Matching ignores case, diacritics, spaces and underscores, and accepts the DBF
+    10-character cut of an alias. Earlier aliases win; a column is used for one role only.
+
+    Returns
+    -------
+    dict
+        ``{role: column}`` for every role found.
+
+    Raises
+    ------
+    ColumnError
+        If an override names a column that does not exist.
+    """
+    overrides = dict(overrides or {})
+    unknown_roles = sorted(set(overrides) - set(aliases))
+    missing = {role: col for role, col in overrides.items() if col not in columns}
+    if unknown_roles or missing:
+        parts = []
+        if unknown_roles:
+            parts.append(f"unknown column role(s) {', '.join(unknown_roles)} "
+                         f"(known: {', '.join(aliases)})")
+        if missing:
+            parts.append("column(s) not in the layer: "
+                         + ", ".join(f"{r}={c}" for r, c in missing.items()))
+        raise ColumnError("; ".join(parts) + f". The layer has: {', '.join(columns)}.")
+    mapping = dict(overrides)
+    used = set(mapping.values())
+    keys = {col: name_key(col) for col in columns}
+    for role, names in aliases.items():
+        if role in mapping:
+            continue
+        for alias in names:
+            wanted = {name_key(alias), name_key(alias[:10])}
+            hit = next((c for c in columns if c not in used and keys[c] in wanted), None)
+            if hit is not None:
+                mapping[role] = hit
+                used.add(hit)
+                break
+    return mapping
+
+
+@lru_cache(maxsize=1)
+def _kind_lookup() -> dict[str, str]:
+    table = pd.read_csv(data_path("kinds.csv"), dtype=str, keep_default_na=False)
+    lookup: dict[str, str] = {}
+    for kind, alias in zip(table["kind"], table["alias"], strict=True):
+        lookup.setdefault(fold(nfc(alias)), kind)
+    return lookup
+
+
+def normalize_kinds(values: pd.Series) -> pd.Series:
+    """Canonical kinds (allocation, lease, recognition, conversion); None when unrecognised.
+
+    Vietnamese with or without diacritics, English, and the national origin-of-use codes
+    (1, 4, 5, 10, 11) are accepted.
+    """
+    lookup = _kind_lookup()
+
+    def one(value: object) -> str | None:
+        text = clean_value(value)
+        return None if text is None else lookup.get(fold(text))
+
+    uniques = {v: one(v) for v in pd.unique(values.astype(object))}
+    return values.astype(object).map(uniques).astype(object)
+
+
+def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd.Series]:
+    """Repair geometries and keep only their polygonal parts.
+
+    Returns
+    -------
+    geometry : GeoSeries
+        2-D, valid, polygonal geometries (None where unusable).
+    status : Series
+        ``"ok"``, ``"repaired"`` or ``"unusable"``.
+    note : Series
+        What was wrong (``"Self-intersection[…]"``, ``"empty geometry"``, …), else None.
+    """
+    arr = np.asarray(geoms.values, dtype=object)
+    n = len(arr)
+    status = np.full(n, "ok", dtype=object)
+    note = np.full(n, None, dtype=object)
+    missing = shapely.is_missing(arr) | shapely.is_empty(arr)
+    status[missing] = "unusable"
+    note[missing] = "empty geometry"
+    present = ~missing
+    if shapely.has_z(arr[present]).any():
+        arr = arr.copy()
+        arr[present] = shapely.force_2d(arr[present])
+    type_ids = shapely.get_type_id(arr)
+    polygonal = np.isin(type_ids, (3, 6))  # Polygon, MultiPolygon
+    collection = type_ids == 7
+    other = present & ~polygonal & ~collection
+    status[other] = "unusable"
+    if other.any():
+        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint",
+                 5: "MultiLineString"}
+        note[other] = [f"not a polygon but a {names.get(int(t), 'geometry')}"
+                       for t in type_ids[other]]
+    candidates = present & (polygonal | collection)
+    invalid = candidates & ~shapely.is_valid(arr)
+    out = arr.copy()
+    out[~candidates] = None
+    if invalid.any():
+        reasons = shapely.is_valid_reason(arr[invalid])
+        out[invalid] = shapely.make_valid(arr[invalid])
+        status[invalid] = "repaired"
+        note[invalid] = reasons
+    needs_parts = candidates & (invalid | collection)
+    if needs_parts.any():
+        out[needs_parts] = _polygonal_part(out[needs_parts])
+        collection_ok = collection & ~invalid & candidates
+        status[collection_ok] = "repaired"
+        note[collection_ok] = "geometry collection reduced to its polygons"
+    lost = candidates & ~(shapely.area(out) > 0)  # None, empty or zero area
+    status[lost] = "unusable"
+    note[lost] = [f"no area left after repair of: {r}" if r else "zero-area polygon"
+                  for r in note[lost]]
+    out[lost] = None
+    return (gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs),
+            pd.Series(status, index=geoms.index), pd.Series(note, index=geoms.index))
+
+
+def _polygonal_part(arr: np.ndarray) -> np.ndarray:
+    """Each geometry reduced to a (Multi)Polygon of its polygonal parts (vectorised)."""
+    parts, owner = shapely.get_parts(arr, return_index=True)
+    keep = shapely.get_type_id(parts) == 3
+    parts, owner = parts[keep], owner[keep]
+    result = np.full(len(arr), None, dtype=object)
+    if len(parts):
+        shapely.multipolygons(parts, indices=owner, out=result)
+        single = np.bincount(owner, minlength=len(arr)) == 1
+        result[single] = shapely.get_geometry(result[single], 0)
+    return result
+
+
+def _text_column(values: pd.Series) -> pd.Series:
+    return values.map(clean_value).astype(object)
+
+
+def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) -> tuple[
+    gpd.GeoDataFrame, dict[str, str]
+]:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"expected a GeoDataFrame for the {layer} layer, got {type(gdf).__name__}")
+    attributes = [c for c in gdf.columns if c != gdf.geometry.name]
+    mapping = match_columns(attributes, column_aliases(layer), columns)
+    absent = [role for role in _REQUIRED[layer] if role not in mapping]
+    if absent:
+        aliases = column_aliases(layer)
+        lines = [f"  - {role}: looked for {', '.join(aliases[role])}" for role in absent]
+        source = gdf.attrs.get("source", f"the {layer} layer")
+        raise ColumnError(
+            f"{source} lacks required column(s):\n" + "\n".join(lines)
+            + f"\nIts columns are: {', '.join(attributes) or '(none)'}."
+            + f"\nName the column with --{'plan' if layer == 'plan' else 'decisions'}-column "
+            + f"{absent[0]}=NAME (columns={{'{absent[0]}': 'NAME'}} in Python)."
+        )
+    geometry, status, note = clean_geometries(gdf.geometry)
+    out = gpd.GeoDataFrame(
+        {"source_row": np.arange(len(gdf), dtype=np.int64)}, geometry=geometry.values,
+        crs=gdf.crs,
+    )
+    out["geometry_status"] = status.values
+    out["geometry_note"] = note.values
+    repaired = int((status == "repaired").sum())
+    unusable = int((status == "unusable").sum())
+    if repaired or unusable:
+        log.info("%s layer: %d geometries repaired, %d unusable", layer, repaired, unusable)
+    out.attrs["source"] = gdf.attrs.get("source", f"{layer} layer")
+    out.attrs["columns"] = mapping
+    return out, mapping
+
+
+def normalize_decisions(
+    gdf: gpd.GeoDataFrame, *, columns: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
+    """Bring a raw decisions layer into the canonical schema.
+
+    Parameters
+    ----------
+    gdf
+        The layer as read (one row per decision/parcel).
+    columns
+        Overrides ``{role: column}`` for roles such as ``land_use``, ``decision_no``,
+        ``kind``, ``decision_date``, ``sheet``, ``parcel_no``, ``unit``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`DECISION_COLUMNS` plus geometry, in the input CRS, one row per
+        input row in the same order. The input is not modified.
+    """
+    out, mapping = _base(gdf, "decisions", columns)
+    raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
+    empty = pd.Series([None] * len(gdf), dtype=object)
+    for role in _TEXT_ROLES:
+        out[role] = _text_column(raw[role]).values if role in raw else empty.values
+    if "parcel_id" not in raw and {"sheet", "parcel_no"} <= set(raw):
+        ok = out["sheet"].notna() & out["parcel_no"].notna()
+        out.loc[ok, "parcel_id"] = out.loc[ok, "sheet"] + "-" + out.loc[ok, "parcel_no"]
+    out["kind_raw"] = _text_column(raw["kind"]).values if "kind" in raw else empty.values
+    out["kind"] = normalize_kinds(out["kind_raw"]).values
+    if "decision_date" in raw:
+        out["date_raw"] = _text_column(raw["decision_date"].astype(object)).values
+        out["decision_date"] = parse_dates(raw["decision_date"]).values
+    else:
+        out["date_raw"] = empty.values
+        out["decision_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["land_use"] = normalize_codes(raw["land_use"]).values
+    out["prev_land_use"] = (normalize_codes(raw["prev_land_use"]).values
+                            if "prev_land_use" in raw else empty.values)
+    out["legal_area"] = (pd.to_numeric(raw["legal_area"], errors="coerce").values
+                         if "legal_area" in raw else np.nan)
+    geometry_name = out.geometry.name
+    return out[[*DECISION_COLUMNS, geometry_name]]
+
+
+def normalize_plan(
+    gdf: gpd.GeoDataFrame, *, columns: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
+    """Bring a raw plan layer (zoning polygons) into the canonical schema.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`PLAN_COLUMNS` plus geometry; ``zone_id`` is the input's id column
+        or ``"Z<row>"``.
+    """
+    out, mapping = _base(gdf, "plan", columns)
+    raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
+    out["land_use"] = normalize_codes(raw["land_use"]).values
+    out["unit"] = _text_column(raw["unit"]).values if "unit" in raw else None
+    if "zone_id" in raw:
+        out["zone_id"] = _text_column(raw["zone_id"]).values
+    else:
+        out["zone_id"] = [f"Z{i}" for i in range(len(out))]
+    return out[[*PLAN_COLUMNS, out.geometry.name]]
+
+
+def is_normalized(gdf: gpd.GeoDataFrame, layer: str) -> bool:
+    """Whether ``gdf`` already has the canonical columns of ``layer``."""
+    wanted = DECISION_COLUMNS if layer == "decisions" else PLAN_COLUMNS
+    return all(c in gdf.columns for c in wanted)
