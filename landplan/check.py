@@ -177,7 +177,7 @@ def _run_rules(ctx: CheckContext) -> gpd.GeoDataFrame:
     for col in ("planned_land_use", "conflict_area_m2", "conflict_pct", "geometry"):
         if col not in table.columns:
             table[col] = None
-    geometry = table["geometry"].to_numpy(dtype=object)
+    geometry = np.array(table["geometry"].to_numpy(dtype=object), dtype=object, copy=True)
     missing_geom = shapely.is_missing(geometry)
     geometry[missing_geom] = d.geometry.values[rows[missing_geom]]
     out = pd.DataFrame({

@@ -53,7 +53,7 @@ _DEFAULT_FILES = (("2018", "codes/vn_2018.csv"), ("2024", "codes/vn_2024.csv"),
                   ("legacy", "codes/vn_legacy.csv"))
 
 
-def _read_table(path: str | Path, scheme: str) -> pd.DataFrame:
+def _read_table(path: str | Path, scheme: str, check_parents: bool = True) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError as exc:
@@ -76,7 +76,7 @@ def _read_table(path: str | Path, scheme: str) -> pd.DataFrame:
         if dup:
             problems.append(f"duplicate code(s) {', '.join(dup)}")
         orphans = sorted(set(table["parent"]) - set(table["code"]) - {""})
-        if orphans:
+        if orphans and check_parents:
             problems.append(f"parent code(s) not defined in the table: {', '.join(orphans)}")
         if "color" in table.columns:
             bad = table.loc[
@@ -106,13 +106,18 @@ def _load_cached(path: str | None) -> pd.DataFrame:
     if path is not None:
         table = _read_table(path, Path(path).stem)
     else:
-        parts = [_read_table(data_path(name), scheme) for scheme, name in _DEFAULT_FILES]
+        # Legacy codes have their parents in the 2018 table: check parents on the union.
+        parts = [_read_table(data_path(name), scheme, check_parents=False)
+                 for scheme, name in _DEFAULT_FILES]
         table = pd.concat(parts, ignore_index=True)
+        orphans = sorted(set(table["parent"]) - set(table["code"]) - {""})
+        if orphans:
+            raise CodeTableError(f"Shipped code tables: undefined parent(s) {', '.join(orphans)}")
         # A code in several tables keeps its first (2018) row; the schemes it belongs to are listed.
         schemes = table.groupby("code", sort=False)["scheme"].agg(" ".join)
         table = table.drop_duplicates("code", keep="first").copy()
         table["scheme"] = table["code"].map(schemes)
-    return table.set_index("code", verify_integrity=True)
+    return table.set_index("code")
 
 
 def load_codes(path: str | Path | None = None) -> pd.DataFrame:

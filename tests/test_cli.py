@@ -1,0 +1,76 @@
+"""The command line: exit codes, outputs, messages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from landplan.cli import main
+
+
+@pytest.fixture
+def files(plan, decisions, tmp_path):
+    plan_path = tmp_path / "plan.gpkg"
+    plan.to_file(plan_path, engine="pyogrio")
+    dec = tmp_path / "dec"
+    dec.mkdir()
+    decisions.to_file(dec / "decisions.shp", engine="pyogrio", encoding="UTF-8")
+    return plan_path, dec / "decisions.shp"
+
+
+def test_check_writes_every_output_and_exits_zero(files, tmp_path, capsys):
+    plan, dec = files
+    out = tmp_path / "out"
+    code = main(["check", "--plan", str(plan), "--decisions", str(dec), "--out", str(out),
+                 "--lang", "en"])
+    assert code == 0
+    for name in ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html"):
+        assert (out / name).stat().st_size > 0, name
+    decisions = pd.read_csv(out / "decisions.csv", encoding="utf-8-sig")
+    assert decisions["status"].value_counts().to_dict()["violation"] == 3
+    assert "violation" in capsys.readouterr().out
+
+
+def test_fail_on_violation_exits_one(files, tmp_path):
+    plan, dec = files
+    code = main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
+                 str(tmp_path / "o"), "--fail-on", "violation", "--no-map", "-q"])
+    assert code == 1
+
+
+def test_missing_crs_exits_two_with_the_fix(files, tmp_path, capsys):
+    plan, dec = files
+    dec.with_suffix(".prj").unlink()
+    code = main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
+                 str(tmp_path / "o"), "-q"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no coordinate reference system" in err and "--crs EPSG:9209" in err
+    assert "Traceback" not in err
+    code = main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
+                 str(tmp_path / "o"), "-q", "--crs", "EPSG:9209", "--no-map"])
+    assert code == 0
+
+
+def test_bad_column_option_exits_two(files, tmp_path, capsys):
+    plan, dec = files
+    code = main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
+                 str(tmp_path / "o"), "--decisions-column", "land_use", "-q"])
+    assert code == 2
+    assert "ROLE=COLUMN" in capsys.readouterr().err
+
+
+def test_csv_outputs_are_byte_identical_across_runs(files, tmp_path):
+    plan, dec = files
+    for name in ("a", "b"):
+        main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
+              str(tmp_path / name), "--no-map", "-q"])
+    for name in ("findings.csv", "decisions.csv", "summary.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_rules_lists_every_rule(capsys):
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    for rule in ("zoning-conflict", "no-plan-coverage", "unknown-code", "invalid-geometry"):
+        assert rule in out
