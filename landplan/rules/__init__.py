@@ -7,7 +7,15 @@ Importing this package registers the built-in rules, in the order they run.
 
 from . import quality, zoning  # noqa: F401  (registers the rules)
 from ._context import CheckContext
-from ._registry import RULES, SEVERITIES, Rule, register, rule_table, severity_rank
+from ._registry import (
+    RULES,
+    SEVERITIES,
+    Rule,
+    register,
+    rule_reference,
+    rule_table,
+    severity_rank,
+)
 
-__all__ = ["RULES", "SEVERITIES", "CheckContext", "Rule", "register", "rule_table",
-           "severity_rank"]
+__all__ = ["RULES", "SEVERITIES", "CheckContext", "Rule", "register", "rule_reference",
+           "rule_table", "severity_rank"]

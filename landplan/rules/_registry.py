@@ -15,7 +15,8 @@ import pandas as pd
 
 from .._data import data_path, load_toml
 
-__all__ = ["RULES", "SEVERITIES", "Rule", "register", "rule_table", "severity_rank"]
+__all__ = ["RULES", "SEVERITIES", "Rule", "register", "rule_reference", "rule_table",
+           "severity_rank"]
 
 _sev = pd.read_csv(data_path("severities.csv"), keep_default_na=False)
 SEVERITIES: tuple[str, ...] = tuple(_sev.sort_values("rank")["severity"])
@@ -101,3 +102,38 @@ def rule_table(lang: str = "en") -> pd.DataFrame:
     ]
     return pd.DataFrame(rows, columns=["rule", "category", "severity", "required", "title",
                                        "legal_basis"])
+
+
+def rule_reference() -> str:
+    """The rule reference in Markdown, generated from the registry (``docs/rules.md``)."""
+    lines = [
+        "# Rules",
+        "",
+        "<!-- Generated from landplan/data/rules.toml by landplan.rules.rule_reference();",
+        "     do not edit by hand: run `python -m landplan.rules > docs/rules.md`. -->",
+        "",
+        "Each rule has a stable id (used in outputs, configuration and these docs), a default",
+        "severity (info < low < medium < high < critical), a category and bilingual messages.",
+        "`compliance` findings make a decision a `violation`; `data-quality` findings explain a",
+        "repair, or — for *required* rules, which cannot be disabled — why a decision is",
+        "`unchecked`. Legal references marked *unverified* are kept as data and should be checked",
+        "against the official text.",
+        "",
+        "| id | category | severity | required | title (en) | title (vi) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in RULES.values():
+        lines.append(f"| `{r.id}` | {r.category} | {r.severity} | {'yes' if r.required else 'no'}"
+                     f" | {r.title_en} | {r.title_vi} |")
+    for r in RULES.values():
+        lines += ["", f"## `{r.id}`", "", f"**{r.title_en}** — *{r.title_vi}*", ""]
+        doc = (r.func.__doc__ or "").strip()
+        if doc:
+            lines += [" ".join(doc.split()), ""]
+        lines += [f"- category: {r.category}; default severity: {r.severity}",
+                  f"- message (en): {r.message_en}", f"- message (vi): {r.message_vi}"]
+        for ref in r.legal:
+            mark = "" if ref.get("verified", False) else " — *unverified*"
+            lines.append(f"- legal basis: {ref['law']}, {ref['article']}{mark}"
+                         + (f": {ref['text_en']}" if ref.get("text_en") else ""))
+    return "\n".join(lines) + "\n"
