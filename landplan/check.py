@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .codes import allowed_matrix, code_name, load_code_mapping, load_codes, load_compatibility
+from .codes import (
+    allowed_matrix,
+    code_name,
+    code_names,
+    load_code_mapping,
+    load_codes,
+    load_compatibility,
+)
 from .config import CheckConfig
 from .crs import working_crs
 from .engine import overlay_pairs
@@ -216,13 +223,18 @@ def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) 
     granted = d["land_use"].to_numpy()[rows]
     label = "dòng" if lang == "vi" else "row"
     extra = [c for c in found.columns if c not in {"row", "geometry", "blocking"}]
-    records = found[extra].to_dict("records")
+    columns = {c: found[c].tolist() for c in extra}
+    names = code_names(ctx.codes, lang)
+    numbers, source, granted = numbers.tolist(), source.tolist(), granted.tolist()
     messages = []
-    for i, values in enumerate(records):
-        values.setdefault("granted", granted[i] or "")
-        values["granted_name"] = code_name(values["granted"], ctx.codes, lang) or "?"
+    for i in range(len(found)):
+        values = {c: columns[c][i] for c in extra}
+        if not isinstance(values.get("granted"), str):
+            values["granted"] = granted[i] or ""
+        values["granted_name"] = code_name(values["granted"], ctx.codes, names=names) or "?"
         planned = values.get("planned")
-        values["planned_name"] = code_name(planned, ctx.codes, lang) if planned else ""
+        planned = values["planned"] = planned if isinstance(planned, str) else ""
+        values["planned_name"] = code_name(planned, ctx.codes, names=names) if planned else ""
         values["decision_no"] = numbers[i] or f"({label} {source[i]})"
         for key in ("area", "pct"):
             values.setdefault(key, float("nan"))

@@ -1,13 +1,15 @@
 """The ``landplan`` command line: a thin layer over the library.
 
 Exit codes: 0 the command ran (whatever it found); 1 ``--fail-on`` matched;
-2 unusable input or options (with a message saying what and how to fix).
+2 unusable input or options (with a message saying what and how to fix); 3 an internal
+error (a bug; ``LANDPLAN_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -25,7 +27,7 @@ __all__ = ["main"]
 
 log = logging.getLogger("landplan")
 
-EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
@@ -137,10 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``landplan`` command."""
     args = _parser().parse_args(argv)
     quiet = getattr(args, "quiet", False)
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    if quiet:
-        logging.getLogger("landplan").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("landplan").setLevel(logging.WARNING if quiet else logging.INFO)
     try:
         if args.command == "rules":
             print(rule_table(args.lang).to_string(index=False))
@@ -153,6 +154,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as exc:  # unreadable or unwritable paths, full disk, ...
+        print(f"landplan: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # a bug: say so briefly; LANDPLAN_DEBUG=1 shows the traceback
+        if os.environ.get("LANDPLAN_DEBUG"):
+            raise
+        print(f"landplan: internal error ({type(exc).__name__}: {exc}). This is a bug in "
+              "landplan; please report it with the command you ran "
+              "(set LANDPLAN_DEBUG=1 to see the traceback).", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

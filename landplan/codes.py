@@ -37,6 +37,7 @@ __all__ = [
     "ancestors",
     "code_color",
     "code_name",
+    "code_names",
     "compatibility_pairs",
     "is_allowed",
     "load_code_mapping",
@@ -170,7 +171,7 @@ def _isna(value: object) -> bool:
 
 def split_code(code: str | None) -> list[str]:
     """Components of a normalised code: ``"ODT+CLN"`` -> ``["ODT", "CLN"]``."""
-    return [] if not code else code.split("+")
+    return code.split("+") if isinstance(code, str) and code else []
 
 
 def unknown_codes(code: str | None, codes: pd.DataFrame) -> list[str]:
@@ -188,11 +189,20 @@ def ancestors(code: str, codes: pd.DataFrame) -> list[str]:
     return chain
 
 
-def code_name(code: str | None, codes: pd.DataFrame, lang: str = "vi") -> str:
-    """Name of a (possibly multi-purpose) code in ``lang`` ("vi" or "en"); '' when unknown."""
+def code_name(code: str | None, codes: pd.DataFrame, lang: str = "vi",
+              names: dict[str, str] | None = None) -> str:
+    """Name of a (possibly multi-purpose) code in ``lang`` ("vi" or "en"); '' when unknown.
+
+    ``names`` (from :func:`code_names`) avoids rebuilding the lookup in loops.
+    """
+    names = code_names(codes, lang) if names is None else names
+    return " + ".join(names[c] for c in split_code(code) if c in names)
+
+
+def code_names(codes: pd.DataFrame, lang: str = "vi") -> dict[str, str]:
+    """``{code: name}`` in ``lang`` for every code of the registry."""
     column = "name_vi" if lang == "vi" else "name_en"
-    names = [str(codes.at[c, column]) for c in split_code(code) if c in codes.index]
-    return " + ".join(names)
+    return dict(zip(codes.index, codes[column].astype(str), strict=True))
 
 
 def code_color(code: str | None, codes: pd.DataFrame, default: str = "#CCCCCC") -> str:

@@ -74,3 +74,16 @@ def test_rules_lists_every_rule(capsys):
     out = capsys.readouterr().out
     for rule in ("zoning-conflict", "no-plan-coverage", "unknown-code", "invalid-geometry"):
         assert rule in out
+
+
+def test_demo_runs_on_the_bundled_sample(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    decisions = pd.read_csv(out / "decisions.csv", encoding="utf-8-sig")
+    assert set(decisions["status"]) == {"compliant", "violation", "unchecked"}
+    findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig")
+    assert "quy hoạch" in " ".join(findings["message"])  # Vietnamese by default
+    assert (out / "map.html").stat().st_size > 10_000
+    assert sorted(p.name for p in out.iterdir()) == ["decisions.csv", "findings.csv",
+                                                      "findings.gpkg", "map.html",
+                                                      "summary.csv"]

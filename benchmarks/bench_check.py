@@ -1,0 +1,130 @@
+"""Time landplan's check on the sample district and on synthetic districts, side by side
+with the way a geopandas user would do the zoning overlay (``geopandas.overlay`` + area).
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_check.py            # sample + 10^4 parcels
+    .venv/bin/python benchmarks/bench_check.py --sizes 10000 100000
+
+Prints a Markdown table (seconds, ratio, peak RSS of the process so far). Numbers are only
+comparable within one run on one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import time
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+import landplan
+from landplan.engine import overlay_pairs
+
+CODES = np.array(["LUC", "LUK", "ONT", "HNK", "CLN", "NTS", "SKC", "DGT"], dtype=object)
+
+
+def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoDataFrame,
+                                                                       gpd.GeoDataFrame]:
+    """A plan of n_side² square zones (~170 vertices each) over 10 km × 10 km and
+    ``n_parcels`` square parcels of 200–2,000 m², about 20 % placed anywhere (so that many
+    cross a zone edge), 90 % granted the code planned at their centre."""
+    rng = np.random.default_rng(seed)
+    x0, y0, size = 583_000.0, 2_300_000.0, 10_000.0
+    step = size / n_side
+    ix, iy = np.meshgrid(np.arange(n_side), np.arange(n_side))
+    cells = shapely.box(x0 + ix.ravel() * step, y0 + iy.ravel() * step,
+                        x0 + (ix.ravel() + 1) * step, y0 + (iy.ravel() + 1) * step)
+    zones = shapely.segmentize(cells, step / 42)  # ~170 vertices per zone
+    plan = gpd.GeoDataFrame({"land_use": rng.choice(CODES, len(zones))}, geometry=zones,
+                            crs="EPSG:9209")
+    side = np.sqrt(rng.uniform(200, 2000, n_parcels))
+    cross = rng.random(n_parcels) < 0.2
+    cx = rng.uniform(x0, x0 + size, n_parcels)
+    cy = rng.uniform(y0, y0 + size, n_parcels)
+    # parcels that should not cross are moved to their cell centre's neighbourhood
+    cell_x = np.floor((cx - x0) / step) * step + x0 + step / 2
+    cell_y = np.floor((cy - y0) / step) * step + y0 + step / 2
+    room = step / 2 - side
+    cx = np.where(cross, cx, cell_x + rng.uniform(-1, 1, n_parcels) * room)
+    cy = np.where(cross, cy, cell_y + rng.uniform(-1, 1, n_parcels) * room)
+    parcels = shapely.box(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+    # 90 % are granted the code planned where they lie, the rest a random one.
+    zone_at = (np.floor((cy - y0) / step).clip(0, n_side - 1) * n_side
+               + np.floor((cx - x0) / step).clip(0, n_side - 1)).astype(int)
+    planned = plan["land_use"].to_numpy()[zone_at]
+    granted = np.where(rng.random(n_parcels) < 0.9, planned, rng.choice(CODES, n_parcels))
+    decisions = gpd.GeoDataFrame({"decision_no": np.arange(n_parcels).astype(str),
+                                  "land_use": granted}, geometry=parcels, crs="EPSG:9209")
+    return plan, decisions
+
+
+def _timed(func, *args):
+    start = time.perf_counter()
+    value = func(*args)
+    return time.perf_counter() - start, value
+
+
+def _geopandas_overlay(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The zoning overlay as a geopandas user writes it."""
+    joined = gpd.overlay(decisions[["geometry"]].assign(parcel=np.arange(len(decisions))),
+                         plan[["geometry"]].assign(zone=np.arange(len(plan))),
+                         how="intersection", keep_geom_type=True)
+    return joined.assign(area=joined.area)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _same_pairs(pairs, overlay) -> bool:
+    """Same (parcel, zone) pairs with areas equal to 1e-9 relative."""
+    theirs = overlay[overlay["area"] > 0].sort_values(["parcel", "zone"])
+    if len(theirs) != len(pairs):
+        return False
+    return bool(np.array_equal(theirs["parcel"].to_numpy(), pairs["parcel"].to_numpy())
+                and np.array_equal(theirs["zone"].to_numpy(), pairs["zone"].to_numpy())
+                and np.allclose(theirs["area"].to_numpy(), pairs["area_m2"].to_numpy(),
+                                rtol=1e-9, atol=0))
+
+
+def run(sizes: list[int]) -> str:
+    rows = []
+    plan_path = landplan.sample_path("plan.gpkg")
+    dec_path = landplan.sample_path("decisions")
+    t_load, plan = _timed(landplan.load_plan, plan_path)
+    t_load_d, decisions = _timed(landplan.load_decisions, dec_path)
+    t_load += t_load_d
+    t_check, _ = _timed(landplan.check, plan, decisions)
+    rows.append(("sample district", len(decisions), len(plan), "landplan load", t_load, ""))
+    rows.append(("sample district", len(decisions), len(plan), "landplan check", t_check, ""))
+    for n in sizes:
+        plan, decisions = synthetic(n)
+        t_lp, _ = _timed(landplan.check, plan, decisions)
+        t_engine, pairs = _timed(overlay_pairs, decisions.geometry.values, plan.geometry.values)
+        t_gp, overlay = _timed(_geopandas_overlay, plan, decisions)
+        agree = _same_pairs(pairs, overlay)
+        rows.append((f"synthetic {n:,}", n, len(plan), "landplan check (all rules)", t_lp, ""))
+        rows.append((f"synthetic {n:,}", n, len(plan), "landplan engine (pairs)", t_engine,
+                     f"{t_gp / t_engine:.1f}× faster than overlay"))
+        rows.append((f"synthetic {n:,}", n, len(plan), "geopandas.overlay + area", t_gp,
+                     "same pairs and areas" if agree else "PAIRS DIFFER"))
+    lines = [f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+             f"Python {platform.python_version()}, shapely {shapely.__version__}, "
+             f"geopandas {gpd.__version__}; peak RSS {_rss_mb():.0f} MB", "",
+             "| data | decisions | zones | step | seconds | note |", "|---|---|---|---|---|---|"]
+    lines += [f"| {d} | {n:,} | {z:,} | {s} | {t:.2f} | {note} |" for d, n, z, s, t, note in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000])
+    print(run(parser.parse_args().sizes))
+
+
+if __name__ == "__main__":
+    main()

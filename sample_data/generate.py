@@ -1,0 +1,1842 @@
+"""Deterministic generator for the landplan sample data (synthetic, CC0).
+
+Run ``python sample_data/generate.py``: it (re)writes, next to this file,
+
+* ``plan.gpkg`` (layer ``plan``) - a land-use plan: zone polygons that partition a district;
+* ``decisions/decisions.shp`` - land decisions (allocation, lease, recognition, change of use),
+  one parcel each, with UTF-8 DBF text as a cadastral export would have it;
+* ``ground_truth.csv`` - the expected result for every *planted* decision;
+* ``README.md`` - a description with the counts of this run.
+
+Everything comes from one ``numpy.random.default_rng(20251)``; no network. Reruns give
+byte-identical files (the DBF header date and the GeoPackage timestamps are pinned).
+
+The district
+------------
+A made-up rural district of about 48 km2 around lon 106.30, lat 20.87 (the Gia Lộc area of
+Hải Dương), in VN-2000 / TM-3 105-30 (EPSG:9209), centred near x=583,000, y=2,308,770.
+
+* Boundary: a star-shaped polygon (radius ~3.9 km modulated by a few random harmonics).
+* Zones: Voronoi cells of ~320 seeds (a jittered 420 m grid plus denser seeds in villages and the
+  town). The Voronoi edges and the boundary are densified to 12 m and pushed through a smooth
+  random displacement field (gradient < 0.6, so it never folds), which makes the edges wavy.
+* Corridors are carved out as their own zones: a meandering river (SON, 90 m), three roads
+  (DGT, 36/28/22 m wide; two cross at the town centre) and two canals (DTL, 20 and 16 m).
+  Village ponds (NTS) are small islands inside some cells, so those zones have holes.
+* All lines are noded together and polygonized, so the zones are an exact coverage: shared edges
+  have identical vertices, zones never overlap and leave no gaps. Corridor faces are merged per
+  commune; faces smaller than 300 m2 are merged into their longest-bordering neighbour.
+* Communes (``ma_xa``, ``ten_xa``): one town (Thị trấn Gia Lộc, around the road crossing) and
+  eight communes, each a group of Voronoi cells (nearest commune seed, town weighted smaller).
+  Names are real Gia Lộc place names; the 5-digit codes are made up in the GSO style.
+* Land-use codes (Circular 27/2018): urban land (ODT, TMD, DGD) in the town; villages of rural
+  land (ONT with schools DGD, some CLN/TMD); village fringes with gardens (CLN, HNK), ponds
+  (NTS) and cemeteries (NTD); an industrial cluster (SKN, SKC) along the north-east road; rice
+  (LUC, LUK) everywhere else, more LUK/NTS near the river, a few SKC/TMD along roads.
+
+Ordinary decisions (~2,900)
+---------------------------
+Quadrilaterals (jittered rotated rectangles) of 100-2,000 m2 whose ``buffer(2.0)`` lies wholly
+inside one zone, with a granted code the plan allows there (same code as the zone, or ONT zone ->
+ONT+CLN, ODT zone -> ODT+CLN, SKN zone -> SKC). None lies in SON, DTL or DGT zones. About 3 % of
+them write the code in lower/mixed case or with a leading space (" ont", "Luc"): valid and
+compliant. No two parcels (ordinary or planted) come within 1 m of each other.
+
+Planted decisions (every one is a row of ``ground_truth.csv``)
+-------------------------------------------------------------
+``case`` starts with the tag below. Every property is measured on the built geometry and
+asserted (fractions are of the parcel's drawn area).
+
+* ``inside-violation`` (26): wholly inside (2 m margin) a zone that does not allow the granted
+  code: ODT/ONT/TMD/SKC in LUC or LUK, ONT in DGT, SON or DTL, ONT in NTD, TMD in DGD, SKC in
+  NTS -> violation / zoning-conflict, planned = the zone code.
+* ``straddle`` (12): crosses from a compatible zone into an incompatible one with 30-60 % (and
+  more than 20 m2) of its area there (ONT|ODT|TMD into LUC|LUK, ONT into a road) -> violation /
+  zoning-conflict, planned = the incompatible zone's code. Touches exactly these two zones.
+* ``sliver`` (9): the same, but only 1-3 % of the area across -> compliant (tolerance is 5 % and
+  20 m2). ``sliver-small`` (4): 8-15 % across but less than 20 m2 (parcels of 100-150 m2) ->
+  compliant.
+* ``multipart-violation`` (4): MultiPolygon, one part wholly in the compatible zone and one part
+  (10-45 % of the area) wholly in an incompatible zone -> violation. ``multipart-compliant`` (2):
+  both parts in the same compatible zone.
+* ``hole`` (3): a polygon with an interior ring, wholly inside a compatible zone -> compliant.
+  ``hole-around-zone`` (1): an ONT parcel around a village pond whose hole is exactly the pond
+  zone (NTS); it shares the pond's ring, its overlap with the pond is 0 -> compliant.
+* ``bowtie`` (3): a self-intersecting quadrilateral wholly inside a compatible zone ->
+  invalid-geometry, compliant after repair (``make_valid``).
+* ``outside`` (3): wholly outside the district -> unchecked / no-plan-coverage.
+  ``partly-outside`` (4): 30-60 % outside, the rest in one compatible zone -> compliant /
+  no-plan-coverage.
+* ``unknown-code`` (3): codes "XYZ", "ABC1", "QQQ" -> unchecked / unknown-code.
+  ``missing-code`` (2): empty ``kyhieumucd`` -> unchecked / missing-code.
+* ``empty-geometry`` (2): rows with a null shape -> unchecked / empty-geometry.
+* ``shared-edge`` (4): a parcel built on one side of a straight zone edge, sharing that edge's two
+  vertices exactly, compatible with its own zone (the neighbour across the edge is incompatible);
+  overlap with the neighbour is 0 -> compliant.
+
+Rows (ordinary and planted) are shuffled with the seeded generator before writing;
+``ground_truth.source_row`` is the 0-based row in ``decisions.shp``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from shapely import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+HERE = Path(__file__).resolve().parent
+SEED = 20251
+CRS = "EPSG:9209"  # VN-2000 / TM-3 105-30, Hải Dương
+CENTRE = np.array([583_000.0, 2_308_770.0])
+DATA_DATE = "2025-01-01"  # pinned into the DBF header and GeoPackage timestamps
+
+N_ORDINARY = 2_900
+MARGIN = 2.0  # ordinary and "inside" parcels: parcel.buffer(MARGIN) lies within one zone
+GAP = 1.0  # minimum distance between any two parcels
+
+COMMUNES: tuple[tuple[str, str], ...] = (
+    ("10807", "Thị trấn Gia Lộc"),  # index 0 is the town
+    ("10810", "Xã Gia Tân"),
+    ("10813", "Xã Gia Khánh"),
+    ("10816", "Xã Gia Xuyên"),
+    ("10819", "Xã Yết Kiêu"),
+    ("10822", "Xã Thống Nhất"),
+    ("10825", "Xã Đoàn Thượng"),
+    ("10828", "Xã Hồng Hưng"),
+    ("10831", "Xã Toàn Thắng"),
+)
+LINEAR_CODES = ("DGT", "SON", "DTL")  # corridor zones, in priority order where they cross
+
+Weighted = Sequence[tuple[str, float]]
+
+# Zone code -> granted codes the plan certainly allows there (used by ordinary parcels only).
+ALLOWED: dict[str, Weighted] = {
+    "ONT": (("ONT", 0.75), ("ONT+CLN", 0.25)),
+    "ODT": (("ODT", 0.8), ("ODT+CLN", 0.2)),
+    "SKN": (("SKN", 0.6), ("SKC", 0.4)),
+    "SKC": (("SKC", 1.0),),
+    "TMD": (("TMD", 1.0),),
+    "DGD": (("DGD", 1.0),),
+    "NTD": (("NTD", 1.0),),
+    "LUC": (("LUC", 1.0),),
+    "LUK": (("LUK", 1.0),),
+    "HNK": (("HNK", 1.0),),
+    "CLN": (("CLN", 1.0),),
+    "NTS": (("NTS", 1.0),),
+}
+# Candidate ordinary parcels per hectare of zone (before the fit and non-overlap filters).
+DENSITY = {
+    "ONT": 10.0,
+    "ODT": 14.0,
+    "TMD": 2.0,
+    "SKN": 1.2,
+    "SKC": 1.2,
+    "DGD": 0.6,
+    "NTD": 0.8,
+    "LUC": 0.9,
+    "LUK": 0.9,
+    "HNK": 1.2,
+    "CLN": 1.5,
+    "NTS": 0.8,
+}
+# Granted code -> (min, max) drawn area in m2 and (min, max) aspect ratio.
+SHAPE: dict[str, tuple[float, float, float, float]] = {
+    "ONT": (150, 450, 1.2, 2.5),
+    "ONT+CLN": (350, 1200, 1.2, 2.5),
+    "ODT": (110, 300, 1.3, 3.0),
+    "ODT+CLN": (250, 700, 1.2, 2.5),
+    "SKN": (1200, 1950, 1.0, 2.0),
+    "SKC": (800, 1950, 1.0, 2.0),
+    "TMD": (300, 1500, 1.0, 2.5),
+    "DGD": (1000, 1950, 1.0, 2.0),
+    "NTD": (200, 1000, 1.0, 2.0),
+    "LUC": (400, 1950, 1.5, 4.0),
+    "LUK": (400, 1950, 1.5, 4.0),
+    "HNK": (300, 1500, 1.2, 3.0),
+    "CLN": (300, 1500, 1.2, 3.0),
+    "NTS": (500, 1950, 1.0, 2.5),
+}
+
+# Kinds of decision (hinh_thuc) exactly as officials write them.
+KIND_VALUES: dict[str, Weighted] = {
+    "allocation": (
+        ("Giao đất", 0.35),
+        ("giao đất có thu tiền", 0.2),
+        ("Giao đất không thu tiền", 0.15),
+        ("4", 0.2),
+        ("5", 0.1),
+    ),
+    "allocation-free": (("Giao đất không thu tiền", 0.5), ("5", 0.3), ("Giao đất", 0.2)),
+    "lease": (
+        ("Cho thuê đất", 0.35),
+        ("thuê", 0.15),
+        ("Thuê đất trả tiền hằng năm", 0.25),
+        ("10", 0.15),
+        ("11", 0.1),
+    ),
+    "recognition": (("Công nhận", 0.5), ("công nhận QSDĐ", 0.3), ("1", 0.2)),
+    "conversion": (("Chuyển mục đích", 0.45), ("chuyển mục đích sử dụng đất", 0.35), ("CMĐ", 0.2)),
+}
+KIND_MIX: dict[str, Weighted] = {
+    "residential": (
+        ("recognition", 0.4),
+        ("allocation", 0.3),
+        ("conversion", 0.25),
+        ("lease", 0.05),
+    ),
+    "business": (("lease", 0.8), ("allocation", 0.05), ("conversion", 0.15)),
+    "agricultural": (("recognition", 0.55), ("allocation", 0.4), ("lease", 0.05)),
+    "public": (("allocation-free", 0.85), ("recognition", 0.15)),
+    "other": (("recognition", 0.5), ("allocation", 0.5)),
+}
+CATEGORY = {
+    "ONT": "residential",
+    "ONT+CLN": "residential",
+    "ODT": "residential",
+    "ODT+CLN": "residential",
+    "SKN": "business",
+    "SKC": "business",
+    "TMD": "business",
+    "LUC": "agricultural",
+    "LUK": "agricultural",
+    "HNK": "agricultural",
+    "CLN": "agricultural",
+    "NTS": "agricultural",
+    "DGD": "public",
+    "NTD": "public",
+}
+# Granted code -> previous code (mucdichcu) of a conversion.
+PREVIOUS: dict[str, Weighted] = {
+    "ONT": (("LUC", 0.35), ("LUK", 0.25), ("HNK", 0.25), ("CLN", 0.15)),
+    "ODT": (("CLN", 0.4), ("HNK", 0.35), ("LUK", 0.25)),
+    "TMD": (("LUK", 0.4), ("HNK", 0.3), ("ONT", 0.3)),
+    "SKC": (("LUK", 0.4), ("HNK", 0.3), ("LUC", 0.3)),
+    "SKN": (("LUK", 0.5), ("LUC", 0.5)),
+}
+
+FAMILY: Weighted = (
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9.5),
+    ("Phạm", 7),
+    ("Hoàng", 5),
+    ("Vũ", 4.5),
+    ("Phan", 4),
+    ("Đỗ", 3.5),
+    ("Bùi", 3),
+    ("Đặng", 2.5),
+    ("Ngô", 1.5),
+    ("Dương", 1.5),
+    ("Đinh", 1.5),
+    ("Lương", 1),
+    ("Trịnh", 1),
+    ("Mạc", 1),
+    ("Tăng", 0.5),
+)
+MIDDLE_M = ("Văn", "Văn", "Văn", "Đức", "Minh", "Hữu", "Quang", "Xuân", "Đình", "Thế")
+MIDDLE_F = ("Thị", "Thị", "Thị", "Thu", "Ngọc", "Thanh", "Bích", "Kim")
+GIVEN_M = (
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Đạt",
+    "Hải",
+    "Hùng",
+    "Huy",
+    "Khánh",
+    "Long",
+    "Mạnh",
+    "Nam",
+    "Phong",
+    "Quân",
+    "Sơn",
+    "Thắng",
+    "Toàn",
+    "Trung",
+    "Tuấn",
+    "Việt",
+    "Hiếu",
+)
+GIVEN_F = (
+    "Anh",
+    "Dung",
+    "Hà",
+    "Hạnh",
+    "Hằng",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Liên",
+    "Linh",
+    "Mai",
+    "Nga",
+    "Nhung",
+    "Phương",
+    "Thảo",
+    "Thủy",
+    "Trang",
+    "Vân",
+    "Yến",
+    "Huyền",
+)
+FIRMS = (
+    "Minh Phát",
+    "Hòa Bình",
+    "Thành Đạt",
+    "Đại Việt",
+    "Hưng Thịnh",
+    "Phú Gia",
+    "An Khang",
+    "Cơ khí Gia Lộc",
+    "May mặc Hải Dương",
+    "Gốm sứ Hồng Hưng",
+    "Vật liệu Tân Hưng",
+    "Thương mại Đông Á",
+    "Nông sản Yết Kiêu",
+    "Bao bì Việt Tiến",
+)
+
+
+def pick(rng: np.random.Generator, choices: Weighted) -> str:
+    """Draw one value from (value, weight) pairs."""
+    weights = np.array([w for _, w in choices], dtype=float)
+    return choices[rng.choice(len(choices), p=weights / weights.sum())][0]
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.hypot(*v)
+
+
+def perp(d: np.ndarray) -> np.ndarray:
+    return np.array([-d[1], d[0]])
+
+
+def rectangle(centre: np.ndarray, d: np.ndarray, w: float, h: float) -> Polygon:
+    """Rectangle centred on ``centre``: side ``w`` along unit vector ``d``, ``h`` across it."""
+    n = perp(d)
+    signs = ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    return Polygon([centre + sx * d * w / 2 + sy * n * h / 2 for sx, sy in signs])
+
+
+def chaikin(points: np.ndarray, rounds: int = 3) -> np.ndarray:
+    """Chaikin corner cutting: a smooth curve through the control polygon (ends kept)."""
+    for _ in range(rounds):
+        q = 0.75 * points[:-1] + 0.25 * points[1:]
+        r = 0.25 * points[:-1] + 0.75 * points[1:]
+        inner = np.stack([q, r], axis=1).reshape(-1, 2)[1:-1]
+        points = np.vstack([points[:1], inner, points[-1:]])
+    return points
+
+
+# --------------------------------------------------------------------------- district layout
+
+
+@dataclass(frozen=True)
+class Wobble:
+    """Smooth displacement field, a sum of plane waves; applied to Voronoi edges and boundary."""
+
+    waves: np.ndarray  # (m, 2) wave vectors, rad/m
+    phases: np.ndarray  # (m,)
+    amps: np.ndarray  # (m, 2) displacement vector of each wave, m
+
+    @classmethod
+    def random(cls, rng: np.random.Generator) -> Wobble:
+        lengths = np.r_[rng.uniform(300, 800, 3), rng.uniform(60, 120, 3)]
+        amplitude = np.r_[np.full(3, 5.0), np.full(3, 0.8)]
+        angles = rng.uniform(0, 2 * np.pi, (6, 2))
+        waves = (2 * np.pi / lengths)[:, None] * np.c_[np.cos(angles[:, 0]), np.sin(angles[:, 0])]
+        amps = amplitude[:, None] * np.c_[np.cos(angles[:, 1]), np.sin(angles[:, 1])]
+        field = cls(waves, rng.uniform(0, 2 * np.pi, 6), amps)
+        gradient_bound = float(np.sum(np.hypot(*waves.T) * np.hypot(*amps.T)))
+        assert gradient_bound < 0.6, gradient_bound  # the displaced map cannot fold
+        return field
+
+    def __call__(self, xy: np.ndarray) -> np.ndarray:
+        return xy + np.sin((xy - CENTRE) @ self.waves.T + self.phases) @ self.amps
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """A linear zone: river, road or canal, as a centreline with a width."""
+
+    name: str
+    code: str
+    centreline: LineString
+    width: float
+
+    @property
+    def polygon(self) -> Polygon:
+        return self.centreline.buffer(self.width / 2, cap_style="flat")
+
+
+@dataclass(frozen=True)
+class Layout:
+    district: Polygon  # final (displaced) district polygon
+    corridors: tuple[Corridor, ...]
+    town: np.ndarray
+    villages: np.ndarray  # (v, 2) centres
+    village_radius: np.ndarray  # (v,)
+    industry: np.ndarray
+    commune_seeds: np.ndarray  # (9, 2), index 0 = town
+
+
+def make_boundary(rng: np.random.Generator) -> Polygon:
+    """A star-shaped district outline, about 8 km across."""
+    theta = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    radius = np.full_like(theta, 3_900.0)
+    for k in range(2, 8):
+        radius *= 1 + rng.uniform(0.015, 0.05) * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
+    return Polygon(CENTRE + radius[:, None] * np.c_[np.cos(theta), np.sin(theta)])
+
+
+def make_corridors(rng: np.random.Generator, town: np.ndarray) -> tuple[Corridor, ...]:
+    """River, three roads (two crossing at the town centre) and two canals, all in metres."""
+    x = np.arange(-5_200.0, 5_201.0, 25.0)
+    y = (
+        -1_450
+        + 0.15 * x
+        + 330 * np.sin(2 * np.pi * x / 3_100 + rng.uniform(0, 6.3))
+        + 140 * np.sin(2 * np.pi * x / 1_300 + rng.uniform(0, 6.3))
+    )
+    river = LineString(CENTRE + np.c_[x, y])
+
+    def road(*offsets: tuple[float, float]) -> LineString:
+        pts = np.array([town if o == (0, 0) else CENTRE + np.array(o) for o in offsets])
+        return LineString(
+            chaikin(shapely.get_coordinates(shapely.segmentize(LineString(pts), 400.0)))
+        )
+
+    return (
+        Corridor("Sông Sặt", "SON", river, 90.0),
+        Corridor(
+            "QL37",
+            "DGT",
+            road((-4_700, 2_900), (-2_300, 1_300), (0, 0), (1_600, -1_000), (4_700, -3_300)),
+            36.0,
+        ),
+        Corridor(
+            "ĐT395",
+            "DGT",
+            road((-3_300, -4_600), (-1_400, -2_000), (0, 0), (1_900, 1_500), (4_300, 3_900)),
+            28.0,
+        ),
+        Corridor(
+            "ĐT392",
+            "DGT",
+            road((-4_800, 1_500), (-2_000, 2_250), (600, 2_700), (4_800, 2_000)),
+            22.0,
+        ),
+        Corridor(
+            "Kênh Cầu Xe",
+            "DTL",
+            LineString(CENTRE + np.array([(-2_250, -1_700), (-2_100, 600), (-2_600, 3_400)])),
+            20.0,
+        ),
+        Corridor(
+            "Kênh Đồng Bình",
+            "DTL",
+            LineString(CENTRE + np.array([(800, -2_500), (2_600, -3_000), (4_900, -2_700)])),
+            16.0,
+        ),
+    )
+
+
+def make_layout(rng: np.random.Generator, wobble: Wobble) -> Layout:
+    """District outline, corridors, town, villages, industrial cluster and commune seeds."""
+    raw = make_boundary(rng)
+    ring = shapely.transform(shapely.segmentize(raw.exterior, 12.0), wobble)
+    district = Polygon(ring)
+    assert district.is_valid
+    town = CENTRE + np.array([250.0, 150.0])
+    corridors = make_corridors(rng, town)
+    river = corridors[0].centreline
+
+    angles = (np.arange(8) + rng.uniform(-0.2, 0.2, 8)) * 2 * np.pi / 8
+    radii = rng.uniform(2_200, 2_700, 8)
+    commune_seeds = np.vstack(
+        [town, CENTRE + radii[:, None] * np.c_[np.cos(angles), np.sin(angles)]]
+    )
+    # Two villages per rural commune, away from the river, the edge and each other.
+    villages: list[np.ndarray] = []
+    inner = district.buffer(-350.0)
+    for seed in commune_seeds[1:]:
+        placed = 0
+        while placed < 2:
+            p = seed + rng.uniform(-900, 900, 2)
+            if (
+                inner.contains(Point(p))
+                and river.distance(Point(p)) > 250
+                and all(np.hypot(*(p - v)) > 750 for v in villages)
+                and np.hypot(*(p - town)) > 1_200
+            ):
+                villages.append(p)
+                placed += 1
+    road2 = corridors[2].centreline
+    industry = np.array(road2.interpolate(road2.project(Point(town)) + 2_300).coords[0])
+    industry = industry + np.array([180.0, -160.0])
+    return Layout(
+        district,
+        corridors,
+        town,
+        np.array(villages),
+        rng.uniform(280, 420, len(villages)),
+        industry,
+        commune_seeds,
+    )
+
+
+def make_seeds(rng: np.random.Generator, layout: Layout) -> np.ndarray:
+    """Zone seeds: a jittered grid, denser in villages and around the town centre."""
+    step = 420.0
+    xmin, ymin, xmax, ymax = layout.district.bounds
+    gx, gy = np.meshgrid(np.arange(xmin, xmax, step), np.arange(ymin, ymax, step))
+    grid = np.c_[gx.ravel(), gy.ravel()] + rng.uniform(-0.4, 0.4, (gx.size, 2)) * step
+    extra = [
+        v + rng.uniform(-0.8, 0.8, (4, 2)) * r
+        for v, r in zip(layout.villages, layout.village_radius, strict=True)
+    ]
+    extra.append(layout.town + rng.uniform(-550, 550, (12, 2)))
+    candidates = np.vstack([grid, *extra])
+    inside = shapely.contains_xy(layout.district.buffer(-60.0), candidates[:, 0], candidates[:, 1])
+    candidates = candidates[inside]
+    # Thin out seeds closer than 90 m to an earlier one (no needle-thin cells).
+    keep: list[int] = []
+    for i, p in enumerate(candidates):
+        if not keep or np.min(np.hypot(*(candidates[keep] - p).T)) > 90:
+            keep.append(i)
+    return candidates[keep]
+
+
+def assign_communes(seeds: np.ndarray, layout: Layout) -> np.ndarray:
+    """Nearest commune seed; distances to the town are stretched so the town stays small."""
+    d = np.hypot(*(seeds[:, None, :] - layout.commune_seeds[None, :, :]).transpose(2, 0, 1))
+    d[:, 0] *= 1.9
+    return d.argmin(axis=1)
+
+
+def assign_cell_codes(
+    rng: np.random.Generator, seeds: np.ndarray, commune: np.ndarray, layout: Layout
+) -> np.ndarray:
+    """A planned land-use code for each Voronoi cell, from where its seed lies."""
+    pts = shapely.points(seeds)
+    d_town = np.hypot(*(seeds - layout.town).T)
+    d_vil_all = np.hypot(*(seeds[:, None, :] - layout.villages[None]).transpose(2, 0, 1))
+    nearest_vil = d_vil_all.argmin(axis=1)
+    d_vil = d_vil_all.min(axis=1)
+    r_vil = layout.village_radius[nearest_vil]
+    d_ind = np.hypot(*(seeds - layout.industry).T)
+    d_river = shapely.distance(layout.corridors[0].centreline, pts)
+    d_road = np.min(
+        [shapely.distance(c.centreline, pts) for c in layout.corridors if c.code == "DGT"], axis=0
+    )
+    codes = np.empty(len(seeds), dtype=object)
+    for i in range(len(seeds)):
+        if commune[i] == 0 and d_town[i] < 650:
+            table: Weighted = (
+                (("ODT", 0.55), ("TMD", 0.35), ("SKC", 0.1))
+                if d_road[i] < 120
+                else (("ODT", 0.8), ("TMD", 0.12), ("DGD", 0.08))
+            )
+        elif commune[i] == 0:
+            table = (
+                ("LUK", 0.3),
+                ("LUC", 0.3),
+                ("HNK", 0.15),
+                ("CLN", 0.1),
+                ("ODT", 0.1),
+                ("NTS", 0.05),
+            )
+        elif d_ind[i] < 480:
+            table = (("SKN", 0.85), ("SKC", 0.15))
+        elif d_vil[i] < r_vil[i]:
+            table = (("ONT", 0.86), ("CLN", 0.06), ("DGD", 0.04), ("TMD", 0.04))
+        elif d_vil[i] < r_vil[i] + 220:
+            table = (("LUK", 0.3), ("HNK", 0.22), ("CLN", 0.18), ("NTS", 0.15), ("NTD", 0.15))
+        elif d_river[i] < 380:
+            table = (("LUK", 0.35), ("LUC", 0.2), ("NTS", 0.25), ("HNK", 0.2))
+        elif d_road[i] < 110:
+            table = (("LUC", 0.6), ("LUK", 0.15), ("SKC", 0.12), ("TMD", 0.05), ("HNK", 0.08))
+        else:
+            table = (("LUC", 0.74), ("LUK", 0.16), ("HNK", 0.04), ("NTS", 0.04), ("CLN", 0.02))
+        codes[i] = pick(rng, table)
+    # Every rural commune gets at least one cemetery and one school.
+    for c in range(1, len(COMMUNES)):
+        mine = np.flatnonzero(commune == c)
+        if not np.isin(codes[mine], ["NTD"]).any():
+            farm = mine[np.isin(codes[mine], ["LUC", "LUK", "HNK", "CLN"])]
+            codes[farm[np.argmin(np.abs(d_vil[farm] - r_vil[farm] - 150))]] = "NTD"
+        if not np.isin(codes[mine], ["DGD"]).any():
+            village = mine[codes[mine] == "ONT"]
+            codes[village[np.argmax(d_vil[village])]] = "DGD"
+    return codes
+
+
+def make_ponds(
+    rng: np.random.Generator,
+    seeds: np.ndarray,
+    cells: np.ndarray,
+    codes: np.ndarray,
+    corridors: Polygon,
+) -> list[Polygon]:
+    """Village and field ponds: small irregular islands around some cell seeds."""
+    ponds: list[Polygon] = []
+    for wanted, count in (("ONT", 10), ("LUC", 4), ("LUK", 3)):
+        found = 0
+        for i in rng.permutation(np.flatnonzero(codes == wanted)):
+            radius = rng.uniform(12, 25)
+            theta = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+            r = radius * (
+                1
+                + 0.15 * np.sin(2 * theta + rng.uniform(0, 6.3))
+                + 0.1 * np.sin(3 * theta + rng.uniform(0, 6.3))
+            )
+            pond = Polygon(seeds[i] + r[:, None] * np.c_[np.cos(theta), np.sin(theta)])
+            if cells[i].contains(pond.buffer(40)) and pond.distance(corridors) > 40:
+                ponds.append(pond)
+                found += 1
+                if found == count:
+                    break
+    return ponds
+
+
+# --------------------------------------------------------------------------------- the plan
+
+
+def build_plan(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, Layout]:
+    """Zones that partition the district exactly (see the module docstring)."""
+    wobble = Wobble.random(rng)
+    layout = make_layout(rng, wobble)
+    district = layout.district
+    raw_seeds = make_seeds(rng, layout)
+    seeds = wobble(raw_seeds)
+    commune_of_seed = assign_communes(raw_seeds, layout)
+
+    edges = shapely.voronoi_polygons(
+        shapely.multipoints(raw_seeds), only_edges=True, extend_to=district.buffer(3_000)
+    )
+    edges = shapely.intersection(edges, district.buffer(150.0))
+    edges = shapely.transform(shapely.segmentize(edges, 12.0), wobble)
+    boundary = district.exterior
+
+    # Cells (displaced Voronoi cells clipped to the district), one per seed.
+    cell_faces = shapely.get_parts(
+        shapely.polygonize(shapely.get_parts(shapely.union_all([edges, boundary])))
+    )
+    cell_faces = cell_faces[shapely.within(shapely.point_on_surface(cell_faces), district)]
+    seed_idx, face_idx = shapely.STRtree(cell_faces).query(
+        shapely.points(seeds), predicate="within"
+    )
+    assert len(seed_idx) == len(seeds) == len(cell_faces), "one seed per cell"
+    cells = np.empty(len(seeds), dtype=object)
+    cells[seed_idx] = cell_faces[face_idx]
+    cell_codes = assign_cell_codes(rng, raw_seeds, commune_of_seed, layout)
+
+    corridor_polys = {
+        code: shapely.union_all([c.polygon for c in layout.corridors if c.code == code])
+        for code in LINEAR_CODES
+    }
+    ponds = make_ponds(
+        rng, seeds, cells, cell_codes, shapely.union_all(list(corridor_polys.values()))
+    )
+
+    # All lines together, noded once, polygonized: an exact coverage.
+    lines = [
+        edges,
+        boundary,
+        *(shapely.boundary(p) for p in corridor_polys.values()),
+        *(p.exterior for p in ponds),
+    ]
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(lines))))
+    reps = shapely.point_on_surface(faces)
+    inside = shapely.within(reps, district)
+    faces, reps = faces[inside], reps[inside]
+    rep_idx, cell_idx = shapely.STRtree(cells).query(reps, predicate="within")
+    assert np.array_equal(rep_idx, np.arange(len(faces))), "every face lies in one cell"
+    face_cell = cell_idx
+
+    # Group faces into zones: corridors per (code, commune); every other face on its own.
+    keys: list[tuple[str, int, int]] = []  # (code, commune, group id)
+    pond_union = shapely.union_all(ponds)
+    for i, rep in enumerate(reps):
+        commune = int(commune_of_seed[face_cell[i]])
+        code = next((c for c in LINEAR_CODES if corridor_polys[c].contains(rep)), None)
+        if code is not None:
+            keys.append((code, commune, -1))
+        elif pond_union.contains(rep):
+            keys.append(("NTS", commune, i))
+        else:
+            keys.append((str(cell_codes[face_cell[i]]), commune, i))
+    # Faces under 300 m2 join their longest-bordering neighbour: a cell sliver any neighbour,
+    # a bit of corridor (e.g. cut off by a commune border) a face of the same corridor code.
+    areas = shapely.area(faces)
+    tree = shapely.STRtree(faces)
+    for i in np.flatnonzero(areas < 300):
+        neighbours = [
+            j
+            for j in tree.query(faces[i], predicate="intersects")
+            if j != i and areas[j] >= 300 and (keys[i][2] >= 0 or keys[j][0] == keys[i][0])
+        ]
+        if neighbours:
+            shared = shapely.length(
+                shapely.intersection(faces[i].boundary, shapely.boundary(faces[neighbours]))
+            )
+            keys[i] = keys[neighbours[int(np.argmax(shared))]]
+
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    records = []
+    for (code, commune, _), members in groups.items():
+        merged = shapely.coverage_union_all(faces[members])
+        for part in shapely.get_parts(merged):
+            ma_xa, ten_xa = COMMUNES[commune]
+            records.append((code, ma_xa, ten_xa, part))
+    plan = gpd.GeoDataFrame(
+        records, columns=["maloaidat", "ma_xa", "ten_xa", "geometry"], geometry="geometry", crs=CRS
+    )
+    plan["dientich"] = plan.area.round(2)
+    rep = plan.geometry.representative_point()
+    plan = (
+        plan.assign(_y=-rep.y.round(1), _x=rep.x.round(1))
+        .sort_values(["ma_xa", "_y", "_x"], kind="stable")
+        .drop(columns=["_y", "_x"])
+        .reset_index(drop=True)
+    )
+    plan = plan[["maloaidat", "ma_xa", "ten_xa", "dientich", "geometry"]]
+    check_plan(plan, district)
+    return plan, layout
+
+
+def check_plan(plan: gpd.GeoDataFrame, district: Polygon) -> None:
+    geoms = plan.geometry.to_numpy()
+    assert 300 <= len(plan) <= 600, len(plan)
+    assert (plan.geom_type == "Polygon").all() and plan.is_valid.all()
+    assert plan.area.min() >= 300, plan.area.min()
+    assert shapely.coverage_is_valid(geoms), "zones must form an exact coverage"
+    assert abs(plan.area.sum() - district.area) < 1e-6 * district.area, "zones fill the district"
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    overlap = shapely.area(shapely.intersection(geoms[left[pairs]], geoms[right[pairs]]))
+    assert overlap.max() < 1e-6, overlap.max()
+    assert set(plan.maloaidat) >= {
+        "LUC",
+        "LUK",
+        "ONT",
+        "ODT",
+        "SKN",
+        "SKC",
+        "TMD",
+        "DGD",
+        "NTD",
+        "NTS",
+        "HNK",
+        "CLN",
+        "SON",
+        "DTL",
+        "DGT",
+    }
+
+
+# --------------------------------------------------------------------- geometry look-ups
+
+
+class PlanIndex:
+    """Spatial look-ups on the plan used to build and verify parcels."""
+
+    def __init__(self, plan: gpd.GeoDataFrame, district: Polygon) -> None:
+        self.plan = plan
+        self.geoms = plan.geometry.to_numpy()
+        shapely.prepare(self.geoms)
+        self.codes = plan["maloaidat"].to_numpy()
+        self.tree = shapely.STRtree(self.geoms)
+        self.district = district
+        shapely.prepare(district)
+        left, right = self.tree.query(self.geoms, predicate="intersects")
+        keep = left < right
+        left, right = left[keep], right[keep]
+        shared = shapely.line_merge(
+            shapely.intersection(
+                shapely.boundary(self.geoms[left]), shapely.boundary(self.geoms[right])
+            )
+        )
+        self.pairs = [(int(a), int(b), s) for a, b, s in zip(left, right, shared, strict=True)]
+        edge = shapely.line_merge(
+            shapely.intersection(shapely.boundary(self.geoms), district.exterior)
+        )
+        self.edge_sites = [
+            (i, part)
+            for i, line in enumerate(edge)
+            for part in shapely.get_parts(line)
+            if part.geom_type == "LineString" and part.length >= 40
+        ]
+
+    def overlaps(self, geom: BaseGeometry) -> dict[int, float]:
+        """Area of ``geom`` (repaired if invalid) in each zone it overlaps."""
+        geom = shapely.make_valid(geom)
+        idx = self.tree.query(geom, predicate="intersects")
+        areas = shapely.area(shapely.intersection(self.geoms[idx], geom))
+        return {int(i): float(a) for i, a in zip(idx, areas, strict=True) if a > 1e-9}
+
+    def outside_area(self, geom: BaseGeometry) -> float:
+        geom = shapely.make_valid(geom)
+        return float(geom.area - shapely.intersection(geom, self.district).area)
+
+    def zone_with_margin(self, geom: BaseGeometry) -> int | None:
+        """The zone that contains ``geom.buffer(MARGIN)``, if any."""
+        hits = self.tree.query(shapely.make_valid(geom).buffer(MARGIN), predicate="within")
+        return int(hits[0]) if len(hits) == 1 else None
+
+    def sites(
+        self, a_codes: Sequence[str], b_codes: Sequence[str], min_length: float = 40.0
+    ) -> list[tuple[int, int, LineString]]:
+        """Shared boundaries (zone a, zone b, line) with a's code in a_codes, b's in b_codes."""
+        out = []
+        for i, j, line in self.pairs:
+            for a, b in ((i, j), (j, i)):
+                if self.codes[a] in a_codes and self.codes[b] in b_codes:
+                    out.extend(
+                        (a, b, part)
+                        for part in shapely.get_parts(line)
+                        if part.geom_type == "LineString" and part.length >= min_length
+                    )
+        return out
+
+
+class Registry:
+    """Parcels placed so far; keeps every parcel at least GAP from the others."""
+
+    def __init__(self) -> None:
+        self.hulls: list[BaseGeometry] = []
+
+    def free(self, geom: BaseGeometry) -> bool:
+        if not self.hulls:
+            return True
+        hull = shapely.convex_hull(geom)
+        return not shapely.dwithin(np.array(self.hulls), hull, GAP).any()
+
+    def add(self, geom: BaseGeometry) -> None:
+        self.hulls.append(shapely.convex_hull(geom))
+
+
+# ---------------------------------------------------------------------- planted cases
+
+
+@dataclass
+class Planted:
+    geometry: BaseGeometry | None
+    granted: str
+    status: str  # violation | unchecked | compliant
+    rule: str  # zoning-conflict | no-plan-coverage | ... | '' (nothing to report)
+    planned: str
+    case: str
+    previous: str = ""  # mucdichcu, forces a conversion when set
+
+
+class CaseBuilder:
+    """Builds the planted parcels; each builder checks the claimed property on the geometry."""
+
+    def __init__(self, rng: np.random.Generator, index: PlanIndex, registry: Registry) -> None:
+        self.rng = rng
+        self.ix = index
+        self.reg = registry
+        self.cases: list[Planted] = []
+
+    def _accept(self, case: Planted) -> None:
+        if case.geometry is not None:
+            self.reg.add(case.geometry)
+        self.cases.append(case)
+
+    # -- parcels wholly inside one zone --------------------------------------------------
+    def _inside(
+        self,
+        zone_codes: Sequence[str],
+        shape: Callable[[np.ndarray, np.ndarray], BaseGeometry],
+        along: Sequence[LineString] = (),
+    ) -> tuple[BaseGeometry, int]:
+        """A geometry from ``shape(centre, direction)`` with a 2 m margin inside one zone."""
+        rng, ix = self.rng, self.ix
+        zones = np.flatnonzero(np.isin(ix.codes, zone_codes))
+        for _ in range(4_000):
+            if along:  # corridor zones: follow the centreline
+                line = along[rng.integers(len(along))]
+                t = rng.uniform(0, line.length)
+                centre = np.array(line.interpolate(t).coords[0])
+                d = unit(
+                    np.subtract(
+                        line.interpolate(t + 5).coords[0], line.interpolate(t - 5).coords[0]
+                    )
+                )
+            else:
+                zone = ix.geoms[zones[rng.integers(len(zones))]]
+                xmin, ymin, xmax, ymax = zone.bounds
+                centre = rng.uniform([xmin, ymin], [xmax, ymax])
+                if not shapely.contains_xy(zone, *centre):
+                    continue
+                a = rng.uniform(0, np.pi)
+                d = np.array([np.cos(a), np.sin(a)])
+            geom = shape(centre, d)
+            zi = ix.zone_with_margin(geom)
+            if zi is not None and ix.codes[zi] in zone_codes and self.reg.free(geom):
+                assert set(ix.overlaps(geom)) == {zi}
+                return geom, zi
+        raise RuntimeError(f"no room inside {zone_codes}")
+
+    def _rect(
+        self, area: tuple[float, float], aspect: tuple[float, float] = (1.2, 2.0)
+    ) -> Callable[[np.ndarray, np.ndarray], Polygon]:
+        a, r = self.rng.uniform(*area), self.rng.uniform(*aspect)
+        return lambda c, d: rectangle(c, d, np.sqrt(a * r), np.sqrt(a / r))
+
+    def inside_violation(
+        self,
+        granted: str,
+        zone_code: str,
+        area: tuple[float, float],
+        along: Sequence[LineString] = (),
+    ) -> None:
+        aspect = (1.6, 2.2) if along else (1.2, 2.0)
+        geom, _ = self._inside([zone_code], self._rect(area, aspect), along)
+        previous = zone_code if granted in ("ONT", "ODT") and zone_code in ("LUC", "LUK") else ""
+        self._accept(
+            Planted(
+                geom,
+                granted,
+                "violation",
+                "zoning-conflict",
+                zone_code,
+                f"inside-violation: {granted} wholly inside a {zone_code} zone",
+                previous,
+            )
+        )
+
+    def compliant_inside(self, tag: str, code: str, shape_kind: str) -> None:
+        rng = self.rng
+
+        def shape(c: np.ndarray, d: np.ndarray) -> BaseGeometry:
+            w, h = rng.uniform(16, 26), rng.uniform(14, 22)
+            n = perp(d)
+            if shape_kind == "hole":
+                hole = rectangle(c + d * w * 0.1 + n * h * 0.05, d, w * 0.35, h * 0.3)
+                return Polygon(rectangle(c, d, w, h).exterior, [hole.exterior])
+            if shape_kind == "bowtie":  # ring order 0-1-3-2: the two long sides cross
+                p = [
+                    c - d * w / 2 - n * h / 2,
+                    c + d * w / 2 - n * h / 2,
+                    c - d * w * 0.3 + n * h / 2,
+                    c + d * w * 0.3 + n * h / 2,
+                ]
+                return Polygon([p[0], p[1], p[2], p[3]])
+            if shape_kind == "multipart":
+                return MultiPolygon(
+                    [rectangle(c, d, w, h), rectangle(c + d * (w + 6), d, w * 0.6, h * 0.8)]
+                )
+            raise ValueError(shape_kind)
+
+        geom, _ = self._inside([code], shape)
+        if shape_kind == "bowtie":
+            assert not geom.is_valid and shapely.make_valid(geom).area > 100
+        if shape_kind == "hole":
+            assert geom.is_valid and len(geom.interiors) == 1
+        rule = "invalid-geometry" if shape_kind == "bowtie" else ""
+        descriptions = {
+            "hole": f"{code} parcel with a hole, wholly inside a {code} zone",
+            "bowtie": f"self-intersecting (bow-tie) {code} parcel inside a {code} zone",
+            "multipart": f"two-part {code} parcel, both parts inside one {code} zone",
+        }
+        self._accept(
+            Planted(geom, code, "compliant", rule, "", f"{tag}: {descriptions[shape_kind]}")
+        )
+
+    def unknown_code(self, granted: str, zone_code: str) -> None:
+        geom, _ = self._inside([zone_code], self._rect((200, 600)))
+        if granted:
+            self._accept(
+                Planted(
+                    geom,
+                    granted,
+                    "unchecked",
+                    "unknown-code",
+                    "",
+                    f"unknown-code: code {granted!r} is in no code list",
+                )
+            )
+        else:
+            self._accept(
+                Planted(
+                    geom, "", "unchecked", "missing-code", "", "missing-code: empty land-use code"
+                )
+            )
+
+    # -- parcels across a zone boundary --------------------------------------------------
+    def _frame(
+        self, line: LineString, b_side: Callable[[np.ndarray], bool]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A point on the line, its direction and the unit normal pointing to side b."""
+        t = self.rng.uniform(0.3, 0.7) * line.length
+        p = np.array(line.interpolate(t).coords[0])
+        d = unit(np.subtract(line.interpolate(t + 4).coords[0], line.interpolate(t - 4).coords[0]))
+        n = perp(d)
+        if b_side(p + 3 * n) and not b_side(p - 3 * n):
+            return p, d, n
+        if b_side(p - 3 * n) and not b_side(p + 3 * n):
+            return p, d, -n
+        return None
+
+    def _across(
+        self,
+        a_codes: Sequence[str],
+        b_codes: Sequence[str],
+        w: float,
+        h: float,
+        frac: tuple[float, float],
+        accept: Callable[[float, float], bool] | None = None,
+    ) -> tuple[Polygon, int, int, float, float]:
+        """A rectangle from zone a into zone b (b = -1: outside the district) whose share
+        of area on b's side is in ``frac``. Returns (geom, a, b, fraction, area across)."""
+        rng, ix = self.rng, self.ix
+        if b_codes == ("OUTSIDE",):
+            sites = [(a, -1, s) for a, s in ix.edge_sites if ix.codes[a] in a_codes]
+        else:
+            sites = ix.sites(a_codes, b_codes)
+        for k in rng.permutation(len(sites))[:400]:
+            a, b, line = sites[k]
+            if line.geom_type != "LineString" or line.length < 40:
+                continue
+            if b < 0:
+
+                def b_side(q: np.ndarray) -> bool:
+                    return not shapely.contains_xy(ix.district, *q)
+
+                def across(g: BaseGeometry) -> float:
+                    return ix.outside_area(g)
+            else:
+
+                def b_side(q: np.ndarray, b: int = b) -> bool:
+                    return bool(shapely.contains_xy(ix.geoms[b], *q))
+
+                def across(g: BaseGeometry, b: int = b) -> float:
+                    return float(shapely.intersection(g, ix.geoms[b]).area)
+
+            frame = self._frame(line, b_side)
+            if frame is None:
+                continue
+            p, d, n = frame
+            target = rng.uniform(*frac) * 0.5 + 0.25 * (frac[0] + frac[1])  # mid-range
+            lo, hi = -h / 2 - 5, h / 2 + 5
+            for _ in range(60):  # bisection on the shift across the boundary
+                mid = (lo + hi) / 2
+                g = rectangle(p + n * mid, d, w, h)
+                if across(g) / g.area < target:
+                    lo = mid
+                else:
+                    hi = mid
+            geom = rectangle(p + n * hi, d, w, h)
+            share = ix.overlaps(geom)
+            far = across(geom)
+            fraction = far / geom.area
+            zones_ok = set(share) == ({a} if b < 0 else {a, b})
+            if b >= 0:
+                zones_ok = zones_ok and ix.outside_area(geom) < 1e-6
+            if (
+                zones_ok
+                and frac[0] <= fraction <= frac[1]
+                and self.reg.free(geom)
+                and (accept is None or accept(fraction, far))
+            ):
+                return geom, a, b, fraction, far
+        raise RuntimeError(f"no site for {a_codes} -> {b_codes} at {frac}")
+
+    def straddle(self, a_codes: Sequence[str], b_codes: Sequence[str]) -> None:
+        rng = self.rng
+        w, h = rng.uniform(14, 24), rng.uniform(16, 24)
+        geom, a, b, fraction, far = self._across(
+            a_codes, b_codes, w, h, (0.3, 0.6), lambda f, area: area > 20
+        )
+        code, planned = self.ix.codes[a], self.ix.codes[b]
+        self._accept(
+            Planted(
+                geom,
+                code,
+                "violation",
+                "zoning-conflict",
+                planned,
+                f"straddle: {code} parcel with {fraction:.0%} ({far:.0f} m2) in a {planned} zone",
+            )
+        )
+
+    def sliver(self, a_codes: Sequence[str], b_codes: Sequence[str], small: bool) -> None:
+        rng = self.rng
+        if small:  # 100-150 m2, 8-15 % across but under 20 m2
+            w, h = rng.uniform(9.5, 11), rng.uniform(11, 13.5)
+            frac, accept = (0.08, 0.15), (lambda f, area: area < 18)
+            tag = "sliver-small"
+        else:
+            w, h = rng.uniform(25, 42), rng.uniform(30, 45)
+            frac, accept = (0.01, 0.03), None
+            tag = "sliver"
+        geom, a, b, fraction, far = self._across(a_codes, b_codes, w, h, frac, accept)
+        if small:
+            assert 100 <= geom.area <= 150 and far < 20
+        code, other = self.ix.codes[a], self.ix.codes[b]
+        self._accept(
+            Planted(
+                geom,
+                code,
+                "compliant",
+                "",
+                "",
+                f"{tag}: {code} parcel with {fraction:.1%} ({far:.1f} m2) "
+                f"in a {other} zone, under tolerance",
+            )
+        )
+
+    def partly_outside(self, a_codes: Sequence[str]) -> None:
+        w, h = self.rng.uniform(16, 26), self.rng.uniform(18, 26)
+        geom, a, _, fraction, _ = self._across(a_codes, ("OUTSIDE",), w, h, (0.3, 0.6))
+        code = self.ix.codes[a]
+        self._accept(
+            Planted(
+                geom,
+                code,
+                "compliant",
+                "no-plan-coverage",
+                "",
+                f"partly-outside: {code} parcel with {fraction:.0%} outside the "
+                f"plan, rest in a {code} zone",
+            )
+        )
+
+    def outside(self, code: str) -> None:
+        rng, ix = self.rng, self.ix
+        ring = ix.district.exterior
+        for _ in range(200):
+            t = rng.uniform(0, ring.length)
+            p = np.array(ring.interpolate(t).coords[0])
+            centre = p + unit(p - CENTRE) * rng.uniform(150, 800)
+            a = rng.uniform(0, np.pi)
+            geom = rectangle(
+                centre, np.array([np.cos(a), np.sin(a)]), rng.uniform(15, 30), rng.uniform(12, 25)
+            )
+            if geom.distance(ix.district) > 20 and self.reg.free(geom):
+                self._accept(
+                    Planted(
+                        geom,
+                        code,
+                        "unchecked",
+                        "no-plan-coverage",
+                        "",
+                        f"outside: {code} parcel wholly outside the district",
+                    )
+                )
+                return
+        raise RuntimeError("no room outside")
+
+    def multipart_violation(self, a_codes: Sequence[str], b_codes: Sequence[str]) -> None:
+        rng, ix = self.rng, self.ix
+        sites = ix.sites(a_codes, b_codes)
+        for k in rng.permutation(len(sites)):
+            a, b, line = sites[k]
+
+            def b_side(q: np.ndarray, b: int = b) -> bool:
+                return bool(shapely.contains_xy(ix.geoms[b], *q))
+
+            frame = self._frame(line, b_side)
+            if frame is None:
+                continue
+            p, d, n = frame
+            ha, hb = rng.uniform(14, 20), rng.uniform(8, 12)
+            part_a = rectangle(p - n * (ha / 2 + 4), d, rng.uniform(14, 20), ha)
+            part_b = rectangle(p + n * (hb / 2 + 4), d, rng.uniform(8, 14), hb)
+            geom = MultiPolygon([part_a, part_b])
+            if (
+                ix.zone_with_margin(part_a) == a
+                and ix.zone_with_margin(part_b) == b
+                and self.reg.free(geom)
+            ):
+                fraction = part_b.area / geom.area
+                assert 0.1 <= fraction <= 0.45 and part_b.area > 20
+                assert set(ix.overlaps(geom)) == {a, b}
+                code, planned = ix.codes[a], ix.codes[b]
+                self._accept(
+                    Planted(
+                        geom,
+                        code,
+                        "violation",
+                        "zoning-conflict",
+                        planned,
+                        f"multipart-violation: {code} parcel, one part "
+                        f"({fraction:.0%}) wholly in a {planned} zone",
+                    )
+                )
+                return
+        raise RuntimeError("no multipart site")
+
+    def shared_edge(self, a_codes: Sequence[str], b_codes: Sequence[str]) -> None:
+        """Parcel sharing exactly one straight edge (two vertices) with its zone's boundary."""
+        rng, ix = self.rng, self.ix
+        sites = ix.sites(a_codes, b_codes)
+        for k in rng.permutation(len(sites)):
+            a, b, _ = sites[k]
+            zone_a, zone_b = ix.geoms[a], ix.geoms[b]
+            ring_a = shapely.get_coordinates(zone_a.exterior)
+            on_b = {tuple(xy) for xy in shapely.get_coordinates(zone_b)}
+            seg = np.hypot(*(ring_a[1:] - ring_a[:-1]).T)
+            for s in rng.permutation(np.flatnonzero((seg >= 10) & (seg <= 40))):
+                v0, v1 = ring_a[s], ring_a[s + 1]
+                if tuple(v0) not in on_b or tuple(v1) not in on_b:
+                    continue
+                if zone_b.boundary.distance(Point((v0 + v1) / 2)) > 1e-6:
+                    continue
+                n = perp(unit(v1 - v0))
+                if not zone_a.contains(Point((v0 + v1) / 2 + n * 0.5)):
+                    n = -n
+                depth = max(rng.uniform(10, 18), 130 / seg[s])
+                geom = Polygon([v0, v1, v1 + n * depth, v0 + n * depth])
+                share = ix.overlaps(geom)
+                if (
+                    geom.is_valid
+                    and shapely.covered_by(geom, zone_a)
+                    and set(share) == {a}
+                    and shapely.intersects(geom, zone_b)
+                    and self.reg.free(geom)
+                ):
+                    assert shapely.intersection(geom, zone_b).area < 1e-6
+                    code, other = ix.codes[a], ix.codes[b]
+                    self._accept(
+                        Planted(
+                            geom,
+                            code,
+                            "compliant",
+                            "",
+                            "",
+                            f"shared-edge: {code} parcel sharing a straight edge "
+                            f"exactly with a {other} zone",
+                        )
+                    )
+                    return
+        raise RuntimeError("no shared-edge site")
+
+    def hole_around_zone(self) -> None:
+        """An ONT parcel whose hole is exactly a pond zone inside the ONT zone."""
+        rng, ix = self.rng, self.ix
+        for a in rng.permutation(np.flatnonzero(ix.codes == "ONT")):
+            zone = ix.geoms[a]
+            for interior in zone.interiors:
+                pond = Polygon(interior)
+                hits = ix.tree.query(pond.representative_point(), predicate="within")
+                if len(hits) != 1 or ix.codes[hits[0]] != "NTS":
+                    continue
+                xmin, ymin, xmax, ymax = pond.bounds
+                centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2])
+                shell = rectangle(centre, np.array([1.0, 0.0]), xmax - xmin + 16, ymax - ymin + 14)
+                geom = Polygon(shell.exterior, [interior])
+                if not (
+                    geom.is_valid
+                    and shell.buffer(MARGIN).within(Polygon(zone.exterior))
+                    and self.reg.free(geom)
+                ):
+                    continue
+                share = ix.overlaps(geom)
+                assert set(share) == {a}, share
+                assert shapely.intersection(geom, ix.geoms[hits[0]]).area < 1e-6
+                self._accept(
+                    Planted(
+                        geom,
+                        "ONT",
+                        "compliant",
+                        "",
+                        "",
+                        "hole-around-zone: ONT parcel whose hole is exactly an "
+                        "NTS pond zone inside the ONT zone",
+                    )
+                )
+                return
+        raise RuntimeError("no pond inside an ONT zone")
+
+    def empty_geometry(self, code: str) -> None:
+        self.cases.append(
+            Planted(
+                None,
+                code,
+                "unchecked",
+                "empty-geometry",
+                "",
+                f"empty-geometry: {code} decision with a null shape",
+            )
+        )
+
+
+def plant_cases(
+    rng: np.random.Generator, index: PlanIndex, layout: Layout, registry: Registry
+) -> list[Planted]:
+    b = CaseBuilder(rng, index, registry)
+    rice = ("LUC", "LUK")
+    along = {
+        code: [c.centreline for c in layout.corridors if c.code == code] for code in LINEAR_CODES
+    }
+    for granted, zone_code, count, area in (
+        ("ODT", "LUC", 3, (120, 300)),
+        ("ONT", "LUC", 4, (200, 400)),
+        ("ONT", "LUK", 2, (200, 400)),
+        ("TMD", "LUC", 2, (500, 1500)),
+        ("TMD", "LUK", 1, (500, 1500)),
+        ("SKC", "LUC", 2, (1000, 1900)),
+        ("SKC", "LUK", 1, (1000, 1900)),
+        ("ONT", "NTD", 2, (150, 300)),
+        ("TMD", "DGD", 2, (300, 800)),
+        ("SKC", "NTS", 2, (600, 1200)),
+    ):
+        for _ in range(count):
+            b.inside_violation(granted, zone_code, area)
+    for granted, zone_code, count, area in (
+        ("ONT", "DGT", 2, (110, 150)),
+        ("ONT", "SON", 2, (150, 400)),
+        ("ONT", "DTL", 1, (100, 120)),
+    ):
+        for _ in range(count):
+            b.inside_violation(granted, zone_code, area, along[zone_code])
+    for a_codes, b_codes, count in (
+        (("ONT",), ("LUC",), 4),
+        (("ONT",), ("LUK",), 2),
+        (("ODT",), rice, 2),
+        (("TMD",), rice, 2),
+        (("ONT",), ("DGT",), 2),
+    ):
+        for _ in range(count):
+            b.straddle(a_codes, b_codes)
+    for a_codes, b_codes, count in (
+        (("ONT",), ("LUC",), 4),
+        (("ONT",), ("LUK",), 2),
+        (("ODT",), rice, 1),
+        (("TMD",), rice, 1),
+        (("ONT",), ("DGT",), 1),
+    ):
+        for _ in range(count):
+            b.sliver(a_codes, b_codes, small=False)
+    for a_codes, b_codes in (
+        (("ONT",), ("LUC",)),
+        (("ONT",), ("LUC",)),
+        (("ONT",), ("LUK",)),
+        (("ONT",), ("DGT",)),
+    ):
+        b.sliver(a_codes, b_codes, small=True)
+    for a_codes, b_codes in (
+        (("ONT",), ("LUC",)),
+        (("ONT",), ("LUC",)),
+        (("ONT",), ("LUK",)),
+        (("TMD",), rice),
+    ):
+        b.multipart_violation(a_codes, b_codes)
+    for code in ("ONT", "LUC"):
+        b.compliant_inside("multipart-compliant", code, "multipart")
+    for code in ("ONT", "LUC", "ODT"):
+        b.compliant_inside("hole", code, "hole")
+    b.hole_around_zone()
+    for code in ("ONT", "LUC", "HNK"):
+        b.compliant_inside("bowtie", code, "bowtie")
+    for code in ("ONT", "LUC", "HNK"):
+        b.outside(code)
+    for a_codes in (("LUC",), ("LUK",), ("ONT", "HNK", "CLN"), ("LUC", "NTS")):
+        b.partly_outside(a_codes)
+    for granted, zone_code in (
+        ("XYZ", "ONT"),
+        ("ABC1", "LUC"),
+        ("QQQ", "HNK"),
+        ("", "ONT"),
+        ("", "LUK"),
+    ):
+        b.unknown_code(granted, zone_code)
+    for code in ("ONT", "LUC"):
+        b.empty_geometry(code)
+    for a_codes, b_codes in (
+        (("ONT",), ("LUC",)),
+        (("ONT",), ("LUK",)),
+        (("ONT",), ("DGT",)),
+        (("LUC",), ("ONT",)),
+    ):
+        b.shared_edge(a_codes, b_codes)
+    return b.cases
+
+
+# ----------------------------------------------------------------------- ordinary parcels
+
+
+def ordinary_parcels(
+    rng: np.random.Generator, index: PlanIndex, registry: Registry
+) -> pd.DataFrame:
+    """N_ORDINARY compliant parcels, each with a 2 m margin inside one allowed zone."""
+    ix = index
+    xmin, ymin, xmax, ymax = ix.district.bounds
+    top = max(DENSITY.values())
+    n_points = int(top * (xmax - xmin) * (ymax - ymin) / 10_000)
+    xy = rng.uniform([xmin, ymin], [xmax, ymax], (n_points, 2))
+    pt_idx, zone_idx = ix.tree.query(shapely.points(xy), predicate="within")
+    xy = xy[pt_idx]
+    zone_code = ix.codes[zone_idx]
+    density = np.array([DENSITY.get(c, 0.0) for c in zone_code])
+    keep = rng.random(len(xy)) < density / top
+    xy, zone_idx, zone_code = xy[keep], zone_idx[keep], zone_code[keep]
+    n = len(xy)
+
+    granted = np.array([pick(rng, ALLOWED[c]) for c in zone_code], dtype=object)
+    shape = np.array([SHAPE[g] for g in granted])
+    area = np.exp(rng.uniform(np.log(shape[:, 0]), np.log(shape[:, 1])))
+    aspect = rng.uniform(shape[:, 2], shape[:, 3])
+    w, h = np.sqrt(area * aspect), np.sqrt(area / aspect)
+    zone_angle = rng.uniform(0, np.pi, len(ix.geoms))  # parcels in a zone share a direction
+    angle = zone_angle[zone_idx] + rng.normal(0, 0.05, n)
+    local = (
+        np.array([(-1, -1), (1, -1), (1, 1), (-1, 1)])[None]
+        * 0.5
+        * np.stack([w, h], axis=1)[:, None, :]
+    )
+    local = local + rng.uniform(-0.5, 0.5, local.shape)  # quadrilaterals, not exact rectangles
+    cos, sin = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    corners = (
+        np.stack(
+            [local[..., 0] * cos - local[..., 1] * sin, local[..., 0] * sin + local[..., 1] * cos],
+            axis=-1,
+        )
+        + xy[:, None, :]
+    )
+    polys = shapely.polygons(np.concatenate([corners, corners[:, :1]], axis=1))
+
+    area = shapely.area(polys)
+    fits = (area >= 100) & (area <= 2_000)
+    fits &= shapely.contains(ix.geoms[zone_idx], shapely.buffer(polys, MARGIN))
+    clash_idx, _ = shapely.STRtree(np.array(registry.hulls)).query(
+        polys, predicate="dwithin", distance=GAP
+    )
+    fits[clash_idx] = False
+    cand = np.flatnonzero(fits)
+    polys = polys[cand]
+    # Greedy non-overlap in the (random) sampling order.
+    left, right = shapely.STRtree(polys).query(polys, predicate="dwithin", distance=GAP)
+    mask = left != right
+    left, right = left[mask], right[mask]
+    order = np.argsort(left, kind="stable")
+    left, right = left[order], right[order]
+    starts = np.searchsorted(left, np.arange(len(polys) + 1))
+    accepted = np.zeros(len(polys), dtype=bool)
+    count = 0
+    for i in range(len(polys)):
+        if not accepted[right[starts[i] : starts[i + 1]]].any():
+            accepted[i] = True
+            count += 1
+            if count == N_ORDINARY:
+                break
+    assert accepted.sum() == N_ORDINARY, accepted.sum()
+    chosen = cand[accepted]
+    geoms = polys[accepted]
+    for g in geoms:
+        registry.add(g)
+    out = pd.DataFrame(
+        {
+            "geometry": geoms,
+            "granted": granted[chosen],
+            "host": zone_code[chosen],
+            "zone": zone_idx[chosen],
+        }
+    )
+    # Ordinary parcels: assert the promise (2 m margin inside a zone that allows the code).
+    margin_ok = shapely.contains(ix.geoms[out["zone"].to_numpy()], shapely.buffer(geoms, MARGIN))
+    assert margin_ok.all()
+    assert all(g in dict(ALLOWED[z]) for g, z in zip(out.granted, out.host, strict=True))
+    assert (shapely.area(geoms) >= 100).all() and (shapely.area(geoms) <= 2_000).all()
+    # About 3 % written untidily: lower/mixed case or a leading space (still valid codes).
+    # No leading space on "ONT+CLN"-style codes: the DBF field is sized by GDAL (RESIZE) to
+    # the longest value without its spaces, 7 characters, and " ont+cln" would be cut.
+    messy = rng.random(len(out)) < 0.03
+    styles = (str.lower, str.title, lambda s: " " + s, lambda s: " " + s.lower())
+    out["written"] = [
+        styles[rng.integers(len(styles) if len(g) == 3 else 2)](g) if m else g
+        for g, m in zip(out.granted, messy, strict=True)
+    ]
+    return out
+
+
+# --------------------------------------------------------------------- decision attributes
+
+
+def person_name(rng: np.random.Generator) -> str:
+    male = rng.random() < 0.6
+    middle = MIDDLE_M if male else MIDDLE_F
+    given = GIVEN_M if male else GIVEN_F
+    return (
+        f"{pick(rng, FAMILY)} {middle[rng.integers(len(middle))]} {given[rng.integers(len(given))]}"
+    )
+
+
+def owner_name(rng: np.random.Generator, code: str, kind: str, ten_xa: str) -> str:
+    place = ten_xa.removeprefix("Xã ").removeprefix("Thị trấn ")
+    if code in ("SKN", "SKC", "TMD") and kind in ("lease", "allocation") and rng.random() < 0.85:
+        form = "TNHH" if rng.random() < 0.6 else "CP"
+        return f"Công ty {form} {FIRMS[rng.integers(len(FIRMS))]}"
+    if code == "DGD":
+        level = ("Mầm non", "Tiểu học", "THCS")[rng.integers(3)]
+        return f"Trường {level} {place}"
+    if code == "NTD":
+        unit_name = ten_xa.replace("Xã ", "xã ").replace("Thị trấn ", "thị trấn ")
+        return f"UBND {unit_name}"
+    return person_name(rng)
+
+
+def decision_attributes(
+    rng: np.random.Generator, rows: pd.DataFrame, index: PlanIndex
+) -> pd.DataFrame:
+    """so_qd, ngay_qd, hinh_thuc, shbando, shthua, mucdichcu, ma_xa, dientich, tenchu."""
+    ix = index
+    n = len(rows)
+    communes = dict(COMMUNES)
+    # Commune: of the zone holding most of the parcel; nearest zone if outside; else random.
+    ma_xa = []
+    for geom in rows.geometry:
+        if geom is None:
+            ma_xa.append(COMMUNES[1 + rng.integers(len(COMMUNES) - 1)][0])
+            continue
+        share = index.overlaps(geom)
+        zi = max(share, key=share.get) if share else int(ix.tree.nearest(geom))
+        ma_xa.append(ix.plan.at[zi, "ma_xa"])
+    kinds, hinh_thuc, previous, owners = [], [], [], []
+    for base, prev, xa in zip(rows.base, rows.previous, ma_xa, strict=True):
+        kind = "conversion" if prev else pick(rng, KIND_MIX[CATEGORY.get(base, "other")])
+        if kind == "conversion" and not prev:
+            prev = pick(rng, PREVIOUS[base.split("+")[0]])
+        kinds.append(kind)
+        hinh_thuc.append(pick(rng, KIND_VALUES[kind]))
+        previous.append(prev)
+        owners.append(owner_name(rng, base, kind.removesuffix("-free"), communes[xa]))
+    numbers = rng.choice(np.arange(1, 10_000), size=n, replace=False)
+    days = rng.integers(0, (dt.date(2025, 12, 31) - dt.date(2021, 1, 1)).days + 1, n)
+    iso = rng.random(n) < 0.12
+    dates = [dt.date(2021, 1, 1) + dt.timedelta(days=int(d)) for d in days]
+    drawn = np.array(
+        [shapely.make_valid(g).area if g is not None else np.nan for g in rows.geometry]
+    )
+    drawn[np.isnan(drawn)] = rng.uniform(150, 600, np.isnan(drawn).sum())
+    legal = np.round(drawn * (1 + rng.normal(0, 0.01, n)), 1)
+
+    # Map sheets: a 500 m grid; parcels numbered top-left to bottom-right within a sheet.
+    x0, _, _, y1 = ix.district.buffer(1_000).bounds
+    reps = [g.representative_point() if g is not None else None for g in rows.geometry]
+    ncols = int(np.ceil((ix.district.bounds[2] + 1_000 - x0) / 500))
+    sheet = np.zeros(n, dtype=np.int32)
+    rx, ry = np.full(n, np.nan), np.full(n, np.nan)
+    for i, p in enumerate(reps):
+        if p is None:
+            continue
+        rx[i], ry[i] = p.x, p.y
+        sheet[i] = int((y1 - p.y) // 500) * ncols + int((p.x - x0) // 500) + 1
+    empty = np.flatnonzero(sheet == 0)
+    used = np.unique(sheet[sheet > 0])
+    sheet[empty] = rng.choice(used, size=len(empty), replace=False)
+    parcel_no = np.zeros(n, dtype=np.int32)
+    order = np.lexsort((np.nan_to_num(rx, nan=np.inf), np.nan_to_num(-ry, nan=np.inf), sheet))
+    for s in np.unique(sheet):
+        members = order[sheet[order] == s]
+        parcel_no[members] = np.arange(1, len(members) + 1)
+
+    return pd.DataFrame(
+        {
+            "so_qd": [f"{k}/QĐ-UBND" for k in numbers],
+            "ngay_qd": [
+                d.isoformat() if i else d.strftime("%d/%m/%Y")
+                for d, i in zip(dates, iso, strict=True)
+            ],
+            "hinh_thuc": hinh_thuc,
+            "shbando": sheet,
+            "shthua": parcel_no,
+            "kyhieumucd": rows.written.to_list(),
+            "mucdichcu": previous,
+            "ma_xa": ma_xa,
+            "dientich": legal,
+            "tenchu": owners,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def nfc(values: pd.Series) -> pd.Series:
+    return values.map(lambda s: unicodedata.normalize("NFC", s) if isinstance(s, str) else s)
+
+
+def read_dbf_text(path: Path, field: str) -> list[str]:
+    """Raw DBF text of one field (GDAL strips leading spaces; this does not)."""
+    data = path.read_bytes()
+    n_records, header_len, record_len = struct.unpack("<IHH", data[4:12])
+    offset, pos, width = 1, 32, 0
+    while data[pos] != 0x0D:
+        name = data[pos : pos + 11].split(b"\0")[0].decode()
+        width = data[pos + 16]
+        if name == field:
+            break
+        offset += width
+        pos += 32
+    else:
+        raise KeyError(field)
+    out = []
+    for r in range(n_records):
+        start = header_len + r * record_len + offset
+        out.append(data[start : start + width].decode("utf-8").rstrip(" "))
+    return out
+
+
+def write_outputs(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, truth: pd.DataFrame) -> None:
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{DATA_DATE}T00:00:00Z"})
+    gpkg = HERE / "plan.gpkg"
+    gpkg.unlink(missing_ok=True)
+    plan.to_file(gpkg, layer="plan", driver="GPKG", engine="pyogrio")
+    folder = HERE / "decisions"
+    folder.mkdir(exist_ok=True)
+    for ext in ("shp", "shx", "dbf", "prj", "cpg"):
+        (folder / f"decisions.{ext}").unlink(missing_ok=True)
+    decisions.to_file(
+        folder / "decisions.shp",
+        driver="ESRI Shapefile",
+        engine="pyogrio",
+        encoding="UTF-8",
+        layer_options={"DBF_DATE_LAST_UPDATE": DATA_DATE, "RESIZE": "YES"},
+    )
+    truth.to_csv(HERE / "ground_truth.csv", index=False, lineterminator="\n", encoding="utf-8")
+
+
+def verify_outputs(decisions: gpd.GeoDataFrame, truth: pd.DataFrame) -> None:
+    """Read the files back and check what readers will see."""
+    shp = HERE / "decisions" / "decisions.shp"
+    back = gpd.read_file(shp, engine="pyogrio")
+    assert back.crs.to_epsg() == 9209 and len(back) == len(decisions)
+    assert list(back.columns[:-1]) == list(decisions.columns[:-1])
+    assert (HERE / "decisions" / "decisions.cpg").read_text().strip() == "UTF-8"
+    assert back.geometry.isna().sum() == (truth.expected_rule == "empty-geometry").sum()
+    valid = back.geometry.dropna().is_valid
+    assert (~valid).sum() == (truth.expected_rule == "invalid-geometry").sum()
+    raw = read_dbf_text(HERE / "decisions" / "decisions.dbf", "kyhieumucd")
+    assert raw == decisions.kyhieumucd.fillna("").to_list(), "codes survive exactly in the DBF"
+    assert (back.so_qd.to_numpy()[truth.source_row] == truth.so_qd.to_numpy()).all()
+    plan = gpd.read_file(HERE / "plan.gpkg", layer="plan", engine="pyogrio")
+    assert plan.crs.to_epsg() == 9209
+    assert list(plan.columns) == ["maloaidat", "ma_xa", "ten_xa", "dientich", "geometry"]
+
+
+README = """\
+# landplan sample data (synthetic)
+
+Made-up but realistic data to try and test `landplan`: a land-use plan for a rural district and
+a few thousand land decisions (parcels) to check against it. Nothing here is real: the district
+outline, zones, parcels, decision numbers and owner names are all generated. The place is modelled
+on the Gia Lộc area of Hải Dương (around lon 106.30, lat 20.87); commune names are real place
+names, their 5-digit codes are invented.
+
+Regenerate with `python sample_data/generate.py` (deterministic, seed 20251, no network, a few
+seconds). The script's docstring explains how every part is built.
+
+## Files
+
+* `plan.gpkg`, layer `plan`: {n_zones} plan zones (Polygons, EPSG:9209 VN-2000 / TM-3 105-30)
+  that partition the district exactly. Columns: `maloaidat` (planned land-use code), `ma_xa`
+  (5-digit commune code, text), `ten_xa` (commune name), `dientich` (area, m²).
+* `decisions/decisions.shp` (+ `.shx .dbf .prj .cpg`): {n_rows} decisions, one parcel each,
+  EPSG:9209, DBF text in UTF-8 (the `.cpg` says so).
+* `ground_truth.csv`: the expected result of every planted decision ({n_planted} rows).
+* `generate.py`: the generator.
+
+District: about {width:.1f} km × {height:.1f} km, {area:.1f} km², {n_communes} communes (one a
+town). Zones per code: {zone_counts}.
+
+### Decision fields (DBF names, at most 10 characters)
+
+* `so_qd` (text): decision number, e.g. `1234/QĐ-UBND` (unique here).
+* `ngay_qd` (text): decision date, mostly `dd/mm/yyyy`, about 12 % `yyyy-mm-dd`; all within
+  2021-01-01..2025-12-31.
+* `hinh_thuc` (text): kind of decision, as officials write it:
+{kinds}
+* `shbando`, `shthua` (integers): map sheet and parcel number; the pair is unique.
+* `kyhieumucd` (text): granted land-use code (`KyHieuMucDichSuDung` cut to 10 characters);
+  Circular 27/2018 codes, plus `ONT+CLN` and `ODT+CLN`.
+* `mucdichcu` (text): previous code, only for changes of use (empty otherwise).
+* `ma_xa` (text): commune code.
+* `dientich` (real): legal area in m², within about 1 % of the drawn area.
+* `tenchu` (text): owner; fake Vietnamese person names, companies, schools, commune people's
+  committees.
+
+Things readers should know:
+
+* Empty text (`mucdichcu` of non-conversions, the two missing codes) is read back by GDAL/pyogrio
+  as null, not `''`.
+* About 3 % of ordinary parcels write the code untidily (`ont`, `Luc`, ` ONT`, ` ont`). The DBF
+  keeps the leading space, but GDAL/pyogrio strip it on reading; trailing spaces cannot be told
+  from DBF padding, so none are written.
+* {n_empty} rows have a null shape (empty geometry) and {n_invalid} rows hold self-intersecting
+  (bow-tie) polygons; some parcels are MultiPolygons and some have holes. `dientich` of a bow-tie
+  is the area of the repaired shape (shapely's area of the invalid ring is smaller).
+* DBF text fields are sized to their longest value (GDAL `RESIZE=YES`), e.g. `kyhieumucd` is 7
+  characters wide. The `.prj` is the ESRI WKT GDAL writes (datum `D_Vietnam_2000`, no TOWGS84);
+  GDAL and pyproj identify it as EPSG:9209.
+* No two parcels overlap or touch (at least 1 m apart); only the planted cases cross zone borders.
+
+## Planted cases
+
+Ordinary parcels (the {n_ordinary} rows not in `ground_truth.csv`) lie wholly inside one zone with
+a 2 m margin and carry a code that zone allows (the same code; `ONT+CLN` in ONT; `ODT+CLN` in ODT;
+`SKC` in SKN), so they are all compliant. The planted rows are shuffled among them;
+`source_row` is the 0-based row in `decisions.shp`. The tolerance assumed for boundary slivers is
+5 % of the parcel's area and 20 m² (a crossing is flagged only when it exceeds both).
+
+| case | n | expected_status | expected_rule | what |
+|---|---|---|---|---|
+{case_table}
+
+Columns of `ground_truth.csv`: `source_row`, `so_qd`, `expected_status`, `expected_rule`,
+`planned` (planned code at the conflicting place, else empty), `granted` (the code as written),
+`case` (tag: description, with the measured fraction where relevant).
+
+## Licence
+
+CC0 1.0 (public domain dedication). Synthetic data; any resemblance of names to real people or
+companies is coincidental.
+"""
+
+CASE_HELP = {
+    "inside-violation": "wholly inside a zone that forbids the code (ODT/ONT/TMD/SKC in LUC/LUK; "
+    "ONT in DGT/SON/DTL/NTD; TMD in DGD; SKC in NTS)",
+    "straddle": "30-60 % (> 20 m²) across the boundary into an incompatible zone",
+    "sliver": "1-3 % across the boundary into an incompatible zone",
+    "sliver-small": "8-15 % across but under 20 m² (100-150 m² parcels)",
+    "multipart-violation": "MultiPolygon, one part (10-45 %) wholly in an incompatible zone",
+    "multipart-compliant": "MultiPolygon, both parts in the same compatible zone",
+    "hole": "polygon with a hole, inside a compatible zone",
+    "hole-around-zone": "ONT parcel whose hole is exactly an NTS pond zone (overlap 0)",
+    "bowtie": "self-intersecting polygon inside a compatible zone; compliant after repair",
+    "outside": "wholly outside the district",
+    "partly-outside": "30-60 % outside the district, rest in a compatible zone",
+    "unknown-code": "code in no list (`XYZ`, `ABC1`, `QQQ`)",
+    "missing-code": "empty code",
+    "empty-geometry": "null shape",
+    "shared-edge": "shares one straight edge exactly with an incompatible neighbour zone",
+}
+
+
+def write_readme(
+    plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, truth: pd.DataFrame, district: Polygon
+) -> None:
+    tags = truth["case"].str.split(":").str[0]
+    table = []
+    for tag in CASE_HELP:
+        sub = truth[tags == tag]
+        status = "/".join(sorted(sub.expected_status.unique()))
+        rule = "/".join(sorted(sub.expected_rule.unique())) or "(none)"
+        table.append(f"| {tag} | {len(sub)} | {status} | {rule} | {CASE_HELP[tag]} |")
+    table.append(f"| **total** | **{len(truth)}** | | | |")
+    counts = plan.maloaidat.value_counts().sort_index()
+    xmin, ymin, xmax, ymax = district.bounds
+    text = README.format(
+        n_zones=len(plan),
+        n_rows=len(decisions),
+        n_planted=len(truth),
+        n_ordinary=len(decisions) - len(truth),
+        width=(xmax - xmin) / 1000,
+        height=(ymax - ymin) / 1000,
+        area=district.area / 1e6,
+        n_communes=len(COMMUNES),
+        zone_counts=", ".join(f"{k} {v}" for k, v in counts.items()),
+        kinds="\n".join(
+            f"  * {kind.removesuffix('-free')}: " + ", ".join(f"`{v}`" for v, _ in values)
+            for kind, values in KIND_VALUES.items()
+            if kind != "allocation-free"
+        ),
+        n_empty=int(decisions.geometry.isna().sum()),
+        n_invalid=int((~decisions.geometry.dropna().is_valid).sum()),
+        case_table="\n".join(table),
+    )
+    (HERE / "README.md").write_text(text, encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    rng = np.random.default_rng(SEED)
+    plan, layout = build_plan(rng)
+    index = PlanIndex(plan, layout.district)
+    registry = Registry()
+    planted = plant_cases(rng, index, layout, registry)
+    ordinary = ordinary_parcels(rng, index, registry)
+
+    planted_rows = pd.DataFrame(
+        {
+            "geometry": [c.geometry for c in planted],
+            "written": [c.granted for c in planted],
+            "base": [c.granted for c in planted],
+            "previous": [c.previous for c in planted],
+            "status": [c.status for c in planted],
+            "rule": [c.rule for c in planted],
+            "planned": [c.planned for c in planted],
+            "case": [c.case for c in planted],
+        }
+    )
+    ordinary_rows = pd.DataFrame(
+        {
+            "geometry": ordinary.geometry,
+            "written": ordinary.written,
+            "base": ordinary.granted,
+            "previous": "",
+            "status": "",
+            "rule": "",
+            "planned": "",
+            "case": "",
+        }
+    )
+    rows = pd.concat([ordinary_rows, planted_rows], ignore_index=True)
+    rows = rows.iloc[rng.permutation(len(rows))].reset_index(drop=True)
+
+    attrs = decision_attributes(rng, rows, index)
+    text = attrs.select_dtypes(exclude="number").columns
+    attrs[text] = attrs[text].apply(nfc)
+    decisions = gpd.GeoDataFrame(attrs, geometry=rows.geometry.to_list(), crs=CRS)
+    assert 2_000 <= len(decisions) <= 4_000
+    assert not decisions.duplicated(["shbando", "shthua"]).any()
+    assert decisions.so_qd.is_unique
+    # No two parcels overlap (convex hulls at least GAP apart).
+    hulls = shapely.convex_hull(decisions.geometry.dropna().to_numpy())
+    left, right = shapely.STRtree(hulls).query(hulls, predicate="intersects")
+    assert (left == right).all(), "parcels overlap"
+
+    planted_at = np.flatnonzero(rows["case"] != "")
+    truth = pd.DataFrame(
+        {
+            "source_row": planted_at,
+            "so_qd": decisions.so_qd.to_numpy()[planted_at],
+            "expected_status": rows.status.to_numpy()[planted_at],
+            "expected_rule": rows.rule.to_numpy()[planted_at],
+            "planned": rows.planned.to_numpy()[planted_at],
+            "granted": rows.written.to_numpy()[planted_at],
+            "case": rows["case"].to_numpy()[planted_at],
+        }
+    )
+    write_outputs(plan, decisions, truth)
+    verify_outputs(decisions, truth)
+    write_readme(plan, decisions, truth, layout.district)
+    tags = truth["case"].str.split(":").str[0].value_counts().sort_index()
+    print(
+        f"zones: {len(plan)}; decisions: {len(decisions)} "
+        f"({len(decisions) - len(truth)} ordinary, {len(truth)} planted)"
+    )
+    print(", ".join(f"{k} {v}" for k, v in tags.items()))
+
+
+if __name__ == "__main__":
+    main()
