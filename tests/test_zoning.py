@@ -146,3 +146,43 @@ def test_messages_follow_the_chosen_language(plan, decisions):
     assert "quy hoạch" in vi.findings.loc[vi.findings["source_row"] == row, "message"].iloc[0]
     assert "plan designates" in en.findings.loc[en.findings["source_row"] == row,
                                                 "message"].iloc[0]
+
+
+def test_plan_zone_with_unknown_code_makes_its_part_unchecked(plan, decisions):
+    plan = plan.copy()
+    plan.loc[0, "maloaidat"] = "ZZZ"  # the rice zone loses its code
+    result = landplan.check(plan, decisions, config=CheckConfig(lang="en"))
+    row = list(CASES).index("inside_conflict")  # wholly in that zone
+    assert result.decisions.loc[row, "status"] == "unchecked"
+    f = result.findings[result.findings["source_row"] == row]
+    assert list(f["rule"]) == ["unknown-plan-code"]
+    assert "ZZZ" in f["message"].iloc[0]
+    half = list(CASES).index("conflict_40pct")  # 40 % in that zone, 60 % in ONT
+    assert result.decisions.loc[half, "status"] == "compliant"
+    assert "unknown-plan-code" in set(result.findings.loc[result.findings["source_row"] == half,
+                                                          "rule"])
+
+
+def test_disabled_rule_produces_no_findings_and_required_rules_cannot_be_disabled(plan,
+                                                                                  decisions):
+    config = CheckConfig(rules={"invalid-geometry": {"enabled": False}})
+    result = landplan.check(plan, decisions, config=config)
+    assert "invalid-geometry" not in set(result.findings["rule"])
+    with pytest.raises(landplan.ConfigError, match="cannot be disabled"):
+        CheckConfig(rules={"unknown-code": {"enabled": False}})
+
+
+def test_severity_can_be_configured(plan, decisions):
+    config = CheckConfig(rules={"zoning-conflict": {"severity": "critical"}})
+    result = landplan.check(plan, decisions, config=config)
+    row = list(CASES).index("inside_conflict")
+    assert result.decisions.loc[row, "max_severity"] == "critical"
+
+
+def test_config_file_errors_are_gathered(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('lang = "fr"\ntolerance_pct = 120\n[rules.nope]\nenabled = false\n')
+    with pytest.raises(landplan.ConfigError) as err:
+        landplan.load_config(path)
+    text = str(err.value)
+    assert "lang" in text and "tolerance_pct" in text and "nope" in text
