@@ -40,7 +40,7 @@ _SEVERITY_COLORS = {"critical": "#7F0000", "high": "#D7191C", "medium": "#FDAE61
 
 def escape(value: object) -> str:
     """Text safe inside HTML and inside a JavaScript template literal."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, float):
         value = f"{value:,.1f}"
@@ -91,7 +91,8 @@ def violations_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
              .sort_values("source_row", kind="stable")
              .groupby("source_row")
              .agg(rule=("rule", lambda r: ", ".join(dict.fromkeys(r))),
-                  message=("message", " ".join), legal=("legal_basis", "first")))
+                  message=("message", " ".join),
+                  legal=("legal_basis", lambda r: "; ".join(x for x in dict.fromkeys(r) if x))))
     props = chosen.join(first, on="source_row")
     fields = {"decision_no": labels["decision"], "parcel_id": labels["parcel"],
               "decision_date": labels["date"], "kind": labels["kind"],
