@@ -13,9 +13,12 @@ comparable within one run on one machine.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import time
+from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -57,8 +60,12 @@ def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoD
                + np.floor((cx - x0) / step).clip(0, n_side - 1)).astype(int)
     planned = plan["land_use"].to_numpy()[zone_at]
     granted = np.where(rng.random(n_parcels) < 0.9, planned, rng.choice(CODES, n_parcels))
-    decisions = gpd.GeoDataFrame({"decision_no": np.arange(n_parcels).astype(str),
-                                  "land_use": granted}, geometry=parcels, crs="EPSG:9209")
+    decisions = gpd.GeoDataFrame({
+        "decision_no": np.char.add(np.arange(n_parcels).astype(str), "/QĐ-UBND"),
+        "decision_date": "15/03/2023",
+        "kind": rng.choice(["Giao đất", "thuê", "Công nhận", "CMĐ"], n_parcels),
+        "land_use": granted,
+    }, geometry=parcels, crs="EPSG:9209")
     return plan, decisions
 
 
@@ -112,7 +119,7 @@ def run(sizes: list[int]) -> str:
                      f"{t_gp / t_engine:.1f}× faster than overlay"))
         rows.append((f"synthetic {n:,}", n, len(plan), "geopandas.overlay + area", t_gp,
                      "same pairs and areas" if agree else "PAIRS DIFFER"))
-    lines = [f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, shapely {shapely.__version__}, "
              f"geopandas {gpd.__version__}; peak RSS {_rss_mb():.0f} MB", "",
              "| data | decisions | zones | step | seconds | note |", "|---|---|---|---|---|---|"]
@@ -123,7 +130,15 @@ def run(sizes: list[int]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000])
-    print(run(parser.parse_args().sizes))
+    parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    args = parser.parse_args()
+    table = run(args.sizes)
+    print(table)
+    if args.write:
+        args.write.write_text(f"# Benchmarks\n\nMeasured {date.today().isoformat()} with "
+                              f"`python benchmarks/bench_check.py --sizes "
+                              f"{' '.join(map(str, args.sizes))}`.\n\n{table}\n",
+                              encoding="utf-8")
 
 
 if __name__ == "__main__":
