@@ -29,10 +29,20 @@ from .errors import (
     LandplanError,
     LayerNotFoundError,
 )
-from .io import list_layers, load_decisions, load_plan, read_layer
+from .io import (
+    list_layers,
+    load_corridors,
+    load_decisions,
+    load_plan,
+    load_projects,
+    read_layer,
+)
 from .maps import make_map
+from .plandiff import plan_diff
+from .quotas import load_quotas
 from .report import summarize, write_outputs
 from .rules import RULES, rule_table
+from .schema import plan_versions
 
 __version__ = "0.1.0"
 
@@ -51,9 +61,14 @@ __all__ = [
     "load_codes",
     "load_compatibility",
     "load_config",
+    "load_corridors",
     "load_decisions",
     "load_plan",
+    "load_projects",
+    "load_quotas",
     "make_map",
+    "plan_diff",
+    "plan_versions",
     "read_layer",
     "rule_table",
     "sample_dir",

@@ -28,29 +28,37 @@ from .codes import (
 from .config import CheckConfig
 from .crs import working_crs
 from .engine import overlay_pairs
-from .errors import CRSError
-from .rules import RULES, CheckContext, severity_rank
-from .schema import is_normalized, normalize_decisions, normalize_plan
+from .errors import CRSError, InputError
+from .quotas import normalize_quotas
+from .rules import RULES, CheckContext, SkipRule, severity_rank
+from .schema import (
+    is_normalized,
+    normalize_corridors,
+    normalize_decisions,
+    normalize_plan,
+    normalize_projects,
+)
 
 __all__ = ["DECISION_OUTPUT_COLUMNS", "FINDING_COLUMNS", "STATUSES", "CheckResult", "check"]
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("compliant", "violation", "unchecked")
+LAYERS = ("decisions", "projects", "plan", "corridors")
 DECISION_OUTPUT_COLUMNS = [
     "source_row", "decision_no", "parcel_id", "kind", "decision_date", "land_use",
     "prev_land_use", "unit", "status", "reason", "planned_land_use", "conflict_area_m2",
-    "conflict_pct", "n_findings", "max_severity", "area_m2", "geometry_status",
+    "conflict_pct", "n_findings", "max_severity", "area_m2", "geometry_status", "plan_version",
 ]
 FINDING_COLUMNS = [
-    "finding_id", "source_row", "decision_no", "parcel_id", "rule", "category", "severity",
+    "finding_id", "layer", "source_row", "decision_no", "parcel_id", "rule", "category", "severity",
     "message", "planned_land_use", "land_use", "conflict_area_m2", "conflict_pct", "kind",
     "decision_date", "unit", "legal_basis",
 ]
 
 
 class CheckResult(NamedTuple):
-    """What :func:`check` returns: plain GeoDataFrames, all in the working CRS."""
+    """What :func:`check` returns: plain (Geo)DataFrames, all in the working CRS."""
 
     decisions: gpd.GeoDataFrame
     """Every input decision once, in input order, with ``status`` and the columns of
@@ -58,13 +66,19 @@ class CheckResult(NamedTuple):
     findings: gpd.GeoDataFrame
     """One row per finding (:data:`FINDING_COLUMNS`); geometry = the part concerned."""
     plan: gpd.GeoDataFrame
-    """The normalised plan zones, with ``area_m2``."""
+    """The normalised plan zones (all versions), with ``area_m2``."""
+    rules: pd.DataFrame
+    """One row per rule: ``rule``, ``state`` (ran, skipped, disabled), ``reason``,
+    ``n_findings``."""
 
 
 def check(
     plan: gpd.GeoDataFrame,
     decisions: gpd.GeoDataFrame,
     *,
+    projects: gpd.GeoDataFrame | None = None,
+    quotas: pd.DataFrame | None = None,
+    corridors: gpd.GeoDataFrame | None = None,
     config: CheckConfig | None = None,
     codes: pd.DataFrame | None = None,
     compat: pd.DataFrame | None = None,
@@ -76,11 +90,21 @@ def check(
     Parameters
     ----------
     plan
-        Plan zones (raw layer or from :func:`landplan.load_plan`), with a CRS.
+        Plan zones (raw layer or from :func:`landplan.load_plan`), with a CRS. Several
+        versions (the approved plan and its adjustments) are given stacked, with
+        ``plan_version`` and ``approved`` columns (see :func:`landplan.plan_versions`); each
+        decision is checked against the version in force on its date.
     decisions
         Decisions/parcels (raw layer or from :func:`landplan.load_decisions`), with a CRS.
+    projects
+        Annual-plan projects (:func:`landplan.load_projects`), optional.
+    quotas
+        Conversion quotas of the 5-year plan (:func:`landplan.load_quotas`), optional.
+    corridors
+        Restriction corridors with the codes allowed inside (:func:`landplan.load_corridors`),
+        optional.
     config
-        Tolerances, language and rule settings; defaults to :class:`CheckConfig()`.
+        Tolerances, dates, language and rule settings; defaults to :class:`CheckConfig()`.
     codes, compat
         Code registry and compatibility table; default to the shipped Vietnamese ones.
     plan_columns, decision_columns
@@ -89,7 +113,8 @@ def check(
     Returns
     -------
     CheckResult
-        ``(decisions, findings, plan)`` GeoDataFrames in the working CRS.
+        ``(decisions, findings, plan, rules)``. Rules whose optional input is missing are
+        skipped and listed as such in ``rules``.
 
     Examples
     --------
@@ -105,32 +130,42 @@ def check(
     codes = load_codes() if codes is None else codes
     compat = load_compatibility() if compat is None else compat
     mapping = load_code_mapping()
+    assumed = {name: layer.attrs.get("crs_assumed")
+               for name, layer in (("decisions", decisions), ("plan", plan),
+                                   ("projects", projects), ("corridors", corridors))
+               if layer is not None}
     if not is_normalized(plan, "plan"):
         plan = normalize_plan(plan, columns=plan_columns)
     if not is_normalized(decisions, "decisions"):
         decisions = normalize_decisions(decisions, columns=decision_columns)
-    for name, layer in (("plan", plan), ("decisions", decisions)):
-        if layer.crs is None:
+    if projects is not None and not is_normalized(projects, "projects"):
+        projects = normalize_projects(projects)
+    if corridors is not None and not is_normalized(corridors, "corridors"):
+        corridors = normalize_corridors(corridors)
+    if quotas is not None:
+        quotas = normalize_quotas(quotas)
+    layers = {"plan": plan, "decisions": decisions, "projects": projects,
+              "corridors": corridors}
+    for name, layer in layers.items():
+        if layer is not None and layer.crs is None:
             raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")
     target = working_crs(plan)
-    plan = plan.to_crs(target).reset_index(drop=True)
-    decisions = decisions.to_crs(target).reset_index(drop=True)
+    plan, decisions, projects, corridors = (
+        None if layer is None else layer.to_crs(target).reset_index(drop=True)
+        for layer in layers.values()
+    )
     plan["area_m2"] = shapely.area(plan.geometry.values)
     area = shapely.area(decisions.geometry.values).astype(float)
 
     granted = decisions["land_use"].to_numpy(dtype=object)
-    known = _known(granted, codes)
-    checkable = (decisions["geometry_status"] != "unusable").to_numpy() & known
-    parcels = np.where(checkable, decisions.geometry.values, None)
-    zones = np.where((plan["geometry_status"] != "unusable").to_numpy(), plan.geometry.values,
-                     None)
+    checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted, codes)
+    version_of, approvals = _versions(plan, decisions)
     t0 = time.perf_counter()
-    pairs = overlay_pairs(parcels, zones)
-    log.info("overlay: %d decisions × %d zones → %d pairs in %.2f s", len(parcels), len(zones),
+    pairs = _version_pairs(plan, decisions, checkable, version_of, approvals)
+    log.info("overlay: %d decisions × %d zones → %d pairs in %.2f s", len(decisions), len(plan),
              len(pairs), time.perf_counter() - t0)
     planned = plan["land_use"].to_numpy(dtype=object)
-    plan_known = _known(planned, codes)
-    pairs["plan_code_known"] = plan_known[pairs["zone"].to_numpy()]
+    pairs["plan_code_known"] = _known(planned, codes)[pairs["zone"].to_numpy()]
     allowed = np.zeros(len(pairs), dtype=bool)
     k = pairs["plan_code_known"].to_numpy()
     allowed[k] = allowed_matrix(granted[pairs["parcel"].to_numpy()[k]],
@@ -139,13 +174,57 @@ def check(
 
     ctx = CheckContext(decisions=decisions, plan=plan, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
-                       config=config)
-    findings = _run_rules(ctx)
+                       config=config, projects=projects, quotas=quotas, corridors=corridors,
+                       version_of=version_of, approvals=approvals, crs_assumed=assumed)
+    findings, rules = _run_rules(ctx)
     decisions_out = _decision_status(ctx, findings)
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     log.info("check: %d decisions, %d findings in %.2f s", len(decisions_out), len(findings),
              time.perf_counter() - started)
-    return CheckResult(decisions_out, findings, plan)
+    return CheckResult(decisions_out, findings, plan, rules)
+
+
+def _versions(plan: gpd.GeoDataFrame,
+              decisions: gpd.GeoDataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Version in force for each decision (index into the approvals table) and the table
+    ``plan_version, approved`` in approval order.
+
+    The version in force is the latest approved on or before the decision's date; a
+    decision dated before every approval uses the earliest; one without a date the latest.
+    """
+    versions = (plan.assign(plan_version=plan["plan_version"].fillna("v1"))
+                .groupby("plan_version", sort=False, dropna=False)["approved"].min()
+                .reset_index()
+                .sort_values(["approved", "plan_version"], kind="stable", na_position="first")
+                .reset_index(drop=True))
+    dates = decisions["decision_date"].to_numpy(dtype="datetime64[ns]")
+    approved = versions["approved"].to_numpy(dtype="datetime64[ns]")
+    if len(versions) == 1 or np.isnat(approved).all():
+        if len(versions) > 1:
+            raise InputError("The plan has several versions but no approval dates: give each "
+                             "version's date (--plan FILE@YYYY-MM-DD).")
+        return np.zeros(len(decisions), dtype=np.int64), versions
+    index = np.searchsorted(approved, dates, side="right") - 1
+    index = np.where(np.isnat(dates), len(versions) - 1, np.maximum(index, 0))
+    return index.astype(np.int64), versions
+
+
+def _version_pairs(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, checkable: np.ndarray,
+                   version_of: np.ndarray, approvals: pd.DataFrame) -> pd.DataFrame:
+    """Overlay pairs of each decision with the zones of the plan version in force for it."""
+    names = plan["plan_version"].fillna("v1").to_numpy(dtype=object)
+    versions = approvals["plan_version"].tolist()
+    usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
+    frames = []
+    for v, name in enumerate(versions):
+        zone_idx = np.flatnonzero((names == name) & usable_zone)
+        mine = checkable & (version_of == v)
+        parcels = np.where(mine, decisions.geometry.values, None)
+        pairs = overlay_pairs(parcels, plan.geometry.values[zone_idx])
+        pairs["zone"] = zone_idx[pairs["zone"].to_numpy()]
+        frames.append(pairs)
+    pairs = pd.concat(frames, ignore_index=True)
+    return pairs.sort_values(["parcel", "zone"], kind="stable").reset_index(drop=True)
 
 
 def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
@@ -155,99 +234,160 @@ def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
     return values.map(lambda c: distinct.get(c, False)).to_numpy(dtype=bool)
 
 
-def _run_rules(ctx: CheckContext) -> gpd.GeoDataFrame:
-    """Apply every enabled rule and assemble the findings table."""
+def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Apply every enabled rule; assemble the findings table and the rules table."""
     config = ctx.config
     lang = config.lang
     frames = []
+    states = []
     for order, rule in enumerate(RULES.values()):
+        missing = [need for need in rule.needs if getattr(ctx, need) is None]
         if not config.enabled(rule.id):
+            states.append((rule.id, "disabled", "disabled in the configuration", 0))
             continue
-        found = rule.func(ctx)
-        if found is None or found.empty:
+        if missing:
+            states.append((rule.id, "skipped", f"no {' or '.join(missing)} given", 0))
+            continue
+        try:
+            found = rule.func(ctx)
+        except SkipRule as why:
+            states.append((rule.id, "skipped", str(why), 0))
+            continue
+        n = 0 if found is None else len(found)
+        states.append((rule.id, "ran", "", n))
+        if not n:
             continue
         found = found.copy()
+        if "layer" not in found.columns:
+            found["layer"] = "decisions"
         found["rule"] = rule.id
         found["rule_order"] = order
         found["category"] = rule.category
-        found["severity"] = config.severity(rule.id)
+        if "severity" not in found.columns:
+            found["severity"] = config.severity(rule.id)
         found["legal_basis"] = rule.legal_basis()
         found["message"] = _messages(ctx, rule.template(lang), found, lang)
         frames.append(found)
+    rules = pd.DataFrame(states, columns=["rule", "state", "reason", "n_findings"])
+    for rule_id, state, reason, _ in states:
+        if state == "skipped":
+            log.warning("rule %s skipped: %s", rule_id, reason)
+    return _assemble(ctx, frames), rules
+
+
+def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
+    """One findings table from the rules' rows, with the concerned record's fields."""
     d = ctx.decisions
     if frames:
         table = pd.concat(frames, ignore_index=True)
     else:
-        table = pd.DataFrame(columns=["row", "rule", "rule_order", "category", "severity",
-                                      "legal_basis", "message", "blocking"])
-    rows = table["row"].to_numpy(dtype=np.int64)
+        table = pd.DataFrame(columns=["row", "layer", "rule", "rule_order", "category",
+                                      "severity", "legal_basis", "message", "blocking"])
     for col in ("planned_land_use", "conflict_area_m2", "conflict_pct", "geometry"):
         if col not in table.columns:
             table[col] = None
+    table["blocking"] = table["blocking"].fillna(False).astype(bool) if len(table) else []
+    rows = table["row"].to_numpy(dtype=np.int64)
+    layer = table["layer"].to_numpy(dtype=object)
+    on_decision = (layer == "decisions") & (rows >= 0)
+    on_project = (layer == "projects") & (rows >= 0)
+    n = len(table)
+
+    def pick(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = np.full(n, None, dtype=object)
+        out[mask] = np.asarray(values, dtype=object)[rows[mask]]
+        return out
+
+    source_row = pd.array([None] * n, dtype="Int64")
+    source_row[on_decision] = d["source_row"].to_numpy()[rows[on_decision]]
+    land_use = pick(d["land_use"].to_numpy(), on_decision)
+    unit = pick(d["unit"].to_numpy(), on_decision)
     geometry = np.array(table["geometry"].to_numpy(dtype=object), dtype=object, copy=True)
     missing_geom = shapely.is_missing(geometry)
-    geometry[missing_geom] = d.geometry.values[rows[missing_geom]]
+    geometry[missing_geom & on_decision] = d.geometry.values[rows[missing_geom & on_decision]]
+    if ctx.projects is not None and on_project.any():
+        p = ctx.projects
+        source_row[on_project] = p["source_row"].to_numpy()[rows[on_project]]
+        land_use[on_project] = p["land_use"].to_numpy(dtype=object)[rows[on_project]]
+        unit[on_project] = p["unit"].to_numpy(dtype=object)[rows[on_project]]
+        fill = missing_geom & on_project
+        geometry[fill] = p.geometry.values[rows[fill]]
+    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    dates[on_decision] = d["decision_date"].to_numpy(dtype="datetime64[ns]")[rows[on_decision]]
     out = pd.DataFrame({
-        "source_row": d["source_row"].to_numpy()[rows],
-        "decision_no": d["decision_no"].to_numpy()[rows],
-        "parcel_id": d["parcel_id"].to_numpy()[rows],
+        "layer": layer,
+        "source_row": source_row,
+        "decision_no": pick(d["decision_no"].to_numpy(), on_decision),
+        "parcel_id": pick(d["parcel_id"].to_numpy(), on_decision),
         "rule": table["rule"].to_numpy(),
         "category": table["category"].to_numpy(),
         "severity": table["severity"].to_numpy(),
         "message": table["message"].to_numpy(),
         "planned_land_use": table["planned_land_use"].to_numpy(dtype=object),
-        "land_use": d["land_use"].to_numpy()[rows],
+        "land_use": land_use,
         "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float),
         "conflict_pct": pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float),
-        "kind": d["kind"].to_numpy()[rows],
-        "decision_date": d["decision_date"].to_numpy()[rows],
-        "unit": d["unit"].to_numpy()[rows],
+        "kind": pick(d["kind"].to_numpy(), on_decision),
+        "decision_date": dates,
+        "unit": unit,
         "legal_basis": table["legal_basis"].to_numpy(),
         "blocking": table["blocking"].to_numpy(dtype=bool),
-        "_row": rows,
+        "_row": np.where(on_decision, rows, -1),
         "_order": table["rule_order"].to_numpy(),
+        "_layer_order": pd.Categorical(layer, categories=LAYERS).codes,
+        "_source": source_row.fillna(-1).to_numpy(dtype=np.int64),
     })
     out = gpd.GeoDataFrame(out, geometry=geometry, crs=d.crs)
-    out = out.sort_values(["_row", "_order", "planned_land_use"], kind="stable",
-                          na_position="first").reset_index(drop=True)
+    out = out.sort_values(["_layer_order", "_source", "_order", "planned_land_use"],
+                          kind="stable", na_position="first").reset_index(drop=True)
+    out = out.drop(columns=["_layer_order", "_source"])
     out.insert(0, "finding_id", [f"F{i + 1:06d}" for i in range(len(out))])
     return out
 
 
 def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) -> list[str]:
-    """Format a rule's message for each finding row with the decision's values."""
+    """Format a rule's message for each finding row with the record's values."""
     d = ctx.decisions
     rows = found["row"].to_numpy(dtype=np.int64)
-    numbers = d["decision_no"].to_numpy()[rows]
-    source = d["source_row"].to_numpy()[rows]
-    granted = d["land_use"].to_numpy()[rows]
+    on_decision = ((found["layer"].to_numpy(dtype=object) == "decisions") & (rows >= 0)).tolist()
+    safe = np.where(rows >= 0, rows, 0)
+    numbers = d["decision_no"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
+    source = d["source_row"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
+    granted = d["land_use"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
     label = "dòng" if lang == "vi" else "row"
-    extra = [c for c in found.columns if c not in {"row", "geometry", "blocking"}]
+    extra = [c for c in found.columns if c not in {"row", "geometry", "blocking", "layer"}]
     columns = {c: found[c].tolist() for c in extra}
     names = code_names(ctx.codes, lang)
-    numbers, source, granted = numbers.tolist(), source.tolist(), granted.tolist()
     messages = []
     for i in range(len(found)):
         values = {c: columns[c][i] for c in extra}
-        if not isinstance(values.get("granted"), str):
-            values["granted"] = granted[i] or ""
-        values["granted_name"] = code_name(values["granted"], ctx.codes, names=names) or "?"
-        planned = values.get("planned")
-        planned = values["planned"] = planned if isinstance(planned, str) else ""
-        values["planned_name"] = code_name(planned, ctx.codes, names=names) if planned else ""
-        values["decision_no"] = numbers[i] or f"({label} {source[i]})"
+        if on_decision[i]:
+            if not isinstance(values.get("granted"), str):
+                values["granted"] = granted[i] or ""
+            values["decision_no"] = numbers[i] or f"({label} {source[i]})"
+        for key in ("granted", "planned", "prev"):
+            code = values.get(key)
+            values[key] = code = code if isinstance(code, str) else ""
+            values[f"{key}_name"] = code_name(code, ctx.codes, names=names) if code else ""
+        values["granted_name"] = values["granted_name"] or "?"
         for key in ("area", "pct"):
             values.setdefault(key, float("nan"))
-        for key in ("detail", "value"):
-            values.setdefault(key, "")
-        messages.append(template.format(**values))
+        messages.append(template.format_map(_Defaults(values)))
     return messages
+
+
+class _Defaults(dict):
+    """Format values; a field a rule did not fill shows as empty text."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Each decision once, with status derived from its findings."""
     d = ctx.decisions
     n = len(d)
+    findings = findings[findings["_row"] >= 0]
     rows = findings["_row"].to_numpy(dtype=np.int64)
     blocking = np.zeros(n, dtype=bool)
     np.logical_or.at(blocking, rows[findings["blocking"].to_numpy(dtype=bool)], True)
@@ -299,5 +439,6 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         "max_severity": np.array(max_severity, dtype=object),
         "area_m2": area,
         "geometry_status": d["geometry_status"].to_numpy(),
+        "plan_version": ctx.approvals["plan_version"].to_numpy(dtype=object)[ctx.version_of],
     }, geometry=d.geometry.values, crs=d.crs)
     return out

@@ -13,15 +13,21 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from . import __version__
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, load_config
 from .errors import LandplanError
-from .io import ENGINES, load_decisions, load_plan
+from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
+from .plandiff import plan_diff, plan_diff_summary
+from .quotas import load_quotas
 from .report import write_outputs
 from .rules import rule_table
+from .schema import plan_versions
 
 __all__ = ["main"]
 
@@ -44,6 +50,9 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder (created if needed)")
     p.add_argument("--config", type=Path, help="TOML configuration file")
     p.add_argument("--lang", choices=LANGS, help="language of messages (default vi)")
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default: today)")
+    p.add_argument("--plan-start", help="start of the plan period, YYYY-MM-DD")
+    p.add_argument("--plan-end", help="end of the plan period, YYYY-MM-DD")
     p.add_argument("--tolerance-pct", type=float,
                    help="conflicts count only above this %% of the parcel (default 5)")
     p.add_argument("--tolerance-m2", type=float,
@@ -63,9 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("check", help="check decisions against a plan")
-    c.add_argument("--plan", required=True, type=Path, help="plan layer (zoning polygons)")
+    c.add_argument("--plan", required=True, action="append", metavar="PATH[@YYYY-MM-DD]",
+                   help="plan layer (zoning polygons), with its approval date after @; repeat "
+                        "for adjustments (each a complete plan version)")
     c.add_argument("--decisions", required=True, type=Path, help="decisions (parcels) layer")
-    c.add_argument("--plan-layer", help="layer name inside the plan file")
+    c.add_argument("--projects", type=Path, help="annual land-use plan projects layer")
+    c.add_argument("--corridors", type=Path, action="append",
+                   help="restriction corridor layer (repeatable)")
+    c.add_argument("--quotas", type=Path, help="conversion quota table (CSV)")
+    c.add_argument("--plan-layer", help="layer name inside the plan file(s)")
     c.add_argument("--decisions-layer", help="layer name inside the decisions file")
     c.add_argument("--crs", help="CRS for layers that have none, e.g. EPSG:9209")
     c.add_argument("--plan-crs", help="CRS of the plan layer (overrides --crs)")
@@ -84,28 +99,75 @@ def _parser() -> argparse.ArgumentParser:
                    decisions_column=None, crs=None, plan_crs=None, decisions_crs=None,
                    engine="pyogrio", encoding=None)
 
+    diff = sub.add_parser("plan-diff", help="what a plan adjustment changed")
+    diff.add_argument("old", type=Path, help="the earlier plan layer")
+    diff.add_argument("new", type=Path, help="the adjusted plan layer")
+    diff.add_argument("--out", required=True, type=Path, help="output folder")
+    diff.add_argument("--layer", help="layer name inside both files")
+    diff.add_argument("--crs", help="CRS for layers that have none")
+    diff.add_argument("--lang", choices=LANGS, default="vi")
+    diff.add_argument("--no-map", action="store_true", help="do not write plan_diff.html")
+    diff.add_argument("--quiet", "-q", action="store_true")
+
     r = sub.add_parser("rules", help="list the rules")
     r.add_argument("--lang", choices=LANGS, default="en")
     return parser
 
 
-def _config(args: argparse.Namespace) -> CheckConfig:
-    config = load_config(args.config) if args.config else CheckConfig()
+def _config(args: argparse.Namespace, base: CheckConfig | None = None) -> CheckConfig:
+    config = load_config(args.config) if args.config else (base or CheckConfig())
     return config.updated(lang=args.lang, tolerance_pct=args.tolerance_pct,
-                          tolerance_m2=args.tolerance_m2)
+                          tolerance_m2=args.tolerance_m2, as_of=args.as_of,
+                          plan_start=args.plan_start, plan_end=args.plan_end)
 
 
-def _run_check(args: argparse.Namespace, plan_path: Path, decisions_path: Path) -> int:
-    config = _config(args)
+def _plan_arg(value: str) -> tuple[Path, str | None]:
+    """``"plan.gpkg@2023-07-01"`` -> (path, date); a plain path -> (path, None)."""
+    head, sep, tail = value.rpartition("@")
+    if sep and head and not Path(value).exists():
+        return Path(head), tail
+    return Path(value), None
+
+
+@dataclass
+class _Inputs:
+    plans: list[tuple[Path, str | None]]
+    decisions: Path
+    projects: Path | None = None
+    corridors: list[Path] | None = None
+    quotas: Path | None = None
+
+
+def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
+    columns = _pairs(args.plan_column, "--plan-column")
+    layers = [(date, load_plan(path, args.plan_layer, columns=columns,
+                               crs=args.plan_crs or args.crs, engine=args.engine,
+                               encoding=args.encoding)) for path, date in plans]
+    if len(layers) == 1 and layers[0][0] is None:
+        return layers[0][1]
+    if any(date is None for date, _ in layers):
+        raise LandplanError("With several --plan versions, give each its approval date: "
+                            "--plan plan.gpkg@2020-12-31 --plan adjustment.gpkg@2023-07-01")
+    return plan_versions(dict(layers))
+
+
+def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -> int:
     started = time.perf_counter()
-    plan = load_plan(plan_path, args.plan_layer,
-                     columns=_pairs(args.plan_column, "--plan-column"),
-                     crs=args.plan_crs or args.crs, engine=args.engine, encoding=args.encoding)
-    decisions = load_decisions(decisions_path, args.decisions_layer,
+    plan = _load_plan(args, inputs.plans)
+    decisions = load_decisions(inputs.decisions, args.decisions_layer,
                                columns=_pairs(args.decisions_column, "--decisions-column"),
                                crs=args.decisions_crs or args.crs, engine=args.engine,
                                encoding=args.encoding)
-    result = check(plan, decisions, config=config)
+    projects = (load_projects(inputs.projects, crs=args.crs, engine=args.engine)
+                if inputs.projects else None)
+    corridors = None
+    if inputs.corridors:
+        parts = [load_corridors(p, crs=args.crs, engine=args.engine) for p in inputs.corridors]
+        corridors = parts[0] if len(parts) == 1 else pd.concat(
+            [part.to_crs(parts[0].crs) for part in parts], ignore_index=True)
+    quotas = load_quotas(inputs.quotas) if inputs.quotas else None
+    result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
+                   config=config)
     written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang)
     elapsed = time.perf_counter() - started
     if not args.quiet:
@@ -118,10 +180,61 @@ def _run_check(args: argparse.Namespace, plan_path: Path, decisions_path: Path) 
     return EXIT_OK
 
 
+def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
+    """The sample district with every optional input it ships."""
+    from ._sample import sample_dir
+
+    root = sample_dir()
+    plans: list[tuple[Path, str | None]] = [(root / "plan.gpkg", None)]
+    if (root / "plan_2023.gpkg").exists():
+        plans = [(root / "plan.gpkg", "2020-12-31"), (root / "plan_2023.gpkg", "2023-07-01")]
+    inputs = _Inputs(
+        plans=plans, decisions=root / "decisions",
+        projects=root / "projects.gpkg" if (root / "projects.gpkg").exists() else None,
+        corridors=[root / "corridors.gpkg"] if (root / "corridors.gpkg").exists() else None,
+        quotas=root / "quotas.csv" if (root / "quotas.csv").exists() else None,
+    )
+    config = load_config(root / "landplan.toml") if (root / "landplan.toml").exists() else None
+    return inputs, config or CheckConfig()
+
+
+def _run_plan_diff(args: argparse.Namespace) -> int:
+    old = load_plan(args.old, args.layer, crs=args.crs)
+    new = load_plan(args.new, args.layer, crs=args.crs)
+    diff = plan_diff(old, new)
+    summary = plan_diff_summary(diff)
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    gpkg = args.out / "plan_diff.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    diff.to_file(gpkg, layer="plan_diff", driver="GPKG", engine="pyogrio")
+    written["plan_diff.gpkg"] = gpkg
+    for name, frame in (("plan_diff.csv", diff.drop(columns="geometry")),
+                        ("plan_diff_summary.csv", summary)):
+        frame.to_csv(args.out / name, index=False, encoding="utf-8-sig", float_format="%.2f",
+                     lineterminator="\n")
+        written[name] = args.out / name
+    if not args.no_map:
+        from .maps import plan_diff_map
+
+        path = args.out / "plan_diff.html"
+        plan_diff_map(new, diff, lang=args.lang).save(str(path))
+        written["plan_diff.html"] = path
+    if not args.quiet:
+        print(f"{len(diff)} changed pieces, {diff['area_m2'].sum() / 10_000:.2f} ha:")
+        print(summary.to_string(index=False))
+        for path in written.values():
+            print(f"  {path}")
+    return EXIT_OK
+
+
 def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float) -> None:
     d, f = result.decisions, result.findings
     counts = d["status"].value_counts()
+    versions = result.plan["plan_version"].nunique(dropna=False)
     print(f"Checked {len(d)} decisions against {len(result.plan)} plan zones "
+          f"({versions} version{'s' if versions > 1 else ''}) "
           f"in {elapsed:.1f} s:")
     for status in STATUSES:
         print(f"  {status:<10} {int(counts.get(status, 0)):>7}")
@@ -129,7 +242,12 @@ def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float
         print("Findings by rule and severity:")
         table = f.groupby(["rule", "severity"], sort=True).size()
         for (rule, severity), n in table.items():
-            print(f"  {rule:<20} {severity:<8} {n:>7}")
+            print(f"  {rule:<30} {severity:<8} {n:>7}")
+    not_run = result.rules[result.rules["state"] != "ran"]
+    if len(not_run):
+        print("Rules not run:")
+        for row in not_run.itertuples(index=False):
+            print(f"  {row.rule:<30} {row.state}: {row.reason}")
     print("Outputs:")
     for path in written.values():
         print(f"  {path}")
@@ -146,11 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             print(rule_table(args.lang).to_string(index=False))
             return EXIT_OK
+        if args.command == "plan-diff":
+            return _run_plan_diff(args)
         if args.command == "demo":
-            from ._sample import sample_path
-
-            return _run_check(args, sample_path("plan.gpkg"), sample_path("decisions"))
-        return _run_check(args, args.plan, args.decisions)
+            inputs, base = _demo_inputs()
+            return _run_check(args, inputs, _config(args, base))
+        inputs = _Inputs(plans=[_plan_arg(v) for v in args.plan], decisions=args.decisions,
+                         projects=args.projects, corridors=args.corridors, quotas=args.quotas)
+        return _run_check(args, inputs, _config(args))
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

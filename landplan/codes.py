@@ -33,18 +33,23 @@ from .errors import CodeTableError
 
 __all__ = [
     "CODE_COLUMNS",
+    "GROUPS",
     "allowed_matrix",
     "ancestors",
     "code_color",
+    "code_group",
     "code_name",
     "code_names",
     "compatibility_pairs",
+    "designates",
     "is_allowed",
     "load_code_mapping",
     "load_codes",
     "load_compatibility",
+    "matches",
     "normalize_code",
     "normalize_codes",
+    "primary_code",
     "split_code",
     "unknown_codes",
 ]
@@ -319,3 +324,43 @@ def allowed_matrix(granted: np.ndarray, planned: np.ndarray, codes: pd.DataFrame
         [is_allowed(g, p, codes, compat, mapping) for g, p in uniques], dtype=bool
     )
     return verdict[index] if len(index) else np.zeros(0, dtype=bool)
+
+
+GROUPS = ("agricultural", "non-agricultural", "unused", "coastal-water")
+
+
+def primary_code(code: str | None) -> str | None:
+    """First component of a (possibly multi-purpose) code: ``"ONT+CLN"`` -> ``"ONT"``."""
+    parts = split_code(code)
+    return parts[0] if parts else None
+
+
+def code_group(code: str | None, codes: pd.DataFrame) -> str | None:
+    """Group (agricultural, non-agricultural, …) of a code's primary component."""
+    primary = primary_code(code)
+    return str(codes.at[primary, "group"]) if primary in codes.index else None
+
+
+def matches(code: str | None, spec: str, codes: pd.DataFrame) -> bool:
+    """Whether a code's primary component is ``spec`` or a descendant of it, or belongs to
+    the group ``spec`` (``"non-agricultural"``)."""
+    primary = primary_code(code)
+    if primary is None or primary not in codes.index:
+        return False
+    if spec in GROUPS:
+        return code_group(primary, codes) == spec
+    return spec in ancestors(primary, codes)
+
+
+def designates(granted: str | None, planned: str | None, codes: pd.DataFrame,
+               compat: pd.DataFrame | None = None) -> bool:
+    """Whether the planned use designates the place for ``granted``: its primary component
+    is the planned code or a descendant of it, and the other components are allowed there.
+    Stricter than :func:`is_allowed`: compatibility pairs do not designate."""
+    parts = split_code(granted)
+    if not parts or not planned:
+        return False
+    if not any(p in ancestors(parts[0], codes) for p in split_code(planned)):
+        return False
+    rest = "+".join(parts[1:])
+    return not rest or is_allowed(rest, planned, codes, compat)

@@ -17,9 +17,15 @@ from pyproj import CRS
 
 from .crs import parse_crs
 from .errors import CRSError, InputError, LayerNotFoundError
-from .schema import normalize_decisions, normalize_plan
+from .schema import (
+    normalize_corridors,
+    normalize_decisions,
+    normalize_plan,
+    normalize_projects,
+)
 
-__all__ = ["ENGINES", "list_layers", "load_decisions", "load_plan", "read_layer"]
+__all__ = ["ENGINES", "list_layers", "load_corridors", "load_decisions", "load_plan",
+           "load_projects", "read_layer"]
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +207,8 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str) -> gpd.GeoDataFr
         if gdf.crs is not None and not CRS.from_user_input(gdf.crs).equals(wanted):
             log.warning("%s declares %s; using the given %s instead", label, gdf.crs.name,
                         wanted.name)
+        if gdf.crs is None:
+            gdf.attrs["crs_assumed"] = wanted.name
         return gdf.set_crs(wanted, allow_override=True)
     if gdf.crs is None:
         raise CRSError(
@@ -245,3 +253,34 @@ def load_decisions(
     """
     raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
     return normalize_decisions(raw, columns=columns)
+
+
+def load_projects(
+    path: str | Path,
+    layer: str | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    crs: object = None,
+    engine: str = "pyogrio",
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read and normalise the annual land-use plan's projects (polygons with a project name,
+    a year and a purpose code: ``ten_da``, ``nam``, ``maloaidat``)."""
+    raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
+    return normalize_projects(raw, columns=columns)
+
+
+def load_corridors(
+    path: str | Path,
+    layer: str | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    crs: object = None,
+    engine: str = "pyogrio",
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read and normalise a restriction-corridor layer (dyke, road, heritage, defence…):
+    a name, a kind of restriction and the land-use codes allowed inside
+    (``ten``, ``loai``, ``cho_phep``)."""
+    raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
+    return normalize_corridors(raw, columns=columns)

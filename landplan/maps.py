@@ -18,7 +18,7 @@ import pandas as pd
 from .check import CheckResult
 from .codes import code_color, code_name, load_codes
 
-__all__ = ["escape", "make_map", "plan_layer", "violations_layer"]
+__all__ = ["escape", "make_map", "plan_diff_map", "plan_layer", "violations_layer"]
 
 _LABELS = {
     "vi": {"plan": "Quy hoạch sử dụng đất", "violations": "Quyết định trái quy hoạch",
@@ -55,7 +55,7 @@ def _escaped(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 
 def plan_layer(plan: gpd.GeoDataFrame, *, lang: str = "vi", codes: pd.DataFrame | None = None,
-               name: str | None = None) -> folium.GeoJson:
+               name: str | None = None, show: bool = True) -> folium.GeoJson:
     """Plan zones coloured with the official palette, with the code and name as tooltip."""
     codes = load_codes() if codes is None else codes
     labels = _LABELS[lang]
@@ -76,6 +76,7 @@ def plan_layer(plan: gpd.GeoDataFrame, *, lang: str = "vi", codes: pd.DataFrame 
         tooltip=folium.GeoJsonTooltip(fields=["code", "name"],
                                       aliases=[labels["code"], labels["name"]]),
         smooth_factor=1.0,
+        show=show,
     )
 
 
@@ -137,7 +138,19 @@ def make_map(result: CheckResult, *, lang: str = "vi", codes: pd.DataFrame | Non
     bounds = result.plan.to_crs(4326).total_bounds
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    plan_layer(result.plan, lang=lang, codes=codes).add_to(fmap)
+    plan = result.plan
+    versions = plan["plan_version"].fillna("v1")
+    order = (plan.assign(v=versions).groupby("v", sort=False)["approved"].min()
+             .sort_values(kind="stable", na_position="first").index.tolist())
+    for name in order:
+        zones = plan[versions == name]
+        approved = zones["approved"].min()
+        title = _LABELS[lang]["plan"]
+        if len(order) > 1:
+            when = "" if pd.isna(approved) else f", {pd.Timestamp(approved):%d/%m/%Y}"
+            title = f"{title} ({escape(name)}{when})"
+        plan_layer(zones, lang=lang, codes=codes, name=title,
+                   show=name == order[-1]).add_to(fmap)
     for status in ("unchecked", "violation"):
         layer = violations_layer(result.decisions, result.findings, lang=lang, status=status)
         if layer is not None:
@@ -161,6 +174,32 @@ def _legend(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str) -> folium.El
         f'border:1px solid #999"><b>{escape(_LABELS[lang]["legend"])}</b>{rows}</div>'
     )
     return folium.Element(box)
+
+
+def plan_diff_map(new_plan: gpd.GeoDataFrame, diff: gpd.GeoDataFrame, *, lang: str = "vi",
+                  tiles: str | None = "OpenStreetMap") -> folium.Map:
+    """A map of what a plan adjustment changed: the adjusted plan, and the changed pieces
+    with their old and new codes."""
+    codes = load_codes()
+    labels = {"vi": ("Khu vực điều chỉnh", "Mã cũ", "Mã mới", "Diện tích (m²)"),
+              "en": ("Changed areas", "Old code", "New code", "Area (m²)")}[lang]
+    bounds = new_plan.to_crs(4326).total_bounds
+    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True)
+    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    plan_layer(new_plan, lang=lang, codes=codes).add_to(fmap)
+    if len(diff):
+        data = gpd.GeoDataFrame(_escaped(diff, ["old_land_use", "new_land_use", "area_m2"]),
+                                geometry=diff.geometry.values, crs=diff.crs).to_crs(4326)
+        folium.GeoJson(
+            data, name=labels[0],
+            style_function=lambda f: {"color": "#000000", "weight": 2, "dashArray": "4",
+                                      "fillColor": "#000000", "fillOpacity": 0.15},
+            tooltip=folium.GeoJsonTooltip(fields=["old_land_use", "new_land_use", "area_m2"],
+                                          aliases=list(labels[1:])),
+        ).add_to(fmap)
+    _attach(fmap, _legend(new_plan, codes, lang))
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
 
 
 def _attach(fmap: folium.Map, element: folium.Element) -> None:

@@ -20,7 +20,7 @@ __all__ = ["OUTPUT_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs"]
 log = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = ["dimension", "value", "n_decisions", "n_findings", "area_m2",
-                   "conflict_area_m2"]
+                   "conflict_area_m2", "note"]
 OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html")
 
 
@@ -47,16 +47,26 @@ def summarize(result: CheckResult) -> pd.DataFrame:
     parts.append(_by(status, "status"))
     for dim in ("kind", "unit"):
         parts.append(_by(d.assign(**{dim: d[dim].fillna("(none)")}), dim))
+    on_decision = f.assign(decision_row=f["source_row"].where(f["layer"] == "decisions"))
+    area_of = d.set_index("source_row")["area_m2"]
     for dim in ("rule", "severity"):
-        grouped = f.groupby(dim, sort=True, observed=True).agg(
-            n_decisions=("source_row", "nunique"), n_findings=("source_row", "size"),
+        grouped = on_decision.groupby(dim, sort=True, observed=True).agg(
+            n_decisions=("decision_row", "nunique"), n_findings=("rule", "size"),
             conflict_area_m2=("conflict_area_m2", "sum"))
         grouped["area_m2"] = [
-            d.loc[d["source_row"].isin(f.loc[f[dim] == v, "source_row"]), "area_m2"].sum()
+            area_of.reindex(on_decision.loc[on_decision[dim] == v, "decision_row"]
+                            .dropna().unique()).sum()
             for v in grouped.index
         ]
         parts.append(grouped.reset_index().rename(columns={dim: "value"}).assign(dimension=dim))
-    out = pd.concat(parts, ignore_index=True)[SUMMARY_COLUMNS]
+    states = result.rules[result.rules["state"] != "ran"]
+    parts.append(pd.DataFrame({"dimension": "rule_not_run", "value": states["rule"],
+                               "n_decisions": 0, "n_findings": 0, "area_m2": 0.0,
+                               "conflict_area_m2": 0.0,
+                               "note": states["state"] + ": " + states["reason"]}))
+    out = pd.concat(parts, ignore_index=True)
+    out["note"] = out["note"].fillna("") if "note" in out.columns else ""
+    out = out[SUMMARY_COLUMNS]
     out["value"] = out["value"].astype(str)
     out["n_decisions"] = out["n_decisions"].astype(int)
     out["n_findings"] = out["n_findings"].astype(int)

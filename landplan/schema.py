@@ -11,6 +11,7 @@ What was repaired or could not be read is kept in columns (``geometry_status``,
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -22,7 +23,7 @@ import shapely
 from ._data import data_path, load_toml
 from ._dates import parse_dates
 from ._text import clean_value, fold, name_key, nfc
-from .codes import normalize_codes
+from .codes import normalize_code, normalize_codes
 from .errors import ColumnError
 
 __all__ = [
@@ -32,9 +33,12 @@ __all__ = [
     "clean_geometries",
     "column_aliases",
     "match_columns",
+    "normalize_corridors",
     "normalize_decisions",
     "normalize_kinds",
     "normalize_plan",
+    "normalize_projects",
+    "plan_versions",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,8 +49,14 @@ DECISION_COLUMNS = [
     "prev_land_use", "unit", "sheet", "parcel_no", "legal_area", "owner", "address",
     "kind_raw", "date_raw", "geometry_status", "geometry_note",
 ]
-PLAN_COLUMNS = ["source_row", "zone_id", "land_use", "unit", "geometry_status", "geometry_note"]
-_REQUIRED = {"decisions": ("land_use",), "plan": ("land_use",)}
+PLAN_COLUMNS = ["source_row", "zone_id", "land_use", "unit", "plan_version", "approved",
+                "geometry_status", "geometry_note"]
+PROJECT_COLUMNS = ["source_row", "project_name", "year", "land_use", "unit", "geometry_status",
+                   "geometry_note"]
+CORRIDOR_COLUMNS = ["source_row", "name", "restriction", "allowed", "geometry_status",
+                    "geometry_note"]
+_REQUIRED = {"decisions": ("land_use",), "plan": ("land_use",),
+             "projects": ("year", "land_use"), "corridors": ("allowed",)}
 _TEXT_ROLES = ("decision_no", "unit", "sheet", "parcel_no", "owner", "address", "parcel_id",
                "zone_id")
 
@@ -218,7 +228,7 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
         raise ColumnError(
             f"{source} lacks required column(s):\n" + "\n".join(lines)
             + f"\nIts columns are: {', '.join(attributes) or '(none)'}."
-            + f"\nName the column with --{'plan' if layer == 'plan' else 'decisions'}-column "
+            + f"\nName the column with --{layer}-column "
             + f"{absent[0]}=NAME (columns={{'{absent[0]}': 'NAME'}} in Python)."
         )
     geometry, status, note = clean_geometries(gdf.geometry)
@@ -234,6 +244,8 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
         log.info("%s layer: %d geometries repaired, %d unusable", layer, repaired, unusable)
     out.attrs["source"] = gdf.attrs.get("source", f"{layer} layer")
     out.attrs["columns"] = mapping
+    if "crs_assumed" in gdf.attrs:
+        out.attrs["crs_assumed"] = gdf.attrs["crs_assumed"]
     return out, mapping
 
 
@@ -290,7 +302,8 @@ def normalize_plan(
     -------
     geopandas.GeoDataFrame
         Columns :data:`PLAN_COLUMNS` plus geometry; ``zone_id`` is the input's id column
-        or ``"Z<row>"``.
+        or ``"Z<row>"``; ``plan_version`` and ``approved`` (approval date) when the layer
+        has them (see :func:`plan_versions`).
     """
     out, mapping = _base(gdf, "plan", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
@@ -300,10 +313,81 @@ def normalize_plan(
         out["zone_id"] = _text_column(raw["zone_id"]).values
     else:
         out["zone_id"] = [f"Z{i}" for i in range(len(out))]
+    out["plan_version"] = _text_column(raw["plan_version"]).values if "plan_version" in raw \
+        else None
+    out["approved"] = (parse_dates(raw["approved"]).values if "approved" in raw
+                       else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]").values)
     return out[[*PLAN_COLUMNS, out.geometry.name]]
+
+
+def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Stack plan versions (the approved plan and its adjustments) into one plan layer.
+
+    Parameters
+    ----------
+    versions
+        ``{approval_date: plan_layer}``; each layer is a complete plan (raw or
+        normalised). Dates are ``"YYYY-MM-DD"`` strings, dates or Timestamps.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The normalised zones of every version, with ``plan_version`` (``"v1"``, ``"v2"``, …
+        in approval order, unless the layer names its own) and ``approved``. Each decision
+        is later checked against the version in force on its date.
+    """
+    parts = []
+    ordered = sorted(((pd.Timestamp(d), layer) for d, layer in versions.items()),
+                     key=lambda item: item[0])
+    crs = None
+    for i, (approved, layer) in enumerate(ordered):
+        plan = layer if is_normalized(layer, "plan") else normalize_plan(layer)
+        crs = crs or plan.crs
+        plan = plan.to_crs(crs) if plan.crs is not None and crs is not None else plan
+        plan = plan.copy()
+        plan["approved"] = approved.normalize()
+        plan["plan_version"] = plan["plan_version"].fillna(f"v{i + 1}")
+        parts.append(plan)
+    if not parts:
+        raise ValueError("plan_versions needs at least one plan layer")
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+
+
+def normalize_projects(gdf: gpd.GeoDataFrame, *,
+                       columns: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+    """Normalise an annual-plan projects layer: ``project_name``, ``year``, ``land_use``
+    (purpose code), ``unit``."""
+    out, mapping = _base(gdf, "projects", columns)
+    raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
+    out["project_name"] = (_text_column(raw["project_name"]).values if "project_name" in raw
+                           else [f"#{i}" for i in range(len(out))])
+    out["year"] = pd.to_numeric(raw["year"], errors="coerce").astype("Int64").values
+    out["land_use"] = normalize_codes(raw["land_use"]).values
+    out["unit"] = _text_column(raw["unit"]).values if "unit" in raw else None
+    return out[[*PROJECT_COLUMNS, out.geometry.name]]
+
+
+def normalize_corridors(gdf: gpd.GeoDataFrame, *,
+                        columns: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+    """Normalise a restriction-corridor layer: ``name``, ``restriction``, ``allowed`` (the
+    land-use codes allowed inside, as a normalised ``"DGT,DTL"`` string)."""
+    out, mapping = _base(gdf, "corridors", columns)
+    raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
+    out["name"] = (_text_column(raw["name"]).values if "name" in raw
+                   else [f"#{i}" for i in range(len(out))])
+    out["restriction"] = _text_column(raw["restriction"]).values if "restriction" in raw else ""
+    out["allowed"] = raw["allowed"].map(_code_list).values
+    return out[[*CORRIDOR_COLUMNS, out.geometry.name]]
+
+
+def _code_list(value: object) -> str:
+    text = clean_value(value) or ""
+    parts = [p for p in re.split(r"[,;\s]+", text) if p]
+    return ",".join(dict.fromkeys(c for c in (normalize_code(p) for p in parts) if c))
 
 
 def is_normalized(gdf: gpd.GeoDataFrame, layer: str) -> bool:
     """Whether ``gdf`` already has the canonical columns of ``layer``."""
-    wanted = DECISION_COLUMNS if layer == "decisions" else PLAN_COLUMNS
+    wanted = {"decisions": DECISION_COLUMNS, "plan": PLAN_COLUMNS,
+              "projects": PROJECT_COLUMNS, "corridors": CORRIDOR_COLUMNS}[layer]
     return all(c in gdf.columns for c in wanted)

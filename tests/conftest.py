@@ -17,31 +17,32 @@ def at(geom):
 
 @pytest.fixture
 def plan() -> gpd.GeoDataFrame:
-    """Three zones: LUC rice [0,100]×[0,100], ONT village [100,200]×[0,100],
-    DGT road [0,200]×[100,110]. Nothing beyond x=200 or y=110."""
+    """Three zones: LUC rice [0,100]×[0,200], ONT village [100,300]×[0,200],
+    DGT road [0,300]×[200,210]. Nothing beyond x=300 or y=210."""
     return gpd.GeoDataFrame(
         {"maloaidat": ["LUC", "ONT", "DGT"], "ma_xa": ["10807", "10807", "10810"]},
-        geometry=[at(box(0, 0, 100, 100)), at(box(100, 0, 200, 100)), at(box(0, 100, 200, 110))],
+        geometry=[at(box(0, 0, 100, 200)), at(box(100, 0, 300, 200)),
+                  at(box(0, 200, 300, 210))],
         crs="EPSG:9209",
     )
 
 
 CASES = {
-    # name: (granted code, geometry in local coordinates)
+    # name: (granted code, geometry in local coordinates); no two parcels overlap.
     "inside_ok": ("ONT", box(120, 20, 140, 40)),
     "inside_conflict": ("ONT", box(20, 20, 40, 40)),
-    "on_boundary": ("ONT", box(100, 50, 130, 80)),         # shares the LUC/ONT edge x=100
-    "sliver_3pct": ("ONT", box(97, 10, 197, 20)),          # 3 % (30 m²) in LUC: compliant
-    "conflict_40pct": ("ONT", box(60, 60, 160, 80)),       # 40 % in LUC: violation
-    "multipart": ("ONT", MultiPolygon([box(150, 50, 170, 70), box(30, 50, 40, 60)])),
+    "on_boundary": ("ONT", box(100, 165, 130, 195)),       # shares the LUC/ONT edge x=100
+    "sliver_3pct": ("ONT", box(97, 50, 197, 60)),          # 3 % (30 m²) in LUC: compliant
+    "conflict_40pct": ("ONT", box(60, 100, 160, 120)),     # 40 % in LUC: violation
+    "multipart": ("ONT", MultiPolygon([box(250, 50, 270, 70), box(30, 62, 40, 72)])),
     # 5 m reach into LUC, mostly hollow: 150 m² − hole 130.5 m² = 19.5 m² (< 20 m²)
-    "hole": ("ONT", Polygon([(95, 60), (130, 60), (130, 90), (95, 90)],
-                            [[(95.5, 60.5), (100, 60.5), (100, 89.5), (95.5, 89.5)]])),
-    "bowtie": ("ONT", Polygon([(150, 10), (170, 30), (170, 10), (150, 30)])),
-    "outside": ("ONT", box(300, 300, 320, 320)),
-    "unknown_code": ("XYZ", box(160, 80, 170, 90)),
-    "multi_purpose_ok": ("ONT+CLN", box(175, 75, 190, 90)),
-    "lower_case": (" ont ", box(180, 30, 195, 45)),
+    "hole": ("ONT", Polygon([(95, 130), (130, 130), (130, 160), (95, 160)],
+                            [[(95.5, 130.5), (100, 130.5), (100, 159.5), (95.5, 159.5)]])),
+    "bowtie": ("ONT", Polygon([(150, 130), (170, 150), (170, 130), (150, 150)])),
+    "outside": ("ONT", box(400, 400, 420, 420)),
+    "unknown_code": ("XYZ", box(160, 165, 170, 175)),
+    "multi_purpose_ok": ("ONT+CLN", box(175, 165, 190, 180)),
+    "lower_case": (" ont ", box(210, 20, 225, 35)),
 }
 
 

@@ -5,7 +5,7 @@ bilingual messages and legal references live in ``landplan/data/rules.toml``.
 Importing this package registers the built-in rules, in the order they run.
 """
 
-from . import quality, zoning  # noqa: F401  (registers the rules)
+from . import conversion, overlap, period, projects, quality, zoning  # noqa: F401
 from ._context import CheckContext
 from ._registry import (
     RULES,
@@ -16,6 +16,7 @@ from ._registry import (
     rule_table,
     severity_rank,
 )
+from ._skip import SkipRule
 
-__all__ = ["RULES", "SEVERITIES", "CheckContext", "Rule", "register", "rule_reference",
-           "rule_table", "severity_rank"]
+__all__ = ["RULES", "SEVERITIES", "CheckContext", "Rule", "SkipRule", "register",
+           "rule_reference", "rule_table", "severity_rank"]

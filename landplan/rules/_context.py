@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -33,7 +33,15 @@ class CheckContext:
     codes, compat, mapping
         Code registry, compatibility table, 2018→2024 mapping.
     config
-        Tolerances, language, rule settings.
+        Tolerances, dates, language, rule settings.
+    projects, quotas, corridors
+        Optional extra inputs (None when not given: rules that need them are skipped).
+    version_of
+        Per decision, the index (in ``approvals``) of the plan version in force on its date.
+    approvals
+        The plan versions in approval order: ``plan_version``, ``approved``.
+    crs_assumed
+        Per input layer name, the CRS assumed for it by the user, if it had none.
     """
 
     decisions: gpd.GeoDataFrame
@@ -45,6 +53,17 @@ class CheckContext:
     compat: pd.DataFrame
     mapping: pd.DataFrame
     config: CheckConfig
+    projects: gpd.GeoDataFrame | None = None
+    quotas: pd.DataFrame | None = None
+    corridors: gpd.GeoDataFrame | None = None
+    version_of: np.ndarray | None = None
+    approvals: pd.DataFrame | None = None
+    crs_assumed: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def kinds(self) -> np.ndarray:
+        """Canonical kind of each decision (None when unrecognised)."""
+        return self.decisions["kind"].to_numpy(dtype=object)
 
     def exceeds_tolerance(self, conflict_area: np.ndarray, parcel_area: np.ndarray) -> np.ndarray:
         """Whether an area is above both tolerances (percent of parcel AND m²)."""

@@ -8,7 +8,7 @@ and one table in ``rules.toml``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -43,6 +43,8 @@ class Rule:
     fields: tuple[str, ...]
     legal: tuple[dict[str, Any], ...]
     func: Callable[..., pd.DataFrame]
+    needs: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
 
     def title(self, lang: str) -> str:
         """Title in ``lang``."""
@@ -87,6 +89,8 @@ def register(rule_id: str) -> Callable[[Callable[..., pd.DataFrame]], Callable[.
             fields=tuple(meta.get("fields", ())),
             legal=tuple(meta.get("legal", ())),
             func=func,
+            needs=tuple(meta.get("needs", ())),
+            params=dict(meta.get("params", {})),
         )
         return func
 

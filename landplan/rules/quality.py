@@ -65,3 +65,37 @@ def missing_date(ctx: CheckContext) -> pd.DataFrame:
     d = ctx.decisions
     mask = d["decision_date"].isna().to_numpy()
     return _rows(mask, value=d["date_raw"].fillna("").to_numpy(), blocking=False)
+
+
+@register("duplicate-id")
+def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
+    """Records sharing the same decision number and parcel id (both present): every such
+    record is reported, naming the other rows."""
+    d = ctx.decisions
+    keyed = d[d["decision_no"].notna() & d["parcel_id"].notna()]
+    dup = keyed[keyed.duplicated(["decision_no", "parcel_id"], keep=False)]
+    if dup.empty:
+        return pd.DataFrame(columns=["row"])
+    groups = dup.groupby(["decision_no", "parcel_id"], sort=False)["source_row"].agg(list)
+    rows, others, parcels = [], [], []
+    for (_, parcel), members in groups.items():
+        for member in members:
+            rows.append(int(np.flatnonzero(d["source_row"].to_numpy() == member)[0]))
+            others.append(", ".join(str(m) for m in members if m != member))
+            parcels.append(parcel)
+    return pd.DataFrame({"row": rows, "others": others, "parcel": parcels, "blocking": False})
+
+
+@register("crs-assumed")
+def crs_assumed(ctx: CheckContext) -> pd.DataFrame:
+    """Layers that declared no CRS and were read with the CRS the user gave (one finding
+    per layer, not tied to a record)."""
+    names = {"vi": {"decisions": "quyết định", "plan": "quy hoạch", "projects": "dự án",
+                    "corridors": "hành lang"}}
+    rows = [(layer, crs) for layer, crs in ctx.crs_assumed.items() if crs]
+    lang = ctx.config.lang
+    return pd.DataFrame({
+        "row": [-1] * len(rows), "layer": [layer for layer, _ in rows],
+        "crs": [crs for _, crs in rows],
+        "layer_name": [names.get(lang, {}).get(layer, layer) for layer, _ in rows],
+    })

@@ -12,10 +12,20 @@ from ._registry import register
 
 @register("zoning-conflict")
 def zoning_conflict(ctx: CheckContext) -> pd.DataFrame:
-    """Decisions whose granted use is not allowed by the planned use on more than the
-    tolerance; one finding per conflicting planned code, geometry = the conflicting part."""
+    """Allocations, leases and recognitions (and decisions of unrecognised kind) whose
+    granted use is not allowed by the planned use of the plan version in force on their
+    date, on more than the tolerance; one finding per conflicting planned code, geometry =
+    the conflicting part. Conversions are judged by ``conversion-contrary-to-plan``."""
     pairs = ctx.pairs
-    bad = pairs[pairs["plan_code_known"] & ~pairs["allowed"]]
+    not_conversion = ctx.kinds != "conversion"
+    bad = pairs[pairs["plan_code_known"] & ~pairs["allowed"]
+                & not_conversion[pairs["parcel"].to_numpy()]]
+    return conflict_findings(ctx, bad)
+
+
+def conflict_findings(ctx: CheckContext, bad: pd.DataFrame) -> pd.DataFrame:
+    """Findings for decisions whose conflicting pairs ``bad`` exceed the tolerance in total:
+    one row per (decision, planned code) with the union of the conflicting parts."""
     if bad.empty:
         return pd.DataFrame(columns=["row"])
     total = np.bincount(bad["parcel"], weights=bad["area_m2"], minlength=len(ctx.area))

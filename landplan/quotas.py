@@ -1,0 +1,77 @@
+"""The 5-year plan's conversion quotas (chỉ tiêu chuyển mục đích) as a table.
+
+A quota table is a CSV with one row per quota::
+
+    unit,from,to,quota_ha
+    10807,LUA,non-agricultural,12.5
+    *,RPH,non-agricultural,0
+
+``unit`` is an administrative unit as it appears in the decisions' ``unit`` column, or
+``*`` for all units together; ``from``/``to`` are a land-use code (matching itself and its
+descendants: LUA matches LUC and LUK) or a group (``agricultural``, ``non-agricultural``,
+``unused``); ``quota_ha`` is the area in hectares that may be converted in the period.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ._text import clean_value
+from .codes import normalize_code
+from .errors import InputError
+
+__all__ = ["QUOTA_COLUMNS", "load_quotas", "normalize_quotas"]
+
+QUOTA_COLUMNS = ["unit", "from", "to", "quota_ha"]
+
+
+def load_quotas(path: str | Path) -> pd.DataFrame:
+    """Read and validate a quota CSV (UTF-8, with or without BOM)."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InputError(f"Quota table not found: {path}") from exc
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"Quota table {path} is not a UTF-8 CSV file: {exc}") from exc
+    table.attrs["source"] = str(path)
+    return normalize_quotas(table)
+
+
+def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
+    """Validate a quota table; every problem is reported at once with its line number."""
+    source = table.attrs.get("source", "the quota table")
+    missing = [c for c in QUOTA_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(f"{source} lacks column(s) {', '.join(missing)}; expected "
+                         f"{','.join(QUOTA_COLUMNS)} (unit may be * for all units).")
+    out = pd.DataFrame({
+        "unit": table["unit"].map(lambda v: clean_value(v) or "*"),
+        "from": table["from"].map(_code_or_group),
+        "to": table["to"].map(_code_or_group),
+        "quota_ha": pd.to_numeric(table["quota_ha"], errors="coerce"),
+    })
+    problems = []
+    for i, row in out.iterrows():
+        line = int(i) + 2
+        if not row["from"] or not row["to"]:
+            problems.append(f"line {line}: empty 'from' or 'to'")
+        if pd.isna(row["quota_ha"]) or row["quota_ha"] < 0:
+            problems.append(f"line {line}: quota_ha must be a number ≥ 0, "
+                            f"got {table.loc[i, 'quota_ha']!r}")
+    if problems:
+        raise InputError(f"{source} has {len(problems)} problem(s):\n  - "
+                         + "\n  - ".join(problems))
+    return out.reset_index(drop=True)
+
+
+_GROUPS = {"agricultural", "non-agricultural", "unused", "coastal-water"}
+
+
+def _code_or_group(value: object) -> str | None:
+    text = clean_value(value)
+    if text is None:
+        return None
+    lowered = text.lower().replace("_", "-").replace(" ", "-")
+    return lowered if lowered in _GROUPS else normalize_code(text)

@@ -1,0 +1,139 @@
+"""Rules on changes of land-use purpose: against the plan, the annual plan, and quotas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._data import load_toml
+from ..codes import allowed_matrix, ancestors, code_group, designates, matches, primary_code
+from ..engine import overlay_pairs
+from ._context import CheckContext
+from ._registry import register
+from .zoning import conflict_findings
+
+_NON_AGRICULTURAL = "non-agricultural"
+
+
+def _per_code(values: np.ndarray, func) -> np.ndarray:
+    """Apply ``func`` once per distinct value of an object array."""
+    series = pd.Series(values, dtype=object)
+    distinct = {v: func(v) for v in series.dropna().unique()}
+    return series.map(lambda v: distinct.get(v, False)).to_numpy(dtype=bool)
+
+
+@register("conversion-contrary-to-plan")
+def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
+    """Conversions (chuyển mục đích) whose new use is not allowed by the planned use, or
+    whose previous use is protected (parameter ``protected``: rice land LUA and its
+    children, protection and special-use forest) while the plan does not designate that
+    place for the new use (the planned code must be the new use or its parent; the
+    compatibility table does not count). Area beyond the tolerance, per planned code.
+    Conversions of rice land (parameter ``rice``) get severity ``severity_rice``."""
+    params = {name: ctx.config.param("conversion-contrary-to-plan", name)
+              for name in ("protected", "rice", "severity_rice")}
+    d = ctx.decisions
+    conversion = ctx.kinds == "conversion"
+    prev = d["prev_land_use"].to_numpy(dtype=object)
+    protected = _per_code(prev, lambda c: any(
+        p in params["protected"] for part in c.split("+") for p in ancestors(part, ctx.codes)))
+    rice = _per_code(prev, lambda c: any(
+        p in params["rice"] for part in c.split("+") for p in ancestors(part, ctx.codes)))
+    pairs = ctx.pairs[ctx.pairs["plan_code_known"]
+                      & conversion[ctx.pairs["parcel"].to_numpy()]]
+    parcel = pairs["parcel"].to_numpy()
+    granted = d["land_use"].to_numpy(dtype=object)[parcel]
+    planned = ctx.plan["land_use"].to_numpy(dtype=object)[pairs["zone"].to_numpy()]
+    keys = pd.Series(list(zip(granted, planned, strict=True)), dtype=object)
+    designated = _per_code(keys.to_numpy(), lambda k: designates(k[0], k[1], ctx.codes,
+                                                                 ctx.compat))
+    bad = ~pairs["allowed"].to_numpy() | (protected[parcel] & ~designated)
+    found = conflict_findings(ctx, pairs[bad])
+    if found.empty:
+        return found
+    rows = found["row"].to_numpy()
+    why = load_toml("rules.toml")["conversion-contrary-to-plan"]["why"]
+    lang = ctx.config.lang
+    allowed_here = allowed_matrix(d["land_use"].to_numpy(dtype=object)[rows],
+                                  found["planned"].to_numpy(dtype=object), ctx.codes,
+                                  ctx.compat, ctx.mapping)
+    found["why"] = np.where(allowed_here, why[f"protected_{lang}"], why[f"not_allowed_{lang}"])
+    found["prev"] = prev[rows]
+    found["severity"] = np.where(rice[rows], params["severity_rice"],
+                                 ctx.config.severity("conversion-contrary-to-plan"))
+    return found
+
+
+@register("conversion-not-in-annual-plan")
+def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
+    """Conversions and allocations for non-agricultural use, dated in a year the annual-plan
+    project layer covers, whose parcel lies outside every project of that year whose purpose
+    allows the granted use by more than the tolerance. Years without any project in the
+    layer are not judged."""
+    d, projects = ctx.decisions, ctx.projects
+    years = d["decision_date"].dt.year.to_numpy(dtype=float)
+    covered_years = set(projects["year"].dropna().astype(int))
+    granted = d["land_use"].to_numpy(dtype=object)
+    non_agri = _per_code(granted, lambda c: code_group(c, ctx.codes) == _NON_AGRICULTURAL)
+    candidate = (ctx.checkable & np.isin(ctx.kinds, ["conversion", "allocation"]) & non_agri
+                 & np.isin(np.nan_to_num(years, nan=-1).astype(int), list(covered_years)))
+    usable = (projects["geometry_status"] != "unusable").to_numpy()
+    parcels = np.where(candidate, d.geometry.values, None)
+    pairs = overlay_pairs(parcels, np.where(usable, projects.geometry.values, None))
+    p_year = projects["year"].to_numpy(dtype=float)[pairs["zone"].to_numpy()]
+    same_year = p_year == years[pairs["parcel"].to_numpy()]
+    purpose = allowed_matrix(granted[pairs["parcel"].to_numpy()],
+                             projects["land_use"].to_numpy(dtype=object)[pairs["zone"]
+                                                                         .to_numpy()],
+                             ctx.codes, ctx.compat, ctx.mapping)
+    match = pairs[same_year & purpose]
+    covered = np.bincount(match["parcel"], weights=match["area_m2"], minlength=len(d))
+    outside = np.clip(np.nan_to_num(ctx.area) - covered, 0, None)
+    flagged = candidate & ctx.exceeds_tolerance(outside, ctx.area)
+    rows = np.flatnonzero(flagged)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = 100.0 * outside[rows] / ctx.area[rows]
+    return pd.DataFrame({"row": rows, "year": years[rows].astype(int), "area": outside[rows],
+                         "pct": pct, "conflict_area_m2": outside[rows], "conflict_pct": pct})
+
+
+@register("quota-exceeded")
+def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
+    """Conversions counted against the 5-year plan's quotas (per unit, from → to use or
+    group): converted area (the parcel's) is accumulated in decision-date order (ties by
+    decision number, parcel id, area — never by input order) and every decision whose
+    running total exceeds the quota is flagged, with the running total."""
+    d = ctx.decisions
+    usable = (d["geometry_status"] != "unusable").to_numpy() & d["decision_date"].notna()
+    base = usable.to_numpy() & (ctx.kinds == "conversion")
+    prev = d["prev_land_use"].to_numpy(dtype=object)
+    granted = d["land_use"].to_numpy(dtype=object)
+    units = d["unit"].to_numpy(dtype=object)
+    order = pd.DataFrame({
+        "date": d["decision_date"], "no": d["decision_no"].fillna(""),
+        "parcel": d["parcel_id"].fillna(""), "area": ctx.area, "row": np.arange(len(d)),
+    }).sort_values(["date", "no", "parcel", "area"], kind="stable")["row"].to_numpy()
+    frames = []
+    for q in ctx.quotas.to_dict("records"):
+        spec_from, spec_to, unit, quota = q["from"], q["to"], q["unit"], q["quota_ha"]
+        mask = (base
+                & _per_code(prev, lambda c, s=spec_from: matches(c, s, ctx.codes))
+                & _per_code(granted, lambda c, s=spec_to: matches(primary_code(c), s,
+                                                                   ctx.codes))
+                & ((unit == "*") | (units == unit)))
+        rows = order[mask[order]]
+        if not len(rows):
+            continue
+        running = np.cumsum(np.nan_to_num(ctx.area[rows]))
+        over = running > quota * 10_000
+        frames.append(pd.DataFrame({
+            "row": rows[over], "unit": "" if unit == "*" else unit, "from": spec_from,
+            "to": spec_to, "total_ha": running[over] / 10_000, "quota_ha": quota,
+            "area": ctx.area[rows[over]],
+        }))
+    if not frames:
+        return pd.DataFrame(columns=["row"])
+    found = pd.concat(frames, ignore_index=True)
+    found.loc[found["unit"] == "", "unit"] = "toàn huyện" if ctx.config.lang == "vi" else \
+        "all units"
+    return found

@@ -1,0 +1,91 @@
+"""Rules on overlaps: restriction corridors, and land granted twice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..codes import is_allowed
+from ..engine import intersection_geometries, overlay_pairs
+from ._context import CheckContext
+from ._registry import register
+
+_GRANTING = ("allocation", "lease", "recognition")
+
+
+@register("protected-area")
+def protected_area(ctx: CheckContext) -> pd.DataFrame:
+    """Decisions granting a use that a restriction corridor does not allow (its ``allowed``
+    codes; same/child/compatible codes count) on more than the tolerance of the parcel;
+    one finding per corridor, geometry = the overlap."""
+    d, corridors = ctx.decisions, ctx.corridors
+    usable = (corridors["geometry_status"] != "unusable").to_numpy()
+    parcels = np.where(ctx.checkable, d.geometry.values, None)
+    pairs = overlay_pairs(parcels, np.where(usable, corridors.geometry.values, None))
+    if pairs.empty:
+        return pd.DataFrame(columns=["row"])
+    granted = d["land_use"].to_numpy(dtype=object)[pairs["parcel"].to_numpy()]
+    allowed_codes = corridors["allowed"].to_numpy(dtype=object)[pairs["zone"].to_numpy()]
+    keys = pd.Series(list(zip(granted, allowed_codes, strict=True)), dtype=object)
+    verdict = {k: any(is_allowed(k[0], c, ctx.codes, ctx.compat, ctx.mapping)
+                      for c in (k[1] or "").split(",") if c)
+               for k in keys.unique()}
+    ok = keys.map(verdict).to_numpy(dtype=bool)
+    parcel_area = ctx.area[pairs["parcel"].to_numpy()]
+    hit = ~ok & ctx.exceeds_tolerance(pairs["area_m2"].to_numpy(), parcel_area)
+    pairs = pairs[hit]
+    if pairs.empty:
+        return pd.DataFrame(columns=["row"])
+    zone = pairs["zone"].to_numpy()
+    area = pairs["area_m2"].to_numpy()
+    pct = 100.0 * area / ctx.area[pairs["parcel"].to_numpy()]
+    return pd.DataFrame({
+        "row": pairs["parcel"].to_numpy(),
+        "corridor": corridors["name"].to_numpy(dtype=object)[zone],
+        "restriction": corridors["restriction"].fillna("").to_numpy(dtype=object)[zone],
+        "allowed": [a.replace(",", ", ") if a else "—"
+                    for a in corridors["allowed"].to_numpy(dtype=object)[zone]],
+        "area": area, "pct": pct, "conflict_area_m2": area, "conflict_pct": pct,
+        "geometry": intersection_geometries(d.geometry.values, corridors.geometry.values,
+                                            pairs["parcel"].to_numpy(), zone),
+    })
+
+
+@register("double-allocation")
+def double_allocation(ctx: CheckContext) -> pd.DataFrame:
+    """Two allocations, leases or recognitions whose parcels overlap by more than the
+    tolerance (relative to the smaller parcel): the later decision (by date, then decision
+    number) is flagged, naming the earlier. Conversions are not grants of new land."""
+    d = ctx.decisions
+    active = (np.isin(ctx.kinds, _GRANTING)
+              & (d["geometry_status"] != "unusable").to_numpy())
+    geoms = np.where(active, d.geometry.values, None)
+    pairs = overlay_pairs(geoms, geoms)
+    pairs = pairs[pairs["parcel"] < pairs["zone"]]
+    if pairs.empty:
+        return pd.DataFrame(columns=["row"])
+    a, b = pairs["parcel"].to_numpy(), pairs["zone"].to_numpy()
+    area = pairs["area_m2"].to_numpy()
+    smaller = np.minimum(ctx.area[a], ctx.area[b])
+    hit = ctx.exceeds_tolerance(area, smaller)
+    a, b, area, smaller = a[hit], b[hit], area[hit], smaller[hit]
+    if not len(a):
+        return pd.DataFrame(columns=["row"])
+    rank = pd.DataFrame({"date": d["decision_date"], "no": d["decision_no"].fillna(""),
+                         "row": np.arange(len(d))}).sort_values(
+        ["date", "no", "row"], kind="stable", na_position="last")["row"].to_numpy()
+    position = np.empty(len(d), dtype=np.int64)
+    position[rank] = np.arange(len(d))
+    later = np.where(position[a] > position[b], a, b)
+    earlier = np.where(later == a, b, a)
+    dates = d["decision_date"].dt.strftime("%d/%m/%Y" if ctx.config.lang == "vi" else
+                                           "%Y-%m-%d").to_numpy(dtype=object)
+    return pd.DataFrame({
+        "row": later,
+        "other": d["decision_no"].fillna("?").to_numpy(dtype=object)[earlier],
+        "other_date": [x if isinstance(x, str) else "?" for x in dates[earlier]],
+        "area": area, "pct": 100.0 * area / smaller, "conflict_area_m2": area,
+        "conflict_pct": 100.0 * area / smaller,
+        "geometry": shapely.intersection(d.geometry.values[later], d.geometry.values[earlier]),
+    })

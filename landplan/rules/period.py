@@ -1,0 +1,36 @@
+"""The plan period: decisions must fall within the plan's validity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._context import CheckContext
+from ._registry import register
+from ._skip import SkipRule
+
+
+@register("outside-plan-period")
+def outside_plan_period(ctx: CheckContext) -> pd.DataFrame:
+    """Decisions dated before the plan's (earliest) approval date or ``plan_start``, or after
+    ``plan_end`` (configuration). Decisions without a date are left to ``missing-date``."""
+    earliest = ctx.approvals["approved"].min() if ctx.approvals is not None else pd.NaT
+    starts = [t for t in (earliest, ctx.config.plan_start) if pd.notna(t)]
+    start = max(starts) if starts else None
+    end = ctx.config.plan_end
+    if start is None and end is None:
+        raise SkipRule("no plan approval date and no plan_start/plan_end configured")
+    dates = ctx.decisions["decision_date"]
+    flagged = pd.Series(False, index=dates.index)
+    if start is not None:
+        flagged |= dates < start
+    if end is not None:
+        flagged |= dates > end
+    rows = np.flatnonzero(flagged.to_numpy())
+    fmt = "%d/%m/%Y" if ctx.config.lang == "vi" else "%Y-%m-%d"
+    return pd.DataFrame({
+        "row": rows,
+        "date": dates.iloc[rows].dt.strftime(fmt).to_numpy(),
+        "start": start.strftime(fmt) if start is not None else "…",
+        "end": end.strftime(fmt) if end is not None else "…",
+    })

@@ -1,0 +1,48 @@
+"""Rules on the annual plan's projects themselves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..engine import overlay_pairs
+from ._context import CheckContext
+from ._registry import register
+
+_REALISING = ("conversion", "allocation", "lease")
+
+
+@register("stale-plan-item")
+def stale_plan_item(ctx: CheckContext) -> pd.DataFrame:
+    """Annual-plan projects of year Y with no conversion, allocation or lease decision
+    overlapping them by more than ``tolerance_m2``, dated from 1 January of Y to the
+    evaluation date, once the evaluation date reaches 1 January of Y + ``years`` (default
+    2: Land Law 2024 Art. 76(7)). Reported on the project (``layer`` = projects)."""
+    years_param = int(ctx.config.param("stale-plan-item", "years"))
+    projects, d = ctx.projects, ctx.decisions
+    as_of = ctx.config.as_of
+    year = projects["year"].to_numpy(dtype=float)
+    due = ~np.isnan(year) & (as_of.year >= np.nan_to_num(year) + years_param)
+    due &= (projects["geometry_status"] != "unusable").to_numpy()
+    dates = d["decision_date"]
+    realising = (np.isin(ctx.kinds, _REALISING) & dates.notna().to_numpy()
+                 & (d["geometry_status"] != "unusable").to_numpy()
+                 & (dates <= as_of).to_numpy())
+    pairs = overlay_pairs(np.where(due, projects.geometry.values, None),
+                          np.where(realising, d.geometry.values, None))
+    start = pd.to_datetime(year[pairs["parcel"].to_numpy()].astype(int).astype(str)
+                           + "-01-01") if len(pairs) else pd.DatetimeIndex([])
+    in_window = dates.to_numpy()[pairs["zone"].to_numpy()] >= start.to_numpy()
+    counts = pairs[in_window & (pairs["area_m2"].to_numpy() > ctx.config.tolerance_m2)]
+    realised = np.zeros(len(projects), dtype=bool)
+    realised[counts["parcel"].to_numpy()] = True
+    rows = np.flatnonzero(due & ~realised)
+    fmt = "%d/%m/%Y" if ctx.config.lang == "vi" else "%Y-%m-%d"
+    return pd.DataFrame({
+        "row": rows, "layer": "projects",
+        "project": projects["project_name"].to_numpy(dtype=object)[rows],
+        "year": year[rows].astype(int),
+        "years": (as_of.year - year[rows]).astype(int),
+        "as_of": as_of.strftime(fmt),
+        "planned_land_use": projects["land_use"].to_numpy(dtype=object)[rows],
+    })
