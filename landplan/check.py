@@ -286,7 +286,9 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
     for col in ("planned_land_use", "conflict_area_m2", "conflict_pct", "geometry"):
         if col not in table.columns:
             table[col] = None
-    table["blocking"] = table["blocking"].fillna(False).astype(bool) if len(table) else []
+    if "blocking" not in table.columns:
+        table["blocking"] = False
+    table["blocking"] = table["blocking"].fillna(False).astype(bool)
     rows = table["row"].to_numpy(dtype=np.int64)
     layer = table["layer"].to_numpy(dtype=object)
     on_decision = (layer == "decisions") & (rows >= 0)
@@ -349,8 +351,9 @@ def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) 
     """Format a rule's message for each finding row with the record's values."""
     d = ctx.decisions
     rows = found["row"].to_numpy(dtype=np.int64)
-    on_decision = ((found["layer"].to_numpy(dtype=object) == "decisions") & (rows >= 0)).tolist()
-    safe = np.where(rows >= 0, rows, 0)
+    decision_rows = (found["layer"].to_numpy(dtype=object) == "decisions") & (rows >= 0)
+    on_decision = decision_rows.tolist()
+    safe = np.where(decision_rows, rows, 0)
     numbers = d["decision_no"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
     source = d["source_row"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
     granted = d["land_use"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
