@@ -87,3 +87,50 @@ def test_demo_runs_on_the_bundled_sample(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["decisions.csv", "findings.csv",
                                                       "findings.gpkg", "map.html",
                                                       "summary.csv"]
+
+
+@pytest.fixture
+def adjusted_plan(plan, tmp_path):
+    adjusted = plan.copy()
+    adjusted.loc[0, "maloaidat"] = "ONT"
+    path = tmp_path / "adjusted.gpkg"
+    adjusted.to_file(path, engine="pyogrio")
+    return path
+
+
+def test_plan_versions_on_the_command_line(files, adjusted_plan, tmp_path):
+    plan, dec = files
+    out = tmp_path / "v"
+    code = main(["check", "--plan", f"{plan}@2021-01-01", "--plan", f"{adjusted_plan}@2023-01-01",
+                 "--decisions", str(dec), "--out", str(out), "--no-map", "-q"])
+    assert code == 0
+    decisions = pd.read_csv(out / "decisions.csv", encoding="utf-8-sig")
+    assert set(decisions["plan_version"]) == {"v2"}  # all dated 15/03/2023
+    assert (decisions["status"] == "violation").sum() == 0  # the rice zone became ONT
+
+
+def test_several_plan_versions_need_their_dates(files, adjusted_plan, tmp_path, capsys):
+    plan, dec = files
+    code = main(["check", "--plan", str(plan), "--plan", str(adjusted_plan), "--decisions",
+                 str(dec), "--out", str(tmp_path / "x"), "-q"])
+    assert code == 2
+    assert "@2020-12-31" in capsys.readouterr().err
+
+
+def test_plan_diff_writes_table_layer_and_map(files, adjusted_plan, tmp_path, capsys):
+    plan, _ = files
+    out = tmp_path / "diff"
+    assert main(["plan-diff", str(plan), str(adjusted_plan), "--out", str(out)]) == 0
+    summary = pd.read_csv(out / "plan_diff_summary.csv", encoding="utf-8-sig")
+    row = summary[(summary["dimension"] == "change")].iloc[0]
+    assert row["value"] == "LUC → ONT" and row["area_ha"] == pytest.approx(2.0)
+    assert (out / "plan_diff.gpkg").exists() and (out / "plan_diff.html").exists()
+    assert "LUC → ONT" in capsys.readouterr().out
+
+
+def test_skipped_rules_are_said_on_the_terminal(files, tmp_path, capsys):
+    plan, dec = files
+    main(["check", "--plan", str(plan), "--decisions", str(dec), "--out", str(tmp_path / "s"),
+          "--no-map"])
+    out = capsys.readouterr().out
+    assert "Rules not run:" in out and "quota-exceeded" in out and "no quotas given" in out

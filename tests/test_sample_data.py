@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import landplan
-from landplan import CheckConfig
+from landplan.cli import _demo_inputs
 
 
 @pytest.fixture(scope="module")
@@ -16,16 +16,27 @@ def truth() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result():
-    plan = landplan.load_plan(landplan.sample_path("plan.gpkg"))
-    decisions = landplan.load_decisions(landplan.sample_path("decisions"))
-    return landplan.check(plan, decisions, config=CheckConfig(lang="en"))
+    """The check exactly as `landplan demo` runs it, in English."""
+    inputs, config = _demo_inputs()
+    plans = {date: landplan.load_plan(path) for path, date in inputs.plans}
+    plan = plans[None] if None in plans else landplan.plan_versions(plans)
+    return landplan.check(
+        plan, landplan.load_decisions(inputs.decisions),
+        projects=landplan.load_projects(inputs.projects) if inputs.projects else None,
+        corridors=landplan.load_corridors(inputs.corridors[0]) if inputs.corridors else None,
+        quotas=landplan.load_quotas(inputs.quotas) if inputs.quotas else None,
+        config=config.updated(lang="en"))
 
 
 def test_sample_is_a_realistic_size(result, truth):
-    assert 300 <= len(result.plan) <= 600
-    assert 2000 <= len(result.decisions) <= 4000
+    assert 300 <= result.plan["plan_version"].value_counts().max() <= 600
+    assert 2000 <= len(result.decisions) <= 4500
     assert result.decisions.crs.to_epsg() == 9209
     assert len(truth) >= 60
+
+
+def test_every_rule_runs_on_the_sample(result):
+    assert set(result.rules["state"]) == {"ran"}, result.rules.to_string()
 
 
 def test_every_input_record_appears_exactly_once(result):
@@ -36,7 +47,9 @@ def test_every_input_record_appears_exactly_once(result):
 
 
 def test_every_planted_case_has_its_expected_status_and_nothing_else_is_flagged(result, truth):
-    expected = dict(zip(truth["source_row"], truth["expected_status"], strict=True))
+    on_decisions = truth[truth["layer"] == "decisions"]
+    expected = dict(zip(on_decisions["source_row"], on_decisions["expected_status"],
+                        strict=False))
     d = result.decisions
     wanted = d["source_row"].map(expected).fillna("compliant")
     wrong = d.loc[d["status"] != wanted, ["source_row", "land_use", "status", "reason"]]
@@ -44,22 +57,27 @@ def test_every_planted_case_has_its_expected_status_and_nothing_else_is_flagged(
 
 
 def test_every_planted_case_is_found_by_the_right_rule_and_only_by_it(result, truth):
-    found = result.findings.groupby("source_row")["rule"].agg(lambda r: sorted(set(r)))
-    planted = {row: ([rule] if rule else []) for row, rule in
-               zip(truth["source_row"], truth["expected_rule"], strict=True)}
-    for row in result.decisions["source_row"]:
-        assert found.get(row, []) == planted.get(row, []), (row, found.get(row))
+    found = result.findings.groupby(["layer", "source_row"])["rule"].agg(
+        lambda r: sorted(set(r)))
+    planted = truth.groupby(["layer", "source_row"])["expected_rule"].agg(
+        lambda r: sorted(x for x in set(r) if x))
+    keys = set(found.index) | set(planted.index)
+    wrong = {k: (found.get(k, []), planted.get(k, [])) for k in sorted(keys)
+             if found.get(k, []) != planted.get(k, [])}
+    assert not wrong, f"(layer, row): (found, expected) {wrong}"
 
 
-def test_planted_violations_name_the_planned_code(result, truth):
-    violations = truth[truth["expected_rule"] == "zoning-conflict"]
-    f = result.findings[result.findings["rule"] == "zoning-conflict"]
-    for row, planned in zip(violations["source_row"], violations["planned"], strict=True):
-        assert planned in set(f.loc[f["source_row"] == row, "planned_land_use"]), row
+def test_planted_zoning_violations_name_the_planned_code(result, truth):
+    zoning = truth[truth["expected_rule"].isin(["zoning-conflict",
+                                                 "conversion-contrary-to-plan"])]
+    f = result.findings
+    for row, rule, planned in zip(zoning["source_row"], zoning["expected_rule"],
+                                  zoning["planned"], strict=True):
+        got = set(f.loc[(f["source_row"] == row) & (f["rule"] == rule), "planned_land_use"])
+        assert planned in got, (row, rule, planned, got)
 
 
 def test_all_four_kinds_are_recognised_in_the_sample(result):
     assert set(result.decisions["kind"].dropna()) == {"allocation", "lease", "recognition",
                                                       "conversion"}
     assert result.decisions["kind"].notna().all()
-    assert result.decisions["decision_date"].notna().all()

@@ -120,8 +120,15 @@ def rule_reference() -> str:
         "severity (info < low < medium < high < critical), a category and bilingual messages.",
         "`compliance` findings make a decision a `violation`; `data-quality` findings explain a",
         "repair, or — for *required* rules, which cannot be disabled — why a decision is",
-        "`unchecked`. Legal references marked *unverified* are kept as data and should be checked",
-        "against the official text.",
+        "`unchecked`; `plan` findings concern the plan's own items (annual-plan projects) and",
+        "do not change any decision's status. Legal references marked *unverified* are kept as",
+        "data and should be checked against the official text.",
+        "",
+        "Area tolerance (all area rules): an area counts only when it is larger than",
+        "`tolerance_pct` (5 %) of the parcel AND larger than `tolerance_m2` (20 m²).",
+        "Each decision is checked against the plan version in force on its date (the latest",
+        "approved on or before it; the earliest if it predates them all; the latest if it has",
+        "no date).",
         "",
         "| id | category | severity | required | title (en) | title (vi) |",
         "|---|---|---|---|---|---|",
@@ -134,6 +141,10 @@ def rule_reference() -> str:
         doc = (r.func.__doc__ or "").strip()
         if doc:
             lines += [" ".join(doc.split()), ""]
+        if r.needs:
+            lines.append(f"- needs: {', '.join(r.needs)} (skipped, and said so, without it)")
+        for name, value in r.params.items():
+            lines.append(f"- parameter `{name}` = `{value!r}` (set in `[rules.{r.id}]`)")
         lines += [f"- category: {r.category}; default severity: {r.severity}",
                   f"- message (en): {r.message_en}", f"- message (vi): {r.message_vi}"]
         for ref in r.legal:

@@ -1,0 +1,433 @@
+"""Independent evaluation of every landplan rule on the written sample files.
+
+``generate.py`` builds each planted case on purpose and records what it should produce; after
+writing the files it calls :func:`evaluate` and asserts that the result is exactly
+``ground_truth.csv``. This module reads the files back as a user would (pyogrio, CSV, TOML)
+and evaluates every rule for every decision and every project from the definitions below. It
+does not import ``landplan``; it only reads the library's data table ``compatibility.csv``.
+
+Definitions (the contract the library implements):
+
+* Tolerance T: an area counts when it is > 5 % of the parcel's area and > 20 m2; areas in
+  EPSG:9209 on the parcel repaired with ``make_valid``.
+* ``allowed(g, p)``: g == p, or g descends from p (Circular 27/2018 tree), or (P, G) is a row
+  of compatibility.csv with P an ancestor-or-self of p and G one of g; a multi-purpose code
+  ``A+B`` is allowed when every component is. ``designates(p, g)``: g's first component is p or
+  descends from it and the other components are allowed(., p).
+* The plan version in force is the latest approved on or before the decision date (the earliest
+  one for decisions dated before every approval).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+TOL_PCT = 0.05
+TOL_M2 = 20.0
+# Plan versions of the sample: file and approval date.
+VERSIONS: tuple[tuple[str, dt.date], ...] = (
+    ("plan.gpkg", dt.date(2020, 12, 31)),
+    ("plan_2023.gpkg", dt.date(2023, 7, 1)),
+)
+PROTECTED = ("LUA", "LUC", "LUK", "LUN", "RPH", "RDD")
+STALE_YEARS = 2
+COMPLIANCE = (
+    "zoning-conflict",
+    "conversion-contrary-to-plan",
+    "outside-plan-period",
+    "conversion-not-in-annual-plan",
+    "quota-exceeded",
+    "protected-area",
+    "double-allocation",
+)
+BLOCKING = ("empty-geometry", "missing-code", "unknown-code")
+
+# Circular 27/2018/TT-BTNMT: parent -> children.
+TREE = """
+NNP: SXN LNP NTS LMU NKH
+SXN: CHN CLN
+CHN: LUA HNK
+LUA: LUC LUK LUN
+HNK: BHK NHK
+LNP: RSX RPH RDD
+PNN: OTC CDG TON TIN NTD SON MNC PNK
+OTC: ONT ODT
+CDG: TSC CQP CAN DSN CSK CCC
+DSN: DTS DVH DXH DYT DGD DTT DKH DNG DSK
+CSK: SKK SKN SKT TMD SKC SKS SKX
+CCC: DGT DTL DDT DDL DSH DKV DNL DBV DCH DRA DCK
+CSD: BCS DCS NCS
+MVB: MVT MVR MVK
+"""
+PARENT: dict[str, str | None] = {"NNP": None, "PNN": None, "CSD": None, "MVB": None}
+for _line in TREE.strip().splitlines():
+    _parent, _children = _line.split(":")
+    for _child in _children.split():
+        PARENT[_child] = _parent.strip()
+GROUPS = {"agricultural": "NNP", "non-agricultural": "PNN"}
+
+
+def ancestors(code: str) -> list[str]:
+    """The code and its ancestors, nearest first."""
+    out: list[str] = []
+    c: str | None = code
+    while c is not None:
+        out.append(c)
+        c = PARENT[c]
+    return out
+
+
+def parse_code(raw: object) -> tuple[str, ...] | None:
+    """Components of a written code ('' or None -> ()), None when a component is unknown."""
+    if not isinstance(raw, str) or not raw.strip():
+        return ()
+    parts = tuple(p.strip().upper() for p in raw.split("+"))
+    return parts if all(p in PARENT for p in parts) else None
+
+
+def matches(code: str, pattern: str) -> bool:
+    """A quota pattern: a code (itself and its descendants) or a group name."""
+    return GROUPS.get(pattern, pattern) in ancestors(code)
+
+
+def is_non_agricultural(codes: Sequence[str]) -> bool:
+    return bool(codes) and matches(codes[0], "non-agricultural")
+
+
+class Compat:
+    """allowed() and designates() with the library's compatibility table."""
+
+    def __init__(self, path: Path) -> None:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        self.pairs = set(zip(table.planned.str.strip(), table.granted.str.strip(), strict=True))
+        self._cache: dict[tuple[str, str], bool] = {}
+
+    def allowed1(self, g: str, p: str) -> bool:
+        key = (g, p)
+        if key not in self._cache:
+            anc_g, anc_p = ancestors(g), ancestors(p)
+            self._cache[key] = p in anc_g or any((a, b) in self.pairs for a in anc_p for b in anc_g)
+        return self._cache[key]
+
+    def allowed(self, codes: Sequence[str], p: str) -> bool:
+        return all(self.allowed1(g, p) for g in codes)
+
+    def designates(self, p: str, codes: Sequence[str]) -> bool:
+        return p in ancestors(codes[0]) and all(self.allowed1(g, p) for g in codes[1:])
+
+
+def kind_of(value: object) -> str | None:
+    """allocation | lease | recognition | conversion, from hinh_thuc as written."""
+    if not isinstance(value, str):
+        return None
+    t = unicodedata.normalize("NFC", value).strip().lower()
+    if t in ("chuyển mục đích", "chuyển mục đích sử dụng đất", "cmđ"):
+        return "conversion"
+    if t in ("4", "5") or t.startswith("giao"):
+        return "allocation"
+    if t in ("10", "11") or "thuê" in t:
+        return "lease"
+    if t == "1" or t.startswith("công nhận"):
+        return "recognition"
+    return None
+
+
+def parse_date(value: str) -> dt.date:
+    if "/" in value:
+        d, m, y = (int(x) for x in value.split("/"))
+        return dt.date(y, m, d)
+    return dt.date.fromisoformat(value)
+
+
+def over(area: float, total: float) -> bool:
+    """The tolerance: > 5 % of the parcel and > 20 m2."""
+    return area > TOL_PCT * total and area > TOL_M2
+
+
+@dataclass
+class Result:
+    findings: pd.DataFrame  # layer, source_row, rule, planned
+    status: pd.Series  # per decision row
+
+
+def _pair_areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, area of a[i] & b[j]) for every intersecting pair with area > 0."""
+    valid_b = np.array([g is not None and not g.is_empty for g in b])
+    tree = shapely.STRtree(np.where(valid_b, b, None))
+    i, j = tree.query(a, predicate="intersects")
+    areas = shapely.area(shapely.intersection(a[i], b[j])) if len(i) else np.zeros(0)
+    keep = areas > 1e-9
+    return i[keep], j[keep], areas[keep]
+
+
+def _union_area(geom: shapely.Geometry, parts: Iterable[shapely.Geometry]) -> float:
+    parts = list(parts)
+    if not parts:
+        return 0.0
+    return float(shapely.intersection(geom, shapely.union_all(parts)).area)
+
+
+def evaluate(folder: Path, compat_path: Path) -> Result:
+    """Every finding of every rule for the sample in ``folder``."""
+    compat = Compat(compat_path)
+    with open(folder / "landplan.toml", "rb") as f:
+        config = tomllib.load(f)
+    as_of, plan_start, plan_end = (
+        dt.date.fromisoformat(str(config[k])) for k in ("as_of", "plan_start", "plan_end")
+    )
+    versions = [
+        (gpd.read_file(folder / name, layer="plan", engine="pyogrio"), approved)
+        for name, approved in VERSIONS
+    ]
+    dec = gpd.read_file(folder / "decisions" / "decisions.shp", engine="pyogrio")
+    projects = gpd.read_file(folder / "projects.gpkg", layer="projects", engine="pyogrio")
+    corridors = gpd.read_file(folder / "corridors.gpkg", layer="corridors", engine="pyogrio")
+    quotas = pd.read_csv(folder / "quotas.csv", dtype={"unit": str}, keep_default_na=False)
+    assert list(projects.columns) == ["ten_da", "nam", "maloaidat", "ma_xa", "geometry"]
+    assert list(corridors.columns) == ["ten", "loai", "cho_phep", "geometry"]
+    assert list(quotas.columns) == ["unit", "from", "to", "quota_ha"]
+    for layer in (dec, projects, corridors, *(v for v, _ in versions)):
+        assert layer.crs.to_epsg() == 9209
+
+    n = len(dec)
+    found: list[tuple[str, int, str, str]] = []
+
+    def add(row: int, rule: str, planned: str = "", layer: str = "decisions") -> None:
+        found.append((layer, row, rule, planned))
+
+    # Per-decision basics.
+    raw_geoms = dec.geometry.to_numpy()
+    empty = np.array([g is None or g.is_empty for g in raw_geoms])
+    geoms = np.array(
+        [None if e else (g if g.is_valid else shapely.make_valid(g)) for g, e in zip(raw_geoms, empty, strict=True)],
+        dtype=object,
+    )
+    # Keep only the polygonal part of repaired shapes.
+    for i, g in enumerate(geoms):
+        if g is not None and g.geom_type == "GeometryCollection":
+            geoms[i] = shapely.union_all([p for p in g.geoms if p.area > 0])
+    area = np.array([0.0 if g is None else g.area for g in geoms])
+    codes = [parse_code(v) for v in dec.kyhieumucd]
+    kinds = [kind_of(v) for v in dec.hinh_thuc]
+    assert all(k is not None for k in kinds), "every kind is recognised"
+    dates = [parse_date(v) for v in dec.ngay_qd]
+    prev = [parse_code(v) for v in dec.mucdichcu]
+    for i in range(n):
+        if kinds[i] == "conversion":
+            assert prev[i], (i, "a conversion names its previous use")
+    blocked = np.zeros(n, dtype=bool)
+    for i in range(n):
+        if empty[i]:
+            add(i, "empty-geometry")
+            blocked[i] = True
+        elif not raw_geoms[i].is_valid:
+            add(i, "invalid-geometry")
+        if codes[i] == ():
+            add(i, "missing-code")
+            blocked[i] = True
+        elif codes[i] is None:
+            add(i, "unknown-code")
+            blocked[i] = True
+    checkable = ~blocked  # geometry and a known code
+
+    # Plan coverage (both versions cover the same district).
+    base = versions[0][0].geometry.to_numpy()
+    for plan, _ in versions[1:]:
+        assert shapely.equals(plan.geometry.to_numpy(), base).all(), "versions share geometry"
+    district = shapely.union_all(base)
+    ok_geom = ~empty
+    inside = np.zeros(n)
+    inside[ok_geom] = shapely.area(shapely.intersection(geoms[ok_geom], district))
+    outside = area - inside
+    outside[outside < 1e-6] = 0.0
+    wholly_outside = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(ok_geom):
+        if over(outside[i], area[i]):
+            add(i, "no-plan-coverage")
+        if not over(inside[i], area[i]):
+            wholly_outside[i] = True
+
+    # Zone overlaps per version: (decision, zone code, area).
+    zone_share: list[dict[int, list[tuple[str, float]]]] = []
+    for plan, _ in versions:
+        zi, zj, za = _pair_areas(np.where(ok_geom, geoms, None), plan.geometry.to_numpy())
+        share: dict[int, list[tuple[str, float]]] = {}
+        zcodes = plan.maloaidat.to_numpy()
+        for i, j, a in zip(zi, zj, za, strict=True):
+            share.setdefault(int(i), []).append((str(zcodes[j]), float(a)))
+        zone_share.append(share)
+
+    def version_of(d: dt.date) -> int:
+        best = 0
+        for k, (_, approved) in enumerate(versions):
+            if approved <= d:
+                best = k
+        return best
+
+    # zoning-conflict and conversion-contrary-to-plan.
+    for i in np.flatnonzero(checkable):
+        g = codes[i]
+        share = zone_share[version_of(dates[i])].get(int(i), [])
+        bad: dict[str, float] = {}
+        for zcode, a in share:
+            if kinds[i] == "conversion":
+                protected = any(c in PROTECTED for c in prev[i] or ())
+                wrong = not compat.allowed(g, zcode) or (
+                    protected and not compat.designates(zcode, g)
+                )
+            else:
+                wrong = not compat.allowed(g, zcode)
+            if wrong:
+                bad[zcode] = bad.get(zcode, 0.0) + a
+        if over(sum(bad.values()), area[i]):
+            rule = "conversion-contrary-to-plan" if kinds[i] == "conversion" else "zoning-conflict"
+            add(i, rule, max(bad, key=bad.get))
+
+    # outside-plan-period.
+    first_approval = min(a for _, a in versions)
+    for i in range(n):
+        if dates[i] < first_approval or dates[i] < plan_start or dates[i] > plan_end:
+            add(i, "outside-plan-period")
+
+    # conversion-not-in-annual-plan.
+    pgeoms = projects.geometry.to_numpy()
+    pyears = projects.nam.astype(int).to_numpy()
+    pcodes = projects.maloaidat.to_numpy()
+    years = set(pyears.tolist())
+    for i in np.flatnonzero(checkable):
+        g = codes[i]
+        if kinds[i] not in ("conversion", "allocation") or not is_non_agricultural(g):
+            continue
+        if dates[i].year not in years:
+            continue
+        match = [
+            pgeoms[k]
+            for k in range(len(projects))
+            if pyears[k] == dates[i].year and compat.allowed(g, pcodes[k])
+        ]
+        if over(area[i] - _union_area(geoms[i], match), area[i]):
+            add(i, "conversion-not-in-annual-plan")
+
+    # quota-exceeded (checked with the drawn and with the legal area: same result).
+    for _, q in quotas.iterrows():
+        flagged_sets = []
+        for sizes in (area, dec.dientich.to_numpy(dtype=float)):
+            members = [
+                i
+                for i in np.flatnonzero(checkable)
+                if kinds[i] == "conversion"
+                and any(matches(c, q["from"]) for c in prev[i][:1])
+                and matches(codes[i][0], q["to"])
+                and (q["unit"] == "*" or q["unit"] == dec.ma_xa[i])
+            ]
+            members.sort(key=lambda i, s=sizes: (dates[i], dec.so_qd[i], s[i]))
+            total, flagged = 0.0, []
+            for i in members:
+                total += sizes[i]
+                if total > float(q["quota_ha"]) * 10_000:
+                    flagged.append(i)
+            flagged_sets.append(flagged)
+        assert flagged_sets[0] == flagged_sets[1], ("quota depends on the area used", q.to_dict())
+        for i in flagged_sets[0]:
+            add(i, "quota-exceeded")
+
+    # protected-area.
+    cgeoms = corridors.geometry.to_numpy()
+    allowed_lists = [[c.strip() for c in s.split(",")] for s in corridors.cho_phep]
+    ci, cj, ca = _pair_areas(np.where(checkable, geoms, None), cgeoms)
+    for i, j, a in zip(ci, cj, ca, strict=True):
+        if any(compat.allowed(codes[i], c) for c in allowed_lists[j]):
+            continue
+        if over(a, area[i]):
+            add(int(i), "protected-area", "")
+
+    # double-allocation.
+    holding = np.array([k in ("allocation", "lease", "recognition") for k in kinds]) & ok_geom
+    hold = np.flatnonzero(holding)
+    tree = shapely.STRtree(geoms[hold])
+    a_idx, b_idx = tree.query(geoms[hold], predicate="intersects")
+    for a, b in zip(hold[a_idx], hold[b_idx], strict=True):
+        if a >= b:
+            continue
+        ov = float(shapely.intersection(geoms[a], geoms[b]).area)
+        if over(ov, min(area[a], area[b])):
+            assert dates[a] != dates[b], "overlapping holdings have different dates"
+            add(int(b if dates[b] > dates[a] else a), "double-allocation")
+
+    # duplicate-id (data quality).
+    key = dec.so_qd.astype(str) + "|" + dec.shbando.astype(str) + "-" + dec.shthua.astype(str)
+    for i in np.flatnonzero(key.duplicated(keep=False).to_numpy()):
+        add(int(i), "duplicate-id")
+
+    # stale-plan-item, on the projects.
+    realising = np.array([k in ("conversion", "allocation", "lease") for k in kinds]) & ok_geom
+    for k in range(len(projects)):
+        y = int(pyears[k])
+        if y + STALE_YEARS > as_of.year:
+            continue
+        start = dt.date(y, 1, 1)
+        cand = [
+            i
+            for i in np.flatnonzero(realising)
+            if start <= dates[i] <= as_of and shapely.intersects(geoms[i], pgeoms[k])
+        ]
+        if not any(shapely.intersection(geoms[i], pgeoms[k]).area > TOL_M2 for i in cand):
+            add(k, "stale-plan-item", str(pcodes[k]), layer="projects")
+
+    findings = pd.DataFrame(found, columns=["layer", "source_row", "rule", "planned"])
+    rules_of = findings[findings.layer == "decisions"].groupby("source_row")["rule"].agg(set)
+    status = []
+    for i in range(n):
+        rules = rules_of.get(i, set())
+        if rules & set(COMPLIANCE):
+            status.append("violation")
+        elif rules & set(BLOCKING) or wholly_outside[i]:
+            status.append("unchecked")
+        else:
+            status.append("compliant")
+    return Result(findings, pd.Series(status))
+
+
+def compare(result: Result, truth: pd.DataFrame) -> None:
+    """Assert that the evaluated findings are exactly the ground truth."""
+    f = result.findings
+    dup = f.duplicated(["layer", "source_row", "rule"])
+    assert not dup.any(), ("a rule fires twice on one record", f[dup])
+    got = {(r.layer, int(r.source_row), r.rule) for r in f.itertuples()}
+    want = {
+        (r.layer, int(r.source_row), r.expected_rule)
+        for r in truth.itertuples()
+        if r.expected_rule != ""
+    }
+    missing, extra = sorted(want - got), sorted(got - want)
+    assert not missing and not extra, f"missing {missing[:20]} extra {extra[:20]}"
+    # Near-miss rows: a record listed with '' has no finding at all.
+    for r in truth[truth.expected_rule == ""].itertuples():
+        assert not ((f.layer == r.layer) & (f.source_row == r.source_row)).any(), r
+    # Status of every decision.
+    dec = truth[truth.layer == "decisions"]
+    expected = dict(zip(dec.source_row, dec.expected_status, strict=True))
+    for i, s in enumerate(result.status):
+        assert s == expected.get(i, "compliant"), (i, s, expected.get(i))
+    # The planned code of zoning findings and stale projects.
+    named = f[f.rule.isin(["zoning-conflict", "conversion-contrary-to-plan", "stale-plan-item"])]
+    planned = {(r.layer, int(r.source_row), r.rule): r.planned for r in named.itertuples()}
+    for r in truth.itertuples():
+        k = (r.layer, int(r.source_row), r.expected_rule)
+        if k in planned:
+            assert planned[k] == r.planned, (k, planned[k], r.planned)
