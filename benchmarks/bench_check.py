@@ -32,11 +32,15 @@ CODES = np.array(["LUC", "LUK", "ONT", "HNK", "CLN", "NTS", "SKC", "DGT"], dtype
 
 def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoDataFrame,
                                                                        gpd.GeoDataFrame]:
-    """A plan of n_side² square zones (~170 vertices each) over 10 km × 10 km and
-    ``n_parcels`` square parcels of 200–2,000 m², about 20 % placed anywhere (so that many
-    cross a zone edge), 90 % granted the code planned at their centre."""
+    """A plan of n_side² square zones (~170 vertices each) and ``n_parcels`` square parcels
+    of 200–2,000 m² that do not overlap (one per 50 m slot of a grid, placed at random in
+    it); the district grows with the parcel count. About a quarter of the parcels cross a
+    zone edge; 90 % are granted the code planned at their centre, the rest a random one."""
     rng = np.random.default_rng(seed)
-    x0, y0, size = 583_000.0, 2_300_000.0, 10_000.0
+    slot = 50.0
+    per_side = int(np.ceil(np.sqrt(n_parcels)))
+    size = per_side * slot
+    x0, y0 = 583_000.0, 2_300_000.0
     step = size / n_side
     ix, iy = np.meshgrid(np.arange(n_side), np.arange(n_side))
     cells = shapely.box(x0 + ix.ravel() * step, y0 + iy.ravel() * step,
@@ -44,24 +48,19 @@ def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoD
     zones = shapely.segmentize(cells, step / 42)  # ~170 vertices per zone
     plan = gpd.GeoDataFrame({"land_use": rng.choice(CODES, len(zones))}, geometry=zones,
                             crs="EPSG:9209")
+    k = np.arange(n_parcels)
     side = np.sqrt(rng.uniform(200, 2000, n_parcels))
-    cross = rng.random(n_parcels) < 0.2
-    cx = rng.uniform(x0, x0 + size, n_parcels)
-    cy = rng.uniform(y0, y0 + size, n_parcels)
-    # parcels that should not cross are moved to their cell centre's neighbourhood
-    cell_x = np.floor((cx - x0) / step) * step + x0 + step / 2
-    cell_y = np.floor((cy - y0) / step) * step + y0 + step / 2
-    room = step / 2 - side
-    cx = np.where(cross, cx, cell_x + rng.uniform(-1, 1, n_parcels) * room)
-    cy = np.where(cross, cy, cell_y + rng.uniform(-1, 1, n_parcels) * room)
-    parcels = shapely.box(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
-    # 90 % are granted the code planned where they lie, the rest a random one.
+    room = slot - side
+    minx = x0 + (k % per_side) * slot + rng.uniform(0, 1, n_parcels) * room
+    miny = y0 + (k // per_side) * slot + rng.uniform(0, 1, n_parcels) * room
+    parcels = shapely.box(minx, miny, minx + side, miny + side)
+    cx, cy = minx + side / 2, miny + side / 2
     zone_at = (np.floor((cy - y0) / step).clip(0, n_side - 1) * n_side
                + np.floor((cx - x0) / step).clip(0, n_side - 1)).astype(int)
     planned = plan["land_use"].to_numpy()[zone_at]
     granted = np.where(rng.random(n_parcels) < 0.9, planned, rng.choice(CODES, n_parcels))
     decisions = gpd.GeoDataFrame({
-        "decision_no": np.char.add(np.arange(n_parcels).astype(str), "/QĐ-UBND"),
+        "decision_no": np.char.add(k.astype(str), "/QĐ-UBND"),
         "decision_date": "15/03/2023",
         "kind": rng.choice(["Giao đất", "thuê", "Công nhận", "CMĐ"], n_parcels),
         "land_use": granted,

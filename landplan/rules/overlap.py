@@ -61,12 +61,12 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     active = (np.isin(ctx.kinds, _GRANTING)
               & (d["geometry_status"] != "unusable").to_numpy())
     geoms = np.where(active, d.geometry.values, None)
-    pairs = overlay_pairs(geoms, geoms)
-    pairs = pairs[pairs["parcel"] < pairs["zone"]]
-    if pairs.empty:
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b  # each pair once, never a parcel with itself
+    a, b = a[keep], b[keep]
+    if not len(a):
         return pd.DataFrame(columns=["row"])
-    a, b = pairs["parcel"].to_numpy(), pairs["zone"].to_numpy()
-    area = pairs["area_m2"].to_numpy()
+    area = shapely.area(shapely.intersection(geoms[a], geoms[b]))
     smaller = np.minimum(ctx.area[a], ctx.area[b])
     hit = ctx.exceeds_tolerance(area, smaller)
     a, b, area, smaller = a[hit], b[hit], area[hit], smaller[hit]
