@@ -88,7 +88,8 @@ def violations_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
     chosen = decisions[(decisions["status"] == status) & decisions.geometry.notna()]
     if chosen.empty:
         return None
-    first = (findings[findings["source_row"].isin(chosen["source_row"])]
+    on_decisions = findings[findings["layer"] == "decisions"]
+    first = (on_decisions[on_decisions["source_row"].isin(chosen["source_row"])]
              .sort_values("source_row", kind="stable")
              .groupby("source_row")
              .agg(rule=("rule", lambda r: ", ".join(dict.fromkeys(r))),

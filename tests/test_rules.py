@@ -292,3 +292,25 @@ def test_every_rule_runs_or_says_why_not(plan, projects, corridor):
                  config=CheckConfig(as_of="2025-12-31", plan_start="2021-01-01"))
     assert set(result.rules["state"]) == {"ran"}
     assert set(result.rules["rule"]) == set(landplan.RULES)
+
+
+def test_undated_grant_overlapping_another_is_the_one_flagged(plan):
+    d = decisions_of({"no": "A", "date": "01/02/2022", "geom": box(120, 20, 140, 40)},
+                     {"no": "B", "date": "", "geom": box(130, 20, 150, 40)})
+    result = run(plan, d)
+    assert rules_of(result, 1) == ["double-allocation", "missing-date"]
+    assert rules_of(result, 0) == []
+
+
+def test_project_without_a_year_is_not_judged_stale(plan, projects):
+    undated = projects.astype({"nam": "float"})
+    undated.loc[0, "nam"] = float("nan")
+    result = run(plan, decisions_of({"geom": box(120, 20, 140, 40)}), projects=undated)
+    stale = result.findings[result.findings["rule"] == "stale-plan-item"]
+    assert stale["source_row"].tolist() == [1]
+
+
+def test_same_decision_on_different_parcels_is_not_a_duplicate(plan):
+    d = decisions_of({"no": "7/QĐ", "parcel": 1, "geom": box(120, 20, 140, 40)},
+                     {"no": "7/QĐ", "parcel": 2, "geom": box(220, 20, 240, 40)})
+    assert "duplicate-id" not in set(run(plan, d).findings["rule"])
