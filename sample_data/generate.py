@@ -2,11 +2,21 @@
 
 Run ``python sample_data/generate.py``: it (re)writes, next to this file,
 
-* ``plan.gpkg`` (layer ``plan``) - a land-use plan: zone polygons that partition a district;
+* ``plan.gpkg`` (layer ``plan``) - the base land-use plan (approved 2020-12-31): zone polygons
+  that partition a district;
+* ``plan_2023.gpkg`` - the plan adjustment (approved 2023-07-01): the same zones, a few with a
+  new code;
 * ``decisions/decisions.shp`` - land decisions (allocation, lease, recognition, change of use),
   one parcel each, with UTF-8 DBF text as a cadastral export would have it;
-* ``ground_truth.csv`` - the expected result for every *planted* decision;
+* ``projects.gpkg``, ``corridors.gpkg``, ``quotas.csv``, ``landplan.toml`` - the annual plans'
+  projects, restriction corridors, conversion quotas and the check configuration;
+* ``ground_truth.csv`` - one row per expected finding of the planted cases;
 * ``README.md`` - a description with the counts of this run.
+
+The plan adjustment, corridors, projects, quotas, the planted cases of the newer rules and the
+decision dates are built in ``sample_plan.py``. After writing, ``sample_rules.py`` reads every
+file back, evaluates every rule on every decision and project, and the result must equal
+``ground_truth.csv`` exactly (the generator fails otherwise).
 
 Everything comes from one ``numpy.random.default_rng(20251)``; no network. Reruns give
 byte-identical files (the DBF header date and the GeoPackage timestamps are pinned).
@@ -40,12 +50,20 @@ Quadrilaterals (jittered rotated rectangles) of 100-2,000 m2 whose ``buffer(2.0)
 inside one zone, with a granted code the plan allows there (same code as the zone, or ONT zone ->
 ONT+CLN, ODT zone -> ODT+CLN, SKN zone -> SKC). None lies in SON, DTL or DGT zones. About 3 % of
 them write the code in lower/mixed case or with a leading space (" ont", "Luc"): valid and
-compliant. No two parcels (ordinary or planted) come within 1 m of each other.
+compliant. No two parcels come within 1 m of each other, except planted overlapping pairs.
+They stay off corridors that forbid their code and off the projects planted as stale or empty;
+their kinds, previous codes and dates are chosen so that every rule passes (see
+``sample_plan.assign_dates``).
 
-Planted decisions (every one is a row of ``ground_truth.csv``)
--------------------------------------------------------------
+Planted decisions (every one is in ``ground_truth.csv``)
+-------------------------------------------------------
 ``case`` starts with the tag below. Every property is measured on the built geometry and
-asserted (fractions are of the parcel's drawn area).
+asserted (fractions are of the parcel's drawn area). The cases listed here are dated in
+2021-2022 (the base plan applies) and kept out of the quota commune; their expected rule is
+``conversion-contrary-to-plan`` instead of ``zoning-conflict`` when their (drawn) kind is a
+conversion. The cases of the newer rules (plan versions, conversions, plan period, annual plan,
+quotas, corridors, double allocation, duplicate ids, stale projects) are described in
+``sample_plan.NewCases`` and in the README.
 
 * ``inside-violation`` (26): wholly inside (2 m margin) a zone that does not allow the granted
   code: ODT/ONT/TMD/SKC in LUC or LUK, ONT in DGT, SON or DTL, ONT in NTD, TMD in DGD, SKC in
@@ -75,7 +93,8 @@ asserted (fractions are of the parcel's drawn area).
   overlap with the neighbour is 0 -> compliant.
 
 Rows (ordinary and planted) are shuffled with the seeded generator before writing;
-``ground_truth.source_row`` is the 0-based row in ``decisions.shp``.
+``ground_truth.source_row`` is the 0-based row in ``decisions.shp`` (in ``projects.gpkg`` for
+rows of layer ``projects``).
 """
 
 from __future__ import annotations
@@ -91,7 +110,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import sample_plan
+import sample_rules
 import shapely
+from sample_plan import GAP, MARGIN, Planted, perp, rectangle, unit
 from shapely import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -100,10 +122,9 @@ SEED = 20251
 CRS = "EPSG:9209"  # VN-2000 / TM-3 105-30, Hải Dương
 CENTRE = np.array([583_000.0, 2_308_770.0])
 DATA_DATE = "2025-01-01"  # pinned into the DBF header and GeoPackage timestamps
+COMPAT_CSV = HERE.parent / "landplan" / "data" / "compatibility.csv"  # the library's table
 
 N_ORDINARY = 2_900
-MARGIN = 2.0  # ordinary and "inside" parcels: parcel.buffer(MARGIN) lies within one zone
-GAP = 1.0  # minimum distance between any two parcels
 
 COMMUNES: tuple[tuple[str, str], ...] = (
     ("10807", "Thị trấn Gia Lộc"),  # index 0 is the town
@@ -116,7 +137,14 @@ COMMUNES: tuple[tuple[str, str], ...] = (
     ("10828", "Xã Hồng Hưng"),
     ("10831", "Xã Toàn Thắng"),
 )
-LINEAR_CODES = ("DGT", "SON", "DTL")  # corridor zones, in priority order where they cross
+LINEAR_CODES = ("DGT", "SON", "DTL")
+DATA_QUALITY = (
+    "invalid-geometry",
+    "no-plan-coverage",
+    "unknown-code",
+    "missing-code",
+    "empty-geometry",
+)  # corridor zones, in priority order where they cross
 
 Weighted = Sequence[tuple[str, float]]
 
@@ -313,21 +341,6 @@ def pick(rng: np.random.Generator, choices: Weighted) -> str:
     """Draw one value from (value, weight) pairs."""
     weights = np.array([w for _, w in choices], dtype=float)
     return choices[rng.choice(len(choices), p=weights / weights.sum())][0]
-
-
-def unit(v: np.ndarray) -> np.ndarray:
-    return v / np.hypot(*v)
-
-
-def perp(d: np.ndarray) -> np.ndarray:
-    return np.array([-d[1], d[0]])
-
-
-def rectangle(centre: np.ndarray, d: np.ndarray, w: float, h: float) -> Polygon:
-    """Rectangle centred on ``centre``: side ``w`` along unit vector ``d``, ``h`` across it."""
-    n = perp(d)
-    signs = ((-1, -1), (1, -1), (1, 1), (-1, 1))
-    return Polygon([centre + sx * d * w / 2 + sy * n * h / 2 for sx, sy in signs])
 
 
 def chaikin(points: np.ndarray, rounds: int = 3) -> np.ndarray:
@@ -815,12 +828,16 @@ class PlanIndex:
 
 
 class Registry:
-    """Parcels placed so far; keeps every parcel at least GAP from the others."""
+    """Parcels placed so far; keeps every parcel at least GAP from the others and (unless
+    told otherwise) from the restriction corridors."""
 
-    def __init__(self) -> None:
+    def __init__(self, blocked: BaseGeometry | None = None) -> None:
         self.hulls: list[BaseGeometry] = []
+        self.blocked = blocked
 
-    def free(self, geom: BaseGeometry) -> bool:
+    def free(self, geom: BaseGeometry, blocked: bool = True) -> bool:
+        if blocked and self.blocked is not None and shapely.dwithin(self.blocked, geom, GAP):
+            return False
         if not self.hulls:
             return True
         hull = shapely.convex_hull(geom)
@@ -833,17 +850,6 @@ class Registry:
 # ---------------------------------------------------------------------- planted cases
 
 
-@dataclass
-class Planted:
-    geometry: BaseGeometry | None
-    granted: str
-    status: str  # violation | unchecked | compliant
-    rule: str  # zoning-conflict | no-plan-coverage | ... | '' (nothing to report)
-    planned: str
-    case: str
-    previous: str = ""  # mucdichcu, forces a conversion when set
-
-
 class CaseBuilder:
     """Builds the planted parcels; each builder checks the claimed property on the geometry."""
 
@@ -854,6 +860,9 @@ class CaseBuilder:
         self.cases: list[Planted] = []
 
     def _accept(self, case: Planted) -> None:
+        # Data-quality cases are never conversions: the quota rule sums parcel areas of
+        # conversions, and a null, invalid or uncovered shape would make that sum ambiguous.
+        case.no_conversion = case.rule in DATA_QUALITY
         if case.geometry is not None:
             self.reg.add(case.geometry)
         self.cases.append(case)
@@ -1266,7 +1275,7 @@ class CaseBuilder:
         raise RuntimeError("no pond inside an ONT zone")
 
     def empty_geometry(self, code: str) -> None:
-        self.cases.append(
+        self._accept(
             Planted(
                 None,
                 code,
@@ -1374,9 +1383,13 @@ def plant_cases(
 
 
 def ordinary_parcels(
-    rng: np.random.Generator, index: PlanIndex, registry: Registry
+    rng: np.random.Generator,
+    index: PlanIndex,
+    registry: Registry,
+    allow: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> pd.DataFrame:
-    """N_ORDINARY compliant parcels, each with a 2 m margin inside one allowed zone."""
+    """N_ORDINARY compliant parcels, each with a 2 m margin inside one allowed zone, off the
+    reserved projects and off every corridor that does not allow their code."""
     ix = index
     xmin, ymin, xmax, ymax = ix.district.bounds
     top = max(DENSITY.values())
@@ -1420,6 +1433,8 @@ def ordinary_parcels(
         polys, predicate="dwithin", distance=GAP
     )
     fits[clash_idx] = False
+    idx = np.flatnonzero(fits)
+    fits[idx] &= allow(polys[idx], granted[idx])
     cand = np.flatnonzero(fits)
     polys = polys[cand]
     # Greedy non-overlap in the (random) sampling order.
@@ -1494,9 +1509,10 @@ def owner_name(rng: np.random.Generator, code: str, kind: str, ten_xa: str) -> s
 
 
 def decision_attributes(
-    rng: np.random.Generator, rows: pd.DataFrame, index: PlanIndex
-) -> pd.DataFrame:
-    """so_qd, ngay_qd, hinh_thuc, shbando, shthua, mucdichcu, ma_xa, dientich, tenchu."""
+    rng: np.random.Generator, rows: pd.DataFrame, index: PlanIndex, world: sample_plan.World
+) -> tuple[pd.DataFrame, list[str], list[str], list[dt.date]]:
+    """so_qd, ngay_qd, hinh_thuc, shbando, shthua, mucdichcu, ma_xa, dientich, tenchu; also
+    the kind, previous code and date of every row."""
     ix = index
     n = len(rows)
     communes = dict(COMMUNES)
@@ -1509,19 +1525,42 @@ def decision_attributes(
         share = index.overlaps(geom)
         zi = max(share, key=share.get) if share else int(ix.tree.nearest(geom))
         ma_xa.append(ix.plan.at[zi, "ma_xa"])
-    kinds, hinh_thuc, previous, owners = [], [], [], []
-    for base, prev, xa in zip(rows.base, rows.previous, ma_xa, strict=True):
-        kind = "conversion" if prev else pick(rng, KIND_MIX[CATEGORY.get(base, "other")])
+    kinds: list[str] = []
+    previous: list[str] = []
+    for base, prev, forced, no_conv, host in zip(
+        rows.base, rows.previous, rows.kind, rows.no_conversion, rows.host, strict=True
+    ):
+        if forced:
+            kind = forced
+        elif prev:
+            kind = "conversion"
+        else:
+            mix = KIND_MIX[CATEGORY.get(base, "other")]
+            if no_conv:
+                mix = tuple((k, w) for k, w in mix if k != "conversion")
+            kind = pick(rng, mix)
         if kind == "conversion" and not prev:
             prev = pick(rng, PREVIOUS[base.split("+")[0]])
+            # An ordinary conversion from protected land only where the zone designates the
+            # new use (SKC in an SKN zone is allowed, not designated: convert from HNK).
+            codes = sample_plan.split_code(base)
+            if (
+                host >= 0
+                and prev in sample_rules.PROTECTED
+                and not world.compat.designates(ix.codes[host], codes)
+            ):
+                prev = "HNK"
         kinds.append(kind)
-        hinh_thuc.append(pick(rng, KIND_VALUES[kind]))
         previous.append(prev)
-        owners.append(owner_name(rng, base, kind.removesuffix("-free"), communes[xa]))
+    dates = sample_plan.assign_dates(rng, rows, kinds, previous, ma_xa, world)
+    hinh_thuc = [pick(rng, KIND_VALUES[k]) for k in kinds]
+    owners = [
+        owner_name(rng, base, kind.removesuffix("-free"), communes[xa])
+        for base, kind, xa in zip(rows.base, kinds, ma_xa, strict=True)
+    ]
+    kinds = [k.removesuffix("-free") for k in kinds]
     numbers = rng.choice(np.arange(1, 10_000), size=n, replace=False)
-    days = rng.integers(0, (dt.date(2025, 12, 31) - dt.date(2021, 1, 1)).days + 1, n)
     iso = rng.random(n) < 0.12
-    dates = [dt.date(2021, 1, 1) + dt.timedelta(days=int(d)) for d in days]
     drawn = np.array(
         [shapely.make_valid(g).area if g is not None else np.nan for g in rows.geometry]
     )
@@ -1548,7 +1587,7 @@ def decision_attributes(
         members = order[sheet[order] == s]
         parcel_no[members] = np.arange(1, len(members) + 1)
 
-    return pd.DataFrame(
+    attrs = pd.DataFrame(
         {
             "so_qd": [f"{k}/QĐ-UBND" for k in numbers],
             "ngay_qd": [
@@ -1565,6 +1604,7 @@ def decision_attributes(
             "tenchu": owners,
         }
     )
+    return attrs, kinds, previous, dates
 
 
 # ---------------------------------------------------------------------------- writing
@@ -1595,11 +1635,23 @@ def read_dbf_text(path: Path, field: str) -> list[str]:
     return out
 
 
-def write_outputs(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, truth: pd.DataFrame) -> None:
+def write_outputs(
+    plan: gpd.GeoDataFrame,
+    world: sample_plan.World,
+    decisions: gpd.GeoDataFrame,
+    truth: pd.DataFrame,
+    quotas: pd.DataFrame,
+) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{DATA_DATE}T00:00:00Z"})
-    gpkg = HERE / "plan.gpkg"
-    gpkg.unlink(missing_ok=True)
-    plan.to_file(gpkg, layer="plan", driver="GPKG", engine="pyogrio")
+    for name, layer, frame, multi in (
+        ("plan.gpkg", "plan", plan, False),
+        ("plan_2023.gpkg", "plan", world.plan2023, False),
+        ("projects.gpkg", "projects", world.projects_frame(), False),
+        ("corridors.gpkg", "corridors", world.corridors, True),
+    ):
+        gpkg = HERE / name
+        gpkg.unlink(missing_ok=True)
+        frame.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", promote_to_multi=multi)
     folder = HERE / "decisions"
     folder.mkdir(exist_ok=True)
     for ext in ("shp", "shx", "dbf", "prj", "cpg"):
@@ -1612,6 +1664,13 @@ def write_outputs(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, truth: pd
         layer_options={"DBF_DATE_LAST_UPDATE": DATA_DATE, "RESIZE": "YES"},
     )
     truth.to_csv(HERE / "ground_truth.csv", index=False, lineterminator="\n", encoding="utf-8")
+    quotas.to_csv(HERE / "quotas.csv", index=False, lineterminator="\n", encoding="utf-8")
+    (HERE / "landplan.toml").write_text(
+        f'as_of = "{sample_plan.AS_OF}"\n'
+        f'plan_start = "{sample_plan.PLAN_START}"\n'
+        f'plan_end = "{sample_plan.PLAN_END}"\n',
+        encoding="utf-8",
+    )
 
 
 def verify_outputs(decisions: gpd.GeoDataFrame, truth: pd.DataFrame) -> None:
@@ -1626,48 +1685,140 @@ def verify_outputs(decisions: gpd.GeoDataFrame, truth: pd.DataFrame) -> None:
     assert (~valid).sum() == (truth.expected_rule == "invalid-geometry").sum()
     raw = read_dbf_text(HERE / "decisions" / "decisions.dbf", "kyhieumucd")
     assert raw == decisions.kyhieumucd.fillna("").to_list(), "codes survive exactly in the DBF"
-    assert (back.so_qd.to_numpy()[truth.source_row] == truth.so_qd.to_numpy()).all()
-    plan = gpd.read_file(HERE / "plan.gpkg", layer="plan", engine="pyogrio")
-    assert plan.crs.to_epsg() == 9209
-    assert list(plan.columns) == ["maloaidat", "ma_xa", "ten_xa", "dientich", "geometry"]
+    rows = truth[truth.layer == "decisions"]
+    assert (back.so_qd.to_numpy()[rows.source_row] == rows.so_qd.to_numpy()).all()
+    columns = ["maloaidat", "ma_xa", "ten_xa", "dientich", "geometry"]
+    base = gpd.read_file(HERE / "plan.gpkg", layer="plan", engine="pyogrio")
+    adjusted = gpd.read_file(HERE / "plan_2023.gpkg", layer="plan", engine="pyogrio")
+    for plan in (base, adjusted):
+        assert plan.crs.to_epsg() == 9209 and list(plan.columns) == columns
+    changed = base.maloaidat != adjusted.maloaidat
+    assert 4 <= changed.sum() <= 8
+    assert base.drop(columns="maloaidat").equals(adjusted.drop(columns="maloaidat"))
+    projects = gpd.read_file(HERE / "projects.gpkg", layer="projects", engine="pyogrio")
+    assert set(projects.nam) == set(sample_plan.PROJECT_YEARS)
+    assert projects.nam.dtype.kind == "i"
+
+
+def build_truth(
+    rows: pd.DataFrame,
+    decisions: gpd.GeoDataFrame,
+    kinds: list[str],
+    world: sample_plan.World,
+) -> pd.DataFrame:
+    """One row per expected finding, one row with an empty rule per planted near miss."""
+    records = []
+    for i in np.flatnonzero(rows["case"] != ""):
+        rules = [(rows.rule.iat[i], rows.planned.iat[i])] if rows.rule.iat[i] else []
+        rules += list(rows.extra.iat[i])
+        rules = [
+            (
+                "conversion-contrary-to-plan"
+                if r == "zoning-conflict" and kinds[i] == "conversion"
+                else r,
+                p,
+            )
+            for r, p in rules
+        ] or [("", "")]
+        for rule, planned in rules:
+            records.append(
+                (
+                    "decisions",
+                    int(i),
+                    decisions.so_qd.iat[i],
+                    rows.status.iat[i],
+                    rule,
+                    planned,
+                    rows.written.iat[i],
+                    rows["case"].iat[i],
+                )
+            )
+    for k, p in enumerate(world.projects):
+        if p.role == "stale":
+            case = f"stale: {p.year} project without any decision by {sample_plan.AS_OF}"
+            records.append(("projects", k, "", "", "stale-plan-item", p.code, "", case))
+        elif p.role == "empty":
+            case = f"stale-near: {p.year} project without decisions, not due before {p.year + 2}"
+            records.append(("projects", k, "", "", "", "", "", case))
+    truth = pd.DataFrame(
+        records,
+        columns=[
+            "layer",
+            "source_row",
+            "so_qd",
+            "expected_status",
+            "expected_rule",
+            "planned",
+            "granted",
+            "case",
+        ],
+    )
+    return truth.sort_values(["layer", "source_row", "expected_rule"], kind="stable").reset_index(
+        drop=True
+    )
 
 
 README = """\
 # landplan sample data (synthetic)
 
-Made-up but realistic data to try and test `landplan`: a land-use plan for a rural district and
-a few thousand land decisions (parcels) to check against it. Nothing here is real: the district
-outline, zones, parcels, decision numbers and owner names are all generated. The place is modelled
-on the Gia Lộc area of Hải Dương (around lon 106.30, lat 20.87); commune names are real place
-names, their 5-digit codes are invented.
+Made-up but realistic data to try and test `landplan`: a land-use plan for a rural district, its
+mid-term adjustment, the annual plan's projects, restriction corridors, conversion quotas and a
+few thousand land decisions (parcels) to check against them. Nothing here is real: the district
+outline, zones, parcels, decision numbers, projects and owner names are all generated. The place
+is modelled on the Gia Lộc area of Hải Dương (around lon 106.30, lat 20.87); commune names are
+real place names, their 5-digit codes are invented.
 
-Regenerate with `python sample_data/generate.py` (deterministic, seed 20251, no network, a few
-seconds). The script's docstring explains how every part is built.
+Regenerate with `python sample_data/generate.py` (deterministic, seed 20251, no network, about
+ten seconds; reruns give byte-identical files). The docstrings of `generate.py` and
+`sample_plan.py` explain how every part is built. `sample_rules.py` then reads the written files
+back, evaluates every rule below on every decision and project, and the generator asserts that
+the result is exactly `ground_truth.csv`.
 
 ## Files
 
-* `plan.gpkg`, layer `plan`: {n_zones} plan zones (Polygons, EPSG:9209 VN-2000 / TM-3 105-30)
+All layers are in EPSG:9209 (VN-2000 / TM-3 105-30).
+
+* `plan.gpkg`, layer `plan`: the **base plan, approved 2020-12-31**. {n_zones} zones (Polygons)
   that partition the district exactly. Columns: `maloaidat` (planned land-use code), `ma_xa`
   (5-digit commune code, text), `ten_xa` (commune name), `dientich` (area, m²).
+* `plan_2023.gpkg`, layer `plan`: the **plan adjustment, approved 2023-07-01**: a complete plan
+  with the same zones, rows and columns; only `maloaidat` of {n_changed} zones differs (below).
 * `decisions/decisions.shp` (+ `.shx .dbf .prj .cpg`): {n_rows} decisions, one parcel each,
-  EPSG:9209, DBF text in UTF-8 (the `.cpg` says so).
-* `ground_truth.csv`: the expected result of every planted decision ({n_planted} rows).
-* `generate.py`: the generator.
+  DBF text in UTF-8 (the `.cpg` says so).
+* `projects.gpkg`, layer `projects`: the annual district land-use plans' projects, {n_projects}
+  Polygons: {n_2023} of 2023 and {n_2024} of 2024.
+* `corridors.gpkg`, layer `corridors`: {n_corridors} restriction overlays (MultiPolygons).
+* `quotas.csv`: the 5-year plan's conversion quotas ({n_quotas} rows).
+* `landplan.toml`: the check configuration of the sample (evaluation date and plan period).
+* `ground_truth.csv`: the expected findings ({n_truth} rows, see the end).
+* `generate.py`, `sample_plan.py`, `sample_rules.py`: the generator and its independent check.
 
 District: about {width:.1f} km × {height:.1f} km, {area:.1f} km², {n_communes} communes (one a
-town). Zones per code: {zone_counts}.
+town). Zones per code in the base plan: {zone_counts}.
+
+### Plan versions
+
+A decision is checked against the latest version approved on or before its date; one dated
+before every approval is checked against the earliest (the base plan). The zones the adjustment
+changes (`fid` is the GeoPackage feature id, `row` the 0-based row, the same in both files):
+
+| fid | row | commune | base plan | adjustment | area (ha) |
+|---|---|---|---|---|---|
+{changed_table}
 
 ### Decision fields (DBF names, at most 10 characters)
 
-* `so_qd` (text): decision number, e.g. `1234/QĐ-UBND` (unique here).
-* `ngay_qd` (text): decision date, mostly `dd/mm/yyyy`, about 12 % `yyyy-mm-dd`; all within
-  2021-01-01..2025-12-31.
+* `so_qd` (text): decision number, e.g. `1234/QĐ-UBND`; unique except one planted duplicate pair.
+* `ngay_qd` (text): decision date, mostly `dd/mm/yyyy`, about 12 % `yyyy-mm-dd`. Ordinary rows
+  lie within 2021-01-01..2025-12-31; only planted cases of `outside-plan-period` are dated in
+  2020 or 2026.
 * `hinh_thuc` (text): kind of decision, as officials write it:
 {kinds}
-* `shbando`, `shthua` (integers): map sheet and parcel number; the pair is unique.
+* `shbando`, `shthua` (integers): map sheet and parcel number; the pair is unique except for
+  the duplicate pair.
 * `kyhieumucd` (text): granted land-use code (`KyHieuMucDichSuDung` cut to 10 characters);
   Circular 27/2018 codes, plus `ONT+CLN` and `ODT+CLN`.
-* `mucdichcu` (text): previous code, only for changes of use (empty otherwise).
+* `mucdichcu` (text): previous code, only for conversions (empty otherwise).
 * `ma_xa` (text): commune code.
 * `dientich` (real): legal area in m², within about 1 % of the drawn area.
 * `tenchu` (text): owner; fake Vietnamese person names, companies, schools, commune people's
@@ -1686,23 +1837,115 @@ Things readers should know:
 * DBF text fields are sized to their longest value (GDAL `RESIZE=YES`), e.g. `kyhieumucd` is 7
   characters wide. The `.prj` is the ESRI WKT GDAL writes (datum `D_Vietnam_2000`, no TOWGS84);
   GDAL and pyproj identify it as EPSG:9209.
-* No two parcels overlap or touch (at least 1 m apart); only the planted cases cross zone borders.
+* Parcels do not overlap or touch (at least 1 m apart) except the planted double-allocation
+  pairs and the duplicate pair; only planted cases cross zone borders.
+
+### Projects (`projects.gpkg`)
+
+Columns: `ten_da` (project name), `nam` (year, integer), `maloaidat` (purpose code), `ma_xa`
+(commune code). Each project is a 1-3 ha part of one plan zone, with that zone's code as its
+purpose, except one service area (TMD) inside an industrial-cluster (SKN) zone. No project lies
+in a zone the adjustment changes.
+
+| row | nam | maloaidat | ma_xa | ten_da | role in the sample |
+|---|---|---|---|---|---|
+{project_table}
+
+### Corridors (`corridors.gpkg`)
+
+Columns: `ten` (name), `loai` (kind: `hanh_lang_de` dyke corridor, `hanh_lang_giao_thong` road
+safety corridor, `di_tich` relic site), `cho_phep` (allowed land-use codes, comma-separated).
+The dyke corridors are the 30 m bands along each bank of the river zone (SON), the road corridor
+the 20 m bands on each side of QL37's road zone; the river and road zones themselves are not in
+the corridors. Ordinary parcels that touch a corridor carry a code it allows.
+
+| row | ten | loai | cho_phep | area (ha) |
+|---|---|---|---|---|
+{corridor_table}
+
+### Quotas (`quotas.csv`)
+
+Columns: `unit` (a `ma_xa` code, or `*` for the whole district), `from` and `to` (a land-use
+code, matching itself and its descendants, or a group name, `agricultural` or
+`non-agricultural`), `quota_ha` (hectares). A conversion counts towards a row when its previous
+code (`mucdichcu`) matches `from`, the first component of its granted code matches `to` and its
+`ma_xa` matches `unit`; its area is the parcel's area. The quota of commune {quota_commune}
+for rice to non-agricultural use ({quota_value} ha) lies half-way through the first
+conversion beyond it; every other quota is at least 20 % above what is converted. Every rice
+conversion counted there is otherwise compliant and lies wholly inside the plan, and the drawn
+and the legal (`dientich`) areas give the same result.
+
+{quota_table}
+
+### Check configuration (`landplan.toml`)
+
+```toml
+{toml}```
+
+## Rules (what `ground_truth.csv` assumes)
+
+* Tolerance T: an area counts when it is more than 5 % of the parcel's area and more than
+  20 m²; areas are measured in EPSG:9209 on the parcel repaired with `make_valid`.
+* allowed(g, p): granted code g is allowed in planned code p when g = p, g descends from p in
+  Circular 27/2018, or (p, g) is a pair of `landplan/data/compatibility.csv` (matching at any
+  ancestor level on both sides); `ONT+CLN` is allowed when every component is.
+  designates(p, g): the first component of g is p or descends from it, and the others are
+  allowed in p.
+* `zoning-conflict`: an allocation, lease or recognition with more than T of its area in zones
+  (of the version in force) where its code is not allowed.
+* `conversion-contrary-to-plan`: a conversion with more than T in zones where its code is not
+  allowed, or, when its previous code is protected (LUA, LUC, LUK, LUN, RPH, RDD), where the
+  zone does not designate it.
+* `outside-plan-period`: dated before the earliest approval (2020-12-31), before `plan_start`
+  or after `plan_end`.
+* `conversion-not-in-annual-plan`: a conversion or allocation to a non-agricultural code, dated
+  in a year that has projects (2023, 2024), with more than T of its area outside every project
+  of that year whose purpose allows its code.
+* `quota-exceeded`: per quota row, the matching conversions sorted by (date, `so_qd`, area);
+  each one whose running total exceeds the quota is flagged.
+* `protected-area`: any decision whose code none of a corridor's `cho_phep` codes allows, with
+  more than T of its area in that corridor (one finding per corridor).
+* `double-allocation`: two allocations, leases or recognitions overlapping by more than 5 % of
+  the smaller parcel and more than 20 m²: the later one is flagged.
+* `stale-plan-item` (on a project): a project of year Y with Y + 2 ≤ the year of `as_of` that
+  no conversion, allocation or lease dated from 1 January Y to `as_of` overlaps by more than
+  20 m².
+* `duplicate-id` (data quality): every row whose (`so_qd`, `shbando`-`shthua`) occurs twice.
+* Data quality as before: `no-plan-coverage` (more than T outside the plan; unchecked when at
+  most T is inside), `unknown-code`, `missing-code`, `empty-geometry` (these three make a
+  decision unchecked), `invalid-geometry` (repaired, then checked).
+* Status: `violation` with any finding of the first eight rules, else `unchecked` (see above),
+  else `compliant`.
+
+How ordinary rows stay compliant: each lies wholly inside one zone with a 2 m margin and carries
+a code that zone allows (the same code; `ONT+CLN` in ONT; `ODT+CLN` in ODT; `SKC` in SKN); an
+ordinary conversion from protected land only where the zone designates the new code (else it
+converts HNK). Ordinary rows in a zone the adjustment changes are dated before 2023-07-01;
+allocations and conversions to non-agricultural codes are dated in 2023 or 2024 only when they
+lie wholly inside a matching project of that year (else in 2021, 2022 or 2025); no ordinary
+parcel touches a corridor that does not allow its code, nor a project planted as stale or
+empty. Each project whose role is "holds decisions" holds a planted allocation dated in its
+year (so no 2023 project but the two planted ones is stale).
 
 ## Planted cases
 
-Ordinary parcels (the {n_ordinary} rows not in `ground_truth.csv`) lie wholly inside one zone with
-a 2 m margin and carry a code that zone allows (the same code; `ONT+CLN` in ONT; `ODT+CLN` in ODT;
-`SKC` in SKN), so they are all compliant. The planted rows are shuffled among them;
-`source_row` is the 0-based row in `decisions.shp`. The tolerance assumed for boundary slivers is
-5 % of the parcel's area and 20 m² (a crossing is flagged only when it exceeds both).
+The planted rows are shuffled among the {n_ordinary} ordinary ones; `source_row` is the 0-based
+row in `decisions.shp` (or in `projects.gpkg` for layer `projects`). Dates of planted cases are
+chosen on purpose; the older cases (`inside-violation` to `shared-edge`) are dated in
+2021-2022, so the base plan applies to them, and none lies in commune {quota_commune}.
 
-| case | n | expected_status | expected_rule | what |
-|---|---|---|---|---|
+| case | layer | rows | expected_status | expected_rule | what |
+|---|---|---|---|---|---|
 {case_table}
 
-Columns of `ground_truth.csv`: `source_row`, `so_qd`, `expected_status`, `expected_rule`,
-`planned` (planned code at the conflicting place, else empty), `granted` (the code as written),
-`case` (tag: description, with the measured fraction where relevant).
+`ground_truth.csv` has one row per expected finding (a decision with two findings has two rows)
+and one row with an empty `expected_rule` per planted case that must produce no finding at all.
+Every decision not in the file produces no finding. Rows are sorted by `layer`, `source_row`,
+`expected_rule`. Columns: `layer` (`decisions` or `projects`), `source_row`, `so_qd` (empty for
+projects), `expected_status` (the decision's status; empty for projects), `expected_rule`,
+`planned` (the planned code at the conflicting place for `zoning-conflict` and
+`conversion-contrary-to-plan`, the project's purpose for `stale-plan-item`, else empty),
+`granted` (the code as written), `case` (tag: description, with measured values).
 
 ## Licence
 
@@ -1711,8 +1954,8 @@ companies is coincidental.
 """
 
 CASE_HELP = {
-    "inside-violation": "wholly inside a zone that forbids the code (ODT/ONT/TMD/SKC in LUC/LUK; "
-    "ONT in DGT/SON/DTL/NTD; TMD in DGD; SKC in NTS)",
+    "inside-violation": "wholly inside a zone that forbids the code (ODT/ONT/TMD/SKC in "
+    "LUC/LUK; ONT in DGT/SON/DTL/NTD; TMD in DGD; SKC in NTS); the rule depends on the kind",
     "straddle": "30-60 % (> 20 m²) across the boundary into an incompatible zone",
     "sliver": "1-3 % across the boundary into an incompatible zone",
     "sliver-small": "8-15 % across but under 20 m² (100-150 m² parcels)",
@@ -1727,32 +1970,110 @@ CASE_HELP = {
     "missing-code": "empty code",
     "empty-geometry": "null shape",
     "shared-edge": "shares one straight edge exactly with an incompatible neighbour zone",
+    "version-after": "dated after 2023-07-01 in a changed zone, granted the new code: "
+    "compliant (the base plan would forbid it)",
+    "version-before": "dated before 2023-07-01 in a changed zone, granted the new code: the "
+    "base plan applies",
+    "version-boundary": "TMD leases in the HNK->TMD zone dated 2023-07-01 (adjustment: "
+    "compliant) and 2023-06-30 (base plan: violation)",
+    "version-old-code": "the zone's old code granted after the adjustment changed it",
+    "contrary": "conversion from protected rice land to a code the zone allows but does not "
+    "designate (LUC->CLN and LUK->NTS in ONT, LUC->DTL in LUC, LUK->SKC in SKN)",
+    "contrary-near": "HNK->CLN in ONT and HNK->SKC in SKN (HNK is not protected); "
+    "LUC->ONT+CLN in ONT (designated)",
+    "period": "compliant place, dated 2020-06-15, 2020-12-31, 2026-01-05, 2026-03-17",
+    "period-near": "dated exactly 2021-01-01 and 2025-12-31",
+    "two-rules": "ONT recognised in a LUC zone and dated 2020-09-10: two findings",
+    "annual-plan": "allocation or conversion to non-agricultural use in 2023/2024 outside "
+    "every matching project: outside all, inside a TMD project with an SKC code, 30-60 % "
+    "outside its project, inside a project of the other year",
+    "annual-plan-near": "allocation in 2022; a lease in 2024; 1-3 % outside its project; an "
+    "allocation inside each project (role 'holds decisions'), dated in its year",
+    "quota": "the last three rice conversions of the quota commune, beyond its quota",
+    "quota-near": "the rice conversion just before them, still within the quota",
+    "protected": "ONT in the dyke corridors, ODT and TMD in the QL37 corridor (their zones "
+    "allow them)",
+    "protected-near": "ONT touching a dyke corridor by < 20 m²; LUC and CLN (allowed through "
+    "HNK) in dyke corridors; CLN in the relic site",
+    "double-allocation": "the later of two overlapping holdings (one pair overlaps < 5 % of "
+    "the later, larger parcel but > 5 % of the smaller)",
+    "double-allocation-first": "the earlier of those pairs",
+    "double-allocation-near": "pairs overlapping < 20 m², or > 20 m² but < 5 % of the smaller, "
+    "or a conversion over an allocation",
+    "duplicate": "an HNK->ONT conversion written twice (same so_qd, sheet, parcel, shape, date)",
+    "stale": "2023 projects without any decision",
+    "stale-near": "a 2024 project without decisions (not due before 2026)",
+}
+PROJECT_ROLES = {
+    "active": "holds decisions",
+    "stale": "no decision: stale",
+    "empty": "no decision, not yet due",
+    "other": "purpose TMD in an SKN zone",
 }
 
 
 def write_readme(
-    plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, truth: pd.DataFrame, district: Polygon
+    plan: gpd.GeoDataFrame,
+    world: sample_plan.World,
+    decisions: gpd.GeoDataFrame,
+    truth: pd.DataFrame,
+    quotas: pd.DataFrame,
+    district: Polygon,
+    n_ordinary: int,
 ) -> None:
     tags = truth["case"].str.split(":").str[0]
+    assert set(tags) == set(CASE_HELP), set(tags) ^ set(CASE_HELP)
     table = []
     for tag in CASE_HELP:
         sub = truth[tags == tag]
-        status = "/".join(sorted(sub.expected_status.unique()))
-        rule = "/".join(sorted(sub.expected_rule.unique())) or "(none)"
-        table.append(f"| {tag} | {len(sub)} | {status} | {rule} | {CASE_HELP[tag]} |")
-    table.append(f"| **total** | **{len(truth)}** | | | |")
+        layer = sub.layer.iat[0]
+        status = "/".join(sorted(set(sub.expected_status) - {""})) or "-"
+        rule = "/".join(sorted(set(sub.expected_rule) - {""})) or "(none)"
+        table.append(f"| {tag} | {layer} | {len(sub)} | {status} | {rule} | {CASE_HELP[tag]} |")
+    table.append(f"| **total** | | **{len(truth)}** | | | |")
+    changed = [
+        f"| {z + 1} | {z} | {plan.ma_xa.iat[z]} {plan.ten_xa.iat[z]} | {old} | {new} | "
+        f"{plan.geometry.iat[z].area / 1e4:.2f} |"
+        for z, (old, new) in sorted(world.changed.items())
+    ]
+    projects = [
+        f"| {k} | {p.year} | {p.code} | {p.ma_xa} | {p.name} | {PROJECT_ROLES[p.role]} |"
+        for k, p in enumerate(world.projects)
+    ]
+    corridors = [
+        f"| {k} | {c.ten} | `{c.loai}` | `{c.cho_phep}` | {c.geometry.area / 1e4:.2f} |"
+        for k, c in enumerate(world.corridors.itertuples())
+    ]
+    quota_lines = ["| unit | from | to | quota_ha |", "|---|---|---|---|"] + [
+        f"| `{q.unit}` | `{q._2}` | `{q.to}` | {q.quota_ha} |" for q in quotas.itertuples()
+    ]
     counts = plan.maloaidat.value_counts().sort_index()
     xmin, ymin, xmax, ymax = district.bounds
+    years = [p.year for p in world.projects]
+    commune = sample_plan.QUOTA_COMMUNE
     text = README.format(
         n_zones=len(plan),
+        n_changed=len(world.changed),
         n_rows=len(decisions),
-        n_planted=len(truth),
-        n_ordinary=len(decisions) - len(truth),
+        n_projects=len(world.projects),
+        n_2023=years.count(2023),
+        n_2024=years.count(2024),
+        n_corridors=len(world.corridors),
+        n_quotas=len(quotas),
+        n_truth=len(truth),
+        n_ordinary=n_ordinary,
         width=(xmax - xmin) / 1000,
         height=(ymax - ymin) / 1000,
         area=district.area / 1e6,
         n_communes=len(COMMUNES),
         zone_counts=", ".join(f"{k} {v}" for k, v in counts.items()),
+        changed_table="\n".join(changed),
+        project_table="\n".join(projects),
+        corridor_table="\n".join(corridors),
+        quota_table="\n".join(quota_lines),
+        quota_commune=f"{commune} ({dict(COMMUNES)[commune]})",
+        quota_value=quotas.quota_ha[quotas.unit == commune].iat[0],
+        toml=(HERE / "landplan.toml").read_text(encoding="utf-8"),
         kinds="\n".join(
             f"  * {kind.removesuffix('-free')}: " + ", ".join(f"`{v}`" for v, _ in values)
             for kind, values in KIND_VALUES.items()
@@ -1768,13 +2089,42 @@ def write_readme(
 # ------------------------------------------------------------------------------- main
 
 
+def check_quota_commune(
+    result: sample_rules.Result,
+    decisions: gpd.GeoDataFrame,
+    kinds: list[str],
+    previous: list[str],
+    rows: pd.DataFrame,
+) -> None:
+    """The quota commune's rice conversions have no finding but quota-exceeded, so a checker
+    that leaves violating or unchecked decisions out of the running total agrees."""
+    f = result.findings
+    for i in range(len(decisions)):
+        if (
+            kinds[i] == "conversion"
+            and previous[i] in ("LUC", "LUK")
+            and decisions.ma_xa.iat[i] == sample_plan.QUOTA_COMMUNE
+        ):
+            rules = set(f.rule[(f.layer == "decisions") & (f.source_row == i)])
+            assert rules <= {"quota-exceeded"}, (i, rules)
+            assert decisions.geometry.iat[i].is_valid
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     plan, layout = build_plan(rng)
     index = PlanIndex(plan, layout.district)
-    registry = Registry()
-    planted = plant_cases(rng, index, layout, registry)
-    ordinary = ordinary_parcels(rng, index, registry)
+    world = sample_plan.build_world(rng, layout, index, sample_rules.Compat(COMPAT_CSV))
+    registry = Registry(world.blocked)
+    sample_plan.reserve_projects(world, registry)
+    planted = sample_plan.NewCases(rng, index, registry, world).build()
+    # The older cases stay out of the quota commune: its running total then holds only
+    # compliant conversions, whatever a checker does with violating or unchecked ones.
+    quota_commune = shapely.union_all(plan.geometry[plan.ma_xa == sample_plan.QUOTA_COMMUNE])
+    registry.blocked = shapely.union_all([world.blocked, quota_commune])
+    shapely.prepare(registry.blocked)
+    planted += plant_cases(rng, index, layout, registry)
+    ordinary = ordinary_parcels(rng, index, registry, sample_plan.ordinary_filter(world))
 
     planted_rows = pd.DataFrame(
         {
@@ -1782,10 +2132,17 @@ def main() -> None:
             "written": [c.granted for c in planted],
             "base": [c.granted for c in planted],
             "previous": [c.previous for c in planted],
+            "kind": [c.kind for c in planted],
+            "date": [c.date for c in planted],
+            "no_conversion": [c.no_conversion for c in planted],
             "status": [c.status for c in planted],
             "rule": [c.rule for c in planted],
             "planned": [c.planned for c in planted],
+            "extra": [c.extra for c in planted],
+            "group": [c.group for c in planted],
+            "duplicate": [c.duplicate for c in planted],
             "case": [c.case for c in planted],
+            "host": -1,
         }
     )
     ordinary_rows = pd.DataFrame(
@@ -1794,48 +2151,62 @@ def main() -> None:
             "written": ordinary.written,
             "base": ordinary.granted,
             "previous": "",
+            "kind": "",
+            "date": None,
+            "no_conversion": False,
             "status": "",
             "rule": "",
             "planned": "",
+            "extra": [()] * len(ordinary),
+            "group": -1,
+            "duplicate": "",
             "case": "",
+            "host": ordinary.zone.astype(int),
         }
     )
     rows = pd.concat([ordinary_rows, planted_rows], ignore_index=True)
     rows = rows.iloc[rng.permutation(len(rows))].reset_index(drop=True)
 
-    attrs = decision_attributes(rng, rows, index)
+    attrs, kinds, previous, dates = decision_attributes(rng, rows, index, world)
+    for key in sorted(set(rows.duplicate) - {""}):  # exact duplicate rows
+        same = np.flatnonzero(rows.duplicate == key)
+        for k, column in enumerate(attrs.columns):
+            attrs.iloc[same[1:], k] = attrs[column].iat[same[0]]
     text = attrs.select_dtypes(exclude="number").columns
     attrs[text] = attrs[text].apply(nfc)
     decisions = gpd.GeoDataFrame(attrs, geometry=rows.geometry.to_list(), crs=CRS)
     assert 2_000 <= len(decisions) <= 4_000
-    assert not decisions.duplicated(["shbando", "shthua"]).any()
-    assert decisions.so_qd.is_unique
-    # No two parcels overlap (convex hulls at least GAP apart).
-    hulls = shapely.convex_hull(decisions.geometry.dropna().to_numpy())
+    single = (rows.duplicate == "").to_numpy()
+    assert not decisions[single].duplicated(["shbando", "shthua"]).any()
+    assert decisions.so_qd[single].is_unique
+    # No two parcels overlap (convex hulls at least GAP apart) but within a planted group.
+    has_geom = np.flatnonzero(decisions.geometry.notna().to_numpy())
+    hulls = shapely.convex_hull(decisions.geometry.to_numpy()[has_geom])
     left, right = shapely.STRtree(hulls).query(hulls, predicate="intersects")
-    assert (left == right).all(), "parcels overlap"
+    group = rows.group.to_numpy()[has_geom]
+    clash = (left != right) & ((group[left] < 0) | (group[left] != group[right]))
+    assert not clash.any(), "parcels overlap"
 
-    planted_at = np.flatnonzero(rows["case"] != "")
-    truth = pd.DataFrame(
-        {
-            "source_row": planted_at,
-            "so_qd": decisions.so_qd.to_numpy()[planted_at],
-            "expected_status": rows.status.to_numpy()[planted_at],
-            "expected_rule": rows.rule.to_numpy()[planted_at],
-            "planned": rows.planned.to_numpy()[planted_at],
-            "granted": rows.written.to_numpy()[planted_at],
-            "case": rows["case"].to_numpy()[planted_at],
-        }
+    truth = build_truth(rows, decisions, kinds, world)
+    tags = rows["case"].str.split(":").str[0]
+    quota_rows = sorted(np.flatnonzero(tags == "quota"), key=lambda i: dates[i])
+    quotas = sample_plan.quota_table(
+        decisions, kinds, previous, dates, int(np.flatnonzero(tags == "quota-near")[0]), quota_rows
     )
-    write_outputs(plan, decisions, truth)
+    write_outputs(plan, world, decisions, truth, quotas)
     verify_outputs(decisions, truth)
-    write_readme(plan, decisions, truth, layout.district)
-    tags = truth["case"].str.split(":").str[0].value_counts().sort_index()
+    result = sample_rules.evaluate(HERE, COMPAT_CSV)
+    sample_rules.compare(result, truth)
+    check_quota_commune(result, decisions, kinds, previous, rows)
+    n_ordinary = int((rows["case"] == "").sum())
+    write_readme(plan, world, decisions, truth, quotas, layout.district, n_ordinary)
+    counts = truth.assign(tag=truth["case"].str.split(":").str[0]).groupby("tag").size()
     print(
         f"zones: {len(plan)}; decisions: {len(decisions)} "
-        f"({len(decisions) - len(truth)} ordinary, {len(truth)} planted)"
+        f"({int((rows['case'] == '').sum())} ordinary, {int((rows['case'] != '').sum())} "
+        f"planted); projects: {len(world.projects)}; truth rows: {len(truth)}"
     )
-    print(", ".join(f"{k} {v}" for k, v in tags.items()))
+    print(", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 try:
@@ -214,7 +213,10 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
     raw_geoms = dec.geometry.to_numpy()
     empty = np.array([g is None or g.is_empty for g in raw_geoms])
     geoms = np.array(
-        [None if e else (g if g.is_valid else shapely.make_valid(g)) for g, e in zip(raw_geoms, empty, strict=True)],
+        [
+            None if e else (g if g.is_valid else shapely.make_valid(g))
+            for g, e in zip(raw_geoms, empty, strict=True)
+        ],
         dtype=object,
     )
     # Keep only the polygonal part of repaired shapes.
