@@ -25,6 +25,7 @@ import numpy as np
 import shapely
 
 import landplan
+from landplan.cli import _demo_inputs
 from landplan.engine import overlay_pairs
 
 CODES = np.array(["LUC", "LUK", "ONT", "HNK", "CLN", "NTS", "SKC", "DGT"], dtype=object)
@@ -68,6 +69,17 @@ def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoD
     return plan, decisions
 
 
+def _load_sample(inputs):
+    plans = {date: landplan.load_plan(path) for path, date in inputs.plans}
+    plan = plans[None] if None in plans else landplan.plan_versions(plans)
+    extra = {
+        "projects": landplan.load_projects(inputs.projects) if inputs.projects else None,
+        "corridors": landplan.load_corridors(inputs.corridors[0]) if inputs.corridors else None,
+        "quotas": landplan.load_quotas(inputs.quotas) if inputs.quotas else None,
+    }
+    return plan, landplan.load_decisions(inputs.decisions), extra
+
+
 def _timed(func, *args):
     start = time.perf_counter()
     value = func(*args)
@@ -99,14 +111,13 @@ def _same_pairs(pairs, overlay) -> bool:
 
 def run(sizes: list[int]) -> str:
     rows = []
-    plan_path = landplan.sample_path("plan.gpkg")
-    dec_path = landplan.sample_path("decisions")
-    t_load, plan = _timed(landplan.load_plan, plan_path)
-    t_load_d, decisions = _timed(landplan.load_decisions, dec_path)
-    t_load += t_load_d
-    t_check, _ = _timed(landplan.check, plan, decisions)
-    rows.append(("sample district", len(decisions), len(plan), "landplan load", t_load, ""))
-    rows.append(("sample district", len(decisions), len(plan), "landplan check", t_check, ""))
+    inputs, config = _demo_inputs()
+    t_load, loaded = _timed(_load_sample, inputs)
+    plan, decisions, extra = loaded
+    t_check, _ = _timed(lambda: landplan.check(plan, decisions, config=config, **extra))
+    label = "sample district, all rules and inputs"
+    rows.append((label, len(decisions), len(plan), "landplan load (all layers)", t_load, ""))
+    rows.append((label, len(decisions), len(plan), "landplan check", t_check, ""))
     for n in sizes:
         plan, decisions = synthetic(n)
         t_lp, _ = _timed(landplan.check, plan, decisions)
