@@ -70,6 +70,10 @@ class CheckResult(NamedTuple):
     rules: pd.DataFrame
     """One row per rule: ``rule``, ``state`` (ran, skipped, disabled), ``reason``,
     ``n_findings``."""
+    projects: gpd.GeoDataFrame | None = None
+    """The normalised annual-plan projects, when given."""
+    corridors: gpd.GeoDataFrame | None = None
+    """The normalised restriction corridors, when given."""
 
 
 def check(
@@ -181,7 +185,7 @@ def check(
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     log.info("check: %d decisions, %d findings in %.2f s", len(decisions_out), len(findings),
              time.perf_counter() - started)
-    return CheckResult(decisions_out, findings, plan, rules)
+    return CheckResult(decisions_out, findings, plan, rules, projects, corridors)
 
 
 def _versions(plan: gpd.GeoDataFrame,

@@ -60,6 +60,15 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", choices=("never", "violation", "unchecked"), default="never",
                    help="exit 1 when a decision has this status (unchecked includes violation)")
     p.add_argument("--no-map", action="store_true", help="do not write map.html")
+    p.add_argument("--online", action="store_true",
+                   help="map loads its scripts and an OSM basemap from the internet "
+                        "(default: one self-contained file that works offline)")
+    p.add_argument("--public", action="store_true",
+                   help="map for publication: drop owner names, addresses, ID numbers")
+    p.add_argument("--all-decisions", action="store_true",
+                   help="map also draws compliant decisions (violations always)")
+    p.add_argument("--raster", type=Path,
+                   help="GeoTIFF (land cover, orthophoto) to show on the map")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
 
@@ -107,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--crs", help="CRS for layers that have none")
     diff.add_argument("--lang", choices=LANGS, default="vi")
     diff.add_argument("--no-map", action="store_true", help="do not write plan_diff.html")
+    diff.add_argument("--online", action="store_true", help="map uses CDN scripts and OSM")
     diff.add_argument("--quiet", "-q", action="store_true")
 
     r = sub.add_parser("rules", help="list the rules")
@@ -168,7 +178,9 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     quotas = load_quotas(inputs.quotas) if inputs.quotas else None
     result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
                    config=config)
-    written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang)
+    written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
+                            offline=not args.online, public=args.public,
+                            all_decisions=args.all_decisions, raster=args.raster)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         _print_summary(result, written, elapsed)
@@ -219,7 +231,7 @@ def _run_plan_diff(args: argparse.Namespace) -> int:
         from .maps import plan_diff_map
 
         path = args.out / "plan_diff.html"
-        plan_diff_map(new, diff, lang=args.lang).save(str(path))
+        plan_diff_map(new, diff, lang=args.lang, offline=not args.online).save(str(path))
         written["plan_diff.html"] = path
     if not args.quiet:
         print(f"{len(diff)} changed pieces, {diff['area_m2'].sum() / 10_000:.2f} ha:")

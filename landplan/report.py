@@ -91,11 +91,17 @@ def write_outputs(
     *,
     map_html: bool = True,
     lang: str = "vi",
+    offline: bool = True,
+    public: bool = False,
+    all_decisions: bool = False,
+    raster: str | Path | None = None,
 ) -> dict[str, Path]:
     """Write a check's outputs into ``out_dir`` (created if needed; nothing else is touched).
 
     Files: ``findings.gpkg`` (layers ``findings`` and ``decisions``), ``findings.csv``,
-    ``decisions.csv``, ``summary.csv`` and, unless ``map_html=False``, ``map.html``.
+    ``decisions.csv``, ``summary.csv`` and, unless ``map_html=False``, ``map.html`` (see
+    :func:`landplan.make_map` for ``offline``, ``public``, ``all_decisions``, ``raster``;
+    the file is self-contained and offline by default).
 
     Returns
     -------
@@ -122,7 +128,8 @@ def write_outputs(
         from .maps import make_map
 
         path = out / "map.html"
-        make_map(result, lang=lang).save(str(path))
+        make_map(result, lang=lang, offline=offline, public=public,
+                 all_decisions=all_decisions, raster=raster).save(str(path))
         written["map.html"] = path
     log.info("wrote %s", ", ".join(str(p) for p in written.values()))
     return written

@@ -1,15 +1,17 @@
-"""The Folium map: layers present, attribute text escaped."""
+"""The Folium map: layers, safe embedding of attribute text, privacy, offline assets."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import folium
+import pytest
 
 import landplan
-from landplan.maps import escape
+from landplan.maps import _js, escape, personal_columns
 
-EVIL = "<img src=x onerror=alert(1)>`${alert(2)}`</script>"
+EVIL = "<img src=x onerror=alert(1)>`${alert(2)}`</script><!--"
 
 
 def test_escape_neutralises_markup_and_template_literals():
@@ -19,18 +21,68 @@ def test_escape_neutralises_markup_and_template_literals():
     assert escape(None) == "" and escape(float("nan")) == ""
 
 
-def test_map_has_plan_and_violations_and_escapes_attributes(plan, decisions):
+def test_embedded_json_cannot_close_its_script_element():
+    text = _js({"n": EVIL})
+    assert "<" not in text and ">" not in text
+    assert json.loads(text) == {"n": EVIL}  # still the same data for the browser
+
+
+@pytest.fixture
+def hostile(plan, decisions):
     decisions = decisions.copy()
-    decisions["so_qd"] = EVIL  # every decision number is hostile
-    result = landplan.check(plan, decisions)
-    fmap = landplan.make_map(result, lang="vi")
+    decisions["so_qd"] = EVIL
+    return landplan.check(plan, decisions)
+
+
+def test_map_embeds_hostile_attributes_only_as_escaped_data(hostile):
+    fmap = landplan.make_map(hostile, lang="vi")
     assert isinstance(fmap, folium.Map)
     html = fmap.get_root().render()
-    assert "<img src=x" not in html and "\\u003cimg" not in html
-    assert "${alert(2)}" not in html and "`${" not in html
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html  # shown as text
-    assert '"decision_date": "NaT"' not in html
-    for layer in ("Quy hoạch sử dụng đất", "Quyết định trái quy hoạch"):
-        assert layer in html or json.dumps(layer)[1:-1] in html, layer
-    assert "Chú giải" in html  # legend
+    assert "<img src=x" not in html
+    assert "${alert(2)}" not in html.replace("\\u0024", "")
+    assert html.count("</script>") == html.count("<script")  # no script closed early
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+
+
+def test_map_layers_and_controls(hostile):
+    html = landplan.make_map(hostile, lang="vi").get_root().render()
+    for text in ("Quy hoạch sử dụng đất", "Quyết định (theo tình trạng)",
+                 "Vi phạm (theo mức độ)", "Chú giải", "Tổng hợp", "L.Control.Search",
+                 "L.control.fullscreen", "L.Control.Measure", "MiniMap", "preferCanvas",
+                 "L.control.scale", "L.control.layers"):
+        assert text in html or json.dumps(text)[1:-1] in html, text
     assert "#FFFC8C" in html  # LUC in the official palette
+
+
+def test_offline_map_has_no_remote_script_or_style(hostile):
+    html = landplan.make_map(hostile, offline=True).get_root().render()
+    assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)
+    assert "tile.openstreetmap.org" not in html
+    assert "L.Control.Search" in html and "Leaflet" in html
+
+
+def test_online_map_uses_the_osm_basemap(hostile):
+    html = landplan.make_map(hostile, offline=False).get_root().render()
+    assert "tile.openstreetmap.org" in html
+
+
+def test_public_map_drops_personal_fields(plan, decisions):
+    decisions = decisions.copy()
+    decisions["tenchu"] = "Nguyễn Văn Bí Mật"
+    decisions["diachi"] = "Số 7 ngõ Kín"
+    result = landplan.check(plan, decisions)
+    result.decisions["owner"] = "Nguyễn Văn Bí Mật"
+    private = landplan.make_map(result).get_root().render()
+    public = landplan.make_map(result, public=True).get_root().render()
+    assert "Bí Mật" in private
+    assert "Bí Mật" not in public and "ngõ Kín" not in public
+    assert set(personal_columns(["tenchu", "DiaChi", "owner", "so_qd"])) == {
+        "tenchu", "DiaChi", "owner"}
+
+
+def test_compliant_decisions_are_drawn_only_when_asked(hostile):
+    few = landplan.make_map(hostile).get_root().render()
+    many = landplan.make_map(hostile, all_decisions=True).get_root().render()
+    assert few.count('"s":"compliant"') == 0
+    assert many.count('"s":"compliant"') == int((hostile.decisions["status"] ==
+                                                  "compliant").sum())
