@@ -309,7 +309,8 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
     land_use = pick(d["land_use"].to_numpy(), on_decision)
     unit = pick(d["unit"].to_numpy(), on_decision)
     geometry = np.array(table["geometry"].to_numpy(dtype=object), dtype=object, copy=True)
-    missing_geom = shapely.is_missing(geometry)
+    missing_geom = pd.isna(table["geometry"]).to_numpy()  # None, or NaN after concat
+    geometry[missing_geom] = None
     geometry[missing_geom & on_decision] = d.geometry.values[rows[missing_geom & on_decision]]
     if ctx.projects is not None and on_project.any():
         p = ctx.projects

@@ -147,15 +147,17 @@ class _GeoLayer(folium.map.Layer):
                 LANDPLAN.bind(layer, f, {{ this.popup }}, {{ this.tooltip }});
             }
         });
+        LANDPLAN.layers[{{ this.key }}] = {{ this.get_name() }};
         {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
     """)
 
     def __init__(self, data: str, *, name: str, style: Mapping[str, Any],
                  popup: list[list[str]] | None = None, tooltip: list[list[str]] | None = None,
-                 show: bool = True, n_features: int = 0) -> None:
+                 show: bool = True, n_features: int = 0, key: str | None = None) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "GeoLayer"
+        self.key = _js(key or name)
         self.data = data
         self.style = _js(dict(style))
         self.popup = _js(popup or [])
@@ -192,6 +194,7 @@ window.LANDPLAN = (function () {
   }
   return {
     names: names,
+    layers: {},
     style: function (s, f) {
       var key = s.by ? f.properties[s.by] : null;
       var color = (s.colors && s.colors[key]) || s.color || "#666666";
@@ -233,7 +236,8 @@ def _style(colors: Mapping[str, str] | None = None, by: str | None = None, **ext
 
 def geo_layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, *, name: str,
               style: Mapping[str, Any], popup: list[list[str]] | None = None,
-              tooltip: list[list[str]] | None = None, show: bool = True) -> _GeoLayer:
+              tooltip: list[list[str]] | None = None, show: bool = True,
+              key: str | None = None) -> _GeoLayer:
     """A compact, safe GeoJSON layer from a GeoDataFrame and its properties.
 
     Parameters
@@ -248,10 +252,13 @@ def geo_layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, *, name: str,
     popup, tooltip
         ``[[key, label], ...]``; a key starting with ``@`` shows the land-use name of the
         code in that property.
+    key
+        Name under which the Leaflet layer is kept in ``LANDPLAN.layers`` in the page
+        (default: ``name``).
     """
     data = _features(_to_wgs84(gdf), props.reset_index(drop=True))
     return _GeoLayer(data, name=name, style=style, popup=popup, tooltip=tooltip, show=show,
-                     n_features=len(gdf))
+                     n_features=len(gdf), key=key)
 
 
 # --- the layers ----------------------------------------------------------------------------
@@ -270,8 +277,10 @@ def plan_layer(plan: gpd.GeoDataFrame, *, lang: str = "vi", codes: pd.DataFrame 
     geoms = _simplified(zones, simplify_m)
     colors = {c: code_color(c, codes) for c in zones["land_use"].dropna().unique()}
     props = pd.DataFrame({"c": zones["land_use"].to_numpy(dtype=object)})
+    version = zones["plan_version"].dropna().iloc[0] if "plan_version" in zones.columns and \
+        zones["plan_version"].notna().any() else "v1"
     return geo_layer(gpd.GeoDataFrame(geometry=geoms, crs=zones.crs), props,
-                     name=name or labels["plan"], show=show,
+                     name=name or labels["plan"], show=show, key=f"plan:{version}",
                      style=_style(colors, "c", stroke="#777777", weight=0.5, fill=0.65),
                      tooltip=[["c", labels["code"]], ["@c", labels["name"]]])
 
@@ -334,7 +343,7 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
              ["l", labels["legal"]]]
     if "o" in props.columns:
         popup.insert(3, ["o", labels["owner"]])
-    return geo_layer(chosen, props, name=name or labels["decisions"],
+    return geo_layer(chosen, props, name=name or labels["decisions"], key="decisions",
                      style=_style(_STATUS_COLORS, "s", weight=1.5, fill=0.45),
                      popup=popup, tooltip=[["n", labels["decision"]], ["p", labels["parcel"]],
                                            ["st", labels["status"]]])
@@ -354,7 +363,7 @@ def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
         "n": f["decision_no"].to_numpy(dtype=object), "m": f["message"].to_numpy(dtype=object),
         "a": f["conflict_area_m2"].to_numpy(),
     })
-    return geo_layer(f, props, name=name or labels["findings"], show=show,
+    return geo_layer(f, props, name=name or labels["findings"], show=show, key="findings",
                      style=_style(_SEVERITY_COLORS, "v", weight=1, fill=0.7,
                                   stroke="#000000"),
                      popup=[["r", labels["rule"]], ["v", labels["severity"]],
@@ -381,6 +390,7 @@ def projects_layer(projects: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None
     })
     props["st"] = props["s"].map({"stale": labels["stale"], "ok": ""})
     return geo_layer(projects, props, name=name or labels["projects"], show=show,
+                     key="projects",
                      style=_style({"stale": "#D7191C", "ok": "#2C7BB6"}, "s", weight=2,
                                   fill=0.1, dash="6 4"),
                      popup=[["t", labels["project"]], ["y", labels["year"]],
@@ -398,6 +408,7 @@ def corridors_layer(corridors: gpd.GeoDataFrame, *, lang: str = "vi",
         "al": corridors["allowed"].str.replace(",", ", ").to_numpy(dtype=object),
     })
     return geo_layer(corridors, props, name=name or labels["corridors"], show=show,
+                     key="corridors",
                      style=_style(color="#5E3C99", weight=1, fill=0.15, dash="2 3"),
                      popup=[["t", labels["corridor"]], ["k", labels["restriction"]],
                             ["al", labels["allowed"]]],
@@ -411,7 +422,7 @@ def plan_changes_layer(diff: gpd.GeoDataFrame, *, lang: str = "vi", name: str | 
     props = pd.DataFrame({"o": diff["old_land_use"].to_numpy(dtype=object),
                           "w": diff["new_land_use"].to_numpy(dtype=object),
                           "a": diff["area_m2"].to_numpy()})
-    return geo_layer(diff, props, name=name or labels["changes"], show=show,
+    return geo_layer(diff, props, name=name or labels["changes"], show=show, key="changes",
                      style=_style(color="#000000", weight=2, fill=0.15, dash="4"),
                      popup=[["o", labels["old_code"]], ["@o", ""], ["w", labels["new_code"]],
                             ["@w", ""], ["a", labels["area_total"]]],
@@ -437,7 +448,7 @@ def raster_layer(path: str | Path, *, name: str | None = None, max_size: int = 2
         out_w = max(1, int(src.width / max(scale, 1)))
         out_h = max(1, int(src.height / max(scale, 1)))
         data = src.read(1, out_shape=(out_h, out_w), resampling=Resampling.nearest)
-        src_transform = src.transform * src.transform.scale(src.width / out_w,
+        src_transform = src.transform @ src.transform.scale(src.width / out_w,
                                                             src.height / out_h)
         nodata = src.nodata
         try:
@@ -513,7 +524,7 @@ def _legend(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str) -> str:
         f'<div><span class="landplan-swatch" style="background:{color}"></span>'
         f"{escape(labels['severity_' + s])}</div>" for s, color in _SEVERITY_COLORS.items())
     return (f'<details open class="landplan-panel landplan-legend" '
-            f'style="bottom:24px;left:10px"><summary><b>{escape(labels["legend"])}</b>'
+            f'style="bottom:60px;left:10px"><summary><b>{escape(labels["legend"])}</b>'
             f"</summary>{rows}<hr>{status}<hr>{severity}</details>")
 
 

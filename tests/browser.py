@@ -82,7 +82,8 @@ BLOCK_ARGS: tuple[str, ...] = (
     "--proxy-bypass-list=<-loopback>",
 )
 
-#: URL patterns blocked through the DevTools protocol in every tab, with ``block_network``.
+#: URL patterns blocked through the DevTools protocol in the harness's tab, with
+#: ``block_network`` (a second, independent layer; popups and workers rely on the switches).
 BLOCKED_URL_PATTERNS: tuple[str, ...] = ("http://*", "https://*", "ws://*", "wss://*")
 
 _POLL_MS = 10
@@ -123,14 +124,18 @@ def _as_url(path_or_url: str | os.PathLike[str]) -> str:
 
 
 class Browser:
-    """A thin wrapper around one Selenium Chrome driver; one fresh tab per :meth:`load`."""
+    """A thin wrapper around one Selenium Chrome driver; a fresh document per :meth:`load`."""
 
-    def __init__(self, driver: WebDriver, block_network: bool) -> None:
-        """Wrap ``driver``; with ``block_network`` also block requests over DevTools."""
+    def __init__(self, driver: WebDriver, block_network: bool, root: str | None = None) -> None:
+        """Wrap ``driver``; with ``block_network`` also block requests over DevTools.
+
+        ``root`` is the temporary folder holding the browser's profile (see :func:`open_browser`).
+        """
         self.driver = driver
         self.block_network = block_network
+        self.root = root
         self.url: str | None = None
-        self._target: str | None = None
+        self._blocking_set = False
         self._console: list[dict[str, Any]] = []
         self._requests: list[str] = []
         self._alerts: list[str] = []
@@ -183,9 +188,6 @@ class Browser:
             message = json.loads(entry["message"])["message"]
             if message.get("method") != "Network.requestWillBeSent":
                 continue
-            webview = json.loads(entry["message"]).get("webview")
-            if self._target and webview and webview != self._target:
-                continue  # a late event of a previous tab
             url = message["params"]["request"]["url"]
             if url.startswith("data:") or url.split("#")[0] == (self.url or "").split("#")[0]:
                 continue
@@ -211,20 +213,19 @@ class Browser:
 
     # -- navigation ------------------------------------------------------------------------
 
-    def _fresh_tab(self) -> None:
-        """Replace the current tab by a new blank one, with the network block applied."""
-        old = self.driver.current_window_handle
-        self.driver.switch_to.new_window("tab")
-        new = self.driver.current_window_handle
-        self.driver.switch_to.window(old)
-        self.driver.close()
-        self.driver.switch_to.window(new)
-        self._target = new
-        if self.block_network:
+    def _blank(self) -> None:
+        """Unload the current page (a fresh document per load) and drop what it logged."""
+        if not self._blocking_set and self.block_network and BLOCKED_URL_PATTERNS:
             self.driver.execute_cdp_cmd("Network.enable", {})
             self.driver.execute_cdp_cmd(
                 "Network.setBlockedURLs", {"urls": list(BLOCKED_URL_PATTERNS)}
             )
+            self._blocking_set = True
+        self._call(self.driver.get, "about:blank")
+        while self._take_alert():
+            pass
+        self._drain_logs()
+        self._console, self._requests, self._alerts = [], [], []
 
     def load(
         self,
@@ -232,26 +233,28 @@ class Browser:
         wait_js: str | None = None,
         timeout: float = 30,
     ) -> float:
-        """Open a file (as a ``file://`` URI) or URL in a fresh tab and wait for it.
+        """Open a file (as a ``file://`` URI) or URL as a fresh page and wait for it.
 
-        Waits until ``document.readyState == 'complete'`` and then, if given, until the
-        JavaScript expression ``wait_js`` is truthy (an expression that throws counts as
-        false). Returns the seconds from navigation start to that point, measured by the
-        browser's own clock (``performance.now()``, navigation timing). Raises
-        ``TimeoutError`` after ``timeout`` seconds.
+        The previous page is unloaded first (via ``about:blank``), and what it logged, requested
+        or alerted is dropped, so the other methods report on this page only. Waits until
+        ``document.readyState == 'complete'`` and then, if given, until the JavaScript
+        expression ``wait_js`` is truthy (an expression that throws counts as false). Returns
+        the seconds from navigation start to that point, measured by the browser's own clock
+        (navigation timing's ``loadEventEnd``, or ``performance.now()`` with ``wait_js``). Raises
+        ``TimeoutError`` after ``timeout`` seconds (the browser stays usable), and Selenium's
+        ``JavascriptException`` when ``wait_js`` is not valid JavaScript.
         """
-        from selenium.common.exceptions import JavascriptException, TimeoutException
+        from selenium.common.exceptions import TimeoutException, UnexpectedAlertPresentException
 
         deadline = time.monotonic() + timeout
-        while self._take_alert():
-            pass
-        self._fresh_tab()
-        self._drain_logs()
-        self._console, self._requests, self._alerts = [], [], []
+        self.url = None
+        self._blank()
         self.url = _as_url(path_or_url)
         self.driver.set_page_load_timeout(max(timeout, 0.1))
         try:
-            self._call(self.driver.get, self.url)
+            self.driver.get(self.url)  # not retried: a dialog is taken by the wait below
+        except UnexpectedAlertPresentException:
+            self._take_alert()
         except TimeoutException as exc:
             raise TimeoutError(f"{self.url} did not load within {timeout} s") from exc
         check = "true" if wait_js is None else f"!!({wait_js})"
@@ -286,8 +289,6 @@ class Browser:
                 ms = self._call(self.driver.execute_async_script, script)
             except TimeoutException:
                 continue
-            except JavascriptException:
-                raise
             return float(ms) / 1000.0
 
     # -- page interaction ------------------------------------------------------------------
@@ -327,8 +328,8 @@ def open_browser(block_network: bool = True) -> Iterator[Browser]:
 
     With ``block_network`` no request can leave the browser: host names do not resolve,
     everything goes to a dead proxy on 127.0.0.1:9, and ``http(s)://``/``ws(s)://`` URLs are
-    blocked over DevTools in every tab. The driver is always quit, the profile removed, and
-    any process still running on that profile killed by PID.
+    blocked over DevTools as well. The driver is always quit, the temporary folder removed,
+    and any process still running on it killed by PID.
     """
     reason = chromium_available()
     if reason is not None:
@@ -354,7 +355,7 @@ def open_browser(block_network: bool = True) -> Iterator[Browser]:
     driver = None
     try:
         driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER, env=env))
-        yield Browser(driver, block_network)
+        yield Browser(driver, block_network, root)
     finally:
         try:
             if driver is not None:
@@ -370,17 +371,36 @@ def open_browser(block_network: bool = True) -> Iterator[Browser]:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def require_browser() -> None:
+    """Skip the calling test when no browser can run here, or fail under ``CI=true``.
+
+    CI must never pass by skipping the browser tests, so there a missing Chromium,
+    ChromeDriver or Selenium is an error.
+    """
+    reason = chromium_available()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(f"browser tests need a browser: {reason}")
+
+
+def skip_unless_browser() -> pytest.MarkDecorator:
+    """A ``pytestmark`` for browser test modules: skip without a browser, except in CI."""
+    reason = chromium_available()
+    return pytest.mark.skipif(
+        reason is not None and os.environ.get("CI") != "true",
+        reason=f"browser tests need a browser: {reason}",
+    )
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One network-blocked browser per test module; :meth:`Browser.load` opens a fresh tab.
+    """One network-blocked browser per test module; each :meth:`Browser.load` a fresh page.
 
     Skips when Chromium, ChromeDriver or Selenium is missing, except under ``CI=true``,
     where it fails so that a CI without a browser cannot pass silently.
     """
-    reason = chromium_available()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run in CI: {reason}")
-        pytest.skip(f"browser tests need a browser: {reason}")
+    require_browser()
     with open_browser(block_network=True) as b:
         yield b

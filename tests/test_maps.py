@@ -86,3 +86,19 @@ def test_compliant_decisions_are_drawn_only_when_asked(hostile):
     assert few.count('"s":"compliant"') == 0
     assert many.count('"s":"compliant"') == int((hostile.decisions["status"] ==
                                                   "compliant").sum())
+
+
+def test_raster_is_embedded_as_an_image_overlay(hostile, tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "cover.tif"
+    data = np.arange(100, dtype="uint8").reshape(10, 10) % 3 + 1
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="uint8",
+                       crs="EPSG:32648", transform=from_origin(583_000, 2_308_200, 20, 20),
+                       nodata=0) as dst:
+        dst.write(data, 1)
+    fmap = landplan.make_map(hostile, raster=path, offline=True)
+    html = fmap.get_root().render()
+    assert "data:image/png;base64," in html and "cover" in html

@@ -81,3 +81,12 @@ def test_all_four_kinds_are_recognised_in_the_sample(result):
     assert set(result.decisions["kind"].dropna()) == {"allocation", "lease", "recognition",
                                                       "conversion"}
     assert result.decisions["kind"].notna().all()
+
+
+def test_every_finding_on_a_drawn_parcel_has_a_geometry(result):
+    f = result.findings
+    usable = result.decisions.loc[result.decisions["geometry_status"] != "unusable",
+                                  "source_row"]
+    on_parcels = f[(f["layer"] == "decisions") & f["source_row"].isin(usable)]
+    assert on_parcels.geometry.notna().all()
+    assert (~on_parcels.geometry.is_empty).all()
