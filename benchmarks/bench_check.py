@@ -31,12 +31,14 @@ from landplan.engine import overlay_pairs
 CODES = np.array(["LUC", "LUK", "ONT", "HNK", "CLN", "NTS", "SKC", "DGT"], dtype=object)
 
 
-def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoDataFrame,
-                                                                       gpd.GeoDataFrame]:
+def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1, block: int = 1,
+              p_same: float = 0.9) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """A plan of n_side² square zones (~170 vertices each) and ``n_parcels`` square parcels
     of 200–2,000 m² that do not overlap (one per 50 m slot of a grid, placed at random in
     it); the district grows with the parcel count. About a quarter of the parcels cross a
-    zone edge; 90 % are granted the code planned at their centre, the rest a random one."""
+    zone edge; ``p_same`` of them are granted the code planned at their centre, the rest a
+    random one. Zones share their code in ``block`` × ``block`` groups (1: every zone draws
+    its own), which makes neighbouring zones alike, as in real plans."""
     rng = np.random.default_rng(seed)
     slot = 50.0
     per_side = int(np.ceil(np.sqrt(n_parcels)))
@@ -47,8 +49,10 @@ def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoD
     cells = shapely.box(x0 + ix.ravel() * step, y0 + iy.ravel() * step,
                         x0 + (ix.ravel() + 1) * step, y0 + (iy.ravel() + 1) * step)
     zones = shapely.segmentize(cells, step / 42)  # ~170 vertices per zone
-    plan = gpd.GeoDataFrame({"land_use": rng.choice(CODES, len(zones))}, geometry=zones,
-                            crs="EPSG:9209")
+    blocks = -(-n_side // block)
+    block_code = rng.choice(CODES, blocks * blocks)
+    zone_code = block_code[(iy.ravel() // block) * blocks + ix.ravel() // block]
+    plan = gpd.GeoDataFrame({"land_use": zone_code}, geometry=zones, crs="EPSG:9209")
     k = np.arange(n_parcels)
     side = np.sqrt(rng.uniform(200, 2000, n_parcels))
     room = slot - side
@@ -59,7 +63,7 @@ def synthetic(n_parcels: int, n_side: int = 40, seed: int = 1) -> tuple[gpd.GeoD
     zone_at = (np.floor((cy - y0) / step).clip(0, n_side - 1) * n_side
                + np.floor((cx - x0) / step).clip(0, n_side - 1)).astype(int)
     planned = plan["land_use"].to_numpy()[zone_at]
-    granted = np.where(rng.random(n_parcels) < 0.9, planned, rng.choice(CODES, n_parcels))
+    granted = np.where(rng.random(n_parcels) < p_same, planned, rng.choice(CODES, n_parcels))
     decisions = gpd.GeoDataFrame({
         "decision_no": np.char.add(k.astype(str), "/QĐ-UBND"),
         "decision_date": "15/03/2023",

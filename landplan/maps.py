@@ -167,9 +167,12 @@ class _GeoLayer(folium.map.Layer):
 
 _RUNTIME = """
 window.LANDPLAN = (function () {
-  var names = %(names)s;
+  var names = %(names)s, legal = %(legal)s;
   function text(v) { return (v === undefined || v === null) ? "" : String(v); }
   function value(f, key) {
+    if (key.charAt(0) === "%%") { return text(f.properties[key.slice(1)]).split(", ")
+      .map(function (r) { return legal[r] || ""; }).filter(function (x) { return x; })
+      .join("\\n"); }
     if (key.charAt(0) === "@") { return names[f.properties[key.slice(1)]] ||
       text(f.properties[key.slice(1)]).split("+").map(function (c) { return names[c] || c; })
       .join(" + "); }
@@ -216,7 +219,7 @@ _CSS = """
 .landplan-popup table { border-collapse: collapse; font: 12px sans-serif; }
 .landplan-popup th { text-align: left; padding: 2px 6px 2px 0; vertical-align: top;
   white-space: nowrap; color: #444; }
-.landplan-popup td { padding: 2px 0; }
+.landplan-popup td { padding: 2px 0; white-space: pre-line; }
 .landplan-panel { position: absolute; z-index: 1000; background: rgba(255,255,255,.94);
   padding: 6px 8px; font: 11px sans-serif; border: 1px solid #999; border-radius: 4px;
   max-height: 45%; overflow: auto; }
@@ -225,6 +228,12 @@ _CSS = """
 .landplan-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 4px;
   border: 1px solid #666; vertical-align: middle; }
 """
+
+
+def _legal() -> dict[str, str]:
+    from .rules import RULES
+
+    return {rule.id: rule.legal_basis() for rule in RULES.values()}
 
 
 def _style(colors: Mapping[str, str] | None = None, by: str | None = None, **extra: Any
@@ -251,7 +260,8 @@ def geo_layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, *, name: str,
         "dash"}``.
     popup, tooltip
         ``[[key, label], ...]``; a key starting with ``@`` shows the land-use name of the
-        code in that property.
+        code in that property, one starting with ``%`` the legal basis of the rule ids in
+        it.
     key
         Name under which the Leaflet layer is kept in ``LANDPLAN.layers`` in the page
         (default: ``name``).
@@ -311,8 +321,7 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
     f = f[f["source_row"].isin(chosen["source_row"])]
     per = (f.sort_values(["source_row", "finding_id"], kind="stable").groupby("source_row")
            .agg(r=("rule", lambda r: ", ".join(dict.fromkeys(r))),
-                m=("message", "\n".join),
-                l=("legal_basis", lambda r: "; ".join(x for x in dict.fromkeys(r) if x))))
+                m=("message", "\n".join)))
     joined = chosen.join(per, on="source_row")
     kinds = {k: labels.get(f"kind_{k}", k) for k in ("allocation", "lease", "recognition",
                                                      "conversion")}
@@ -328,7 +337,6 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
         "c": joined["conflict_pct"].where(joined["conflict_area_m2"] > 0).to_numpy(),
         "r": joined["r"].to_numpy(dtype=object),
         "m": joined["m"].to_numpy(dtype=object),
-        "l": joined["l"].to_numpy(dtype=object),
         "q": (joined["decision_no"].fillna("") + " · " + joined["parcel_id"].fillna(""))
         .to_numpy(dtype=object),
     })
@@ -340,7 +348,7 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
              ["k", labels["kind"]], ["st", labels["status"]], ["g", labels["land_use"]],
              ["@g", ""], ["pl", labels["planned"]], ["@pl", ""], ["a", labels["area"]],
              ["c", labels["pct"]], ["r", labels["rule"]], ["m", labels["message"]],
-             ["l", labels["legal"]]]
+             ["%r", labels["legal"]]]
     if "o" in props.columns:
         popup.insert(3, ["o", labels["owner"]])
     return geo_layer(chosen, props, name=name or labels["decisions"], key="decisions",
@@ -358,17 +366,19 @@ def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
                  & (findings["layer"] == "decisions")]
     if f.empty:
         return None
+    severity = {s: labels[f"severity_{s}"] for s in _SEVERITY_COLORS}
     props = pd.DataFrame({
         "v": f["severity"].to_numpy(dtype=object), "r": f["rule"].to_numpy(dtype=object),
-        "n": f["decision_no"].to_numpy(dtype=object), "m": f["message"].to_numpy(dtype=object),
-        "a": f["conflict_area_m2"].to_numpy(),
+        "n": f["decision_no"].to_numpy(dtype=object), "a": f["conflict_area_m2"].to_numpy(),
+        "pl": f["planned_land_use"].to_numpy(dtype=object),
     })
+    props["vl"] = props["v"].map(severity)
     return geo_layer(f, props, name=name or labels["findings"], show=show, key="findings",
                      style=_style(_SEVERITY_COLORS, "v", weight=1, fill=0.7,
                                   stroke="#000000"),
-                     popup=[["r", labels["rule"]], ["v", labels["severity"]],
-                            ["n", labels["decision"]], ["a", labels["area"]],
-                            ["m", labels["message"]]],
+                     popup=[["r", labels["rule"]], ["vl", labels["severity"]],
+                            ["n", labels["decision"]], ["pl", labels["planned"]],
+                            ["@pl", ""], ["a", labels["area"]], ["%r", labels["legal"]]],
                      tooltip=[["r", labels["rule"]], ["v", labels["severity"]]])
 
 
@@ -667,8 +677,8 @@ def make_map(
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     fmap.get_root().header.add_child(
         Element(f"<style>{_CSS}</style><script>"
-                f"{_RUNTIME % {'names': _js(code_names(codes, lang))}}</script>"),
-        name="landplan_runtime")
+                f"{_RUNTIME % {'names': _js(code_names(codes, lang)), 'legal': _js(_legal())}}"
+                f"</script>"), name="landplan_runtime")
 
     plan = result.plan
     versions = plan["plan_version"].fillna("v1")
@@ -813,8 +823,8 @@ def plan_diff_map(new_plan: gpd.GeoDataFrame, diff: gpd.GeoDataFrame, *, lang: s
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     fmap.get_root().header.add_child(
         Element(f"<style>{_CSS}</style><script>"
-                f"{_RUNTIME % {'names': _js(code_names(codes, lang))}}</script>"),
-        name="landplan_runtime")
+                f"{_RUNTIME % {'names': _js(code_names(codes, lang)), 'legal': _js(_legal())}}"
+                f"</script>"), name="landplan_runtime")
     plan_layer(new_plan, lang=lang, codes=codes).add_to(fmap)
     if len(diff):
         plan_changes_layer(diff, lang=lang, show=True).add_to(fmap)

@@ -4,9 +4,13 @@ Inspectors open the Folium maps *offline*, straight from disk, so the maps are t
 real browser (Debian's ``chromium`` driven by Debian's ``chromium-driver`` through Selenium)
 with every network request blocked at the browser level.
 
-Typical use in a test module::
+Typical use in a test module (import ``browser_fixture``, not ``browser``: a test argument
+named like an imported name trips ruff's F811)::
 
-    from .browser import browser  # noqa: F401  (module-scoped fixture)
+    from .browser import browser_fixture  # noqa: F401  (the module-scoped ``browser`` fixture)
+    from .browser import skip_unless_browser
+
+    pytestmark = skip_unless_browser()
 
     def test_map_works_offline(browser, tmp_path):
         seconds = browser.load(tmp_path / "map.html", wait_js="document.querySelector('svg')")
@@ -23,13 +27,18 @@ Limitations:
   (``goog:loggingPrefs``), not from an injected ``window.onerror``: plain WebDriver cannot run
   a script before the page's own scripts. The log keeps the message text only (with the
   source URL and line), not the stack.
-* Chromium logs every failed sub-resource as a SEVERE ``Failed to load resource`` entry, so a
-  request that the network block stopped also shows up in :meth:`Browser.console_errors`
-  (pass ``include_network=False`` to leave those out).
-* ``alert()``/``confirm()``/``prompt()`` are seen only through WebDriver's dialog handling: an
-  open dialog is recorded and accepted whenever the harness meets it (during :meth:`load`,
-  before any command, and in :meth:`Browser.alert_text`). A dialog that a page opens and a
-  later navigation discards before the harness looks is not seen.
+* A sub-resource that fails (a missing local file, a request the proxy switch refused) is
+  also logged as a SEVERE ``Failed to load resource`` entry (``include_network=False`` in
+  :meth:`Browser.console_errors` leaves those out), but one stopped by the DevTools block is
+  not logged at all: :meth:`Browser.requests` is the one place to look for network use.
+* :meth:`Browser.requests` lists what the page *requested* (``Network.requestWillBeSent``):
+  it does not see DNS prefetches or preconnects (``<link rel=preconnect>``), which the
+  switches stop all the same.
+* Dialogs (``alert()``, ``confirm()``, ``prompt()``) are seen through WebDriver alone
+  (``unhandledPromptBehavior: ignore`` keeps them open): the harness records and accepts an
+  open dialog whenever it meets one (while :meth:`Browser.load` waits, when a command finds
+  one in the way, and in :meth:`Browser.alert_text`), so ``confirm()`` returns true there.
+  A page that opens one while loading is timed including the moments the dialog stood open.
 * :meth:`Browser.load` with ``wait_js`` polls the expression inside the page every 10 ms,
   starting once the ``load`` event has fired, so the time it returns is the first moment the
   expression was *seen* truthy: exact to ~10 ms plus one WebDriver round-trip (a few ms).
@@ -394,8 +403,8 @@ def skip_unless_browser() -> pytest.MarkDecorator:
     )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Browser]:
     """One network-blocked browser per test module; each :meth:`Browser.load` a fresh page.
 
     Skips when Chromium, ChromeDriver or Selenium is missing, except under ``CI=true``,
@@ -404,3 +413,8 @@ def browser() -> Iterator[Browser]:
     require_browser()
     with open_browser(block_network=True) as b:
         yield b
+
+
+#: The same fixture under its fixture name. Importing it works, but then every test taking a
+#: ``browser`` argument trips ruff's F811 (redefinition), so import ``browser_fixture``.
+browser = browser_fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import browser as harness
-from .browser import Browser, browser  # noqa: F401  (module-scoped fixture)
+from .browser import Browser, browser_fixture  # noqa: F401  (the module-scoped `browser`)
 
 pytestmark = harness.skip_unless_browser()
 
@@ -25,7 +25,7 @@ pytestmark = harness.skip_unless_browser()
 def page(tmp_path: Path, body: str, name: str = "page.html") -> Path:
     """Write a minimal HTML page with ``body`` into ``tmp_path`` and return its path."""
     path = tmp_path / name
-    path.write_text(f"<!doctype html><html><head><meta charset=utf-8></head><body>{body}</body></html>")
+    path.write_text(f"<!doctype html><html><head><meta charset=utf-8></head><body>{body}</body>")
     return path
 
 
@@ -38,7 +38,7 @@ def test_chromium_available_here() -> None:
 
 
 def test_console_error_and_uncaught_exception_are_reported(browser: Browser, tmp_path) -> None:
-    browser.load(page(tmp_path, "<script>console.error('boom-1'); throw new Error('boom-2');</script>"))
+    browser.load(page(tmp_path, "<script>console.error('boom-1'); throw Error('boom-2');</script>"))
     errors = browser.console_errors()
     assert len(errors) == 2, errors
     assert "boom-1" in errors[0]
@@ -165,7 +165,7 @@ def loopback_server() -> Iterator[tuple[int, list[str]]]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1], hits
