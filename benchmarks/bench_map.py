@@ -64,7 +64,7 @@ def run(sizes: list[int], n_side: int = 71, repeat: int = 3) -> str:
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}; headless Chromium, network blocked; render = "
              f"navigation start → layers drawn, best and worst of {repeat} loads.", "",
-             "| decisions | zones | decisions drawn | features drawn | HTML MB | build s "
+             "| decisions | zones | drawn | decisions drawn | HTML MB | build s "
              "| render s (best) | render s (worst) |",
              "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {n:,} | {z:,} | {mode} | {shown:,} | {mb:.1f} | {build:.1f} | {best:.2f} "
