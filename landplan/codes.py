@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._data import data_path
+from ._data import data_path, read_text_table
 from ._text import clean_value
 from .errors import CodeTableError
 
@@ -60,12 +60,7 @@ _DEFAULT_FILES = (("2018", "codes/vn_2018.csv"), ("2024", "codes/vn_2024.csv"),
 
 
 def _read_table(path: str | Path, scheme: str, check_parents: bool = True) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise CodeTableError(f"Code table not found: {path}") from exc
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise CodeTableError(f"Code table {path} is not a UTF-8 CSV file: {exc}") from exc
+    table = read_text_table(path, "Code table", CodeTableError)
     problems = []
     missing = [c for c in ("code", "parent", "group") if c not in table.columns]
     if missing:
@@ -230,10 +225,7 @@ def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
         shipped ``landplan/data/compatibility.csv``.
     """
     path = data_path("compatibility.csv") if path is None else Path(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise CodeTableError(f"Compatibility table not found: {path}") from exc
+    table = read_text_table(path, "Compatibility table", CodeTableError)
     missing = {"planned", "granted"} - set(table.columns)
     if missing:
         raise CodeTableError(

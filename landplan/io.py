@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -219,68 +219,44 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str) -> gpd.GeoDataFr
     return gdf
 
 
-def load_plan(
-    path: str | Path,
-    layer: str | None = None,
-    *,
-    columns: Mapping[str, str] | None = None,
-    crs: object = None,
-    engine: str = "pyogrio",
-    encoding: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read and normalise a plan layer (zoning polygons with a planned land-use code).
+def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
+            doc: str) -> Callable[..., gpd.GeoDataFrame]:
+    """A ``load_*`` function: :func:`read_layer`, then ``normalize``."""
 
-    See :func:`read_layer` for ``layer``, ``crs``, ``engine`` and ``encoding``, and
-    :func:`landplan.schema.normalize_plan` for the columns returned.
+    def load(
+        path: str | Path,
+        layer: str | None = None,
+        *,
+        columns: Mapping[str, str] | None = None,
+        crs: object = None,
+        engine: str = "pyogrio",
+        encoding: str | None = None,
+    ) -> gpd.GeoDataFrame:
+        raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
+        return normalize(raw, columns=columns)
+
+    load.__name__ = load.__qualname__ = name
+    load.__doc__ = doc + """
+
+    Parameters
+    ----------
+    path, layer, crs, engine, encoding
+        As for :func:`read_layer`.
+    columns
+        ``{role: column}`` where the defaults and Vietnamese aliases do not find a column,
+        e.g. ``{"land_use": "MDSD_MOI"}``.
     """
-    raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
-    return normalize_plan(raw, columns=columns)
+    return load
 
 
-def load_decisions(
-    path: str | Path,
-    layer: str | None = None,
-    *,
-    columns: Mapping[str, str] | None = None,
-    crs: object = None,
-    engine: str = "pyogrio",
-    encoding: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read and normalise a decisions layer (one parcel per decision).
-
-    ``columns`` maps canonical roles to the layer's columns where the defaults and
-    Vietnamese aliases do not find them, e.g. ``{"land_use": "MDSD_MOI"}``.
-    """
-    raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
-    return normalize_decisions(raw, columns=columns)
-
-
-def load_projects(
-    path: str | Path,
-    layer: str | None = None,
-    *,
-    columns: Mapping[str, str] | None = None,
-    crs: object = None,
-    engine: str = "pyogrio",
-    encoding: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read and normalise the annual land-use plan's projects (polygons with a project name,
-    a year and a purpose code: ``ten_da``, ``nam``, ``maloaidat``)."""
-    raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
-    return normalize_projects(raw, columns=columns)
-
-
-def load_corridors(
-    path: str | Path,
-    layer: str | None = None,
-    *,
-    columns: Mapping[str, str] | None = None,
-    crs: object = None,
-    engine: str = "pyogrio",
-    encoding: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read and normalise a restriction-corridor layer (dyke, road, heritage, defence…):
-    a name, a kind of restriction and the land-use codes allowed inside
-    (``ten``, ``loai``, ``cho_phep``)."""
-    raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
-    return normalize_corridors(raw, columns=columns)
+load_plan = _loader(normalize_plan, "load_plan", """Read and normalise a plan layer (zoning
+    polygons with a planned land-use code; see :func:`landplan.schema.normalize_plan`).""")
+load_decisions = _loader(normalize_decisions, "load_decisions", """Read and normalise a
+    decisions layer (one parcel per decision; see
+    :func:`landplan.schema.normalize_decisions`).""")
+load_projects = _loader(normalize_projects, "load_projects", """Read and normalise the annual
+    land-use plan's projects (polygons with a project name, a year and a purpose code:
+    ``ten_da``, ``nam``, ``maloaidat``).""")
+load_corridors = _loader(normalize_corridors, "load_corridors", """Read and normalise a
+    restriction-corridor layer (dyke, road, heritage, defence…): a name, a kind of
+    restriction and the land-use codes allowed inside (``ten``, ``loai``, ``cho_phep``).""")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._data import read_text_table
 from ._text import clean_value
 from .codes import normalize_code
 from .errors import InputError
@@ -29,12 +30,7 @@ QUOTA_COLUMNS = ["unit", "from", "to", "quota_ha"]
 
 def load_quotas(path: str | Path) -> pd.DataFrame:
     """Read and validate a quota CSV (UTF-8, with or without BOM)."""
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError(f"Quota table not found: {path}") from exc
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"Quota table {path} is not a UTF-8 CSV file: {exc}") from exc
+    table = read_text_table(path, "Quota table", InputError)
     table.attrs["source"] = str(path)
     return normalize_quotas(table)
 
