@@ -12,7 +12,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,8 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
                    help="map for publication: drop owner names, addresses, ID numbers")
     p.add_argument("--all-decisions", action="store_true",
                    help="map also draws compliant decisions (violations always)")
+    p.add_argument("--xlsx", action="store_true",
+                   help="also write bao_cao.xlsx, an Excel report for officials")
     p.add_argument("--raster", type=Path,
                    help="GeoTIFF (land cover, orthophoto) to show on the map")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -163,24 +166,36 @@ def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
 
 def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -> int:
     started = time.perf_counter()
-    plan = _load_plan(args, inputs.plans)
-    decisions = load_decisions(inputs.decisions, args.decisions_layer,
-                               columns=_pairs(args.decisions_column, "--decisions-column"),
-                               crs=args.decisions_crs or args.crs, engine=args.engine,
-                               encoding=args.encoding)
-    projects = (load_projects(inputs.projects, crs=args.crs, engine=args.engine)
-                if inputs.projects else None)
-    corridors = None
-    if inputs.corridors:
-        parts = [load_corridors(p, crs=args.crs, engine=args.engine) for p in inputs.corridors]
-        corridors = parts[0] if len(parts) == 1 else pd.concat(
-            [part.to_crs(parts[0].crs) for part in parts], ignore_index=True)
-    quotas = load_quotas(inputs.quotas) if inputs.quotas else None
-    result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
-                   config=config)
-    written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
-                            offline=not args.online, public=args.public,
-                            all_decisions=args.all_decisions, raster=args.raster)
+    steps = 4 + bool(inputs.projects) + bool(inputs.corridors) + bool(inputs.quotas)
+    with _progress(steps, quiet=args.quiet) as step:
+        step("plan")
+        plan = _load_plan(args, inputs.plans)
+        step("decisions")
+        decisions = load_decisions(inputs.decisions, args.decisions_layer,
+                                   columns=_pairs(args.decisions_column, "--decisions-column"),
+                                   crs=args.decisions_crs or args.crs, engine=args.engine,
+                                   encoding=args.encoding)
+        projects = corridors = quotas = None
+        if inputs.projects:
+            step("projects")
+            projects = load_projects(inputs.projects, crs=args.crs, engine=args.engine)
+        if inputs.corridors:
+            step("corridors")
+            parts = [load_corridors(p, crs=args.crs, engine=args.engine)
+                     for p in inputs.corridors]
+            corridors = parts[0] if len(parts) == 1 else pd.concat(
+                [part.to_crs(parts[0].crs) for part in parts], ignore_index=True)
+        if inputs.quotas:
+            step("quotas")
+            quotas = load_quotas(inputs.quotas)
+        step("check")
+        result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
+                       config=config)
+        step("outputs")
+        written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
+                                offline=not args.online, public=args.public,
+                                all_decisions=args.all_decisions, raster=args.raster,
+                                xlsx=args.xlsx)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         _print_summary(result, written, elapsed)
@@ -190,6 +205,29 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     if args.fail_on == "unchecked" and statuses & {"violation", "unchecked"}:
         return EXIT_FAIL_ON
     return EXIT_OK
+
+
+@contextmanager
+def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal (stderr); nothing in pipes, files or with --quiet."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="step", disable=quiet or not sys.stderr.isatty(),
+               leave=False, bar_format="{desc:<12} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+    first = True
+
+    def step(name: str) -> None:
+        nonlocal first
+        if not first:
+            bar.update(1)
+        first = False
+        bar.set_description_str(name)
+
+    try:
+        yield step
+        bar.update(1)
+    finally:
+        bar.close()
 
 
 def _demo_inputs() -> tuple[_Inputs, CheckConfig]:

@@ -95,13 +95,15 @@ def write_outputs(
     public: bool = False,
     all_decisions: bool = False,
     raster: str | Path | None = None,
+    xlsx: bool = False,
 ) -> dict[str, Path]:
     """Write a check's outputs into ``out_dir`` (created if needed; nothing else is touched).
 
     Files: ``findings.gpkg`` (layers ``findings`` and ``decisions``), ``findings.csv``,
     ``decisions.csv``, ``summary.csv`` and, unless ``map_html=False``, ``map.html`` (see
     :func:`landplan.make_map` for ``offline``, ``public``, ``all_decisions``, ``raster``;
-    the file is self-contained and offline by default).
+    the file is self-contained and offline by default), and with ``xlsx=True`` the Excel
+    report ``bao_cao.xlsx`` (:func:`landplan.excel.write_xlsx`).
 
     Returns
     -------
@@ -124,6 +126,10 @@ def write_outputs(
                         ("summary.csv", summarize(result))):
         _csv(frame, out / name)
         written[name] = out / name
+    if xlsx:
+        from .excel import write_xlsx
+
+        written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
     if map_html:
         from .maps import make_map
 

@@ -134,3 +134,13 @@ def test_skipped_rules_are_said_on_the_terminal(files, tmp_path, capsys):
           "--no-map"])
     out = capsys.readouterr().out
     assert "Rules not run:" in out and "quota-exceeded" in out and "no quotas given" in out
+
+
+def test_no_progress_bar_in_a_pipe_and_a_summary_table_at_the_end(files, tmp_path, capsys):
+    plan, dec = files
+    assert main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
+                 str(tmp_path / "p"), "--no-map"]) == 0
+    captured = capsys.readouterr()
+    assert "step" not in captured.err and "█" not in captured.err
+    assert "Findings by rule and severity:" in captured.out
+    assert "Outputs:" in captured.out
