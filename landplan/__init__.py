@@ -29,6 +29,7 @@ from .errors import (
     LandplanError,
     LayerNotFoundError,
 )
+from .excel import write_xlsx
 from .io import (
     list_layers,
     load_corridors,
@@ -75,6 +76,7 @@ __all__ = [
     "sample_path",
     "summarize",
     "write_outputs",
+    "write_xlsx",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

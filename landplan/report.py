@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = ["dimension", "value", "n_decisions", "n_findings", "area_m2",
                    "conflict_area_m2", "note"]
-OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html")
+OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html",
+                "bao_cao.xlsx")
 
 
 def summarize(result: CheckResult) -> pd.DataFrame:

@@ -144,3 +144,14 @@ def test_no_progress_bar_in_a_pipe_and_a_summary_table_at_the_end(files, tmp_pat
     assert "step" not in captured.err and "█" not in captured.err
     assert "Findings by rule and severity:" in captured.out
     assert "Outputs:" in captured.out
+
+
+def test_xlsx_option_writes_the_excel_report(files, tmp_path):
+    from openpyxl import load_workbook
+
+    plan, dec = files
+    out = tmp_path / "x"
+    assert main(["check", "--plan", str(plan), "--decisions", str(dec), "--out", str(out),
+                 "--no-map", "-q", "--xlsx"]) == 0
+    book = load_workbook(out / "bao_cao.xlsx", read_only=True)
+    assert book.sheetnames[:3] == ["Tổng hợp", "Vi phạm", "Không kiểm tra được"]
