@@ -102,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--decisions-column", action="append", metavar="ROLE=COLUMN",
                    help="name a decisions column, e.g. land_use=MDSD (repeatable)")
     c.add_argument("--engine", choices=ENGINES, default="pyogrio", help="file reading engine")
-    c.add_argument("--encoding", help="text encoding of the input attributes, if undeclared")
+    c.add_argument("--encoding",
+                   help="text encoding of the decisions layer's attributes, if undeclared "
+                        "(e.g. cp1258)")
     _add_check_options(c)
 
     d = sub.add_parser("demo", help="run the check on the bundled sample data")
@@ -154,8 +156,8 @@ class _Inputs:
 def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
     columns = _pairs(args.plan_column, "--plan-column")
     layers = [(date, load_plan(path, args.plan_layer, columns=columns,
-                               crs=args.plan_crs or args.crs, engine=args.engine,
-                               encoding=args.encoding)) for path, date in plans]
+                               crs=args.plan_crs or args.crs, engine=args.engine))
+              for path, date in plans]
     if len(layers) == 1 and layers[0][0] is None:
         return layers[0][1]
     if any(date is None for date, _ in layers):

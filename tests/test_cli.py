@@ -155,3 +155,21 @@ def test_xlsx_option_writes_the_excel_report(files, tmp_path):
                  "--no-map", "-q", "--xlsx"]) == 0
     book = load_workbook(out / "bao_cao.xlsx", read_only=True)
     assert book.sheetnames[:3] == ["Tổng hợp", "Vi phạm", "Không kiểm tra được"]
+
+
+def test_encoding_applies_to_the_decisions_layer_only(plan, decisions, tmp_path):
+    plan_path = tmp_path / "plan.gpkg"
+    plan.to_file(plan_path, engine="pyogrio")  # UTF-8, as GeoPackages are
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    legacy = decisions.assign(so_qd=[f"{i}/QD" for i in range(len(decisions))],
+                              ngay_qd="15/03/2023", hinh_thuc="Giao dat",
+                              ghi_chu="Ã Ê Ô")  # bytes that differ between cp1252 and UTF-8
+    legacy.to_file(folder / "qd.shp", engine="pyogrio", encoding="cp1252")
+    (folder / "qd.cpg").unlink(missing_ok=True)
+    out = tmp_path / "enc"
+    assert main(["check", "--plan", str(plan_path), "--decisions", str(folder / "qd.shp"),
+                 "--out", str(out), "--encoding", "cp1252", "--no-map", "-q"]) == 0
+    decisions_out = pd.read_csv(out / "decisions.csv", encoding="utf-8-sig")
+    assert decisions_out["decision_no"].iloc[1] == "1/QD"
+    assert (decisions_out["kind"] == "allocation").all()
