@@ -29,6 +29,7 @@ from .config import CheckConfig
 from .crs import working_crs
 from .engine import overlay_pairs
 from .errors import CRSError, InputError
+from .landcover import landcover_table, load_landcover
 from .quotas import normalize_quotas
 from .rules import RULES, CheckContext, SkipRule, severity_rank
 from .schema import (
@@ -74,6 +75,8 @@ class CheckResult(NamedTuple):
     """The normalised annual-plan projects, when given."""
     corridors: gpd.GeoDataFrame | None = None
     """The normalised restriction corridors, when given."""
+    landcover: list | None = None
+    """The land-cover rasters ``[(date, path), ...]``, when given."""
 
 
 def check(
@@ -83,6 +86,7 @@ def check(
     projects: gpd.GeoDataFrame | None = None,
     quotas: pd.DataFrame | None = None,
     corridors: gpd.GeoDataFrame | None = None,
+    landcover: object = None,
     config: CheckConfig | None = None,
     codes: pd.DataFrame | None = None,
     compat: pd.DataFrame | None = None,
@@ -107,6 +111,10 @@ def check(
     corridors
         Restriction corridors with the codes allowed inside (:func:`landplan.load_corridors`),
         optional.
+    landcover
+        Land-cover rasters with their dates: a CSV ``path,date`` or ``[(date, path), ...]``
+        (:func:`landplan.landcover.load_landcover`), optional; adds the ``unused-land`` and
+        ``wrong-purpose`` rules and the ``landcover_*``/``cover_*`` decision columns.
     config
         Tolerances, dates, language and rule settings; defaults to :class:`CheckConfig()`.
     codes, compat
@@ -176,16 +184,24 @@ def check(
                                 planned[pairs["zone"].to_numpy()[k]], codes, compat, mapping)
     pairs["allowed"] = allowed
 
+    cover = rasters = None
+    if landcover is not None:
+        t1 = time.perf_counter()
+        rasters = load_landcover(landcover)
+        cover = landcover_table(decisions, rasters)
+        log.info("land cover: %d decisions × %d rasters in %.2f s", len(decisions),
+                 cover["date"].nunique(), time.perf_counter() - t1)
     ctx = CheckContext(decisions=decisions, plan=plan, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
-                       version_of=version_of, approvals=approvals, crs_assumed=assumed)
+                       version_of=version_of, approvals=approvals, crs_assumed=assumed,
+                       landcover=cover)
     findings, rules = _run_rules(ctx)
     decisions_out = _decision_status(ctx, findings)
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     log.info("check: %d decisions, %d findings in %.2f s", len(decisions_out), len(findings),
              time.perf_counter() - started)
-    return CheckResult(decisions_out, findings, plan, rules, projects, corridors)
+    return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters)
 
 
 def _versions(plan: gpd.GeoDataFrame,
@@ -449,4 +465,13 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         "geometry_status": d["geometry_status"].to_numpy(),
         "plan_version": ctx.approvals["plan_version"].to_numpy(dtype=object)[ctx.version_of],
     }, geometry=d.geometry.values, crs=d.crs)
+    if ctx.landcover is not None:
+        from .landcover import landcover_classes
+        from .rules.landcover import images
+
+        img = images(ctx)
+        out["landcover_date"] = img["date"].to_numpy()
+        out["landcover_coverage"] = img["coverage"].to_numpy(dtype=float)
+        for name in landcover_classes()["class"]:
+            out[f"cover_{name}"] = img[name].to_numpy(dtype=float)
     return out

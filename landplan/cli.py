@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--corridors", type=Path, action="append",
                    help="restriction corridor layer (repeatable)")
     c.add_argument("--quotas", type=Path, help="conversion quota table (CSV)")
+    c.add_argument("--landcover", type=Path,
+                   help="land-cover rasters: a CSV with columns path,date (GeoTIFFs)")
     c.add_argument("--plan-layer", help="layer name inside the plan file(s)")
     c.add_argument("--decisions-layer", help="layer name inside the decisions file")
     c.add_argument("--crs", help="CRS for layers that have none, e.g. EPSG:9209")
@@ -151,6 +153,7 @@ class _Inputs:
     projects: Path | None = None
     corridors: list[Path] | None = None
     quotas: Path | None = None
+    landcover: Path | None = None
 
 
 def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
@@ -192,7 +195,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
             quotas = load_quotas(inputs.quotas)
         step("check")
         result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
-                       config=config)
+                       landcover=inputs.landcover, config=config)
         step("outputs")
         written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
                                 offline=not args.online, public=args.public,
@@ -245,6 +248,7 @@ def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
         projects=root / "projects.gpkg" if (root / "projects.gpkg").exists() else None,
         corridors=[root / "corridors.gpkg"] if (root / "corridors.gpkg").exists() else None,
         quotas=root / "quotas.csv" if (root / "quotas.csv").exists() else None,
+        landcover=root / "landcover.csv" if (root / "landcover.csv").exists() else None,
     )
     config = load_config(root / "landplan.toml") if (root / "landplan.toml").exists() else None
     return inputs, config or CheckConfig()
@@ -322,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             inputs, base = _demo_inputs()
             return _run_check(args, inputs, _config(args, base))
         inputs = _Inputs(plans=[_plan_arg(v) for v in args.plan], decisions=args.decisions,
-                         projects=args.projects, corridors=args.corridors, quotas=args.quotas)
+                         projects=args.projects, corridors=args.corridors, quotas=args.quotas,
+                         landcover=args.landcover)
         return _run_check(args, inputs, _config(args))
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)

@@ -446,8 +446,7 @@ def raster_layer(path: str | Path, *, name: str | None = None, max_size: int = 2
 
     The raster is read at a decimated resolution (at most ``max_size`` pixels a side),
     reprojected to Web Mercator, and coloured with ``colors`` (class value → ``#RRGGBB``;
-    default: the file's colour map, else grey levels). Needs rasterio
-    (``pip install "landplan[raster]"``).
+    default: the file's colour map, else grey levels).
     """
     import rasterio
     from rasterio.enums import Resampling
@@ -479,6 +478,30 @@ def raster_layer(path: str | Path, *, name: str | None = None, max_size: int = 2
         image=f"data:image/png;base64,{base64.b64encode(png).decode()}",
         bounds=[[bounds[1], bounds[0]], [bounds[3], bounds[2]]], opacity=opacity,
         name=name or Path(path).stem, show=show, mercator_project=False)
+
+
+def _landcover_colors(raster: str | Path, lang: str) -> tuple[dict[int, str] | None, str]:
+    """Colours and legend of the land-cover classes, when the raster's values are classes
+    of the scheme; else (None, "")."""
+    import rasterio
+
+    from .landcover import landcover_classes
+
+    classes = landcover_classes()
+    with rasterio.open(raster) as src:
+        sample = src.read(1, out_shape=(min(src.height, 512), min(src.width, 512)))
+        nodata = src.nodata
+    values = set(np.unique(sample).tolist()) - {nodata}
+    if not values or not values <= set(classes["value"]):
+        return None, ""
+    rows = "".join(
+        f'<div><span class="landplan-swatch" style="background:{c}"></span>{escape(n)}</div>'
+        for v, c, n in zip(classes["value"], classes["color"], classes[f"name_{lang}"],
+                           strict=True) if v in values)
+    legend = (f'<details class="landplan-panel landplan-cover-legend" '
+              f'style="bottom:60px;left:380px"><summary><b>'
+              f'{escape(_labels(lang)["landcover"])}</b></summary>{rows}</details>')
+    return dict(zip(classes["value"], classes["color"], strict=True)), legend
 
 
 def _colorize(data: np.ndarray, nodata: float | None, colors: Mapping[int, str] | None,
@@ -703,8 +726,14 @@ def make_map(
         corridors_layer(_public(corridors, public), lang=lang).add_to(fmap)
     if projects is not None and len(projects):
         projects_layer(_public(projects, public), result.findings, lang=lang).add_to(fmap)
+    if raster is None and result.landcover:
+        raster = result.landcover[-1][1]  # the latest land-cover image, hidden at first
     if raster is not None:
-        raster_layer(raster).add_to(fmap)
+        colors, legend = _landcover_colors(raster, lang)
+        raster_layer(raster, colors=colors, show=result.landcover is None,
+                     name=f"{labels['landcover']} ({Path(raster).stem})").add_to(fmap)
+        if legend:
+            fmap.get_root().html.add_child(Element(legend))
     findings = findings_layer(result.findings, lang=lang)
     if findings is not None:
         findings.add_to(fmap)

@@ -114,7 +114,9 @@ def write_outputs(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, "geometry"]]
+    extra = [c for c in result.decisions.columns
+             if c.startswith(("landcover_", "cover_")) and c not in DECISION_OUTPUT_COLUMNS]
+    decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, *extra, "geometry"]]
     findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
     gpkg = out / "findings.gpkg"
     if gpkg.exists():
@@ -123,7 +125,7 @@ def write_outputs(
     _write_gpkg(decisions, gpkg, "decisions")
     written["findings.gpkg"] = gpkg
     for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
-                        ("decisions.csv", decisions[DECISION_OUTPUT_COLUMNS]),
+                        ("decisions.csv", decisions.drop(columns="geometry")),
                         ("summary.csv", summarize(result))):
         _csv(frame, out / name)
         written[name] = out / name

@@ -286,9 +286,12 @@ def test_assumed_crs_is_reported_once_for_the_layer(plan, tmp_path):
     assert "VN-2000 / TM-3 105-30" in f["message"].item()
 
 
-def test_every_rule_runs_or_says_why_not(plan, projects, corridor):
+def test_every_rule_runs_or_says_why_not(plan, projects, corridor, tmp_path):
+    from .test_landcover import paint
+
+    raster = paint(tmp_path / "cover.tif", [])
     result = run(plan, decisions_of({"geom": box(120, 20, 140, 40)}), projects=projects,
-                 corridors=corridor, quotas=QUOTA,
+                 corridors=corridor, quotas=QUOTA, landcover=[("2025-06-30", raster)],
                  config=CheckConfig(as_of="2025-12-31", plan_start="2021-01-01"))
     assert set(result.rules["state"]) == {"ran"}
     assert set(result.rules["rule"]) == set(landplan.RULES)

@@ -25,7 +25,7 @@ def result():
         projects=landplan.load_projects(inputs.projects) if inputs.projects else None,
         corridors=landplan.load_corridors(inputs.corridors[0]) if inputs.corridors else None,
         quotas=landplan.load_quotas(inputs.quotas) if inputs.quotas else None,
-        config=config.updated(lang="en"))
+        landcover=inputs.landcover, config=config.updated(lang="en"))
 
 
 def test_sample_is_a_realistic_size(result, truth):

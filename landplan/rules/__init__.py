@@ -5,7 +5,15 @@ bilingual messages and legal references live in ``landplan/data/rules.toml``.
 Importing this package registers the built-in rules, in the order they run.
 """
 
-from . import conversion, overlap, period, projects, quality, zoning  # noqa: F401
+from . import (  # noqa: F401  (registers the rules, in this order)
+    conversion,
+    landcover,
+    overlap,
+    period,
+    projects,
+    quality,
+    zoning,
+)
 from ._context import CheckContext
 from ._registry import (
     RULES,

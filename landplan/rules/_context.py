@@ -42,6 +42,9 @@ class CheckContext:
         The plan versions in approval order: ``plan_version``, ``approved``.
     crs_assumed
         Per input layer name, the CRS assumed for it by the user, if it had none.
+    landcover
+        Class fractions of every decision on every land-cover raster
+        (:func:`landplan.landcover.landcover_table`), when rasters were given.
     """
 
     decisions: gpd.GeoDataFrame
@@ -59,6 +62,7 @@ class CheckContext:
     version_of: np.ndarray | None = None
     approvals: pd.DataFrame | None = None
     crs_assumed: dict[str, str | None] = field(default_factory=dict)
+    landcover: pd.DataFrame | None = None
 
     @property
     def kinds(self) -> np.ndarray:
