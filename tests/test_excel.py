@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import landplan
+from landplan._sample import sample_result
 from landplan.check import DECISION_OUTPUT_COLUMNS, STATUSES
-from landplan.cli import _demo_inputs
 from landplan.errors import ConfigError
 from landplan.excel import FIXED_TIME, excel_labels, write_xlsx
 
@@ -24,15 +24,7 @@ INJECTION = '=HYPERLINK("http://x")'
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The demo check (as `landplan demo` runs it), its CSV outputs and its workbook."""
-    inputs, config = _demo_inputs()
-    plans = {date: landplan.load_plan(path) for path, date in inputs.plans}
-    plan = plans[None] if None in plans else landplan.plan_versions(plans)
-    result = landplan.check(
-        plan, landplan.load_decisions(inputs.decisions),
-        projects=landplan.load_projects(inputs.projects) if inputs.projects else None,
-        corridors=landplan.load_corridors(inputs.corridors[0]) if inputs.corridors else None,
-        quotas=landplan.load_quotas(inputs.quotas) if inputs.quotas else None,
-        config=config.updated(lang="vi"))
+    result = sample_result(lang="vi")
     out = tmp_path_factory.mktemp("sample")
     landplan.write_outputs(result, out, map_html=False)
     path = write_xlsx(result, out / "report.xlsx")

@@ -65,7 +65,6 @@ def test_fractions_are_exact_for_a_parcel_smaller_than_a_pixel(tmp_path):
 
 
 def test_a_parcel_half_outside_the_raster_is_not_judged(plan, tmp_path):
-    import geopandas as gpd
 
     raster = paint(tmp_path / "c.tif", [], extent=(0, 0, 150, 210))
     with rasterio.open(raster) as src:

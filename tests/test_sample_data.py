@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import landplan
-from landplan.cli import _demo_inputs
+from landplan._sample import sample_result
 
 
 @pytest.fixture(scope="module")
@@ -17,15 +17,7 @@ def truth() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def result():
     """The check exactly as `landplan demo` runs it, in English."""
-    inputs, config = _demo_inputs()
-    plans = {date: landplan.load_plan(path) for path, date in inputs.plans}
-    plan = plans[None] if None in plans else landplan.plan_versions(plans)
-    return landplan.check(
-        plan, landplan.load_decisions(inputs.decisions),
-        projects=landplan.load_projects(inputs.projects) if inputs.projects else None,
-        corridors=landplan.load_corridors(inputs.corridors[0]) if inputs.corridors else None,
-        quotas=landplan.load_quotas(inputs.quotas) if inputs.quotas else None,
-        landcover=inputs.landcover, config=config.updated(lang="en"))
+    return sample_result(lang="en")
 
 
 def test_sample_is_a_realistic_size(result, truth):
