@@ -10,6 +10,8 @@ Run ``python sample_data/generate.py``: it (re)writes, next to this file,
   one parcel each, with UTF-8 DBF text as a cadastral export would have it;
 * ``projects.gpkg``, ``corridors.gpkg``, ``quotas.csv``, ``landplan.toml`` - the annual plans'
   projects, restriction corridors, conversion quotas and the check configuration;
+* ``landcover_2021.tif``, ``landcover_2025.tif``, ``landcover.csv`` - land-cover rasters
+  (EPSG:32648, 10 m) painted from the plan and the decisions (``sample_landcover.py``);
 * ``ground_truth.csv`` - one row per expected finding of the planted cases;
 * ``README.md`` - a description with the counts of this run.
 
@@ -18,8 +20,14 @@ decision dates are built in ``sample_plan.py``. After writing, ``sample_rules.py
 file back, evaluates every rule on every decision and project, and the result must equal
 ``ground_truth.csv`` exactly (the generator fails otherwise).
 
-Everything comes from one ``numpy.random.default_rng(20251)``; no network. Reruns give
-byte-identical files (the DBF header date and the GeoPackage timestamps are pinned).
+Everything comes from ``numpy.random.default_rng(20251)``, and the land cover from its own
+``default_rng([20251, 2])`` (so that adding it changed nothing before it); no network. Reruns
+give byte-identical files (the DBF header date and the GeoPackage timestamps are pinned).
+
+The land-cover cases (``unused-land``, ``wrong-purpose``, the cloud ...) are built in
+``sample_landcover.py`` after every other row, and appended at the end of ``decisions.shp``
+rather than shuffled in: rows 0-3059 and their ground truth are exactly what they were before
+the land cover was added.
 
 The district
 ------------
@@ -110,6 +118,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import sample_landcover
 import sample_plan
 import sample_rules
 import shapely
@@ -1607,6 +1616,109 @@ def decision_attributes(
     return attrs, kinds, previous, dates
 
 
+def append_cases(
+    rng: np.random.Generator,
+    cases: list[Planted],
+    rows: pd.DataFrame,
+    decisions: gpd.GeoDataFrame,
+    kinds: list[str],
+    previous: list[str],
+    dates: list[dt.date],
+    index: PlanIndex,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[str], list[str], list[dt.date]]:
+    """Append planted decisions after every existing row (land cover): their attributes are
+    made like the others' (unused decision numbers, the same map-sheet grid with the next
+    parcel numbers of the sheet, kinds as officials write them)."""
+    ix = index
+    m = len(cases)
+    new_rows = pd.DataFrame(
+        {
+            "geometry": [c.geometry for c in cases],
+            "written": [c.granted for c in cases],
+            "base": [c.granted for c in cases],
+            "previous": [c.previous for c in cases],
+            "kind": [c.kind for c in cases],
+            "date": [c.date for c in cases],
+            "no_conversion": [True] * m,
+            "status": [c.status for c in cases],
+            "rule": [c.rule for c in cases],
+            "planned": [c.planned for c in cases],
+            "extra": [c.extra for c in cases],
+            "group": -1,
+            "duplicate": "",
+            "case": [c.case for c in cases],
+            "host": -1,
+        }
+    )
+    communes = dict(COMMUNES)
+    ma_xa = []
+    for geom in new_rows.geometry:
+        share = ix.overlaps(geom)
+        assert len(share) == 1
+        ma_xa.append(ix.plan.at[next(iter(share)), "ma_xa"])
+    used = {int(s.split("/")[0]) for s in decisions.so_qd}
+    numbers = rng.choice(np.array(sorted(set(range(1, 10_000)) - used)), size=m, replace=False)
+    x0, _, _, y1 = ix.district.buffer(1_000).bounds
+    ncols = int(np.ceil((ix.district.bounds[2] + 1_000 - x0) / 500))
+    sheets = decisions.shbando.to_numpy()
+    numbers_in = decisions.shthua.to_numpy()
+    next_no: dict[int, int] = {}
+    sheet, parcel_no = [], []
+    for geom in new_rows.geometry:
+        p = geom.representative_point()
+        s = int((y1 - p.y) // 500) * ncols + int((p.x - x0) // 500) + 1
+        if s not in next_no:
+            mine = numbers_in[sheets == s]
+            next_no[s] = int(mine.max()) + 1 if len(mine) else 1
+        sheet.append(s)
+        parcel_no.append(next_no[s])
+        next_no[s] += 1
+    iso = rng.random(m) < 0.12
+    attrs = pd.DataFrame(
+        {
+            "so_qd": [f"{k}/QĐ-UBND" for k in numbers],
+            "ngay_qd": [
+                c.date.isoformat() if i else c.date.strftime("%d/%m/%Y")
+                for c, i in zip(cases, iso, strict=True)
+            ],
+            "hinh_thuc": [pick(rng, KIND_VALUES[c.kind]) for c in cases],
+            "shbando": np.array(sheet, dtype=np.int32),
+            "shthua": np.array(parcel_no, dtype=np.int32),
+            "kyhieumucd": [c.granted for c in cases],
+            "mucdichcu": [c.previous for c in cases],
+            "ma_xa": ma_xa,
+            "dientich": [
+                round(float(c.geometry.area * (1 + rng.normal(0, 0.01))), 1) for c in cases
+            ],
+            "tenchu": [
+                owner_name(rng, c.granted, c.kind, communes[xa])
+                for c, xa in zip(cases, ma_xa, strict=True)
+            ],
+        }
+    )
+    text = attrs.select_dtypes(exclude="number").columns
+    attrs[text] = attrs[text].apply(nfc)
+    added = gpd.GeoDataFrame(attrs, geometry=new_rows.geometry.to_list(), crs=CRS)
+    decisions = gpd.GeoDataFrame(pd.concat([decisions, added], ignore_index=True), crs=CRS)
+    assert decisions.shbando.dtype == np.int32 and decisions.shthua.dtype == np.int32
+    assert decisions.so_qd.is_unique or decisions.so_qd.duplicated().sum() == 1
+    rows = pd.concat([rows, new_rows], ignore_index=True)
+    assert not decisions[rows.duplicate == ""].duplicated(["shbando", "shthua"]).any()
+    # The appended parcels keep clear of every other one.
+    geoms = decisions.geometry.to_numpy()
+    hulls = shapely.convex_hull(geoms[len(geoms) - m :])
+    others = shapely.convex_hull(geoms[: len(geoms) - m][[g is not None for g in geoms[:-m]]])
+    near, _ = shapely.STRtree(others).query(hulls, predicate="dwithin", distance=GAP)
+    assert len(near) == 0, "land-cover parcels touch others"
+    return (
+        rows,
+        decisions,
+        kinds + [c.kind for c in cases],
+        previous + [c.previous for c in cases],
+        dates + [c.date for c in cases],
+    )
+
+
 # ---------------------------------------------------------------------------- writing
 
 
@@ -1769,14 +1881,15 @@ is modelled on the Gia Lộc area of Hải Dương (around lon 106.30, lat 20.87
 real place names, their 5-digit codes are invented.
 
 Regenerate with `python sample_data/generate.py` (deterministic, seed 20251, no network, about
-ten seconds; reruns give byte-identical files). The docstrings of `generate.py` and
-`sample_plan.py` explain how every part is built. `sample_rules.py` then reads the written files
-back, evaluates every rule below on every decision and project, and the generator asserts that
-the result is exactly `ground_truth.csv`.
+twenty seconds; reruns give byte-identical files). The docstrings of `generate.py`,
+`sample_plan.py` and `sample_landcover.py` explain how every part is built. `sample_rules.py`
+then reads the written files back, evaluates every rule below on every decision and project, and
+the generator asserts that the result is exactly `ground_truth.csv`.
 
 ## Files
 
-All layers are in EPSG:9209 (VN-2000 / TM-3 105-30).
+All vector layers are in EPSG:9209 (VN-2000 / TM-3 105-30); the land-cover rasters are in
+EPSG:32648 (WGS 84 / UTM 48N).
 
 * `plan.gpkg`, layer `plan`: the **base plan, approved 2020-12-31**. {n_zones} zones (Polygons)
   that partition the district exactly. Columns: `maloaidat` (planned land-use code), `ma_xa`
@@ -1789,9 +1902,12 @@ All layers are in EPSG:9209 (VN-2000 / TM-3 105-30).
   Polygons: {n_2023} of 2023 and {n_2024} of 2024.
 * `corridors.gpkg`, layer `corridors`: {n_corridors} restriction overlays (MultiPolygons).
 * `quotas.csv`: the 5-year plan's conversion quotas ({n_quotas} rows).
+* `landcover_2021.tif`, `landcover_2025.tif`: land-cover rasters dated {lc_dates}, and
+  `landcover.csv`, which lists them (`path,date`; paths relative to it). See below.
 * `landplan.toml`: the check configuration of the sample (evaluation date and plan period).
 * `ground_truth.csv`: the expected findings ({n_truth} rows, see the end).
-* `generate.py`, `sample_plan.py`, `sample_rules.py`: the generator and its independent check.
+* `generate.py`, `sample_plan.py`, `sample_landcover.py`, `sample_rules.py`: the generator and
+  its independent check.
 
 District: about {width:.1f} km × {height:.1f} km, {area:.1f} km², {n_communes} communes (one a
 town). Zones per code in the base plan: {zone_counts}.
@@ -1877,6 +1993,62 @@ and the legal (`dientich`) areas give the same result.
 
 {quota_table}
 
+### Land cover (`landcover_2021.tif`, `landcover_2025.tif`, `landcover.csv`)
+
+```csv
+{lc_csv}```
+
+Two observations of the district's land cover, as a classifier of satellite images would give
+them (synthetic):
+
+* GeoTIFF, one band, `uint8`, categorical, nodata `0`; tiled 256 × 256, DEFLATE, with the
+  classes' colours as a colour table; the date is also in the `DATE` metadata tag.
+* CRS **EPSG:32648** (WGS 84 / UTM 48N), unlike the vectors (EPSG:9209): a reader must
+  reproject the parcels to the raster's CRS (the sample's truth uses pyproj's default
+  transformation, which geopandas `to_crs` and GDAL both pick, "VN-2000 to WGS 84 (2)"; every
+  land-cover result also holds with "VN-2000 to WGS 84 (1)", about 0.7 m away).
+* 10 m pixels, north-up, {lc_width} × {lc_height} pixels, origin (upper left) x = {lc_x0:.0f},
+  y = {lc_y1:.0f}: the district's bounding box in EPSG:32648 with a margin of {lc_margin:.0f} m
+  (snapped to 10 m). The margin is that wide so that every parcel, including those planted
+  outside the district, lies on the rasters.
+* Values (`landplan/data/landcover/classes.csv`; `built` and `bare` count as developed):
+
+| value | class | name | developed |
+|---|---|---|---|
+{lc_classes}
+
+How the cover is painted (`sample_landcover.py`): each zone gets a mix of the classes expected
+for its code, the base plan on the 2021 image and the 2023 adjustment on the 2025 one (e.g. LUC
+and LUK fields of cropland with flooded patches of water and wetland; ONT villages of built-up
+land with trees, grass and garden plots, a little more built-up in 2025; ODT town blocks; NTS
+and SON water; DGT roads built-up; CLN trees; HNK cropland and grass; NTD grass and trees;
+SKN/SKC/TMD built-up and bare; DGD built-up with grass). Beyond the district, fields, ponds
+and villages, and the river and roads go on. Then every decision's parcel is painted with the
+cover its granted use implies on that date (every pixel it touches with its main class, then
+the pixels whose centre lies in it with its mix: ONT 80 % built-up and 20 % trees, LUC
+cropland, NTS water, SKC built-up and bare, ...). On an image taken before the decision the
+parcel shows its previous state instead: a recognition shows its (existing) use on both images,
+a conversion its previous use, an allocation or lease for a non-agricultural use farmland or
+grass. So decisions dated after 2025-06-30 show their previous state on the 2025 image: they
+have no image and are not judged. Every decision that is not a planted land-cover case is
+judged compliant: on the images it could be judged on (2025; 2021 too if dated up to 2021-01-15),
+at most {lc_worst} of its valid area is in unexpected classes, and the development
+decisions at least 12 months old are at least {lc_least} developed on those images;
+{lc_plain} parcels are painted with their main class only to get there.
+
+**The cloud**: a 60 m × 60 m square (6 × 6 pixels, rows {lc_r0}-{lc_r1}, columns
+{lc_c0}-{lc_c1}, x {lc_cx0:.0f}-{lc_cx1:.0f}, y {lc_cy0:.0f}-{lc_cy1:.0f} in EPSG:32648) of
+nodata on the 2025 image only, in an orchard (CLN) zone, over the three `cloud-*` cases and no
+other parcel.
+
+The land-cover cases (rows {lc_first}-{lc_last}, appended after every other decision), measured
+on the written rasters (shares are of the parcel's valid area; "developed" is built-up + bare;
+"image" is the raster each decision is judged on):
+
+| row | kind | code | date | image | coverage | unexpected | developed 2021 → 2025 | expected |
+|---|---|---|---|---|---|---|---|---|
+{lc_table}
+
 ### Check configuration (`landplan.toml`)
 
 ```toml
@@ -1914,8 +2086,25 @@ and the legal (`dientich`) areas give the same result.
 * Data quality as before: `no-plan-coverage` (more than T outside the plan; unchecked when at
   most T is inside), `unknown-code`, `missing-code`, `empty-geometry` (these three make a
   decision unchecked), `invalid-geometry` (repaired, then checked).
-* Status: `violation` with any finding of the first eight rules, else `unchecked` (see above),
-  else `compliant`.
+* Land cover (with `landcover.csv`). A decision's **image** is the latest raster dated on or
+  after its decision date and on or before `as_of`; a decision without one (dated after
+  2025-06-30) is not judged, without a finding. Fractions are exact area-weighted pixel
+  coverages (as exactextract computes them) of the parcel reprojected to the raster's CRS,
+  over its valid (non-nodata) pixels; coverage = valid area / parcel area.
+  * `landcover-unchecked` (data quality): coverage below 0.5 on its image; the two rules below
+    do not judge it (the status does not change).
+  * `wrong-purpose`: more than 50 % of the valid area in classes not expected for the granted
+    code (`landplan/data/landcover/expected.csv`, at the code or its nearest listed ancestor;
+    a multi-purpose code such as `ONT+CLN` expects the union of its components' classes).
+  * `unused-land`: an allocation, lease or conversion whose (first) code descends from OTC,
+    CSK, DSN, TSC, CCC, CQP or CAN, at least 12 whole months before `as_of`, with a developed
+    (built-up + bare) share below 20 % on its image, unless the developed share rose by 10
+    points or more from the raster before its image (2021) to its image (construction under
+    way), whatever the decision's date. No planted case is both unused and used for another
+    purpose, so it does not matter whether a checker skips `unused-land` where
+    `wrong-purpose` fires.
+* Status: `violation` with any finding of the first eight rules, `wrong-purpose` or
+  `unused-land`, else `unchecked` (see above), else `compliant`.
 
 How ordinary rows stay compliant: each lies wholly inside one zone with a 2 m margin and carries
 a code that zone allows (the same code; `ONT+CLN` in ONT; `ODT+CLN` in ODT; `SKC` in SKN); an
@@ -1929,10 +2118,14 @@ year (so no 2023 project but the two planted ones is stale).
 
 ## Planted cases
 
-The planted rows are shuffled among the {n_ordinary} ordinary ones; `source_row` is the 0-based
-row in `decisions.shp` (or in `projects.gpkg` for layer `projects`). Dates of planted cases are
-chosen on purpose; the older cases (`inside-violation` to `shared-edge`) are dated in
-2021-2022, so the base plan applies to them, and none lies in commune {quota_commune}.
+The planted rows are shuffled among the {n_ordinary} ordinary ones, except the land-cover cases
+(`unused-land` to `cloud-partial`), appended as rows {lc_first}-{lc_last}; `source_row` is the
+0-based row in `decisions.shp` (or in `projects.gpkg` for layer `projects`). Dates of planted
+cases are chosen on purpose; the older cases (`inside-violation` to `shared-edge`) are dated in
+2021-2022, so the base plan applies to them, and none lies in commune {quota_commune}. The
+land-cover cases lie in zones the adjustment leaves unchanged, outside the quota commune, at
+least 16 m from any other parcel and off the projects and corridors, and every other rule
+passes on them.
 
 | case | layer | rows | expected_status | expected_rule | what |
 |---|---|---|---|---|---|
@@ -2003,6 +2196,20 @@ CASE_HELP = {
     "duplicate": "an HNK->ONT conversion written twice (same so_qd, sheet, parcel, shape, date)",
     "stale": "2023 projects without any decision",
     "stale-near": "a 2024 project without decisions (not due before 2026)",
+    "unused-land": "allocation, lease or conversion for a development use, 2022-2023, whose "
+    "parcel is still cropland or grass (developed share < 20 %, not rising by 10 points)",
+    "unused-land-near": "ONT allocated 2025-03-01 still cropland (under 12 months); ONT "
+    "allocated 2022 with developed 0 % -> 15 % (construction under way); ONT recognised 2022 "
+    "still cropland (recognitions are out of scope)",
+    "wrong-purpose": "LUC recognised, built over; ONT recognised, dug into a pond; NTS "
+    "pond leased, filled and built over (unexpected cover > 50 %)",
+    "wrong-purpose-near": "LUC with 30 % built-up; ONT+CLN with 60 % shrub (expected through CLN)",
+    "landcover-tiny": "a 6 m x 6 m ONT+CLN parcel, smaller than a pixel, painted correctly",
+    "landcover-no-image": "TMD lease dated after the last image, cropland there: not judged",
+    "cloud-unchecked": "CLN parcel under the 2025 cloud: valid pixels cover < 50 % of it "
+    "(its visible part is built-up)",
+    "cloud-partial": "CLN parcels partly under the cloud (55-70 % valid), judged on the valid "
+    "pixels only: 30 % built-up of the valid area (compliant) and 70 % (violation)",
 }
 PROJECT_ROLES = {
     "active": "holds decisions",
@@ -2020,6 +2227,9 @@ def write_readme(
     quotas: pd.DataFrame,
     district: Polygon,
     n_ordinary: int,
+    cover: sample_landcover.Landcover,
+    paint_stats: dict,
+    n_existing: int,
 ) -> None:
     tags = truth["case"].str.split(":").str[0]
     assert set(tags) == set(CASE_HELP), set(tags) ^ set(CASE_HELP)
@@ -2049,6 +2259,7 @@ def write_readme(
     ]
     counts = plan.maloaidat.value_counts().sort_index()
     xmin, ymin, xmax, ymax = district.bounds
+    lc = landcover_readme(cover, paint_stats, decisions, truth, n_existing)
     years = [p.year for p in world.projects]
     commune = sample_plan.QUOTA_COMMUNE
     text = README.format(
@@ -2082,8 +2293,80 @@ def write_readme(
         n_empty=int(decisions.geometry.isna().sum()),
         n_invalid=int((~decisions.geometry.dropna().is_valid).sum()),
         case_table="\n".join(table),
+        **lc,
     )
     (HERE / "README.md").write_text(text, encoding="utf-8")
+
+
+def landcover_readme(
+    cover: sample_landcover.Landcover,
+    paint_stats: dict,
+    decisions: gpd.GeoDataFrame,
+    truth: pd.DataFrame,
+    n_existing: int,
+) -> dict[str, object]:
+    """README fields about the rasters and the land-cover cases."""
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f} %"
+
+    grid = cover.grid
+    t = grid.transform
+    r0, c0 = cover.cloud
+    n = sample_landcover.CLOUD_PIXELS
+    classes = pd.read_csv(sample_landcover.SCHEME_DIR / "classes.csv", dtype=str)
+    class_lines = [
+        f"| {c.value} | `{c._2}` | {c.name_en} ({c.name_vi}) | {c.developed} |"
+        for c in classes.itertuples()
+    ]
+    class_lines.insert(0, "| 0 | nodata | no data (the cloud) | |")
+    rules = (
+        truth[truth.layer == "decisions"]
+        .groupby("source_row")["expected_rule"]
+        .agg(lambda r: ", ".join(x for x in r if x) or "(none)")
+    )
+    lines = []
+    for j, p in enumerate(cover.placed):
+        i = n_existing + j
+        m, spec = p.measure, p.spec
+        judged = spec.date <= sample_landcover.RASTERS[-1][1]
+        kind = spec.kind if not spec.previous else f"conversion from {spec.previous}"
+        if not judged:
+            measured = "- | - | - | -"
+        elif m.coverage(1) < sample_rules.MIN_COVERAGE:
+            measured = f"2025-06-30 | {pct(m.coverage(1))} | - | -"
+        else:
+            expected = sample_landcover.SCHEME.expected(sample_plan.split_code(spec.granted))
+            unexpected = 1 - m.share(1, sorted(expected))
+            measured = (
+                f"2025-06-30 | {pct(m.coverage(1))} | {pct(unexpected)} | "
+                f"{pct(m.developed(0))} → {pct(m.developed(1))}"
+            )
+        lines.append(f"| {i} | {kind} | {spec.granted} | {spec.date} | {measured} | {rules[i]} |")
+    return {
+        "lc_dates": " and ".join(d.isoformat() for _, d in sample_landcover.RASTERS),
+        "lc_csv": (HERE / "landcover.csv").read_text(encoding="utf-8"),
+        "lc_width": grid.width,
+        "lc_height": grid.height,
+        "lc_x0": t.c,
+        "lc_y1": t.f,
+        "lc_margin": sample_landcover.EXTENT_MARGIN,
+        "lc_classes": "\n".join(class_lines),
+        "lc_worst": pct(paint_stats["worst_unexpected"]),
+        "lc_least": pct(paint_stats["least_developed"]),
+        "lc_plain": paint_stats["plain"],
+        "lc_r0": r0,
+        "lc_r1": r0 + n - 1,
+        "lc_c0": c0,
+        "lc_c1": c0 + n - 1,
+        "lc_cx0": t.c + c0 * sample_landcover.RES,
+        "lc_cx1": t.c + (c0 + n) * sample_landcover.RES,
+        "lc_cy0": t.f - (r0 + n) * sample_landcover.RES,
+        "lc_cy1": t.f - r0 * sample_landcover.RES,
+        "lc_first": n_existing,
+        "lc_last": len(decisions) - 1,
+        "lc_table": "\n".join(lines),
+    }
 
 
 # ------------------------------------------------------------------------------- main
@@ -2187,19 +2470,57 @@ def main() -> None:
     clash = (left != right) & ((group[left] < 0) | (group[left] != group[right]))
     assert not clash.any(), "parcels overlap"
 
-    truth = build_truth(rows, decisions, kinds, world)
     tags = rows["case"].str.split(":").str[0]
     quota_rows = sorted(np.flatnonzero(tags == "quota"), key=lambda i: dates[i])
     quotas = sample_plan.quota_table(
         decisions, kinds, previous, dates, int(np.flatnonzero(tags == "quota-near")[0]), quota_rows
     )
+
+    # Land cover: its own random stream, so everything above stays as it was; its planted
+    # decisions are appended after every other row.
+    n_existing = len(decisions)
+    cover = sample_landcover.Landcover(
+        np.random.default_rng([SEED, 2]),
+        index,
+        world,
+        registry,
+        layout.district,
+        [(c.polygon, c.code) for c in layout.corridors],
+    )
+    cover_cases = cover.plant()
+    rows, decisions, kinds, previous, dates = append_cases(
+        cover.rng, cover_cases, rows, decisions, kinds, previous, dates, index
+    )
+
+    truth = build_truth(rows, decisions, kinds, world)
     write_outputs(plan, world, decisions, truth, quotas)
+    arrays, paint_stats = cover.paint(
+        plan, world.plan2023, decisions, kinds, previous, dates, n_existing
+    )
+    cover.write(arrays)
     verify_outputs(decisions, truth)
     result = sample_rules.evaluate(HERE, COMPAT_CSV)
     sample_rules.compare(result, truth)
+    cover.verify(
+        result,
+        truth,
+        n_existing,
+        lambda variants: sample_rules.landcover_variants(HERE, COMPAT_CSV, variants),
+    )
     check_quota_commune(result, decisions, kinds, previous, rows)
     n_ordinary = int((rows["case"] == "").sum())
-    write_readme(plan, world, decisions, truth, quotas, layout.district, n_ordinary)
+    write_readme(
+        plan,
+        world,
+        decisions,
+        truth,
+        quotas,
+        layout.district,
+        n_ordinary,
+        cover,
+        paint_stats,
+        n_existing,
+    )
     counts = truth.assign(tag=truth["case"].str.split(":").str[0]).groupby("tag").size()
     print(
         f"zones: {len(plan)}; decisions: {len(decisions)} "
@@ -2207,6 +2528,12 @@ def main() -> None:
         f"planted); projects: {len(world.projects)}; truth rows: {len(truth)}"
     )
     print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(
+        f"land cover: {cover.grid.width} x {cover.grid.height} pixels; existing parcels: "
+        f"unexpected share at most {paint_stats['worst_unexpected']:.3f}, developed share of "
+        f"development decisions at least {paint_stats['least_developed']:.3f}, "
+        f"{paint_stats['plain']} painted with their main class only"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,11 @@ Definitions (the contract the library implements):
   descends from it and the other components are allowed(., p).
 * The plan version in force is the latest approved on or before the decision date (the earliest
   one for decisions dated before every approval).
+* Land cover (when ``landcover.csv`` lists rasters): see :func:`landcover_evaluate`. Class
+  fractions are exact area-weighted pixel coverages of the parcel (reprojected to the
+  raster's CRS), computed here with shapely intersections of the parcel and pixel squares;
+  the class scheme and the expected classes per code are the library's data tables
+  ``landcover/classes.csv`` and ``landcover/expected.csv``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 import shapely
 
 try:
@@ -53,6 +59,8 @@ COMPLIANCE = (
     "quota-exceeded",
     "protected-area",
     "double-allocation",
+    "wrong-purpose",
+    "unused-land",
 )
 BLOCKING = ("empty-geometry", "missing-code", "unknown-code")
 
@@ -162,6 +170,7 @@ def over(area: float, total: float) -> bool:
 class Result:
     findings: pd.DataFrame  # layer, source_row, rule, planned
     status: pd.Series  # per decision row
+    landcover: pd.DataFrame | None = None  # per decision row (see landcover_evaluate)
 
 
 def _pair_areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -391,6 +400,15 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
         if not any(shapely.intersection(geoms[i], pgeoms[k]).area > TOL_M2 for i in cand):
             add(k, "stale-plan-item", str(pcodes[k]), layer="projects")
 
+    # Land cover: unused-land, wrong-purpose, landcover-unchecked.
+    cover = None
+    if (folder / "landcover.csv").exists():
+        lc_found, cover = landcover_evaluate(
+            folder, geoms, dec.crs, codes, kinds, dates, as_of, compat_path.parent / "landcover"
+        )
+        for i, rule in lc_found:
+            add(i, rule)
+
     findings = pd.DataFrame(found, columns=["layer", "source_row", "rule", "planned"])
     rules_of = findings[findings.layer == "decisions"].groupby("source_row")["rule"].agg(set)
     status = []
@@ -402,7 +420,7 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
             status.append("unchecked")
         else:
             status.append("compliant")
-    return Result(findings, pd.Series(status))
+    return Result(findings, pd.Series(status), cover)
 
 
 def compare(result: Result, truth: pd.DataFrame) -> None:
@@ -433,3 +451,297 @@ def compare(result: Result, truth: pd.DataFrame) -> None:
         k = (r.layer, int(r.source_row), r.expected_rule)
         if k in planned:
             assert planned[k] == r.planned, (k, planned[k], r.planned)
+
+
+# ------------------------------------------------------------------------------ land cover
+
+MIN_COVERAGE = 0.5  # landcover-unchecked below this share of valid pixels
+MAX_UNEXPECTED = 0.5  # wrong-purpose above this share of unexpected classes
+UNUSED_MONTHS = 12
+MIN_DEVELOPED = 0.2
+MIN_RISE = 0.1
+DEVELOPMENT = ("OTC", "CSK", "DSN", "TSC", "CCC", "CQP", "CAN")
+UNUSED_KINDS = ("allocation", "lease", "conversion")
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from ``start`` to ``end`` (2022-03-18 -> 2023-03-17 is 11)."""
+    return (end.year - start.year) * 12 + (end.month - start.month) - (end.day < start.day)
+
+
+class CoverScheme:
+    """The class scheme (classes.csv) and the expected classes per code (expected.csv)."""
+
+    def __init__(self, folder: Path) -> None:
+        classes = pd.read_csv(folder / "classes.csv", dtype=str, keep_default_na=False)
+        self.name = {
+            int(v): c.strip() for v, c in zip(classes.value, classes["class"], strict=True)
+        }
+        self.value = {c: v for v, c in self.name.items()}
+        self.developed = {
+            c.strip()
+            for c, d in zip(classes["class"], classes.developed, strict=True)
+            if d.strip().lower() == "true"
+        }
+        table = pd.read_csv(folder / "expected.csv", dtype=str, keep_default_na=False)
+        self.table = {
+            c.strip().upper(): frozenset(v.split())
+            for c, v in zip(table.code, table.classes, strict=True)
+        }
+
+    def expected(self, codes: Sequence[str], nearest: bool = True) -> frozenset[str] | None:
+        """Union over the components of the entry of the nearest ancestor-or-self listed in
+        expected.csv (``nearest=False``: the union of every listed ancestor's entry). None when
+        a component has no entry."""
+        out: set[str] = set()
+        for code in codes:
+            hits = [self.table[a] for a in ancestors(code) if a in self.table]
+            if not hits:
+                return None
+            out |= hits[0] if nearest else set().union(*hits)
+        return frozenset(out)
+
+
+def pixel_weights(
+    geom: shapely.Geometry, transform: rasterio.Affine, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(flat pixel index, area of geom in that pixel) for every pixel of a north-up grid that
+    the (polygonal) geometry covers with a positive area; pixels off the grid are left out."""
+    res_x, res_y = transform.a, -transform.e
+    x0, y1 = transform.c, transform.f
+    xmin, ymin, xmax, ymax = geom.bounds
+    c0 = max(int(np.floor((xmin - x0) / res_x)), 0)
+    c1 = min(int(np.ceil((xmax - x0) / res_x)), shape[1])
+    r0 = max(int(np.floor((y1 - ymax) / res_y)), 0)
+    r1 = min(int(np.ceil((y1 - ymin) / res_y)), shape[0])
+    if c1 <= c0 or r1 <= r0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+    rr, cc = rr.ravel(), cc.ravel()
+    boxes = shapely.box(
+        x0 + cc * res_x, y1 - (rr + 1) * res_y, x0 + (cc + 1) * res_x, y1 - rr * res_y
+    )
+    areas = shapely.area(shapely.intersection(boxes, geom))
+    keep = areas > 0
+    return (rr[keep] * shape[1] + cc[keep]).astype(np.int64), areas[keep]
+
+
+def parcel_weights(
+    geoms: Sequence[shapely.Geometry | None], transform: rasterio.Affine, shape: tuple[int, int]
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """Per geometry: :func:`pixel_weights` and its area (empty for a missing geometry)."""
+    out = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            out.append((np.zeros(0, dtype=np.int64), np.zeros(0), 0.0))
+        else:
+            out.append((*pixel_weights(g, transform, shape), g.area))
+    return out
+
+
+def class_areas(
+    weights: Sequence[tuple[np.ndarray, np.ndarray, float]], data: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per geometry: the area in each pixel value (n x 256; value 0 is nodata) and its area."""
+    out = np.zeros((len(weights), 256))
+    flat = data.ravel()
+    for i, (idx, w, _) in enumerate(weights):
+        if len(idx):
+            out[i] = np.bincount(flat[idx], weights=w, minlength=256)
+    return out, np.array([a for _, _, a in weights])
+
+
+def read_landcover(folder: Path) -> list[tuple[dt.date, Path]]:
+    table = pd.read_csv(folder / "landcover.csv", dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["path", "date"]
+    return sorted(
+        (dt.date.fromisoformat(d), folder / p) for p, d in zip(table.path, table.date, strict=True)
+    )
+
+
+def landcover_measure(
+    folder: Path, geoms: np.ndarray, crs: object, transformer: object = None
+) -> dict[dt.date, tuple[np.ndarray, np.ndarray]]:
+    """Per raster date: (area of each decision in each pixel value, the decision's area), the
+    decisions reprojected to the raster's CRS (geopandas' default transformation, or
+    ``transformer``)."""
+    n = len(geoms)
+    usable = np.array([g is not None and not g.is_empty for g in geoms])
+    measured: dict[dt.date, tuple[np.ndarray, np.ndarray]] = {}
+    cache: dict[tuple, list] = {}
+    for date, path in read_landcover(folder):
+        with rasterio.open(path) as src:
+            assert src.count == 1 and src.dtypes[0] == "uint8" and src.nodata == 0
+            data, transform, rcrs = src.read(1), src.transform, src.crs
+        assert transform.b == 0 and transform.d == 0 and transform.e < 0
+        key = (tuple(transform), data.shape, rcrs.to_wkt())
+        if key not in cache:
+            local = np.full(n, None, dtype=object)
+            if transformer is None:
+                local[usable] = gpd.GeoSeries(list(geoms[usable]), crs=crs).to_crs(rcrs).to_numpy()
+            else:
+
+                def to_raster(xy: np.ndarray, t=transformer) -> np.ndarray:
+                    return np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
+
+                local[usable] = [shapely.transform(g, to_raster) for g in geoms[usable]]
+            cache[key] = parcel_weights(local, transform, data.shape)
+        measured[date] = class_areas(cache[key], data)
+    return measured
+
+
+def landcover_evaluate(
+    folder: Path,
+    geoms: np.ndarray,
+    crs: object,
+    codes: Sequence[tuple[str, ...] | None],
+    kinds: Sequence[str | None],
+    dates: Sequence[dt.date],
+    as_of: dt.date,
+    scheme_dir: Path,
+    *,
+    measured: dict[dt.date, tuple[np.ndarray, np.ndarray]] | None = None,
+    nearest: bool = True,
+    policy: str = "latest",
+    skip_used_otherwise: bool = False,
+) -> tuple[list[tuple[int, str]], pd.DataFrame]:
+    """The land-cover findings, as ``[(row, rule)]``, and a table of what was measured.
+
+    * A decision's image is the latest raster dated on or after its date and on or before
+      ``as_of`` (none: not judged, no finding). Fractions are of the valid (non-nodata)
+      area; coverage is the valid area over the parcel's area (raster CRS).
+    * ``landcover-unchecked``: usable geometry, an image, coverage < 0.5 (not judged).
+    * ``wrong-purpose``: known code, judged, share of classes not expected for the code
+      (expected.csv at the code or its nearest listed ancestor; union over components) > 0.5.
+    * ``unused-land``: allocation, lease or conversion whose first component descends from
+      one of ``DEVELOPMENT``, at least 12 whole months before ``as_of``, judged, developed
+      (built + bare) share < 0.2 on its image, unless an earlier raster exists and the
+      developed share rose by >= 0.1 from the latest earlier raster to its image.
+
+    The keyword arguments give variants used only to show that the sample does not depend on
+    readings the contract leaves open: ``nearest=False`` (union of every listed ancestor),
+    ``policy="earliest"`` (the earliest raster on or after the date), ``skip_used_otherwise``
+    (no unused-land where wrong-purpose fires); ``measured`` (see :func:`landcover_measure`)
+    may come from another transformation.
+    """
+    scheme = CoverScheme(scheme_dir)
+    rasters = read_landcover(folder)
+    n = len(geoms)
+    if measured is None:
+        measured = landcover_measure(folder, geoms, crs)
+    raster_dates = [d for d, _ in rasters if d <= as_of]
+    names = [scheme.name.get(v) for v in range(256)]
+    developed_values = [v for v in range(1, 256) if names[v] in scheme.developed]
+
+    def shares(i: int, date: dt.date) -> tuple[float, np.ndarray]:
+        areas, total = measured[date]
+        valid = areas[i, 1:].sum()
+        return valid / total[i], areas[i] / valid if valid > 0 else np.zeros(256)
+
+    found: list[tuple[int, str]] = []
+    records = []
+    for i in range(n):
+        rec = {
+            "image": None,
+            "coverage": np.nan,
+            "unexpected": np.nan,
+            "developed": np.nan,
+            "earlier": None,
+            "developed_before": np.nan,
+            "months": np.nan,
+            "in_scope": False,
+        }
+        g = geoms[i]
+        if g is None or g.is_empty:
+            records.append(rec)
+            continue
+        on_after = [d for d in raster_dates if d >= dates[i]]
+        if not on_after:
+            records.append(rec)
+            continue
+        image = max(on_after) if policy == "latest" else min(on_after)
+        coverage, frac = shares(i, image)
+        rec.update(image=image, coverage=coverage)
+        if coverage < MIN_COVERAGE:
+            found.append((i, "landcover-unchecked"))
+            records.append(rec)
+            continue
+        code = codes[i]
+        if not code:  # unknown or missing code: nothing is expected, not judged
+            records.append(rec)
+            continue
+        expected = scheme.expected(code, nearest)
+        unexpected = float(
+            sum(frac[v] for v in range(1, 256) if names[v] and names[v] not in expected)
+        )
+        developed = float(frac[developed_values].sum())
+        rec.update(unexpected=unexpected, developed=developed)
+        wrong = unexpected > MAX_UNEXPECTED
+        if wrong:
+            found.append((i, "wrong-purpose"))
+        in_scope = kinds[i] in UNUSED_KINDS and any(a in DEVELOPMENT for a in ancestors(code[0]))
+        months = months_between(dates[i], as_of)
+        rec.update(in_scope=in_scope, months=months)
+        earlier = [d for d in raster_dates if d < image]
+        rising = False
+        if earlier:
+            before_cov, before = shares(i, max(earlier))
+            developed_before = float(before[developed_values].sum())
+            rec.update(earlier=max(earlier), developed_before=developed_before)
+            if in_scope:
+                assert before_cov >= MIN_COVERAGE, (i, "the earlier image covers the parcel")
+            rising = developed - developed_before >= MIN_RISE
+        if (
+            in_scope
+            and months >= UNUSED_MONTHS
+            and developed < MIN_DEVELOPED
+            and not rising
+            and not (skip_used_otherwise and wrong)
+        ):
+            found.append((i, "unused-land"))
+        records.append(rec)
+    return found, pd.DataFrame(records)
+
+
+def landcover_variants(
+    folder: Path, compat_path: Path, variants: Sequence[dict]
+) -> list[list[tuple[int, str]]]:
+    """The land-cover findings alone, read from the files as in :func:`evaluate`, once per
+    variant: keywords of :func:`landcover_evaluate`, or ``transformer`` (a pyproj
+    transformer to the raster CRS instead of geopandas' default)."""
+    with open(folder / "landplan.toml", "rb") as f:
+        as_of = dt.date.fromisoformat(str(tomllib.load(f)["as_of"]))
+    dec = gpd.read_file(folder / "decisions" / "decisions.shp", engine="pyogrio")
+    geoms = np.array(
+        [
+            None if g is None or g.is_empty else (g if g.is_valid else shapely.make_valid(g))
+            for g in dec.geometry
+        ],
+        dtype=object,
+    )
+    for i, g in enumerate(geoms):
+        if g is not None and g.geom_type == "GeometryCollection":
+            geoms[i] = shapely.union_all([p for p in g.geoms if p.area > 0])
+    codes = [parse_code(v) for v in dec.kyhieumucd]
+    kinds = [kind_of(v) for v in dec.hinh_thuc]
+    dates = [parse_date(v) for v in dec.ngay_qd]
+    default = landcover_measure(folder, geoms, dec.crs)
+    out = []
+    for variant in variants:
+        kw = dict(variant)
+        t = kw.pop("transformer", None)
+        measured = default if t is None else landcover_measure(folder, geoms, dec.crs, t)
+        found, _ = landcover_evaluate(
+            folder,
+            geoms,
+            dec.crs,
+            codes,
+            kinds,
+            dates,
+            as_of,
+            compat_path.parent / "landcover",
+            measured=measured,
+            **kw,
+        )
+        out.append(found)
+    return out
