@@ -530,10 +530,14 @@ def _rgba(color: str | tuple[int, ...]) -> tuple[int, int, int, int]:
 
 
 def _png(rgba: np.ndarray) -> bytes:
+    import warnings
+
+    from rasterio.errors import NotGeoreferencedWarning
     from rasterio.io import MemoryFile
 
     height, width = rgba.shape[:2]
-    with MemoryFile() as mem:
+    with MemoryFile() as mem, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a plain PNG: no georef
         with mem.open(driver="PNG", width=width, height=height, count=4,
                       dtype="uint8") as dst:
             dst.write(np.moveaxis(rgba, -1, 0))
