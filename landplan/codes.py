@@ -277,10 +277,16 @@ def is_allowed(granted: str | None, planned: str | None, codes: pd.DataFrame,
     code (``ODT+CLN``) is allowed when every component is. A 2018 code and its 2024
     equivalent (BHK ~ HNK) are compared through the 2018→2024 mapping as well.
     """
-    if not granted or not planned:
-        return False
     pairs = compatibility_pairs(load_compatibility() if compat is None else compat)
     to_2024 = _mapping_dict(load_code_mapping() if mapping is None else mapping)
+    return _allowed(granted, planned, codes, pairs, to_2024)
+
+
+def _allowed(granted: str | None, planned: str | None, codes: pd.DataFrame,
+             pairs: frozenset[tuple[str, str]], to_2024: dict[str, str]) -> bool:
+    """:func:`is_allowed` with the compatibility pairs and the 2024 mapping prepared."""
+    if not granted or not planned:
+        return False
     plan_parts = split_code(planned)
     for g in split_code(granted):
         ok = False
@@ -312,9 +318,8 @@ def allowed_matrix(granted: np.ndarray, planned: np.ndarray, codes: pd.DataFrame
         [pd.Index(granted, dtype=object), pd.Index(planned, dtype=object)]
     )
     index, uniques = pd.factorize(keys)
-    verdict = np.array(
-        [is_allowed(g, p, codes, compat, mapping) for g, p in uniques], dtype=bool
-    )
+    pairs, to_2024 = compatibility_pairs(compat), _mapping_dict(mapping)
+    verdict = np.array([_allowed(g, p, codes, pairs, to_2024) for g, p in uniques], dtype=bool)
     return verdict[index] if len(index) else np.zeros(0, dtype=bool)
 
 
