@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._distinct import flags
 from .codes import (
     allowed_matrix,
     code_name,
@@ -249,9 +250,7 @@ def _version_pairs(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, checkabl
 
 def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
     """Whether each (possibly multi-purpose) code is present and fully known."""
-    values = pd.Series(codes_arr, dtype=object)
-    distinct = {c: all(p in codes.index for p in c.split("+")) for c in values.dropna().unique()}
-    return values.map(lambda c: distinct.get(c, False)).to_numpy(dtype=bool)
+    return flags(codes_arr, lambda c: all(p in codes.index for p in c.split("+")))
 
 
 def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import data_path, read_text_table
+from ._distinct import per_distinct
 from ._text import clean_value
 from .errors import CodeTableError
 
@@ -160,13 +161,7 @@ def normalize_code(value: object) -> str | None:
 
 def normalize_codes(values: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_code` over a Series (evaluated once per distinct value)."""
-    uniques = pd.unique(values.astype(object))
-    mapping = {v: normalize_code(v) for v in uniques if not _isna(v)}
-    return values.map(lambda v: None if _isna(v) else mapping[v]).astype(object)
-
-
-def _isna(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return pd.Series(per_distinct(values, normalize_code), index=values.index, dtype=object)
 
 
 def split_code(code: str | None) -> list[str]:

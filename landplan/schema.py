@@ -22,6 +22,7 @@ import shapely
 
 from ._data import data_path, load_toml
 from ._dates import parse_dates
+from ._distinct import per_distinct
 from ._text import clean_value, fold, name_key, nfc
 from .codes import normalize_code, normalize_codes
 from .errors import ColumnError
@@ -135,8 +136,7 @@ def normalize_kinds(values: pd.Series) -> pd.Series:
         text = clean_value(value)
         return None if text is None else lookup.get(fold(text))
 
-    uniques = {v: one(v) for v in pd.unique(values.astype(object))}
-    return values.astype(object).map(uniques).astype(object)
+    return pd.Series(per_distinct(values, one), index=values.index, dtype=object)
 
 
 def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd.Series]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import load_toml
+from .._distinct import flags
 from ..codes import allowed_matrix, ancestors, code_group, designates, matches, primary_code
 from ..engine import overlay_pairs
 from ._context import CheckContext
@@ -13,13 +14,6 @@ from ._registry import register
 from .zoning import conflict_findings
 
 _NON_AGRICULTURAL = "non-agricultural"
-
-
-def _per_code(values: np.ndarray, func) -> np.ndarray:
-    """Apply ``func`` once per distinct value of an object array."""
-    series = pd.Series(values, dtype=object)
-    distinct = {v: func(v) for v in series.dropna().unique()}
-    return series.map(lambda v: distinct.get(v, False)).to_numpy(dtype=bool)
 
 
 @register("conversion-contrary-to-plan")
@@ -35,9 +29,9 @@ def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
     d = ctx.decisions
     conversion = ctx.kinds == "conversion"
     prev = d["prev_land_use"].to_numpy(dtype=object)
-    protected = _per_code(prev, lambda c: any(
+    protected = flags(prev, lambda c: any(
         p in params["protected"] for part in c.split("+") for p in ancestors(part, ctx.codes)))
-    rice = _per_code(prev, lambda c: any(
+    rice = flags(prev, lambda c: any(
         p in params["rice"] for part in c.split("+") for p in ancestors(part, ctx.codes)))
     pairs = ctx.pairs[ctx.pairs["plan_code_known"]
                       & conversion[ctx.pairs["parcel"].to_numpy()]]
@@ -45,7 +39,7 @@ def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
     granted = d["land_use"].to_numpy(dtype=object)[parcel]
     planned = ctx.plan["land_use"].to_numpy(dtype=object)[pairs["zone"].to_numpy()]
     keys = pd.Series(list(zip(granted, planned, strict=True)), dtype=object)
-    designated = _per_code(keys.to_numpy(), lambda k: designates(k[0], k[1], ctx.codes,
+    designated = flags(keys.to_numpy(), lambda k: designates(k[0], k[1], ctx.codes,
                                                                  ctx.compat))
     bad = ~pairs["allowed"].to_numpy() | (protected[parcel] & ~designated)
     found = conflict_findings(ctx, pairs[bad])
@@ -74,7 +68,7 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
     years = d["decision_date"].dt.year.to_numpy(dtype=float)
     covered_years = set(projects["year"].dropna().astype(int))
     granted = d["land_use"].to_numpy(dtype=object)
-    non_agri = _per_code(granted, lambda c: code_group(c, ctx.codes) == _NON_AGRICULTURAL)
+    non_agri = flags(granted, lambda c: code_group(c, ctx.codes) == _NON_AGRICULTURAL)
     candidate = (ctx.checkable & np.isin(ctx.kinds, ["conversion", "allocation"]) & non_agri
                  & np.isin(np.nan_to_num(years, nan=-1).astype(int), list(covered_years)))
     usable = (projects["geometry_status"] != "unusable").to_numpy()
@@ -117,8 +111,8 @@ def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
     for q in ctx.quotas.to_dict("records"):
         spec_from, spec_to, unit, quota = q["from"], q["to"], q["unit"], q["quota_ha"]
         mask = (base
-                & _per_code(prev, lambda c, s=spec_from: matches(c, s, ctx.codes))
-                & _per_code(granted, lambda c, s=spec_to: matches(primary_code(c), s,
+                & flags(prev, lambda c, s=spec_from: matches(c, s, ctx.codes))
+                & flags(granted, lambda c, s=spec_to: matches(primary_code(c), s,
                                                                    ctx.codes))
                 & ((unit == "*") | (units == unit)))
         rows = order[mask[order]]

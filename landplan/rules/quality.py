@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._distinct import flags
 from ..codes import unknown_codes
 from ._context import CheckContext
 from ._registry import register
@@ -45,8 +46,7 @@ def missing_code(ctx: CheckContext) -> pd.DataFrame:
 def unknown_code(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose granted code (or a component of it) is not in the registry."""
     codes = ctx.decisions["land_use"]
-    distinct = {c: bool(unknown_codes(c, ctx.codes)) for c in codes.dropna().unique()}
-    mask = codes.map(lambda c: distinct.get(c, False)).to_numpy(dtype=bool)
+    mask = flags(codes, lambda c: unknown_codes(c, ctx.codes))
     return _rows(mask, granted=codes.to_numpy(), blocking=True)
 
 
