@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import intersection_geometries, uncovered_geometries
+from ..engine import intersection_geometries, uncovered_area, uncovered_geometries
 from ._context import CheckContext
 from ._registry import register
 
@@ -60,15 +60,10 @@ def _union(geoms: pd.Series) -> object:
 def _uncovered(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
     """Per decision: area outside every zone, and area in zones with an unknown code."""
     pairs = ctx.pairs
-    n = len(ctx.area)
-    covered = np.bincount(pairs["parcel"], weights=pairs["area_m2"], minlength=n)
     unknown_pairs = pairs[~pairs["plan_code_known"]]
     unknown = np.bincount(unknown_pairs["parcel"], weights=unknown_pairs["area_m2"],
-                          minlength=n)
-    area = np.nan_to_num(ctx.area)
-    outside = area - covered
-    outside[outside <= 1e-9 * np.maximum(area, 1.0)] = 0.0
-    outside[~ctx.checkable] = 0.0
+                          minlength=len(ctx.area))
+    outside = np.where(ctx.checkable, uncovered_area(np.nan_to_num(ctx.area), pairs), 0.0)
     return outside, unknown
 
 
