@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -63,6 +65,13 @@ class CheckContext:
     approvals: pd.DataFrame | None = None
     crs_assumed: dict[str, str | None] = field(default_factory=dict)
     landcover: pd.DataFrame | None = None
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per check: intermediate results several rules share."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def kinds(self) -> np.ndarray:

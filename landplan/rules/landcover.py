@@ -12,6 +12,12 @@ from ._registry import register
 
 
 def images(ctx: CheckContext) -> pd.DataFrame:
+    """For each decision, the fractions on its image (computed once per check; see
+    :func:`_images`)."""
+    return ctx.memo("landcover-images", lambda: _images(ctx))
+
+
+def _images(ctx: CheckContext) -> pd.DataFrame:
     """For each decision, the fractions on its image — the latest raster dated on or after
     the decision and on or before the evaluation date — and on the raster before it.
 
@@ -63,6 +69,12 @@ def landcover_unchecked(ctx: CheckContext) -> pd.DataFrame:
 
 def unexpected(ctx: CheckContext, img: pd.DataFrame) -> tuple[np.ndarray, list[list[str]],
                                                                list[frozenset[str] | None]]:
+    """Shares of unexpected cover (computed once per check; see :func:`_unexpected`)."""
+    return ctx.memo("landcover-unexpected", lambda: _unexpected(ctx, img))
+
+
+def _unexpected(ctx: CheckContext, img: pd.DataFrame
+                ) -> tuple[np.ndarray, list[list[str]], list[frozenset[str] | None]]:
     """Per decision: the share of its image's valid area in classes not expected for the
     granted use (NaN when not judged or nothing is expected), those classes by share, and
     the expected classes."""
