@@ -26,7 +26,7 @@ from .errors import LandplanError
 from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
 from .plandiff import plan_diff, plan_diff_summary
 from .quotas import load_quotas
-from .report import write_outputs
+from .report import write_outputs, write_plan_diff
 from .rules import rule_table
 from .schema import plan_versions
 
@@ -259,24 +259,8 @@ def _run_plan_diff(args: argparse.Namespace) -> int:
     new = load_plan(args.new, args.layer, crs=args.crs)
     diff = plan_diff(old, new)
     summary = plan_diff_summary(diff)
-    args.out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    gpkg = args.out / "plan_diff.gpkg"
-    if gpkg.exists():
-        gpkg.unlink()
-    diff.to_file(gpkg, layer="plan_diff", driver="GPKG", engine="pyogrio")
-    written["plan_diff.gpkg"] = gpkg
-    for name, frame in (("plan_diff.csv", diff.drop(columns="geometry")),
-                        ("plan_diff_summary.csv", summary)):
-        frame.to_csv(args.out / name, index=False, encoding="utf-8-sig", float_format="%.2f",
-                     lineterminator="\n")
-        written[name] = args.out / name
-    if not args.no_map:
-        from .maps import plan_diff_map
-
-        path = args.out / "plan_diff.html"
-        plan_diff_map(new, diff, lang=args.lang, offline=not args.online).save(str(path))
-        written["plan_diff.html"] = path
+    written = write_plan_diff(diff, new, args.out, map_html=not args.no_map, lang=args.lang,
+                              offline=not args.online)
     if not args.quiet:
         print(f"{len(diff)} changed pieces, {diff['area_m2'].sum() / 10_000:.2f} ha:")
         print(summary.to_string(index=False))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
-__all__ = ["OUTPUT_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs", "write_plan_diff"]
 
 log = logging.getLogger(__name__)
 
@@ -149,3 +149,31 @@ def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     if "decision_date" in frame.columns:
         frame["decision_date"] = pd.to_datetime(frame["decision_date"]).dt.strftime("%Y-%m-%d")
     frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+
+
+def write_plan_diff(diff: gpd.GeoDataFrame, new_plan: gpd.GeoDataFrame, out_dir: str | Path,
+                    *, map_html: bool = True, lang: str = "vi",
+                    offline: bool = True) -> dict[str, Path]:
+    """Write what a plan adjustment changed (:func:`landplan.plan_diff`) into ``out_dir``:
+    ``plan_diff.gpkg`` (layer ``plan_diff``), ``plan_diff.csv``, ``plan_diff_summary.csv``
+    and, unless ``map_html=False``, ``plan_diff.html``."""
+    from .plandiff import plan_diff_summary
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    gpkg = out / "plan_diff.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    _write_gpkg(diff, gpkg, "plan_diff")
+    written = {"plan_diff.gpkg": gpkg}
+    for name, frame in (("plan_diff.csv", diff.drop(columns="geometry")),
+                        ("plan_diff_summary.csv", plan_diff_summary(diff))):
+        _csv(frame, out / name)
+        written[name] = out / name
+    if map_html:
+        from .maps import plan_diff_map
+
+        path = out / "plan_diff.html"
+        plan_diff_map(new_plan, diff, lang=lang, offline=offline).save(str(path))
+        written["plan_diff.html"] = path
+    return written
