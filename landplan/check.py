@@ -39,6 +39,7 @@ from .schema import (
     normalize_decisions,
     normalize_plan,
     normalize_projects,
+    version_table,
 )
 
 __all__ = ["DECISION_OUTPUT_COLUMNS", "FINDING_COLUMNS", "STATUSES", "CheckResult", "check"]
@@ -213,11 +214,7 @@ def _versions(plan: gpd.GeoDataFrame,
     The version in force is the latest approved on or before the decision's date; a
     decision dated before every approval uses the earliest; one without a date the latest.
     """
-    versions = (plan.assign(plan_version=plan["plan_version"].fillna("v1"))
-                .groupby("plan_version", sort=False, dropna=False)["approved"].min()
-                .reset_index()
-                .sort_values(["approved", "plan_version"], kind="stable", na_position="first")
-                .reset_index(drop=True))
+    versions = version_table(plan)
     dates = decisions["decision_date"].to_numpy(dtype="datetime64[ns]")
     approved = versions["approved"].to_numpy(dtype="datetime64[ns]")
     if len(versions) == 1 or np.isnat(approved).all():

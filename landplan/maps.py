@@ -41,7 +41,7 @@ from folium.template import Template
 from ._data import data_path, load_toml
 from .check import CheckResult
 from .codes import code_color, code_names, load_codes
-from .schema import column_aliases
+from .schema import column_aliases, version_table
 
 __all__ = [
     "PERSONAL_ROLES",
@@ -709,8 +709,7 @@ def make_map(
 
     plan = result.plan
     versions = plan["plan_version"].fillna("v1")
-    order = (plan.assign(v=versions).groupby("v", sort=False)["approved"].min()
-             .sort_values(kind="stable", na_position="first").index.tolist())
+    order = version_table(plan)["plan_version"].tolist()
     for name in order:
         zones = plan[versions == name]
         approved = zones["approved"].min()

@@ -40,6 +40,7 @@ __all__ = [
     "normalize_plan",
     "normalize_projects",
     "plan_versions",
+    "version_table",
 ]
 
 log = logging.getLogger(__name__)
@@ -351,6 +352,16 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
     if not parts:
         raise ValueError("plan_versions needs at least one plan layer")
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+
+
+def version_table(plan: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The versions of a (normalised) plan in approval order: ``plan_version`` (``"v1"`` when
+    the layer names none) and ``approved``."""
+    return (plan.assign(plan_version=plan["plan_version"].fillna("v1"))
+            .groupby("plan_version", sort=False, dropna=False)["approved"].min()
+            .reset_index()
+            .sort_values(["approved", "plan_version"], kind="stable", na_position="first")
+            .reset_index(drop=True))
 
 
 def normalize_projects(gdf: gpd.GeoDataFrame, *,
