@@ -22,6 +22,7 @@ rendering uses canvas, and compliant decisions are drawn only when asked.
 from __future__ import annotations
 
 import base64
+import html
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -81,8 +82,6 @@ def escape(value: object) -> str:
         value = f"{value:,.1f}"
     elif isinstance(value, (pd.Timestamp, np.datetime64)):
         value = pd.Timestamp(value).strftime("%Y-%m-%d")
-    import html
-
     text = html.escape(str(value), quote=True)
     return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
@@ -154,7 +153,7 @@ class _GeoLayer(folium.map.Layer):
 
     def __init__(self, data: str, *, name: str, style: Mapping[str, Any],
                  popup: list[list[str]] | None = None, tooltip: list[list[str]] | None = None,
-                 show: bool = True, n_features: int = 0, key: str | None = None) -> None:
+                 show: bool = True, key: str | None = None) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "GeoLayer"
         self.key = _js(key or name)
@@ -162,7 +161,6 @@ class _GeoLayer(folium.map.Layer):
         self.style = _js(dict(style))
         self.popup = _js(popup or [])
         self.tooltip = _js(tooltip or [])
-        self.n_features = n_features
 
 
 _RUNTIME = """
@@ -230,6 +228,13 @@ _CSS = """
 """
 
 
+def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
+    """The page's styles and the ``LANDPLAN`` helpers (names, legal bases, popups)."""
+    runtime = _RUNTIME % {"names": _js(code_names(codes, lang)), "legal": _js(_legal())}
+    fmap.get_root().header.add_child(
+        Element(f"<style>{_CSS}</style><script>{runtime}</script>"), name="landplan_runtime")
+
+
 def _legal() -> dict[str, str]:
     from .rules import RULES
 
@@ -268,7 +273,7 @@ def geo_layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, *, name: str,
     """
     data = _features(_to_wgs84(gdf), props.reset_index(drop=True))
     return _GeoLayer(data, name=name, style=style, popup=popup, tooltip=tooltip, show=show,
-                     n_features=len(gdf), key=key)
+                     key=key)
 
 
 # --- the layers ----------------------------------------------------------------------------
@@ -702,10 +707,7 @@ def make_map(
                       prefer_canvas=True, zoom_control=True)
     bounds = result.plan.to_crs(4326).total_bounds
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    fmap.get_root().header.add_child(
-        Element(f"<style>{_CSS}</style><script>"
-                f"{_RUNTIME % {'names': _js(code_names(codes, lang)), 'legal': _js(_legal())}}"
-                f"</script>"), name="landplan_runtime")
+    _add_runtime(fmap, codes, lang)
 
     plan = result.plan
     versions = plan["plan_version"].fillna("v1")
@@ -853,10 +855,7 @@ def plan_diff_map(new_plan: gpd.GeoDataFrame, diff: gpd.GeoDataFrame, *, lang: s
                       prefer_canvas=True)
     bounds = new_plan.to_crs(4326).total_bounds
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    fmap.get_root().header.add_child(
-        Element(f"<style>{_CSS}</style><script>"
-                f"{_RUNTIME % {'names': _js(code_names(codes, lang)), 'legal': _js(_legal())}}"
-                f"</script>"), name="landplan_runtime")
+    _add_runtime(fmap, codes, lang)
     plan_layer(new_plan, lang=lang, codes=codes).add_to(fmap)
     if len(diff):
         plan_changes_layer(diff, lang=lang, show=True).add_to(fmap)
