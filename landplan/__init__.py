@@ -21,6 +21,7 @@ from ._sample import sample_dir, sample_path
 from .check import CheckResult, check
 from .codes import load_codes, load_compatibility
 from .config import CheckConfig, load_config
+from .encodings import detect_encoding
 from .errors import (
     ColumnError,
     ConfigError,
@@ -30,6 +31,7 @@ from .errors import (
     LayerNotFoundError,
 )
 from .excel import write_xlsx
+from .info import file_info, format_info
 from .io import (
     list_layers,
     load_corridors,
@@ -58,6 +60,9 @@ __all__ = [
     "LandplanError",
     "LayerNotFoundError",
     "check",
+    "detect_encoding",
+    "file_info",
+    "format_info",
     "list_layers",
     "load_codes",
     "load_compatibility",

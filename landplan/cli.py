@@ -8,6 +8,7 @@ error (a bug; ``LANDPLAN_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -104,16 +105,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--decisions-column", action="append", metavar="ROLE=COLUMN",
                    help="name a decisions column, e.g. land_use=MDSD (repeatable)")
     c.add_argument("--engine", choices=ENGINES, default="pyogrio", help="file reading engine")
-    c.add_argument("--encoding",
-                   help="text encoding of the decisions layer's attributes, if undeclared "
-                        "(e.g. cp1258)")
+    c.add_argument("--encoding", default="auto",
+                   help="text encoding of the decisions shapefile: auto (default: detected "
+                        "from the bytes), utf-8, cp1258, tcvn3 (ABC) or vni")
     _add_check_options(c)
 
     d = sub.add_parser("demo", help="run the check on the bundled sample data")
     _add_check_options(d)
     d.set_defaults(plan_layer=None, decisions_layer=None, plan_column=None,
                    decisions_column=None, crs=None, plan_crs=None, decisions_crs=None,
-                   engine="pyogrio", encoding=None)
+                   engine="pyogrio", encoding="auto")
 
     diff = sub.add_parser("plan-diff", help="what a plan adjustment changed")
     diff.add_argument("old", type=Path, help="the earlier plan layer")
@@ -125,6 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--no-map", action="store_true", help="do not write plan_diff.html")
     diff.add_argument("--online", action="store_true", help="map uses CDN scripts and OSM")
     diff.add_argument("--quiet", "-q", action="store_true")
+
+    i = sub.add_parser("info", help="what is in a file: layers, CRS, fields, encoding, codes")
+    i.add_argument("path", type=Path, help="a vector file (.shp, .zip, .gpkg, .geojson, …)")
+    i.add_argument("--layer", help="only this layer")
+    i.add_argument("--engine", choices=ENGINES, default="pyogrio", help="file reading engine")
+    i.add_argument("--encoding", default="auto",
+                   help="text encoding of a shapefile: auto (default), utf-8, cp1258, tcvn3, vni")
+    i.add_argument("--lang", choices=LANGS, default="vi")
+    i.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     r = sub.add_parser("rules", help="list the rules")
     r.add_argument("--lang", choices=LANGS, default="en")
@@ -269,6 +279,17 @@ def _run_plan_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_info(args: argparse.Namespace) -> int:
+    from .info import file_info, format_info
+
+    layers = file_info(args.path, args.layer, engine=args.engine, encoding=args.encoding)
+    if args.json:
+        print(json.dumps(layers, ensure_ascii=False, indent=2))
+    else:
+        print(format_info(layers, lang=args.lang))
+    return EXIT_OK
+
+
 def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float) -> None:
     d, f = result.decisions, result.findings
     counts = d["status"].value_counts()
@@ -304,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             print(rule_table(args.lang).to_string(index=False))
             return EXIT_OK
+        if args.command == "info":
+            return _run_info(args)
         if args.command == "plan-diff":
             return _run_plan_diff(args)
         if args.command == "demo":

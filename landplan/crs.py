@@ -10,14 +10,17 @@ from __future__ import annotations
 from functools import lru_cache
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from ._data import data_path
 from .errors import CRSError
 
-__all__ = ["is_metric_projected", "parse_crs", "vn2000_zone", "vn2000_zones", "working_crs"]
+__all__ = ["check_coordinates", "is_metric_projected", "parse_crs", "resolve_crs", "vn2000_zone",
+           "vn2000_zones", "working_crs"]
 
 # Rough extent of Vietnam (lon/lat) where a VN-2000 TM-3 zone is chosen over UTM.
 _VN_BOUNDS = (102.0, 8.0, 110.0, 23.5)
@@ -92,3 +95,182 @@ def working_crs(gdf: gpd.GeoDataFrame) -> CRS:
         best = zones.iloc[(zones["central_meridian"] - lon).abs().argsort(kind="stable")].iloc[0]
         return CRS.from_epsg(int(best["epsg"]))
     return gdf.estimate_utm_crs()
+
+
+# --- diagnostics -----------------------------------------------------------------------
+
+# The VN-2000 -> WGS 84 shift as widely copied in .prj files (+towgs84, Position Vector).
+_VN2000_SHIFT = (-191.90441429, -39.30318279, -111.45032835)
+_TM3 = {"scale": 0.9999, "false_easting": 500000.0, "false_northing": 0.0}
+# How far (degrees) outside a CRS's area of use data may lie before it is called misplaced.
+_AREA_MARGIN = 2.0
+
+
+def _projection_params(crs: CRS) -> dict[str, float]:
+    """Transverse Mercator parameters of ``crs`` by role, {} if it is not TM."""
+    op = crs.coordinate_operation
+    if op is None or "transverse mercator" not in (op.method_name or "").lower():
+        return {}
+    roles = {"longitude of natural origin": "lon_0", "latitude of natural origin": "lat_0",
+             "scale factor at natural origin": "scale", "false easting": "false_easting",
+             "false northing": "false_northing"}
+    return {roles[p.name.lower()]: float(p.value) for p in op.params
+            if p.name.lower() in roles}
+
+
+def _shift_of(crs: CRS) -> tuple[str, tuple[float, ...]]:
+    """("epsg" | "towgs84-position-vector" | "towgs84-coordinate-frame" | "none", params)."""
+    if crs.is_bound:
+        op = crs.coordinate_operation
+        method = (op.method_name or "").lower() if op else ""
+        values = tuple(float(p.value) for p in op.params) if op else ()
+        kind = "coordinate-frame" if "coordinate frame" in method else "position-vector"
+        return f"towgs84-{kind}", values
+    datum = (crs.datum.name if crs.datum else "") or ""
+    if datum.lower().startswith("unknown") or "wgs 84 ellipsoid" in datum.lower():
+        return "none", ()
+    return "epsg", ()
+
+
+def _is_vn2000_name(text: str) -> bool:
+    key = text.lower().replace("_", "-").replace(" ", "-")
+    return "vn-2000" in key or "vietnam-2000" in key or "vn2000" in key
+
+
+def resolve_crs(crs: CRS) -> tuple[CRS, str | None]:
+    """Interpret a layer's declared CRS; VN-2000 variants become their EPSG CRS.
+
+    A ".prj" of VN-2000 / TM-3 without a datum shift ("VN-2000 nội bộ": ~230 m off
+    WGS 84 imagery when taken literally) or with the widely copied ``+towgs84`` (Position
+    Vector convention, 0.7–1.3 m off EPSG:6960) is replaced by the EPSG VN-2000 / TM-3
+    CRS of the same central meridian, whose transformation to WGS 84 is EPSG:6960.
+
+    Parameters
+    ----------
+    crs
+        The CRS a layer declares.
+
+    Returns
+    -------
+    crs : pyproj.CRS
+        The CRS to use (``crs`` itself unless it was a recognised VN-2000 variant).
+    note : str or None
+        What was recognised and what is used instead, for the user; None if nothing.
+
+    Examples
+    --------
+    >>> prj = ("+proj=tmerc +lon_0=105.5 +k=0.9999 +x_0=500000 +ellps=WGS84 "
+    ...        "+towgs84=-191.90441429,-39.30318279,-111.45032835,-0.00928836,"
+    ...        "0.01975479,-0.00427372,0.252906278 +units=m")
+    >>> used, note = resolve_crs(CRS.from_proj4(prj))
+    >>> used.to_epsg(), "Position Vector" in note
+    (9209, True)
+    """
+    source = crs.source_crs if crs.is_bound else crs
+    params = _projection_params(source)
+    tm3 = bool(params) and all(abs(params.get(k, -1.0) - v) < 1e-6 for k, v in _TM3.items())
+    if not tm3:
+        return crs, None
+    zones = _zones()
+    hit = zones[(zones["central_meridian"] - params.get("lon_0", -999)).abs() < 1e-6]
+    if hit.empty:
+        return crs, None
+    epsg = int(hit["epsg"].iloc[0])
+    official = CRS.from_epsg(epsg)
+    if crs == official:
+        return crs, None
+    shift, values = _shift_of(crs)
+    datum = (source.datum.name if source.datum else "") or ""
+    named = _is_vn2000_name(crs.name) or _is_vn2000_name(datum)
+    wgs84 = "wgs" in datum.lower() or "world geodetic system 1984" in datum.lower()
+    if shift == "epsg" and wgs84 and named:
+        shift = "none"  # "VN-2000" projection on the WGS 84 datum: no shift
+    elif shift == "epsg" and not named:
+        return crs, None  # another datum at the same meridian: not ours to reinterpret
+    if shift.startswith("towgs84") and not (
+            len(values) >= 3
+            and all(abs(a - b) < 0.01 for a, b in zip(values, _VN2000_SHIFT, strict=False))):
+        return crs, None
+    what = {"none": "VN-2000 without a datum shift (\"VN-2000 nội bộ\": ~230 m off WGS 84 "
+                    "imagery if taken literally)",
+            "epsg": "VN-2000 described by a .prj without its EPSG code",
+            "towgs84-position-vector": "VN-2000 with the +towgs84 datum shift in the Position "
+                                       "Vector convention (0.7–1.3 m off EPSG:6960)",
+            "towgs84-coordinate-frame": "VN-2000 with a Coordinate Frame datum shift"}[shift]
+    if shift == "none" and not named:
+        what = ("a TM-3 projection (k=0.9999, x_0=500000) at a VN-2000 provincial meridian "
+                "without a datum shift, taken as VN-2000 nội bộ")
+    note = (f"{what}; used EPSG:{epsg} ({hit['name'].iloc[0]}) with the EPSG:6960 "
+            "transformation to WGS 84. If the data is not VN-2000, give its CRS with --crs.")
+    return CRS.from_epsg(epsg), note
+
+
+def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
+    """Raise :class:`CRSError` when a layer's coordinates do not fit its CRS.
+
+    Catches longitude/latitude degrees in a projected layer, metres in a geographic one,
+    swapped x/y, and data far from where the CRS is used (e.g. a wrong .prj). The test
+    uses the median centre of the geometries, so a few wild records do not fail a layer
+    (those are reported by the rules).
+
+    Parameters
+    ----------
+    gdf
+        A layer with a CRS.
+    label
+        The layer's name in the message (its file).
+    """
+    if gdf.crs is None or len(gdf) == 0:
+        return
+    bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))
+    centres = (bounds[:, :2] + bounds[:, 2:]) / 2
+    centres = centres[np.isfinite(centres).all(axis=1) & (np.abs(centres) < 1e9).all(axis=1)]
+    if not len(centres):
+        return
+    x, y = np.median(centres, axis=0)
+    crs = CRS.from_user_input(gdf.crs)
+    where = f"{label}: coordinates around x={x:,.6g}, y={y:,.6g}"
+    fix = ("Re-export the layer with the right .prj, or give its CRS with --crs "
+           "(e.g. --crs EPSG:9209 for VN-2000 / TM-3 105-30, Hải Dương; --crs EPSG:4326 for "
+           "longitude/latitude).")
+    degrees = abs(x) <= 180 and abs(y) <= 90
+    if crs.is_geographic:
+        if not degrees and abs(x) <= 90 and abs(y) <= 180:
+            raise CRSError(f"{where} have longitude and latitude swapped for {crs.name}. "
+                           "Swap the columns or axes when exporting.")
+        if not degrees:
+            raise CRSError(f"{where} are not degrees, but the layer's CRS is {crs.name} "
+                           f"(longitude/latitude). {fix}")
+        lon, lat = x, y  # GeoPandas keeps x = longitude whatever the CRS's axis order
+    else:
+        if degrees and is_metric_projected(crs):
+            raise CRSError(f"{where} look like longitude/latitude degrees, but the layer's "
+                           f"CRS is {crs.name} (metres). {fix}")
+        try:
+            lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+        except Exception:  # PROJ may fail far outside the projection's domain
+            lon, lat = float("nan"), float("nan")
+    area = crs.area_of_use
+    if area is None:
+        return
+
+    def inside(lo: float, la: float) -> bool:
+        return (area.west - _AREA_MARGIN <= lo <= area.east + _AREA_MARGIN
+                and area.south - _AREA_MARGIN <= la <= area.north + _AREA_MARGIN)
+
+    if inside(lon, lat):
+        return
+    swapped = None
+    try:
+        swapped = Transformer.from_crs(crs, 4326, always_xy=True).transform(y, x)
+    except Exception:
+        swapped = None
+    if swapped is not None and inside(*swapped):
+        raise CRSError(f"{where} have x and y swapped for {crs.name} (swapped they fall where "
+                       f"the CRS is used: {area.name.rstrip('.')}). Swap the columns or axes when "
+                       "exporting.")
+    place = (f"lon {lon:.3f}, lat {lat:.3f}" if np.isfinite([lon, lat]).all()
+             else "outside the projection's domain")
+    raise CRSError(f"{where} fall at {place}, far from where {crs.name} is used "
+                   f"({area.name.rstrip('.')}). The .prj is probably wrong or the data "
+                   f"shifted. {fix}")

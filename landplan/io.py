@@ -7,15 +7,20 @@ read, never written. Errors say which file, what is wrong and how to fix it.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
+import pandas as pd
 from pyproj import CRS
 
-from .crs import parse_crs
+from ._distinct import per_distinct
+from ._text import nfc
+from .crs import check_coordinates, parse_crs, resolve_crs
+from .encodings import Detection, detect_encoding, transcode
 from .errors import CRSError, InputError, LayerNotFoundError
 from .schema import (
     normalize_corridors,
@@ -118,7 +123,7 @@ def read_layer(
     *,
     engine: str = "pyogrio",
     crs: object = None,
-    encoding: str | None = None,
+    encoding: str | None = "auto",
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame with a 0-based RangeIndex.
 
@@ -136,15 +141,42 @@ def read_layer(
         CRS to assume when the layer has none (``"EPSG:9209"``). If the layer has a
         different CRS, ``crs`` wins and a warning is logged.
     encoding
-        Text encoding of the attributes, when the file does not declare it.
+        Text encoding of a shapefile's attributes: ``"auto"`` (default) detects it from
+        the bytes (UTF-8, Windows-1258, TCVN3/ABC or VNI-Windows; a ``.cpg`` is a hint,
+        not trusted blindly); any other name (``"tcvn3"``, ``"vni"``, ``"cp1258"``,
+        ``"utf-8"``…) forces it. Text is Unicode NFC. What was used is in
+        ``gdf.attrs["encoding"]`` (a :class:`landplan.encodings.Detection`).
 
     Raises
     ------
     InputError
         Unreadable file, ambiguous layer, or a layer without a CRS and no ``crs`` given.
+    CRSError
+        The coordinates do not fit the declared CRS (degrees in a projected layer,
+        swapped axes, far from where the CRS is used).
+
+    Notes
+    -----
+    A VN-2000 ``.prj`` without a datum shift, or with the Position Vector ``+towgs84``,
+    is replaced by its EPSG CRS (see :func:`landplan.crs.resolve_crs`); the note is in
+    ``gdf.attrs["crs_note"]`` and logged.
     """
+    gdf = _read(path, layer, engine=engine, encoding=encoding)
+    gdf = _assign_crs(gdf, crs, gdf.attrs["source"])
+    check_coordinates(gdf, gdf.attrs["source"])
+    return gdf
+
+
+def _read(path: str | Path, layer: str | None, *, engine: str,
+          encoding: str | None) -> gpd.GeoDataFrame:
+    """The layer as stored: attributes decoded, CRS as declared (may be None)."""
     path = _existing(path)
     _check_engine(engine)
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        shapefiles = sorted(path.glob("*.shp"))
+        named = [p for p in shapefiles if layer is not None and p.stem == layer]
+        if len(named) == 1 or (layer is None and len(shapefiles) == 1):
+            path, layer = (named or shapefiles)[0], None  # a folder holding one shapefile
     source_label = str(path)
     if path.suffix.lower() in _PARQUET:
         try:
@@ -185,7 +217,10 @@ def read_layer(
         kwargs: dict[str, object] = {"engine": engine}
         if layer is not None:
             kwargs["layer"] = layer
-        if encoding is not None:
+        dbf = (member or path.name).lower().endswith(".shp")
+        if dbf and encoding is not None:
+            kwargs["encoding"] = "ISO-8859-1"  # one character per byte; decoded below
+        elif encoding not in (None, "auto"):
             kwargs["encoding"] = encoding
         try:
             gdf = gpd.read_file(source, **kwargs)
@@ -198,7 +233,98 @@ def read_layer(
         raise InputError(f"{source_label} has no geometry column; it is a table, not a layer.")
     gdf = gdf.reset_index(drop=True)
     gdf.attrs["source"] = source_label
-    return _assign_crs(gdf, crs, source_label)
+    if path.suffix.lower() not in _PARQUET and dbf and encoding is not None:
+        gdf = _decode_text(gdf, encoding, _declared_encoding(path, member), source_label)
+    if gdf.crs is not None:
+        resolved, note = resolve_crs(CRS.from_user_input(gdf.crs))
+        if note:
+            log.warning("%s: %s", source_label, note)
+            gdf = gdf.set_crs(resolved, allow_override=True)
+            gdf.attrs["crs_note"] = note
+    return gdf
+
+
+def _declared_encoding(path: Path, member: str | None) -> str | None:
+    """What a shapefile's .cpg says, if there is one."""
+    try:
+        if member is None:
+            cpg = path.with_suffix(".cpg")
+            text = cpg.read_bytes() if cpg.exists() else None
+        else:
+            with zipfile.ZipFile(path) as archive:
+                name = str(PurePosixPath(member).with_suffix(".cpg"))
+                text = archive.read(name) if name in archive.namelist() else None
+    except OSError:
+        return None
+    if not text:
+        return None
+    value = text.decode("ascii", "replace").strip()
+    return value or None
+
+
+def _known_encoding(name: str) -> bool:
+    """Whether ``name`` is one of landplan's encodings (or an alias of one)."""
+    try:
+        transcode("", name)
+    except InputError:
+        return False
+    return True
+
+
+def _is_text(values: pd.Series) -> bool:
+    return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+
+
+def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
+                 label: str) -> gpd.GeoDataFrame:
+    """Decode a shapefile read byte-for-byte (ISO-8859-1): names and text cells."""
+    geometry = gdf.geometry.name
+    text_columns = [c for c in gdf.columns if c != geometry and _is_text(gdf[c])]
+    if encoding == "auto":
+        samples = sorted({str(c).encode("latin-1") for c in gdf.columns if c != geometry})
+        for column in text_columns:
+            values = gdf[column].dropna().unique()
+            samples.extend(sorted(str(v).encode("latin-1", "replace") for v in values))
+        detection = detect_encoding(samples, declared=declared)
+        log.info("%s: text encoding %s (confidence %.2f): %s", label, detection.encoding,
+                 detection.confidence, detection.reason)
+        if detection.confidence < 0.5:
+            log.warning("%s: text encoding uncertain, read as %s (%s). If names look wrong, "
+                        "give the encoding (--encoding tcvn3|vni|cp1258|utf-8).", label,
+                        detection.encoding, detection.reason)
+    else:
+        detection = Detection(encoding=encoding, confidence=1.0,
+                              reason=f"given by the user ({encoding})", scores={})
+    used = "utf-8" if detection.encoding == "ascii" else detection.encoding
+    if _known_encoding(used):
+        def convert(text: str) -> str:
+            return transcode(text, used)
+    else:  # another Python codec the user named (cp1252, latin-1, …)
+        try:
+            codecs.lookup(used)
+        except LookupError as exc:
+            raise InputError(f"Unknown text encoding '{used}' for {label}; use auto, utf-8, "
+                             "cp1258, tcvn3 or vni (or any Python codec name).") from exc
+
+        def convert(text: str) -> str:
+            return nfc(text.encode("latin-1").decode(used))
+
+    def decode(value: object) -> object:
+        return convert(value) if isinstance(value, str) else value
+
+    try:
+        out = gdf.rename(columns={c: decode(c) for c in gdf.columns if c != geometry})
+        for column in text_columns:
+            out[decode(column)] = per_distinct(out[decode(column)], decode)
+    except (UnicodeError, LookupError, InputError) as exc:
+        raise InputError(
+            f"{label}: the text cannot be read as {used} ({exc}). Give the right encoding: "
+            "--encoding tcvn3, vni, cp1258 or utf-8 (encoding=... in Python)."
+        ) from exc
+    out.attrs = dict(gdf.attrs)
+    out.attrs["encoding"] = detection
+    out.attrs["encoding_declared"] = declared
+    return out
 
 
 def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str) -> gpd.GeoDataFrame:
@@ -230,7 +356,7 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
         columns: Mapping[str, str] | None = None,
         crs: object = None,
         engine: str = "pyogrio",
-        encoding: str | None = None,
+        encoding: str | None = "auto",
     ) -> gpd.GeoDataFrame:
         raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
         return normalize(raw, columns=columns)

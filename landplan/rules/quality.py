@@ -86,6 +86,34 @@ def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
     return pd.DataFrame({"row": rows, "others": others, "parcel": parcels, "blocking": False})
 
 
+@register("area-mismatch")
+def area_mismatch(ctx: CheckContext) -> pd.DataFrame:
+    """Decisions whose declared legal area (``DienTich``, ``DienTichPhapLy``) differs from
+    the parcel's mapped area by more than ``tolerance_pct`` % and ``tolerance_m2`` m²."""
+    d = ctx.decisions
+    pct = float(ctx.config.param("area-mismatch", "tolerance_pct"))
+    m2 = float(ctx.config.param("area-mismatch", "tolerance_m2"))
+    legal = pd.to_numeric(d["legal_area"], errors="coerce").to_numpy(dtype=float)
+    mask = area_differs(legal, ctx.area, pct, m2)
+    mask &= (d["geometry_status"] != "unusable").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = 100.0 * np.abs(legal - ctx.area) / ctx.area
+    return _rows(mask, legal=np.round(legal, 1), mapped=np.round(ctx.area, 1),
+                 diff_pct=np.round(diff, 1), blocking=False)
+
+
+def area_differs(legal: np.ndarray, mapped: np.ndarray, tolerance_pct: float,
+                 tolerance_m2: float) -> np.ndarray:
+    """Where a declared area differs from the mapped one beyond both tolerances (NaN and
+    non-positive declared areas are not compared)."""
+    legal = np.asarray(legal, dtype=float)
+    mapped = np.asarray(mapped, dtype=float)
+    diff = np.abs(legal - mapped)
+    with np.errstate(invalid="ignore"):
+        return ((legal > 0) & (mapped > 0) & (diff > tolerance_m2)
+                & (diff > tolerance_pct / 100.0 * mapped))
+
+
 @register("crs-assumed")
 def crs_assumed(ctx: CheckContext) -> pd.DataFrame:
     """Layers that declared no CRS and were read with the CRS the user gave (one finding
