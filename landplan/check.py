@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -94,6 +94,7 @@ def check(
     compat: pd.DataFrame | None = None,
     plan_columns: Mapping[str, str] | None = None,
     decision_columns: Mapping[str, str] | None = None,
+    overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None = None,
 ) -> CheckResult:
     """Check decisions against the plan.
 
@@ -123,6 +124,10 @@ def check(
         Code registry and compatibility table; default to the shipped Vietnamese ones.
     plan_columns, decision_columns
         Column overrides used when a raw layer is given.
+    overlay
+        The zoning overlay engine: ``overlay(parcels, zones) -> pairs`` with the contract
+        of :func:`landplan.engine.overlay_pairs` (the default, on this machine's cores);
+        e.g. :class:`landplan.distributed.DaskOverlay` runs it on a dask cluster.
 
     Returns
     -------
@@ -175,7 +180,8 @@ def check(
     checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted, codes)
     version_of, approvals = _versions(plan, decisions)
     t0 = time.perf_counter()
-    pairs = _version_pairs(plan, decisions, checkable, version_of, approvals)
+    pairs = _version_pairs(plan, decisions, checkable, version_of, approvals,
+                           overlay or overlay_pairs)
     log.info("overlay: %d decisions × %d zones → %d pairs in %.2f s", len(decisions), len(plan),
              len(pairs), time.perf_counter() - t0)
     planned = plan["land_use"].to_numpy(dtype=object)
@@ -228,7 +234,8 @@ def _versions(plan: gpd.GeoDataFrame,
 
 
 def _version_pairs(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, checkable: np.ndarray,
-                   version_of: np.ndarray, approvals: pd.DataFrame) -> pd.DataFrame:
+                   version_of: np.ndarray, approvals: pd.DataFrame,
+                   overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame]) -> pd.DataFrame:
     """Overlay pairs of each decision with the zones of the plan version in force for it."""
     names = plan["plan_version"].fillna("v1").to_numpy(dtype=object)
     versions = approvals["plan_version"].tolist()
@@ -238,7 +245,7 @@ def _version_pairs(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame, checkabl
         zone_idx = np.flatnonzero((names == name) & usable_zone)
         mine = checkable & (version_of == v)
         parcels = np.where(mine, decisions.geometry.values, None)
-        pairs = overlay_pairs(parcels, plan.geometry.values[zone_idx])
+        pairs = overlay(parcels, plan.geometry.values[zone_idx])
         pairs["zone"] = zone_idx[pairs["zone"].to_numpy()]
         frames.append(pairs)
     pairs = pd.concat(frames, ignore_index=True)
