@@ -7,6 +7,10 @@ import unicodedata
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _SPACES = re.compile(r"\s+")
+# Unicode format characters (category Cf) that Excel and Word paste invisibly: soft hyphen,
+# zero-width spaces and joiners, direction marks, word joiner, BOM.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u206f\ufeff\ufff9-\ufffb]")
 
 
 def nfc(text: str) -> str:
@@ -38,5 +42,5 @@ def clean_value(value: object) -> str | None:
             return None
         if value.is_integer():
             value = int(value)
-    text = _SPACES.sub(" ", nfc(str(value))).strip()
+    text = _SPACES.sub(" ", _INVISIBLE.sub("", nfc(str(value)))).strip()
     return text or None

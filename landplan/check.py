@@ -168,6 +168,11 @@ def check(
     for name, layer in layers.items():
         if layer is not None and layer.crs is None:
             raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")
+    if not (plan["geometry_status"] != "unusable").any():
+        source = plan.attrs.get("source", "The plan layer")
+        what = ("is empty (no features)" if len(plan) == 0 else
+                f"has no zones: none of its {len(plan)} features is a polygon with area")
+        raise InputError(f"{source} {what}. Give the plan's zoning polygons (--plan).")
     target = working_crs(plan)
     plan, decisions, projects, corridors = (
         None if layer is None else layer.to_crs(target).reset_index(drop=True)

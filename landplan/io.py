@@ -190,7 +190,8 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
             if layer is None and len(members) > 1:
                 raise InputError(
                     f"{path} holds {len(members)} layers: {', '.join(members)}. "
-                    "Choose one with --layer NAME (layer=NAME)."
+                    "Choose one with --decisions-layer NAME or --plan-layer NAME "
+                    "(layer=NAME in Python)."
                 )
             if layer is not None and layer not in members:
                 matches = [m for m in members if PurePosixPath(m).stem == layer]
@@ -203,6 +204,8 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
             layer = None
             source_label = f"{path}!{member}"
         source = _gdal_path(path, member, engine)
+        if member is None and path.suffix.lower() == ".shp":
+            _check_shapefile(path)
         if member is None or not member.lower().endswith(".shp"):
             layers = _layers_of(source, engine)
             if layer is None and len(layers) > 1:
@@ -242,6 +245,45 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
             gdf = gdf.set_crs(resolved, allow_override=True)
             gdf.attrs["crs_note"] = note
     return gdf
+
+
+def _sidecar(path: Path, suffix: str) -> Path | None:
+    """The file beside a shapefile with ``suffix`` in either case, if present."""
+    for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _check_shapefile(path: Path) -> None:
+    """Catch the broken shapefiles GDAL reads silently: empty or truncated ``.shp``, no
+    ``.dbf``, or a ``.dbf`` with a different number of records than the ``.shx``."""
+    fix = "Export the layer again from the cadastral software (all of .shp, .shx, .dbf, .prj)."
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path} is empty (0 bytes). {fix}")
+    with open(path, "rb") as f:
+        header = f.read(100)
+    if len(header) < 100 or int.from_bytes(header[:4], "big") != 9994:
+        raise InputError(f"{path} is not a shapefile (bad header). {fix}")
+    declared = int.from_bytes(header[24:28], "big") * 2
+    if size < declared:
+        raise InputError(f"{path} is truncated: its header says {declared:,} bytes, the file "
+                         f"has {size:,}. {fix}")
+    dbf = _sidecar(path, ".dbf")
+    if dbf is None:
+        raise InputError(f"{path.with_suffix('.dbf').name} is missing beside {path}: the "
+                         f"attributes (decision numbers, codes) are in it. {fix}")
+    shx = _sidecar(path, ".shx")
+    with open(dbf, "rb") as f:
+        dbf_header = f.read(12)
+    if shx is not None and len(dbf_header) >= 8:
+        records = int.from_bytes(dbf_header[4:8], "little")
+        shapes = max(shx.stat().st_size - 100, 0) // 8
+        if records != shapes:
+            short = shx.name if records > shapes else dbf.name
+            raise InputError(f"{path}: {dbf.name} holds {records:,} records but {shx.name} "
+                             f"{shapes:,} shapes: {short} is incomplete. {fix}")
 
 
 def _declared_encoding(path: Path, member: str | None) -> str | None:

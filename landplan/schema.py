@@ -159,6 +159,10 @@ def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd
     missing = shapely.is_missing(arr) | shapely.is_empty(arr)
     status[missing] = "unusable"
     note[missing] = "empty geometry"
+    wild = ~missing & _wild_coordinates(arr)
+    status[wild] = "unusable"
+    note[wild] = "coordinates that are not finite numbers or out of range (NaN, inf, 1e300)"
+    missing |= wild
     present = ~missing
     if shapely.has_z(arr[present]).any():
         arr = arr.copy()
@@ -197,6 +201,15 @@ def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd
             pd.Series(status, index=geoms.index), pd.Series(note, index=geoms.index))
 
 
+def _wild_coordinates(arr: np.ndarray) -> np.ndarray:
+    """Geometries with a NaN/inf coordinate or one beyond ±1e12 (no CRS has such)."""
+    coords, owner = shapely.get_coordinates(arr, include_z=False, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1) | (np.abs(coords) > 1e12).any(axis=1)
+    out = np.zeros(len(arr), dtype=bool)
+    out[owner[bad]] = True
+    return out
+
+
 def _polygonal_part(arr: np.ndarray) -> np.ndarray:
     """Each geometry reduced to a (Multi)Polygon of its polygonal parts (vectorised)."""
     parts, owner = shapely.get_parts(arr, return_index=True)
@@ -215,13 +228,21 @@ def _text_column(values: pd.Series) -> pd.Series:
 
 
 def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) -> tuple[
-    gpd.GeoDataFrame, dict[str, str]
+    gpd.GeoDataFrame, dict[str, str], gpd.GeoDataFrame
 ]:
+    """The canonical frame's first columns (source_row, geometry and its status), the
+    role → column mapping, and the raw layer to read the roles from."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame for the {layer} layer, got {type(gdf).__name__}")
     attributes = [c for c in gdf.columns if c != gdf.geometry.name]
     mapping = match_columns(attributes, column_aliases(layer), columns)
     absent = [role for role in _REQUIRED[layer] if role not in mapping]
+    if absent and len(gdf) == 0:  # an empty layer (e.g. a GeoJSON without features)
+        gdf = gdf.copy()
+        for role in absent:
+            gdf[role] = pd.Series([], dtype=object)
+            mapping[role] = role
+        absent = []
     if absent:
         aliases = column_aliases(layer)
         lines = [f"  - {role}: looked for {', '.join(aliases[role])}" for role in absent]
@@ -247,7 +268,7 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
     out.attrs["columns"] = mapping
     if "crs_assumed" in gdf.attrs:
         out.attrs["crs_assumed"] = gdf.attrs["crs_assumed"]
-    return out, mapping
+    return out, mapping, gdf
 
 
 def normalize_decisions(
@@ -269,7 +290,7 @@ def normalize_decisions(
         Columns :data:`DECISION_COLUMNS` plus geometry, in the input CRS, one row per
         input row in the same order. The input is not modified.
     """
-    out, mapping = _base(gdf, "decisions", columns)
+    out, mapping, gdf = _base(gdf, "decisions", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     empty = pd.Series([None] * len(gdf), dtype=object)
     for role in _TEXT_ROLES:
@@ -306,7 +327,7 @@ def normalize_plan(
         or ``"Z<row>"``; ``plan_version`` and ``approved`` (approval date) when the layer
         has them (see :func:`plan_versions`).
     """
-    out, mapping = _base(gdf, "plan", columns)
+    out, mapping, gdf = _base(gdf, "plan", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     out["land_use"] = normalize_codes(raw["land_use"]).values
     out["unit"] = _text_column(raw["unit"]).values if "unit" in raw else None
@@ -368,7 +389,7 @@ def normalize_projects(gdf: gpd.GeoDataFrame, *,
                        columns: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
     """Normalise an annual-plan projects layer: ``project_name``, ``year``, ``land_use``
     (purpose code), ``unit``."""
-    out, mapping = _base(gdf, "projects", columns)
+    out, mapping, gdf = _base(gdf, "projects", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     out["project_name"] = (_text_column(raw["project_name"]).values if "project_name" in raw
                            else [f"#{i}" for i in range(len(out))])
@@ -382,7 +403,7 @@ def normalize_corridors(gdf: gpd.GeoDataFrame, *,
                         columns: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
     """Normalise a restriction-corridor layer: ``name``, ``restriction``, ``allowed`` (the
     land-use codes allowed inside, as a normalised ``"DGT,DTL"`` string)."""
-    out, mapping = _base(gdf, "corridors", columns)
+    out, mapping, gdf = _base(gdf, "corridors", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     out["name"] = (_text_column(raw["name"]).values if "name" in raw
                    else [f"#{i}" for i in range(len(out))])

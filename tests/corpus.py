@@ -262,10 +262,7 @@ def write_polygon_m(path: Path, polygons: list[Polygon]) -> None:
 
 # --------------------------------------------------------------------------- shapefile parts
 
-@error("qd.shp", ("truncat", "corrupt", "damaged", "incomplete"),
-       xfail="landplan bug: GDAL returns the records cut off a truncated .shp as NULL "
-             "geometries (io.py:226), reported as 'empty geometry, redraw'; read_layer "
-             "should compare the header's file length with the file size and say truncated")
+@error("qd.shp", ("truncat", "corrupt", "damaged", "incomplete"))
 def truncated_shp(folder):
     args = standard(folder, decisions_gdf(6))
     shp = folder / "dec" / "qd.shp"
@@ -281,10 +278,7 @@ def truncated_dbf(folder):
     return args
 
 
-@error("qd.dbf", ("missing", "not found", "no .dbf"),
-       xfail="landplan bug: GDAL opens a .shp without its .dbf (no attributes); "
-             "schema._base (schema.py:229) then blames the columns ('Its columns are: "
-             "(none)'); io.read_layer should say qd.dbf is missing")
+@error("qd.dbf", ("missing", "not found", "no .dbf"))
 def missing_dbf(folder):
     args = standard(folder, decisions_gdf(4))
     (folder / "dec" / "qd.dbf").unlink()
@@ -319,19 +313,14 @@ def plan_without_prj_needs_crs(folder):
     return run(plan, write(decisions_gdf(4), folder / "dec" / "qd.shp"))
 
 
-@error("qd.shp", ("empty", "0 bytes", "corrupt", "not a shapefile", "truncat"),
-       xfail="landplan bug: a 0-byte .shp gets GDAL's 'not recognized as being in a "
-             "supported file format' (io.py:107), not 'the file is empty (0 bytes)'")
+@error("qd.shp", ("empty", "0 bytes", "corrupt", "not a shapefile", "truncat"))
 def shp_of_zero_bytes(folder):
     args = standard(folder, decisions_gdf(4))
     truncate(folder / "dec" / "qd.shp", 0)
     return args
 
 
-@error("qd.shp", ("qd.dbf", ".dbf"), ("records", "features", "rows"),
-       xfail="landplan bug: GDAL silently drops DBF records beyond the .shx count "
-             "(io.py:226): a decision disappears; compare the DBF header's record count "
-             "with the .shx and say which file is short")
+@error("qd.shp", ("qd.dbf", ".dbf"), ("records", "features", "rows"))
 def dbf_has_more_records_than_shp(folder):
     args = standard(folder, decisions_gdf(4))
     other = write(decisions_gdf(5), folder / "tmp" / "five.shp")
@@ -472,10 +461,7 @@ def geometry_collection_parcels(folder):
     return run(write_plan(folder), path, records=len(geoms))
 
 
-@flagged({"empty-geometry": (1, 2), "zoning-conflict": ()},
-         xfail="landplan bug: exit 3, GEOSException 'orientationIndex encountered NaN/Inf' "
-               "from shapely.make_valid in schema.clean_geometries (schema.py:182); "
-               "non-finite coordinates should make the geometry unusable (empty-geometry)")
+@flagged({"empty-geometry": (1, 2), "zoning-conflict": ()})
 def nan_and_inf_coordinates(folder):
     # GDAL refuses to write non-finite coordinates: write markers, then patch the bytes.
     nan = Polygon([(150, 130), (-777, 140), (170, 150), (150, 130)])
@@ -490,11 +476,7 @@ def nan_and_inf_coordinates(folder):
     return args
 
 
-@flagged({"zoning-conflict": ()}, statuses={0: "compliant", 1: "unchecked"},
-         xfail="landplan bug: a parcel at 1e300 has area inf; uncovered/area = inf/inf = NaN "
-               "fails exceeds_tolerance (rules/zoning.py:73-75), so a parcel "
-               "outside the plan is 'compliant'; it should be unusable (empty-geometry) or "
-               "no-plan-coverage")
+@flagged({"zoning-conflict": ()}, statuses={0: "compliant", 1: "unchecked"})
 def coordinates_of_1e300(folder):
     huge = Polygon([(1e300, 1e300), (1e300 + 1e290, 1e300), (1e300 + 1e290, 1e300 + 1e290),
                     (1e300, 1e300 + 1e290)])
@@ -524,17 +506,13 @@ def empty_decisions_layer_runs(folder):
     return standard(folder, dec, "dec/qd.gpkg", geometry_type="Polygon")
 
 
-@error("plan.gpkg", ("empty", "no zones", "no features", "0 zones", "no polygons"),
-       xfail="landplan bug: exit 3, ValueError 'No objects to concatenate' in "
-             "check._version_pairs (check.py:251): a plan of 0 zones has no version")
+@error("plan.gpkg", ("empty", "no zones", "no features", "0 zones", "no polygons"))
 def empty_plan_is_an_error(folder):
     plan = write(plan_gdf().iloc[:0], folder / "plan.gpkg", geometry_type="Polygon")
     return run(plan, write(decisions_gdf(3), folder / "dec" / "qd.shp"))
 
 
-@error("plan.gpkg", ("no usable", "no zones", "empty", "no polygons"),
-       xfail="landplan bug: a plan whose zones are all unusable (lines) runs and reports "
-             "every decision as no-plan-coverage; nothing can be checked: exit 2")
+@error("plan.gpkg", ("no usable", "no zones", "empty", "no polygons"))
 def plan_with_only_lines_is_an_error(folder):
     lines = gpd.GeoDataFrame({"maloaidat": ["LUC", "ONT"]},
                              geometry=[at(LineString([(0, 0), (100, 200)])),
@@ -696,9 +674,7 @@ def zip_with_nested_folders(folder):
     return run(write_plan(folder), archive, records=3)
 
 
-@error("a.shp", "b.shp", "--decisions-layer",
-       xfail="landplan bug: io.py:193 says 'Choose one with --layer NAME', an option "
-             "`check` does not have; it should say --decisions-layer (--plan-layer)")
+@error("a.shp", "b.shp", "--decisions-layer")
 def zip_with_two_layers(folder):
     parts = {**shapefile_bytes(decisions_gdf(2), folder / "s1", "a.shp"),
              **shapefile_bytes(decisions_gdf(3), folder / "s2", "b.shp")}
@@ -902,10 +878,7 @@ def geojson_rfc7946_lonlat_without_crs_member(folder):
     return run(write_plan(folder), path, records=3)
 
 
-@flagged(xfail="landplan bug: a GeoJSON without features has no fields, and schema._base "
-               "(schema.py:229) "
-               "demands the land-use column anyway (exit 2 'Its columns are: (none)'); a "
-               "layer of 0 records should run like an empty GeoPackage layer")
+@flagged()
 def empty_geojson_feature_collection(folder):
     path = folder / "qd.geojson"
     path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
@@ -938,11 +911,7 @@ def duplicate_ids_differing_in_unicode_form_and_spaces(folder):
     return standard(folder, dec, "dec/qd.gpkg")
 
 
-@flagged({"unknown-code": (), "missing-code": ()},
-         xfail="landplan bug: invisible characters pasted from Excel/Word (BOM, zero-width "
-               "space) stay in codes: 'O<U+200B>NT' is reported as unknown-code although it "
-               "shows as ONT; _text.clean_value (_text.py:41) should drop format "
-               "characters (Unicode category Cf)")
+@flagged({"unknown-code": (), "missing-code": ()})
 def codes_with_invisible_characters(folder):
     codes = ["ONT\u00a0", "\ufeffONT", "O\u200bNT", "\u2060ONT\u200d"]
     return standard(folder, decisions_gdf(4, kyhieumucd=codes), "dec/qd.gpkg")

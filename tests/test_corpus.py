@@ -95,11 +95,7 @@ def test_bad_input_runs_or_exits_two_and_writes_only_the_output_folder(case, tmp
 
 
 SIDECARS = {".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx"}
-INFO_XFAIL = {
-    "nan_and_inf_coordinates": "landplan bug: exit 3, info._geometry_info (info.py:178) calls "
-                               "schema.clean_geometries, whose make_valid (schema.py:182) "
-                               "raises GEOSException on NaN/inf coordinates",
-}
+INFO_XFAIL: dict[str, str] = {}  # case name -> reason, for a known landplan bug
 
 
 def _info_params() -> list:

@@ -298,11 +298,8 @@ def test_written_csv_outputs_are_byte_identical_across_two_runs(case):
             assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
-# --- known order dependence (a pinned bug, not a property run) ---------------------------
+# --- order dependence found by the properties, pinned as an example ----------------------
 
-@pytest.mark.xfail(strict=True, reason="double-allocation breaks a tie of date and decision "
-                   "number by input row, so which of two overlapping parcels of one decision "
-                   "is flagged depends on the row order")
 def test_overlapping_parcels_of_one_decision_flag_the_same_parcel_whatever_the_row_order():
     plan = gpd.GeoDataFrame({"maloaidat": ["ONT"]},
                             geometry=[box(X0, Y0, X0 + 300, Y0 + 200)], crs="EPSG:9209")

@@ -9,6 +9,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..config import CheckConfig
 
@@ -77,6 +78,21 @@ class CheckContext:
     def kinds(self) -> np.ndarray:
         """Canonical kind of each decision (None when unrecognised)."""
         return self.decisions["kind"].to_numpy(dtype=object)
+
+    def issue_order(self) -> np.ndarray:
+        """Decision rows in the order they were issued: by date (undated last), decision
+        number, parcel id, area, then the geometry itself — never by input row, so rules
+        that ask "which came first" answer the same whatever the row order."""
+        def compute() -> np.ndarray:
+            d = self.decisions
+            return pd.DataFrame({
+                "date": d["decision_date"], "no": d["decision_no"].fillna(""),
+                "parcel": d["parcel_id"].fillna(""), "area": self.area,
+                "shape": shapely.to_wkb(shapely.normalize(d.geometry.values), hex=True),
+                "row": np.arange(len(d)),
+            }).sort_values(["date", "no", "parcel", "area", "shape"], kind="stable",
+                           na_position="last")["row"].to_numpy()
+        return self.memo("issue_order", compute)
 
     def exceeds_tolerance(self, conflict_area: np.ndarray, parcel_area: np.ndarray) -> np.ndarray:
         """Whether an area is above both tolerances (percent of parcel AND m²)."""

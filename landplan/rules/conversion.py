@@ -103,10 +103,7 @@ def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
     prev = d["prev_land_use"].to_numpy(dtype=object)
     granted = d["land_use"].to_numpy(dtype=object)
     units = d["unit"].to_numpy(dtype=object)
-    order = pd.DataFrame({
-        "date": d["decision_date"], "no": d["decision_no"].fillna(""),
-        "parcel": d["parcel_id"].fillna(""), "area": ctx.area, "row": np.arange(len(d)),
-    }).sort_values(["date", "no", "parcel", "area"], kind="stable")["row"].to_numpy()
+    order = ctx.issue_order()
     frames = []
     for q in ctx.quotas.to_dict("records"):
         spec_from, spec_to, unit, quota = q["from"], q["to"], q["unit"], q["quota_ha"]

@@ -72,9 +72,7 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     a, b, area, smaller = a[hit], b[hit], area[hit], smaller[hit]
     if not len(a):
         return pd.DataFrame(columns=["row"])
-    rank = pd.DataFrame({"date": d["decision_date"], "no": d["decision_no"].fillna(""),
-                         "row": np.arange(len(d))}).sort_values(
-        ["date", "no", "row"], kind="stable", na_position="last")["row"].to_numpy()
+    rank = ctx.issue_order()
     position = np.empty(len(d), dtype=np.int64)
     position[rank] = np.arange(len(d))
     later = np.where(position[a] > position[b], a, b)
