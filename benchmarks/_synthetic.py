@@ -1,0 +1,101 @@
+"""Seeded synthetic districts for the scale benchmark (issue: 5,041 zones of ~170 vertices in
+30 km × 30 km; 10⁴–10⁶ parcels of 200–2,000 m², about a fifth crossing zone boundaries).
+
+Zones are the cells of a 71 × 71 grid whose edges are shared wavy polylines (41 inner
+vertices each, ±8 m), so the plan tiles the district exactly, as a real plan does. Parcels
+tile a centred square (rows of 20–40 m, widths so that areas are log-uniform in
+200–2,000 m²), so they do not overlap, like a cadastre.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+CODES = np.array(["LUC", "LUK", "ONT", "HNK", "CLN", "NTS", "SKC", "DGT"], dtype=object)
+X0, Y0 = 568_000.0, 2_290_000.0  # south-west corner, EPSG:9209 (Hải Dương)
+SIDE = 30_000.0
+
+
+def zones(n_side: int = 71, inner: int = 41, jitter: float = 8.0, seed: int = 1,
+          side: float = SIDE) -> gpd.GeoDataFrame:
+    """``n_side``² zones with shared wavy edges; codes drawn in 3 × 3 blocks."""
+    rng = np.random.default_rng(seed)
+    step = side / n_side
+    jitter = min(jitter, 0.75 * step / (inner + 1))  # keeps the zones valid at corners
+    t = np.linspace(0.0, 1.0, inner + 2)  # along an edge, ends included
+    # horizontal edges h[j, i]: from (i, j) to (i + 1, j); vertical v[i, j]: (i, j) to (i, j + 1)
+    h_off = rng.uniform(-jitter, jitter, (n_side + 1, n_side, inner + 2))
+    v_off = rng.uniform(-jitter, jitter, (n_side + 1, n_side, inner + 2))
+    h_off[..., [0, -1]] = v_off[..., [0, -1]] = 0.0
+    h_off[[0, -1]] = v_off[[0, -1]] = 0.0  # the district's outline is straight
+    i, j = np.meshgrid(np.arange(n_side), np.arange(n_side), indexing="xy")
+    i, j = i.ravel(), j.ravel()
+
+    def hedge(ii, jj):  # (n, inner+2, 2) from left to right
+        x = X0 + (ii[:, None] + t[None, :]) * step
+        y = Y0 + jj[:, None] * step + h_off[jj, ii]
+        return np.stack([x, y], axis=-1)
+
+    def vedge(ii, jj):  # bottom to top
+        x = X0 + ii[:, None] * step + v_off[ii, jj]
+        y = Y0 + (jj[:, None] + t[None, :]) * step
+        return np.stack([x, y], axis=-1)
+
+    ring = np.concatenate([
+        hedge(i, j)[:, :-1], vedge(i + 1, j)[:, :-1], hedge(i, j + 1)[:, ::-1][:, :-1],
+        vedge(i, j)[:, ::-1][:, :-1], hedge(i, j)[:, :1]], axis=1)
+    geoms = shapely.polygons(ring)
+    blocks = -(-n_side // 3)
+    block_code = rng.choice(CODES, blocks * blocks)
+    code = block_code[(j // 3) * blocks + i // 3]
+    return gpd.GeoDataFrame({"zone_id": np.arange(len(geoms)), "land_use": code},
+                            geometry=geoms, crs="EPSG:9209")
+
+
+def parcels(n: int, seed: int = 2, side: float = SIDE,
+            plan: gpd.GeoDataFrame | None = None, p_same: float = 0.9) -> gpd.GeoDataFrame:
+    """``n`` non-overlapping rectangular parcels tiling a centred square."""
+    rng = np.random.default_rng(seed)
+    mean_area = (2000 - 200) / np.log(2000 / 200)  # log-uniform mean, ~782 m²
+    region = min(side, float(np.sqrt(n * mean_area)) * 1.02)
+    ox, oy = X0 + (side - region) / 2, Y0 + (side - region) / 2
+    boxes: list[np.ndarray] = []
+    y, total = 0.0, 0
+    while total < n and y < region - 20:
+        h = min(rng.uniform(20, 40), region - y)
+        areas = np.exp(rng.uniform(np.log(200), np.log(2000), int(region / 5) + 10))
+        widths = np.maximum(areas / h, 1.0)
+        right = np.cumsum(widths)
+        right = right[right <= region]
+        left = np.concatenate([[0.0], right[:-1]])
+        top = y + h
+        row = np.column_stack([ox + left, np.full(len(left), oy + y), ox + right,
+                               np.full(len(left), oy + top)])  # shared edges: same floats
+        boxes.append(row)
+        total += len(row)
+        y = top
+    b = np.concatenate(boxes)
+    if len(b) < n:
+        raise ValueError(f"only {len(b)} parcels fit; lower n")
+    b = b[rng.permutation(len(b))[:n]]
+    b = b[np.lexsort((b[:, 0], b[:, 1]))]  # row by row, as cadastral sheets are
+    geoms = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+    k = np.arange(n)
+    if plan is None:
+        granted = rng.choice(CODES, n)
+    else:
+        n_side = round(float(np.sqrt(len(plan))))
+        step = side / n_side
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        col = np.clip(((cx - X0) // step).astype(int), 0, n_side - 1)
+        row = np.clip(((cy - Y0) // step).astype(int), 0, n_side - 1)
+        planned = plan["land_use"].to_numpy()[row * n_side + col]  # grid cell, wiggles aside
+        granted = np.where(rng.random(n) < p_same, planned, rng.choice(CODES, n))
+    return gpd.GeoDataFrame({
+        "decision_no": np.char.add(k.astype(str), "/QĐ-UBND"),
+        "decision_date": "15/03/2023",
+        "kind": rng.choice(["Giao đất", "Cho thuê đất", "Công nhận", "Chuyển mục đích"], n),
+        "land_use": granted,
+    }, geometry=geoms, crs="EPSG:9209")
