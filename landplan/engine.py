@@ -130,7 +130,7 @@ def _geos_pairs(parcels: np.ndarray, zones: np.ndarray, rest: np.ndarray, area: 
     def run(chunk: np.ndarray) -> tuple[np.ndarray, ...]:
         mine, tree = own_zones()
         geoms = parcels[chunk]
-        p_local, z = tree.query(geoms, predicate="intersects")
+        p_local, z = tree.query(geoms)  # boxes only: a pair that does not meet has area 0
         p = chunk[p_local]
         zg, pg = mine[z], geoms[p_local]
         inside = shapely.contains_properly(zg, pg)
@@ -201,8 +201,11 @@ class _Grid:
         height = int(np.ceil((y1 - y0) / cell)) + 2
         tree = shapely.STRtree(zones)
         near = tree.query(shapely.box(x0, y1 - height * cell, x0 + width * cell, y1))
-        boundary = _burn(shapely.boundary(zones[near]), x0, y1, cell, (height, width))
-        ids, count = _fill(zones[near], x0, y1, cell, (height, width))
+        with ThreadPoolExecutor(max_workers=2) as pool:  # numpy and GEOS release the GIL
+            burnt = pool.submit(_burn, shapely.boundary(zones[near]), x0, y1, cell,
+                                (height, width))
+            filled = pool.submit(_fill, zones[near], x0, y1, cell, (height, width))
+            boundary, (ids, count) = burnt.result(), filled.result()
         zone = np.where(count == 1, near[np.clip(ids - 1, 0, len(near) - 1)], -2)
         zone[count == 0] = -1
         return cls(x0, y1, cell, (height, width), _integral(boundary), zone)
@@ -278,12 +281,13 @@ def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
     row, who, c0, c1 = row[span], who[span], c0[span], c1[span]
     size = height * (width + 1)
     lo, hi = row * (width + 1) + c0, row * (width + 1) + c1
-    count = (np.bincount(lo, minlength=size) - np.bincount(hi, minlength=size))
-    ids = (np.bincount(lo, weights=who + 1.0, minlength=size)
-           - np.bincount(hi, weights=who + 1.0, minlength=size))
-    count = np.cumsum(count.reshape(height, width + 1), axis=1)[:, :width]
-    ids = np.cumsum(ids.reshape(height, width + 1), axis=1)[:, :width]
-    return np.rint(ids).astype(np.int64), count
+    # one running sum carries both: 2^32 per zone containing the cell + (position + 1)
+    weight = float(2**32) + who + 1.0
+    runs = np.bincount(lo, weights=weight, minlength=size)
+    runs -= np.bincount(hi, weights=weight, minlength=size)
+    total = np.cumsum(runs.reshape(height, width + 1), axis=1)[:, :width]
+    total = np.rint(total).astype(np.int64)
+    return total & (2**32 - 1), total >> 32
 
 
 def _integral(mask: np.ndarray) -> np.ndarray:
