@@ -92,11 +92,12 @@ def overlay_pairs(parcels: np.ndarray, zones: np.ndarray, *, workers: int | None
     stats.update(grid_s=0.0, certify_s=0.0, cell=None, workers=workers)
     clock = time.perf_counter()
     if grid:
-        g = _Grid.build(parcels[usable], zones[zone_ok], cell)
+        idx = np.flatnonzero(usable)
+        bounds = shapely.bounds(parcels[idx])
+        g = _Grid.build(bounds, zones[zone_ok], cell)
         stats["grid_s"] = time.perf_counter() - clock
         if g is not None:
-            idx = np.flatnonzero(usable)
-            zone_of = g.lookup(parcels[idx])
+            zone_of = g.lookup(bounds)
             certified_zone[idx] = np.where(zone_of >= 0, zone_ok[np.maximum(zone_of, 0)],
                                            zone_of)
             stats["cell"] = g.cell
@@ -196,20 +197,23 @@ class _Grid:
     cell: float
     shape: tuple[int, int]
     blocked: np.ndarray  # integral image of boundary cells, (H + 1, W + 1)
-    zone: np.ndarray  # zone position at each cell's centre; -1 none, -2 several
+    zone: np.ndarray  # position in ``near`` of the zone at each cell's centre; -1, -2
+    near: np.ndarray  # the zones that reach the grid (positions in the input)
 
     @classmethod
-    def build(cls, parcels: np.ndarray, zones: np.ndarray, cell: float | None) -> _Grid | None:
-        px0, py0, px1, py1 = shapely.total_bounds(parcels)
+    def build(cls, bounds: np.ndarray, zones: np.ndarray, cell: float | None) -> _Grid | None:
+        """The grid over the parcels' extent (``bounds``: their ``shapely.bounds``)."""
+        with np.errstate(invalid="ignore"):
+            px0, py0 = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
+            px1, py1 = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
         zx0, zy0, zx1, zy1 = shapely.total_bounds(zones)
         x0, y0 = max(px0, zx0), max(py0, zy0)
         x1, y1 = min(px1, zx1), min(py1, zy1)
         if not np.isfinite([x0, y0, x1, y1]).all() or x1 <= x0 or y1 <= y0:
             return None
         if cell is None:
-            pb = shapely.bounds(parcels)
-            side = np.sqrt(np.median((pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1])))
-            cell = max(side / 3.0, 1.0)
+            sizes = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
+            cell = max(float(np.sqrt(np.nanmedian(sizes))) / 3.0, 1.0)
         cell = max(cell, float(np.sqrt((x1 - x0) * (y1 - y0) / _GRID_MAX_CELLS)))
         x0, y1 = x0 - cell, y1 + cell
         width = int(np.ceil((x1 - x0) / cell)) + 2
@@ -217,18 +221,16 @@ class _Grid:
         tree = shapely.STRtree(zones)
         near = tree.query(shapely.box(x0, y1 - height * cell, x0 + width * cell, y1))
         with ThreadPoolExecutor(max_workers=2) as pool:  # numpy and GEOS release the GIL
-            burnt = pool.submit(_burn, shapely.boundary(zones[near]), x0, y1, cell,
-                                (height, width))
+            burnt = pool.submit(lambda: _integral(_burn(
+                shapely.boundary(zones[near]), x0, y1, cell, (height, width))))
             filled = pool.submit(_fill, zones[near], x0, y1, cell, (height, width))
-            boundary, (ids, count) = burnt.result(), filled.result()
-        zone = np.where(count == 1, near[np.clip(ids - 1, 0, len(near) - 1)], -2)
-        zone[count == 0] = -1
-        return cls(x0, y1, cell, (height, width), _integral(boundary), zone)
+            blocked, zone = burnt.result(), filled.result()
+        return cls(x0, y1, cell, (height, width), blocked, zone, near)
 
-    def lookup(self, parcels: np.ndarray) -> np.ndarray:
-        """Per parcel: the zone position it is certified in (-1: certified outside every
-        zone, -2: not certified)."""
-        b = shapely.bounds(parcels)
+    def lookup(self, bounds: np.ndarray) -> np.ndarray:
+        """Per parcel (given by its bounds): the zone position it is certified in (-1:
+        certified outside every zone, -2: not certified)."""
+        b = bounds
         c0 = np.floor((b[:, 0] - self.x0) / self.cell)
         c1 = np.floor((b[:, 2] - self.x0) / self.cell)
         r0 = np.floor((self.y1 - b[:, 3]) / self.cell)
@@ -236,9 +238,10 @@ class _Grid:
         h, w = self.shape
         ok = (np.isfinite(b).all(axis=1) & (c0 >= 0) & (r0 >= 0) & (c1 < w) & (r1 < h))
         c0, c1, r0, r1 = (np.where(ok, v, 0).astype(np.int64) for v in (c0, c1, r0, r1))
-        zone = np.full(len(parcels), -2, dtype=np.int64)
-        free = ok & (_box_sum(self.blocked, r0, r1, c0, c1) == 0)
-        zone[free] = self.zone[r0[free], c0[free]]
+        zone = np.full(len(b), -2, dtype=np.int64)
+        free = np.flatnonzero(ok & (_box_sum(self.blocked, r0, r1, c0, c1) == 0))
+        local = self.zone[r0[free], c0[free]]
+        zone[free] = np.where(local >= 0, self.near[np.maximum(local, 0)], local)
         return zone
 
 
@@ -263,10 +266,10 @@ def _burn(lines: np.ndarray, x0: float, y1: float, cell: float,
 
 
 def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
-          shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Scanline fill of polygons at cell centres (even-odd rule, vectorised): for each
-    cell, 1 + the position of the zone containing its centre (meaningful where the
-    count is 1) and how many zones contain it."""
+          shape: tuple[int, int]) -> np.ndarray:
+    """Scan-line fill of polygons at cell centres (even-odd rule, vectorised): the
+    position of the zone containing each cell's centre, -1 where none does, -2 where
+    several do."""
     height, width = shape
     parts, part_owner = shapely.get_parts(zones, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
@@ -285,7 +288,7 @@ def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
     t = (yc - a[seg, 1]) / (b[seg, 1] - a[seg, 1])
     x = a[seg, 0] + t * (b[seg, 0] - a[seg, 0])
     who = owner[seg]
-    order = np.lexsort((x, row, who))
+    order = np.lexsort((x, who.astype(np.int64) * height + row))  # by zone and row, then x
     x, row, who = x[order], row[order], who[order]
     start, end = x[0::2], x[1::2]  # inside between consecutive crossings of a zone's row
     row, who = row[0::2], who[0::2]
@@ -294,15 +297,28 @@ def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
     c0, c1 = np.clip(c0, 0, width), np.clip(c1, 0, width)
     span = c1 > c0
     row, who, c0, c1 = row[span], who[span], c0[span], c1[span]
-    size = height * (width + 1)
-    lo, hi = row * (width + 1) + c0, row * (width + 1) + c1
-    # one running sum carries both: 2^32 per zone containing the cell + (position + 1)
-    weight = float(2**32) + who + 1.0
-    runs = np.bincount(lo, weights=weight, minlength=size)
-    runs -= np.bincount(hi, weights=weight, minlength=size)
-    total = np.cumsum(runs.reshape(height, width + 1), axis=1)[:, :width]
-    total = np.rint(total).astype(np.int64)
-    return total & (2**32 - 1), total >> 32
+    start, end = row * width + c0, row * width + c1  # runs in the flattened raster
+    order = np.argsort(start, kind="stable")
+    start, end, who = start[order], end[order], who[order].astype(np.int32)
+    # zones overlap where a run starts before an earlier one ends: cut the run there (and
+    # mark the shared cells afterwards), so that the runs tile the raster in order
+    reach = np.concatenate([[0], np.maximum.accumulate(end)[:-1]])
+    cut = np.maximum(start, reach)
+    keep = end > cut
+    gaps = cut[keep] - np.concatenate([[0], end[keep][:-1]])
+    values = np.full(2 * int(keep.sum()) + 1, -1, dtype=np.int32)  # -1: in no zone
+    values[1::2] = who[keep]
+    lengths = np.empty(len(values), dtype=np.int64)
+    lengths[0:-1:2] = gaps
+    lengths[1::2] = end[keep] - cut[keep]
+    lengths[-1] = height * width - (end[keep][-1] if keep.any() else 0)
+    zone = np.repeat(values, lengths)
+    shared = start < np.minimum(reach, end)
+    if shared.any():
+        n = np.minimum(reach, end)[shared] - start[shared]
+        first = start[shared]
+        zone[np.repeat(first - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))] = -2
+    return zone.reshape(height, width)
 
 
 def _integral(mask: np.ndarray) -> np.ndarray:
