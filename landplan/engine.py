@@ -163,19 +163,145 @@ def _geos_pairs(parcels: np.ndarray, zones: np.ndarray, rest: np.ndarray, area: 
 
 def _intersection_area(parcels: np.ndarray, zones: np.ndarray,
                        parcel_area: np.ndarray) -> np.ndarray:
-    """Areas of ``parcels[i] ∩ zones[i]``. The zone is first cut to the parcel's box with
-    GEOS's rectangle clipping (a linear walk, several times cheaper than an overlay);
-    for a parcel that is its own box that is the answer, else the small piece left is
-    intersected with the parcel."""
+    """Areas of ``parcels[i] ∩ zones[i]``, with as few GEOS overlays as possible.
+
+    The zone is first cut to the parcel's box with GEOS's rectangle clipping (a linear
+    walk, several times cheaper than an overlay). For a parcel that is its own box that is
+    the answer; for a convex parcel the small piece left is clipped to the parcel in numpy
+    (:func:`_convex_clip_area`); only other parcels pay for a GEOS intersection (~30 µs
+    each, whatever the sizes)."""
     b = shapely.bounds(parcels)
     pieces = _clip_by_rect(zones, b)
     box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     is_box = np.abs(parcel_area - box_area) <= 1e-12 * box_area
     out = shapely.area(pieces)
-    other = ~is_box
-    if other.any():
-        out[other] = shapely.area(shapely.intersection(parcels[other], pieces[other]))
+    other = np.flatnonzero(~is_box & ~shapely.is_empty(pieces))
+    if len(other):
+        clipped = _convex_clip_area(parcels[other], pieces[other])
+        out[other] = clipped
+        rest = other[np.isnan(clipped)]
+        if len(rest):
+            out[rest] = shapely.area(shapely.intersection(parcels[rest], pieces[rest]))
     return out
+
+
+_MAX_CLIP_VERTICES = 16
+
+
+def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
+    """Area of ``subjects[i] ∩ clips[i]`` when ``clips[i]`` is a convex polygon without
+    holes (NaN otherwise), by Sutherland–Hodgman clipping of every ring of the subject
+    against each edge of the clip, vectorised over all pairs at once. The clipped ring of
+    a concave subject may have degenerate edges but its area is exact."""
+    n = len(clips)
+    out = np.full(n, np.nan)
+    # the clip polygons: one ring each, convex, counter-clockwise
+    simple = (shapely.get_type_id(clips) == 3) & (shapely.get_num_interior_rings(clips) == 0)
+    cc, owner = shapely.get_coordinates(shapely.get_exterior_ring(clips[simple]),
+                                        return_index=True)
+    which = np.flatnonzero(simple)
+    count = np.bincount(owner, minlength=len(which))  # closed ring: k + 1 coordinates
+    start = np.cumsum(count) - count
+    k = count - 1
+    ok = (k >= 3) & (k <= _MAX_CLIP_VERTICES)
+    # orientation and convexity from the cross products at each vertex
+    nxt = np.arange(len(cc)) + 1
+    last = start + count - 1
+    nxt[last] = start + 1
+    edge = cc[nxt] - cc
+    turn = edge[:-1, 0] * edge[1:, 1] - edge[:-1, 1] * edge[1:, 0]
+    turn = np.append(turn, 0.0)
+    turn[last] = 0.0  # the closing coordinate repeats the first
+    tol = 1e-12 * np.maximum(np.abs(edge).max(axis=1), 1.0) ** 2
+    pos = np.bincount(owner, weights=(turn > tol),
+                      minlength=len(which))
+    neg = np.bincount(owner, weights=(turn < -tol), minlength=len(which))
+    convex = ok & ((pos == 0) | (neg == 0)) & (pos + neg > 0)
+    sign = np.where(neg > 0, -1.0, 1.0)  # clockwise rings: inside is to the right
+    pairs = which[convex]
+    if not len(pairs):
+        return out
+    cstart, ck, csign = start[convex], k[convex], sign[convex]
+    pair_pos = np.full(n, -1)
+    pair_pos[pairs] = np.arange(len(pairs))
+    # the subjects' rings: +1 exterior, -1 hole
+    subjects = subjects[pairs]
+    single = shapely.get_type_id(subjects) == 3
+    multi = np.flatnonzero(~single)
+    parts, part_pair = shapely.get_parts(subjects[multi], return_index=True)
+    polys = shapely.get_type_id(parts) == 3  # polygons of multi-polygons and collections
+    parts = np.concatenate([subjects[single], parts[polys]])
+    part_pair = np.concatenate([np.flatnonzero(single), multi[part_pair[polys]]])
+    # rings: a part without holes is its exterior ring (no ring objects needed)
+    holed = shapely.get_num_interior_rings(parts) > 0
+    rings, ring_part = shapely.get_rings(parts[holed], return_index=True)
+    first_ring = np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else \
+        np.zeros(0, dtype=bool)
+    ring_sign = np.concatenate([np.ones(int((~holed).sum())), np.where(first_ring, 1.0, -1.0)])
+    ring_pair = np.concatenate([part_pair[~holed], part_pair[holed][ring_part]])
+    n_plain = int((~holed).sum())
+    xy_plain, of_plain = shapely.get_coordinates(parts[~holed], return_index=True)
+    xy_holed, of_holed = shapely.get_coordinates(rings, return_index=True)
+    xy = np.concatenate([xy_plain, xy_holed])
+    ring_of = np.concatenate([of_plain, of_holed + n_plain])
+    holes = ring_sign
+    n_rings = len(ring_pair)
+    closing = np.r_[ring_of[1:] != ring_of[:-1], True] if len(xy) else np.array([], bool)
+    xy, ring_of = xy[~closing], ring_of[~closing]  # drop each ring's repeated first point
+    # work around each clip's first vertex: shoelace sums of projected coordinates
+    # (10⁶ m) would lose six digits to cancellation
+    origin = cc[cstart]
+    xy = xy - origin[ring_pair[ring_of]]
+    for m in range(int(ck.max())):
+        pair_of = ring_pair[ring_of]
+        corner = cstart + np.minimum(m, ck - 1)
+        a = (cc[corner] - origin)[pair_of]
+        b = (cc[corner + 1] - origin)[pair_of]
+        xy, ring_of = _clip_half_plane(xy, ring_of, a, b, csign[pair_of], ck[pair_of] > m)
+    if len(xy):
+        new_ring = np.r_[True, ring_of[1:] != ring_of[:-1]]
+        starts = np.flatnonzero(new_ring)
+        nxt = np.arange(len(xy)) + 1
+        ends = np.r_[starts[1:], len(xy)] - 1
+        nxt[ends] = starts
+        cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
+        ring_area = np.abs(np.bincount(ring_of, weights=cross, minlength=n_rings)) / 2
+    else:
+        ring_area = np.zeros(n_rings)
+    area = np.bincount(ring_pair, weights=ring_area * holes, minlength=len(pairs))
+    out[pairs] = np.maximum(area, 0.0)
+    return out
+
+
+def _clip_half_plane(xy: np.ndarray, ring_of: np.ndarray, a: np.ndarray, b: np.ndarray,
+                     sign: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One Sutherland–Hodgman pass: each ring (consecutive points sharing ``ring_of``)
+    cut to the left of the line a→b (right when ``sign`` is -1); inactive points pass."""
+    if not len(xy):
+        return xy, ring_of
+    new_ring = np.r_[True, ring_of[1:] != ring_of[:-1]]
+    starts = np.flatnonzero(new_ring)
+    ends = np.r_[starts[1:], len(xy)] - 1
+    nxt = np.arange(len(xy)) + 1
+    nxt[ends] = starts
+    d = b - a
+    side = sign * (d[:, 0] * (xy[:, 1] - a[:, 1]) - d[:, 1] * (xy[:, 0] - a[:, 0]))
+    side[~active] = 1.0
+    inside = side >= 0
+    in_next = inside[nxt]
+    side_next = side[nxt]
+    crosses = inside != in_next
+    emit = (inside & in_next).astype(np.int64) + crosses + (~inside & in_next)
+    total = int(emit.sum())
+    src = np.repeat(np.arange(len(xy)), emit)
+    slot = np.arange(total) - np.repeat(np.cumsum(emit) - emit, emit)
+    # slot 0 of a crossing edge is the crossing point; the other slot is the next vertex
+    is_cross = crosses[src] & (slot == 0)
+    p, q = xy[src], xy[nxt[src]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(is_cross, side[src] / (side[src] - side_next[src]), 0.0)
+        point = np.where(is_cross[:, None], p + t[:, None] * (q - p), q)
+    return point, ring_of[src]
 
 
 def _clip_by_rect(geoms: np.ndarray, bounds: np.ndarray) -> np.ndarray:

@@ -126,3 +126,33 @@ def test_geodataframe_inputs_from_the_synthetic_generator_are_valid():
     assert isinstance(parcels, gpd.GeoDataFrame) and len(parcels) == 500
     assert not shapely.STRtree(parcels.geometry.values).query(
         parcels.geometry.values, predicate="overlaps")[0].size
+
+
+def test_convex_clipping_matches_geos_on_concave_holed_and_multipart_subjects():
+    from landplan.engine import _convex_clip_area
+
+    subjects = [
+        shapely.Polygon(shapely.box(0, 0, 10, 10).exterior.coords,
+                        [shapely.box(2, 2, 4, 4).exterior.coords]),
+        shapely.MultiPolygon([shapely.box(0, 0, 3, 3), shapely.box(5, 5, 9, 9)]),
+        shapely.Polygon([(0, 0), (10, 0), (10, 10), (5, 2), (0, 10)]),   # concave
+        shapely.GeometryCollection([shapely.box(1, 1, 6, 6), shapely.LineString([(0, 0),
+                                                                                (9, 9)])]),
+    ]
+    clips = [
+        shapely.Polygon([(1, 1), (9, 1), (5, 9)]),                       # counter-clockwise
+        shapely.Polygon([(1, 1), (5, 9), (9, 1)]),                       # clockwise
+        shapely.Polygon([(0, 5), (3, 1), (8, 2), (9, 7), (4, 9)]),       # pentagon
+        shapely.Polygon([(0, 0), (5, 5), (10, 0), (5, 2)]),              # not convex: NaN
+        shapely.Polygon([(0, 0), (4, 0), (8, 0), (8, 8), (0, 8)]),       # collinear vertex
+    ]
+    offset = np.array([583_000.0, 2_308_000.0])  # projected coordinates: precision matters
+    subj = np.array([shapely.transform(s, lambda c: c + offset) for s in subjects
+                     for _ in clips], dtype=object)
+    clip = np.array([shapely.transform(c, lambda c: c + offset) for _ in subjects
+                     for c in clips], dtype=object)
+    got = _convex_clip_area(clip, subj)
+    want = shapely.area(shapely.intersection(clip, subj))
+    concave = np.tile([False, False, False, True, False], len(subjects))
+    assert np.isnan(got[concave]).all()
+    np.testing.assert_allclose(got[~concave], want[~concave], rtol=0, atol=1e-8)
