@@ -156,3 +156,25 @@ def test_convex_clipping_matches_geos_on_concave_holed_and_multipart_subjects():
     concave = np.tile([False, False, False, True, False], len(subjects))
     assert np.isnan(got[concave]).all()
     np.testing.assert_allclose(got[~concave], want[~concave], rtol=0, atol=1e-8)
+
+
+def test_interior_pairs_are_overlaps_and_containments_never_edge_neighbours():
+    from landplan.engine import interior_pairs
+
+    geoms = np.array([
+        _box(0, 0, 10, 10),
+        _box(10, 0, 20, 10),                                   # shares an edge with 0
+        shapely.Polygon([(583_020, 2_308_000), (583_031, 2_308_000), (583_029, 2_308_010),
+                         (583_020, 2_308_010)]),              # leaning edge, touches 1
+        _box(2, 2, 4, 4),                                      # inside 0
+        _box(18, 5, 25, 15),                                   # overlaps 1, 2 and 9
+        shapely.Polygon([(583_040, 2_308_000), (583_050, 2_308_000), (583_050, 2_308_010),
+                         (583_045, 2_308_002), (583_040, 2_308_010)]),  # concave, alone
+        shapely.buffer(shapely.Point(583_060, 2_308_005), 4),  # many vertices, alone
+        shapely.buffer(shapely.Point(583_066, 2_308_005), 3),  # overlaps 6
+        None,
+        _box(0, 10, 20, 20),                                   # touches 0 and 1 above
+    ], dtype=object)
+    a, b = interior_pairs(geoms)
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [(0, 3), (1, 4), (2, 4),
+                                                                 (4, 9), (6, 7)]

@@ -7,7 +7,7 @@ import pandas as pd
 import shapely
 
 from ..codes import is_allowed
-from ..engine import intersection_geometries, overlay_pairs
+from ..engine import interior_pairs, intersection_geometries, overlay_pairs
 from ._context import CheckContext
 from ._registry import register
 
@@ -52,20 +52,6 @@ def protected_area(ctx: CheckContext) -> pd.DataFrame:
     })
 
 
-def _interiors_meet(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``a < b`` of polygons whose interiors intersect (overlap, or one contains the
-    other); parcels that only share an edge, as a cadastre's neighbours do, are not
-    pairs."""
-    tree = shapely.STRtree(geoms)
-    found = [tree.query(geoms, predicate=p) for p in ("overlaps", "contains")]
-    a = np.concatenate([f[0] for f in found])
-    b = np.concatenate([f[1] for f in found])
-    a, b = np.minimum(a, b), np.maximum(a, b)
-    keep = a < b  # never a parcel with itself
-    pairs = np.unique(np.stack([a[keep], b[keep]], axis=1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
-
-
 @register("double-allocation")
 def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     """Two allocations, leases or recognitions whose parcels overlap by more than the
@@ -75,7 +61,7 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     active = (np.isin(ctx.kinds, _GRANTING)
               & (d["geometry_status"] != "unusable").to_numpy())
     geoms = np.where(active, d.geometry.values, None)
-    a, b = _interiors_meet(geoms)
+    a, b = interior_pairs(geoms)
     if not len(a):
         return pd.DataFrame(columns=["row"])
     area = shapely.area(shapely.intersection(geoms[a], geoms[b]))
