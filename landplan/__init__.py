@@ -30,7 +30,6 @@ from .errors import (
     LandplanError,
     LayerNotFoundError,
 )
-from .excel import write_xlsx
 from .info import file_info, format_info
 from .io import (
     list_layers,
@@ -40,7 +39,6 @@ from .io import (
     load_projects,
     read_layer,
 )
-from .maps import make_map
 from .plandiff import plan_diff
 from .quotas import load_quotas
 from .report import summarize, write_outputs
@@ -85,3 +83,13 @@ __all__ = [
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_LAZY = {"make_map": "maps", "write_xlsx": "excel"}  # folium and openpyxl load on first use
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'landplan' has no attribute {name!r}")

@@ -23,7 +23,7 @@ import shapely
 from ._data import data_path, load_toml
 from ._dates import parse_dates
 from ._distinct import per_distinct
-from ._text import clean_value, fold, name_key, nfc
+from ._text import clean_value, clean_values, fold, name_key, nfc
 from .codes import normalize_code, normalize_codes
 from .errors import ColumnError
 
@@ -224,7 +224,7 @@ def _polygonal_part(arr: np.ndarray) -> np.ndarray:
 
 
 def _text_column(values: pd.Series) -> pd.Series:
-    return values.map(clean_value).astype(object)
+    return clean_values(values)
 
 
 def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) -> tuple[
