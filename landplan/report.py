@@ -8,6 +8,7 @@ fixed float formatting).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -120,9 +121,12 @@ def _csv_column(values: pd.Series) -> pa.Array:
         text = pc.strftime(stamps, format="%Y-%m-%d")
     else:
         cells = values.to_numpy(dtype=object)
-        missing = pd.isna(cells)
-        strings = np.where(missing, "", cells).astype(str) if len(cells) else cells
-        text = pa.array(strings, type=pa.string())
+        try:
+            text = pa.array(cells, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text: str() each cell
+            missing = pd.isna(cells)
+            text = pa.array(np.where(missing, None, cells).astype(str), type=pa.string())
+            text = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), text)
         special = pc.match_substring_regex(text, '[,"\n\r]')
         if pc.any(special).as_py():
             quoted = pc.binary_join_element_wise(
@@ -179,14 +183,16 @@ def write_outputs(
     gpkg = out / "findings.gpkg"
     if gpkg.exists():
         gpkg.unlink()
-    _write_gpkg(findings, gpkg, "findings")
-    _write_gpkg(decisions, gpkg, "decisions")
-    written["findings.gpkg"] = gpkg
-    for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
-                        ("decisions.csv", decisions.drop(columns="geometry")),
-                        ("summary.csv", summarize(result))):
-        _csv(frame, out / name)
-        written[name] = out / name
+    with ThreadPoolExecutor(max_workers=1) as pool:  # GDAL writes while the CSVs format
+        gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
+                                         _write_gpkg(decisions, gpkg, "decisions")))
+        for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
+                            ("decisions.csv", decisions.drop(columns="geometry")),
+                            ("summary.csv", summarize(result))):
+            _csv(frame, out / name)
+            written[name] = out / name
+        gpkg_done.result()
+    written = {"findings.gpkg": gpkg, **written}
     if xlsx:
         from .excel import write_xlsx
 
