@@ -37,7 +37,7 @@ __all__ = ["PAIR_COLUMNS", "default_workers", "interior_pairs", "intersection_ge
 PAIR_COLUMNS = ["parcel", "zone", "area_m2", "inside"]
 _GRID_MIN_PARCELS = 20_000  # below this the grid costs more than it saves
 _GRID_MAX_CELLS = 60_000_000  # ~0.5 GB of grid arrays at most
-_CHUNK = 20_000  # parcels per thread task
+_CHUNK = 10_000  # parcels per thread task
 
 
 def default_workers() -> int:
