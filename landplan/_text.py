@@ -47,8 +47,13 @@ def clean_values(values: pd.Series) -> pd.Series:
     """:func:`clean_value` of a whole column (object dtype, None for blanks). Text columns
     go through Arrow's string kernels in one pass; mixed columns value by value (once per
     distinct value)."""
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+    if isinstance(values.dtype, pd.StringDtype):
+        arr = pc.cast(pa.array(values, from_pandas=True), pa.string())
+    elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    else:
+        arr = None
+    if arr is not None:
         arr = pc.utf8_normalize(arr, form="NFC")
         arr = pc.replace_substring_regex(arr, _RE2_INVISIBLE, "")
         arr = pc.replace_substring_regex(arr, _RE2_SPACES, " ")

@@ -40,8 +40,10 @@ def summarize(result: CheckResult) -> pd.DataFrame:
         ``conflict_area_m2``. Rows of ``rule`` and ``severity`` count findings and the
         decisions that have them.
     """
-    d = result.decisions
-    f = result.findings
+    d = pd.DataFrame(result.decisions[["source_row", "status", "kind", "unit", "n_findings",
+                                       "area_m2", "conflict_area_m2"]])  # no geometry copies
+    f = pd.DataFrame(result.findings[["source_row", "layer", "rule", "severity",
+                                      "conflict_area_m2"]])
     nf = d["n_findings"]
     parts = [pd.DataFrame([{
         "dimension": "total", "value": "all", "n_decisions": len(d),
@@ -117,8 +119,11 @@ def _csv_column(values: pd.Series) -> pa.Array:
     elif pd.api.types.is_float_dtype(dtype):
         text = _two_decimals(values.to_numpy(dtype=float))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
-        stamps = pa.array(values.to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns"))
-        text = pc.strftime(stamps, format="%Y-%m-%d")
+        days = values.to_numpy(dtype="datetime64[D]")
+        text = pc.cast(pa.array(days, type=pa.date32(), from_pandas=True), pa.string())
+    elif isinstance(dtype, pd.StringDtype):
+        text = pc.cast(pa.array(values, from_pandas=True), pa.string())
+        text = _quote_fields(text)
     else:
         cells = values.to_numpy(dtype=object)
         try:
@@ -127,12 +132,18 @@ def _csv_column(values: pd.Series) -> pa.Array:
             missing = pd.isna(cells)
             text = pa.array(np.where(missing, None, cells).astype(str), type=pa.string())
             text = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), text)
-        special = pc.match_substring_regex(text, '[,"\n\r]')
-        if pc.any(special).as_py():
-            quoted = pc.binary_join_element_wise(
-                '"', pc.replace_substring(text, '"', '""'), '"', "")
-            text = pc.if_else(special, quoted, text)
+        text = _quote_fields(text)
     return pc.fill_null(text, "")
+
+
+def _quote_fields(text: pa.Array) -> pa.Array:
+    """Quote the fields that hold a comma, a quote or a line break (quotes doubled)."""
+    special = pc.match_substring_regex(text, '[,"\n\r]')
+    if pc.any(special).as_py():
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"',
+                                             "")
+        text = pc.if_else(special, quoted, text)
+    return text
 
 
 def _two_decimals(x: np.ndarray) -> pa.Array:
