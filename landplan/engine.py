@@ -12,8 +12,9 @@ overlaps and the areas, with as few GEOS calls as possible:
 2. The other parcels go through an STRtree bulk query and a prepared
    ``contains_properly`` test; the boundary-crossing pairs get their area from GEOS's
    rectangle clipping of the zone to the parcel's box (a linear walk, several times
-   cheaper than an overlay), which is the answer for a parcel that is its own box, else
-   the small clipped piece is intersected with the parcel.
+   cheaper than an overlay), which is the answer for a parcel that is its own box; for a
+   convex parcel the small clipped piece is clipped to the parcel in numpy
+   (Sutherland–Hodgman); only other parcels pay for a GEOS intersection.
 3. Step 2 runs on all cores: chunks of parcels in threads (shapely releases the GIL), each
    thread with its own copy of the zones, STRtree and prepared geometries (sharing them
    across threads is not safe).
@@ -222,8 +223,6 @@ def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
     if not len(pairs):
         return out
     cstart, ck, csign = start[convex], k[convex], sign[convex]
-    pair_pos = np.full(n, -1)
-    pair_pos[pairs] = np.arange(len(pairs))
     # the subjects' rings: +1 exterior, -1 hole
     subjects = subjects[pairs]
     single = shapely.get_type_id(subjects) == 3
@@ -237,15 +236,13 @@ def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
     rings, ring_part = shapely.get_rings(parts[holed], return_index=True)
     first_ring = np.r_[True, ring_part[1:] != ring_part[:-1]] if len(rings) else \
         np.zeros(0, dtype=bool)
-    ring_sign = np.concatenate([np.ones(int((~holed).sum())), np.where(first_ring, 1.0, -1.0)])
-    ring_pair = np.concatenate([part_pair[~holed], part_pair[holed][ring_part]])
     n_plain = int((~holed).sum())
+    ring_sign = np.concatenate([np.ones(n_plain), np.where(first_ring, 1.0, -1.0)])
+    ring_pair = np.concatenate([part_pair[~holed], part_pair[holed][ring_part]])
     xy_plain, of_plain = shapely.get_coordinates(parts[~holed], return_index=True)
     xy_holed, of_holed = shapely.get_coordinates(rings, return_index=True)
     xy = np.concatenate([xy_plain, xy_holed])
     ring_of = np.concatenate([of_plain, of_holed + n_plain])
-    holes = ring_sign
-    n_rings = len(ring_pair)
     closing = np.r_[ring_of[1:] != ring_of[:-1], True] if len(xy) else np.array([], bool)
     xy, ring_of = xy[~closing], ring_of[~closing]  # drop each ring's repeated first point
     # work around each clip's first vertex: shoelace sums of projected coordinates
@@ -258,17 +255,10 @@ def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
         a = (cc[corner] - origin)[pair_of]
         b = (cc[corner + 1] - origin)[pair_of]
         xy, ring_of = _clip_half_plane(xy, ring_of, a, b, csign[pair_of], ck[pair_of] > m)
-    if len(xy):
-        new_ring = np.r_[True, ring_of[1:] != ring_of[:-1]]
-        starts = np.flatnonzero(new_ring)
-        nxt = np.arange(len(xy)) + 1
-        ends = np.r_[starts[1:], len(xy)] - 1
-        nxt[ends] = starts
-        cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
-        ring_area = np.abs(np.bincount(ring_of, weights=cross, minlength=n_rings)) / 2
-    else:
-        ring_area = np.zeros(n_rings)
-    area = np.bincount(ring_pair, weights=ring_area * holes, minlength=len(pairs))
+    nxt = _ring_successor(ring_of)
+    cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
+    ring_area = np.abs(np.bincount(ring_of, weights=cross, minlength=len(ring_pair))) / 2
+    area = np.bincount(ring_pair, weights=ring_area * ring_sign, minlength=len(pairs))
     out[pairs] = np.maximum(area, 0.0)
     return out
 
@@ -279,11 +269,7 @@ def _clip_half_plane(xy: np.ndarray, ring_of: np.ndarray, a: np.ndarray, b: np.n
     cut to the left of the line a→b (right when ``sign`` is -1); inactive points pass."""
     if not len(xy):
         return xy, ring_of
-    new_ring = np.r_[True, ring_of[1:] != ring_of[:-1]]
-    starts = np.flatnonzero(new_ring)
-    ends = np.r_[starts[1:], len(xy)] - 1
-    nxt = np.arange(len(xy)) + 1
-    nxt[ends] = starts
+    nxt = _ring_successor(ring_of)
     d = b - a
     side = sign * (d[:, 0] * (xy[:, 1] - a[:, 1]) - d[:, 1] * (xy[:, 0] - a[:, 0]))
     side[~active] = 1.0
@@ -292,9 +278,8 @@ def _clip_half_plane(xy: np.ndarray, ring_of: np.ndarray, a: np.ndarray, b: np.n
     side_next = side[nxt]
     crosses = inside != in_next
     emit = (inside & in_next).astype(np.int64) + crosses + (~inside & in_next)
-    total = int(emit.sum())
     src = np.repeat(np.arange(len(xy)), emit)
-    slot = np.arange(total) - np.repeat(np.cumsum(emit) - emit, emit)
+    slot = _ranges(np.zeros(len(emit), dtype=np.int64), emit)  # 0, 1 within each vertex
     # slot 0 of a crossing edge is the crossing point; the other slot is the next vertex
     is_cross = crosses[src] & (slot == 0)
     p, q = xy[src], xy[nxt[src]]
@@ -302,6 +287,25 @@ def _clip_half_plane(xy: np.ndarray, ring_of: np.ndarray, a: np.ndarray, b: np.n
         t = np.where(is_cross, side[src] / (side[src] - side_next[src]), 0.0)
         point = np.where(is_cross[:, None], p + t[:, None] * (q - p), q)
     return point, ring_of[src]
+
+
+def _ring_successor(ring_of: np.ndarray) -> np.ndarray:
+    """For points stored ring after ring (``ring_of`` non-decreasing, closing point
+    dropped): the position of each point's successor, the last wrapping to the first."""
+    if not len(ring_of):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
+    nxt = np.arange(len(ring_of)) + 1
+    nxt[np.r_[starts[1:], len(ring_of)] - 1] = starts
+    return nxt
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``, vectorised."""
+    counts = np.asarray(counts, dtype=np.int64)
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(np.asarray(starts, dtype=np.int64) - offsets, counts) + \
+        np.arange(int(counts.sum()))
 
 
 def _clip_by_rect(geoms: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -409,7 +413,7 @@ def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
     r_lo, r_hi = np.maximum(r_lo, 0), np.minimum(r_hi, height - 1)
     n = np.maximum(r_hi - r_lo + 1, 0)
     seg = np.repeat(np.arange(len(n)), n)
-    row = r_lo[seg] + (np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n))
+    row = _ranges(r_lo, n)
     yc = y1 - (row + 0.5) * cell
     t = (yc - a[seg, 1]) / (b[seg, 1] - a[seg, 1])
     x = a[seg, 0] + t * (b[seg, 0] - a[seg, 0])
@@ -441,9 +445,7 @@ def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
     zone = np.repeat(values, lengths)
     shared = start < np.minimum(reach, end)
     if shared.any():
-        n = np.minimum(reach, end)[shared] - start[shared]
-        first = start[shared]
-        zone[np.repeat(first - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))] = -2
+        zone[_ranges(start[shared], np.minimum(reach, end)[shared] - start[shared])] = -2
     return zone.reshape(height, width)
 
 
