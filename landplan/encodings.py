@@ -56,7 +56,8 @@ from functools import cache
 from landplan._data import data_path
 from landplan.errors import InputError
 
-__all__ = ["ENCODINGS", "Detection", "decode", "detect_encoding", "encode", "transcode"]
+__all__ = ["ENCODINGS", "Detection", "canonical", "decode", "detect_encoding", "encode",
+           "transcode"]
 
 ENCODINGS: tuple[str, ...] = ("utf-8", "cp1258", "tcvn3", "vni")
 """The encodings this module decodes, encodes and detects (canonical names)."""
@@ -86,15 +87,22 @@ def _alias_key(name: str) -> str:
     return re.sub(r"[\s\-_.]+", "", name.strip().lower())
 
 
-def _canonical(encoding: str) -> str | None:
-    """Canonical name of ``encoding`` or None when it is not one of ours."""
+def canonical(encoding: str) -> str | None:
+    """Canonical name of ``encoding`` (one of :data:`ENCODINGS`), or None when it is not
+    one of ours.
+
+    Examples
+    --------
+    >>> canonical("Windows-1258"), canonical("ABC"), canonical("latin-1")
+    ('cp1258', 'tcvn3', None)
+    """
     if not isinstance(encoding, str):
         return None
     return _ALIASES.get(_alias_key(encoding))
 
 
 def _resolve(encoding: str) -> str:
-    name = _canonical(encoding)
+    name = canonical(encoding)
     if name is None:
         raise InputError(
             f"unknown text encoding {encoding!r}: use one of {', '.join(ENCODINGS)} "
@@ -623,7 +631,7 @@ def detect_encoding(samples: Iterable[bytes], declared: str | None = None) -> De
                             "value.encode('latin-1')")
         if sample:
             distinct[bytes(sample)] = None
-    declared_name = _canonical(declared) if declared is not None else None
+    declared_name = canonical(declared) if declared is not None else None
     note = ""
     if declared is not None and declared_name is None:
         note = f"; the declared encoding {declared!r} is not a candidate and was ignored"

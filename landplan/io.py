@@ -20,7 +20,7 @@ from pyproj import CRS
 from ._distinct import per_distinct
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
-from .encodings import Detection, detect_encoding, transcode
+from .encodings import Detection, canonical, detect_encoding, transcode
 from .errors import CRSError, InputError, LayerNotFoundError
 from .schema import (
     normalize_corridors,
@@ -179,13 +179,13 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
         if len(named) == 1 or (layer is None and len(shapefiles) == 1):
             path, layer = (named or shapefiles)[0], None  # a folder holding one shapefile
     source_label = str(path)
+    member, dbf = None, False  # dbf: text read byte-for-byte, to be decoded here
     if path.suffix.lower() in _PARQUET:
         try:
             gdf = gpd.read_parquet(path)
         except Exception as exc:
             raise InputError(f"Cannot read GeoParquet {path}: {exc}") from exc
     else:
-        member = None
         if path.suffix.lower() == ".zip":
             members = list_layers(path, engine=engine)
             if layer is None and len(members) > 1:
@@ -221,8 +221,8 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
         kwargs: dict[str, object] = {"engine": engine}
         if layer is not None:
             kwargs["layer"] = layer
-        dbf = (member or path.name).lower().endswith((".shp", ".dbf"))
-        if dbf and encoding is not None:
+        dbf = encoding is not None and (member or path.name).lower().endswith((".shp", ".dbf"))
+        if dbf:
             kwargs["encoding"] = "ISO-8859-1"  # one character per byte; decoded below
         elif encoding not in (None, "auto"):
             kwargs["encoding"] = encoding
@@ -238,7 +238,7 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
         raise InputError(f"{source_label} has no geometry column; it is a table, not a layer.")
     gdf = gdf.reset_index(drop=True)
     gdf.attrs["source"] = source_label
-    if path.suffix.lower() not in _PARQUET and dbf and encoding is not None:
+    if dbf:
         gdf = _decode_text(gdf, encoding, _declared_encoding(path, member), source_label)
     if gdf.crs is not None:
         resolved, note = resolve_crs(CRS.from_user_input(gdf.crs))
@@ -304,8 +304,8 @@ def _declared_encoding(path: Path, member: str | None) -> str | None:
     """What a shapefile's .cpg says, if there is one."""
     try:
         if member is None:
-            cpg = path.with_suffix(".cpg")
-            text = cpg.read_bytes() if cpg.exists() else None
+            cpg = _sidecar(path, ".cpg")
+            text = cpg.read_bytes() if cpg is not None else None
         else:
             with zipfile.ZipFile(path) as archive:
                 name = str(PurePosixPath(member).with_suffix(".cpg"))
@@ -316,15 +316,6 @@ def _declared_encoding(path: Path, member: str | None) -> str | None:
         return None
     value = text.decode("ascii", "replace").strip()
     return value or None
-
-
-def _known_encoding(name: str) -> bool:
-    """Whether ``name`` is one of landplan's encodings (or an alias of one)."""
-    try:
-        transcode("", name)
-    except InputError:
-        return False
-    return True
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -352,7 +343,7 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
         detection = Detection(encoding=encoding, confidence=1.0,
                               reason=f"given by the user ({encoding})", scores={})
     used = "utf-8" if detection.encoding == "ascii" else detection.encoding
-    if _known_encoding(used):
+    if canonical(used) is not None:
         def convert(text: str) -> str:
             return transcode(text, used)
     else:  # another Python codec the user named (cp1252, latin-1, …)
