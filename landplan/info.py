@@ -19,7 +19,7 @@ from pyproj import CRS, Transformer
 from ._data import load_toml
 from ._distinct import per_distinct
 from .codes import load_codes, normalize_codes, unknown_codes
-from .crs import check_coordinates, is_metric_projected, resolve_crs, vn2000_zone
+from .crs import check_coordinates, is_metric_projected, vn2000_zone
 from .errors import CRSError, InputError
 from .io import _is_text, _read, list_layers
 from .rules import RULES
@@ -118,18 +118,15 @@ def _crs_info(gdf: Any) -> dict[str, Any]:
     if gdf.crs is None:
         return {"name": None, "epsg": None, "vn2000_zone": None, "note": None,
                 "problem": None}
-    crs = CRS.from_user_input(gdf.crs)
-    note = gdf.attrs.get("crs_note")
-    if note is None:
-        crs, note = resolve_crs(crs)
+    crs = CRS.from_user_input(gdf.crs)  # already resolved by the reader (crs_note)
     problem = None
     try:
-        check_coordinates(gdf.set_crs(crs, allow_override=True), gdf.attrs.get("source", ""))
+        check_coordinates(gdf, gdf.attrs.get("source", ""))
     except CRSError as exc:
         problem = str(exc)
     return {"name": crs.name, "epsg": crs.to_epsg(min_confidence=70),
             "vn2000_zone": vn2000_zone(crs), "metric": is_metric_projected(crs),
-            "note": note, "problem": problem}
+            "note": gdf.attrs.get("crs_note"), "problem": problem}
 
 
 def _bounds(gdf: Any, present: np.ndarray) -> tuple[list[float] | None, list[float] | None]:
