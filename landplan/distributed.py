@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import inspect
 import json
 import logging
 import time
@@ -173,11 +172,9 @@ def _scatter_zones(client: Client, zones: np.ndarray) -> Future:
 
 
 def _overlay(parcels: np.ndarray, zones: np.ndarray) -> pd.DataFrame:
-    """:func:`landplan.engine.overlay_pairs` in one thread when it can use several: dask
-    runs one task per worker thread already."""
-    if "workers" in inspect.signature(overlay_pairs).parameters:
-        return overlay_pairs(parcels, zones, workers=1)
-    return overlay_pairs(parcels, zones)
+    """:func:`landplan.engine.overlay_pairs` in one thread: dask runs one task per worker
+    thread already."""
+    return overlay_pairs(parcels, zones, workers=1)
 
 
 def _pairs_task(parcels_wkb: np.ndarray, zones_wkb: np.ndarray) -> pd.DataFrame:
