@@ -96,6 +96,15 @@ class CheckContext:
 
     def exceeds_tolerance(self, conflict_area: np.ndarray, parcel_area: np.ndarray) -> np.ndarray:
         """Whether an area is above both tolerances (percent of parcel AND m²)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pct = 100.0 * conflict_area / parcel_area
-        return (conflict_area > self.config.tolerance_m2) & (pct > self.config.tolerance_pct)
+        return beyond_tolerances(conflict_area, parcel_area, self.config.tolerance_pct,
+                                 self.config.tolerance_m2)
+
+
+def beyond_tolerances(amount: np.ndarray, whole: np.ndarray, tolerance_pct: float,
+                      tolerance_m2: float) -> np.ndarray:
+    """Whether ``amount`` (m²) is above ``tolerance_m2`` AND above ``tolerance_pct`` % of
+    ``whole`` (NaN compares False)."""
+    amount = np.asarray(amount, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = 100.0 * amount / np.asarray(whole, dtype=float)
+        return (amount > tolerance_m2) & (pct > tolerance_pct)

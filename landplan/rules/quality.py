@@ -7,7 +7,7 @@ import pandas as pd
 
 from .._distinct import flags
 from ..codes import unknown_codes
-from ._context import CheckContext
+from ._context import CheckContext, beyond_tolerances
 from ._registry import register
 
 
@@ -108,10 +108,10 @@ def area_differs(legal: np.ndarray, mapped: np.ndarray, tolerance_pct: float,
     non-positive declared areas are not compared)."""
     legal = np.asarray(legal, dtype=float)
     mapped = np.asarray(mapped, dtype=float)
-    diff = np.abs(legal - mapped)
     with np.errstate(invalid="ignore"):
-        return ((legal > 0) & (mapped > 0) & (diff > tolerance_m2)
-                & (diff > tolerance_pct / 100.0 * mapped))
+        compared = (legal > 0) & (mapped > 0)
+    return compared & beyond_tolerances(np.abs(legal - mapped), mapped, tolerance_pct,
+                                        tolerance_m2)
 
 
 @register("crs-assumed")
