@@ -234,6 +234,7 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
            "(e.g. --crs EPSG:9209 for VN-2000 / TM-3 105-30, Hải Dương; --crs EPSG:4326 for "
            "longitude/latitude).")
     degrees = abs(x) <= 180 and abs(y) <= 90
+    to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
     if crs.is_geographic:
         if not degrees and abs(x) <= 90 and abs(y) <= 180:
             raise CRSError(f"{where} have longitude and latitude swapped for {crs.name}. "
@@ -247,7 +248,7 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
             raise CRSError(f"{where} look like longitude/latitude degrees, but the layer's "
                            f"CRS is {crs.name} (metres). {fix}")
         try:
-            lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+            lon, lat = to_lonlat.transform(x, y)
         except Exception:  # PROJ may fail far outside the projection's domain
             lon, lat = float("nan"), float("nan")
     area = crs.area_of_use
@@ -260,10 +261,9 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
 
     if inside(lon, lat):
         return
-    swapped = None
     try:
-        swapped = Transformer.from_crs(crs, 4326, always_xy=True).transform(y, x)
-    except Exception:
+        swapped = to_lonlat.transform(y, x)
+    except Exception:  # as above
         swapped = None
     if swapped is not None and inside(*swapped):
         raise CRSError(f"{where} have x and y swapped for {crs.name} (swapped they fall where "
