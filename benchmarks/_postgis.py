@@ -7,10 +7,8 @@ with ``apt-get`` when ``CREATE EXTENSION postgis`` is not possible. :func:`postg
 loads parcels and zones into it (binary ``COPY`` of WKB, GiST indexes, ``ANALYZE``) and
 times the overlay query, to set beside :func:`landplan.engine.overlay_pairs`.
 
-Run from the repository root for the synthetic case (10^4 parcels × 1,600 zones)::
-
-    .venv/bin/python benchmarks/_postgis.py
-    .venv/bin/python benchmarks/_postgis.py --parcels 100000 --workers 0 2
+It is driven by ``benchmarks/bench_scale.py``, which runs it beside landplan's engine
+and ``geopandas.overlay`` on the same synthetic district.
 
 The server's settings (:data:`SERVER_SETTINGS`) suit a benchmark on a 2-core, 24 GB
 machine and nothing else: ``fsync``, ``full_page_writes`` and ``synchronous_commit`` are
@@ -24,7 +22,6 @@ is dominated by PostGIS function calls, which JIT cannot speed up, and compiling
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -50,7 +47,6 @@ __all__ = [
     "postgis_overlay",
     "postgis_server",
     "same_pairs",
-    "synthetic",
 ]
 
 #: The overlay as a PostGIS user writes it: the index join on ST_Intersects, and the area
@@ -504,71 +500,3 @@ def same_pairs(ours: pd.DataFrame, theirs: pd.DataFrame, rtol: float = 1e-9) -> 
                 and np.array_equal(ours["zone"].to_numpy(), theirs["zone"].to_numpy())
                 and np.allclose(ours["area_m2"].to_numpy(), theirs["area_m2"].to_numpy(),
                                 rtol=rtol, atol=0))
-
-
-def synthetic(n_parcels: int = 10_000, n_side: int = 40,
-              seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Box parcels of 200–2,000 m² and ``n_side``² square zones of ~170 vertices.
-
-    The same layout as ``bench_check.synthetic`` (EPSG:9209 around x=583000, y=2300000):
-    one parcel per 50 m slot of a grid, placed at random in it; the zones tile the
-    district, so about a quarter of the parcels cross a zone edge.
-
-    Returns
-    -------
-    tuple[numpy.ndarray, numpy.ndarray]
-        ``parcels`` and ``zones``, arrays of shapely Polygons.
-    """
-    rng = np.random.default_rng(seed)
-    slot, x0, y0 = 50.0, 583_000.0, 2_300_000.0
-    per_side = int(np.ceil(np.sqrt(n_parcels)))
-    step = per_side * slot / n_side
-    ix, iy = (a.ravel() for a in np.meshgrid(np.arange(n_side), np.arange(n_side)))
-    cells = shapely.box(x0 + ix * step, y0 + iy * step, x0 + (ix + 1) * step,
-                        y0 + (iy + 1) * step)
-    zones = shapely.segmentize(cells, step / 42)
-    k = np.arange(n_parcels)
-    side = np.sqrt(rng.uniform(200, 2000, n_parcels))
-    room = slot - side
-    minx = x0 + (k % per_side) * slot + rng.uniform(0, 1, n_parcels) * room
-    miny = y0 + (k // per_side) * slot + rng.uniform(0, 1, n_parcels) * room
-    return shapely.box(minx, miny, minx + side, miny + side), zones
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Benchmark PostGIS against landplan's engine on the synthetic case; print a report."""
-    from landplan.engine import overlay_pairs
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parcels", type=int, default=10_000)
-    parser.add_argument("--side", type=int, default=40, help="zones per side (default 40)")
-    parser.add_argument("--workers", type=int, nargs="+", default=[2],
-                        help="max_parallel_workers_per_gather values to time (default 2)")
-    parser.add_argument("--no-install", action="store_true",
-                        help="fail instead of apt-get installing PostGIS")
-    parser.add_argument("--plan", action="store_true", help="print the EXPLAIN text")
-    args = parser.parse_args(argv)
-
-    parcels, zones = synthetic(args.parcels, args.side)
-    start = time.perf_counter()
-    ours = overlay_pairs(parcels, zones)
-    engine_s = time.perf_counter() - start
-    print(f"{len(parcels):,} parcels × {len(zones):,} zones; {len(ours):,} pairs")
-    print(f"landplan.engine.overlay_pairs: {engine_s:.3f} s")
-    with postgis_server(install=not args.no_install) as conninfo:
-        t = getattr(conninfo, "timings", {})
-        print("server: " + ", ".join(f"{key} {value:.2f} s" for key, value in t.items()))
-        for workers in args.workers:
-            got = postgis_overlay(conninfo, parcels, zones, parallel_workers=workers)
-            same = same_pairs(ours.drop(columns="inside"), got["pairs"])
-            print(f"{got['version']}")
-            print(f"PostGIS, {workers} workers (Gather: {got['gather']}, planned "
-                  f"{got['workers_planned']}): load {got['load_s']:.3f} s, query "
-                  f"{got['query_s']:.3f} s; {len(got['pairs']):,} pairs; same answer as "
-                  f"landplan: {same}")
-            if args.plan:
-                print(got["plan"])
-
-
-if __name__ == "__main__":
-    main()

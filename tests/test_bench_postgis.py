@@ -27,6 +27,10 @@ _spec = importlib.util.spec_from_file_location(
     "_postgis", Path(__file__).resolve().parents[1] / "benchmarks" / "_postgis.py")
 pg = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pg)
+_spec = importlib.util.spec_from_file_location(
+    "_synthetic", Path(__file__).resolve().parents[1] / "benchmarks" / "_synthetic.py")
+_synthetic = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_synthetic)
 
 WANTED = os.environ.get("LANDPLAN_TEST_POSTGIS") == "1"
 
@@ -82,7 +86,8 @@ def test_postgis_overlay_gives_the_same_pairs_and_areas_as_the_engine(conninfo):
 
 
 def test_serial_plan_and_the_synthetic_benchmark_case_agree(conninfo):
-    parcels, zones = pg.synthetic(900, n_side=6, seed=5)
+    zones = _synthetic.zones(n_side=6, side=1_500.0, seed=5).geometry.values
+    parcels = _synthetic.parcels(900, seed=5, side=1_500.0).geometry.values
     ours = overlay_pairs(parcels, zones).drop(columns="inside")
     got = pg.postgis_overlay(conninfo, parcels, zones, parallel_workers=0)
     assert not got["gather"]
