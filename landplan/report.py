@@ -93,7 +93,8 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     they hold a comma, a quote or a line break — what ``DataFrame.to_csv`` writes, but
     formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows)."""
     columns = [_csv_column(frame[name]) for name in frame.columns]
-    header = ",".join(_quote_text(str(name)) for name in frame.columns)
+    header = ",".join(_quote_fields(pa.array([str(c) for c in frame.columns], pa.string()))
+                      .to_pylist())
     if len(frame):
         lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
         body = "\n".join(lines.to_pylist()) + "\n"
@@ -101,12 +102,6 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
         body = ""
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         f.write(header + "\n" + body)
-
-
-def _quote_text(text: str) -> str:
-    if any(ch in text for ch in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def _csv_column(values: pd.Series) -> pa.Array:
