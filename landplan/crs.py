@@ -19,8 +19,8 @@ from pyproj.exceptions import CRSError as _PyprojCRSError
 from ._data import data_path
 from .errors import CRSError
 
-__all__ = ["check_coordinates", "is_metric_projected", "parse_crs", "resolve_crs", "vn2000_zone",
-           "vn2000_zones", "working_crs"]
+__all__ = ["check_coordinates", "is_metric_projected", "parse_crs", "plausible", "resolve_crs",
+           "vn2000_zone", "vn2000_zones", "working_crs"]
 
 # Rough extent of Vietnam (lon/lat) where a VN-2000 TM-3 zone is chosen over UTM.
 _VN_BOUNDS = (102.0, 8.0, 110.0, 23.5)
@@ -205,6 +205,15 @@ def resolve_crs(crs: CRS) -> tuple[CRS, str | None]:
     return CRS.from_epsg(epsg), note
 
 
+_MAX_COORDINATE = 1e12  # beyond any CRS's range: a corrupt record
+
+
+def plausible(xy: np.ndarray) -> np.ndarray:
+    """Rows of an (n, 2) coordinate array that are finite and within ±1e12 (no CRS has
+    larger values: NaN, inf and 1e300 are corrupt records)."""
+    return np.isfinite(xy).all(axis=1) & (np.abs(xy) <= _MAX_COORDINATE).all(axis=1)
+
+
 def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
     """Raise :class:`CRSError` when a layer's coordinates do not fit its CRS.
 
@@ -224,7 +233,7 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
         return
     bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))
     centres = (bounds[:, :2] + bounds[:, 2:]) / 2
-    centres = centres[np.isfinite(centres).all(axis=1) & (np.abs(centres) < 1e9).all(axis=1)]
+    centres = centres[plausible(centres)]
     if not len(centres):
         return
     x, y = np.median(centres, axis=0)

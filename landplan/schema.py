@@ -25,6 +25,7 @@ from ._dates import parse_dates
 from ._distinct import per_distinct
 from ._text import clean_value, clean_values, fold, name_key, nfc
 from .codes import normalize_code, normalize_codes
+from .crs import plausible
 from .errors import ColumnError
 
 __all__ = [
@@ -204,7 +205,7 @@ def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd
 def _wild_coordinates(arr: np.ndarray) -> np.ndarray:
     """Geometries with a NaN/inf coordinate or one beyond ±1e12 (no CRS has such)."""
     coords, owner = shapely.get_coordinates(arr, include_z=False, return_index=True)
-    bad = ~np.isfinite(coords).all(axis=1) | (np.abs(coords) > 1e12).any(axis=1)
+    bad = ~plausible(coords)
     out = np.zeros(len(arr), dtype=bool)
     out[owner[bad]] = True
     return out
