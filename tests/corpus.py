@@ -23,6 +23,7 @@ zone, so a clean run has no findings at all and every finding comes from the cas
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import struct
@@ -925,6 +926,12 @@ def parcel_with_100k_vertices(folder):
 
 def names() -> list[str]:
     return [case.name for case in CASES]
+
+
+# Later classes of input live beside this file, one module per class (tests/corpus_*.py,
+# each registering its cases with the decorators above; its docstring names the class).
+for _module in sorted(p.stem for p in Path(__file__).parent.glob("corpus_*.py")):
+    importlib.import_module(f"{__package__}.{_module}")
 
 
 assert len(set(names())) == len(CASES), "case names must be unique"
