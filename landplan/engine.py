@@ -10,11 +10,14 @@ overlaps and the areas, with as few GEOS calls as possible:
    boundary-free cells lies wholly in the one zone those cells are in (or outside every
    zone): its pair is ``(zone, parcel area, inside)`` with no geometry operation at all.
 2. The other parcels go through an STRtree bulk query and a prepared
-   ``contains_properly`` test; the boundary-crossing pairs get their area from GEOS's
-   rectangle clipping of the zone to the parcel's box (a linear walk, several times
-   cheaper than an overlay), which is the answer for a parcel that is its own box; for a
-   convex parcel the small clipped piece is clipped to the parcel in numpy
-   (Sutherland–Hodgman); only other parcels pay for a GEOS intersection.
+   ``contains_properly`` test; the boundary-crossing pairs get their area by cutting the
+   zone to a rectangle around the parcel with GEOS's rectangle clipping (a linear walk,
+   several times cheaper than an overlay) and clipping that small piece to the parcel in
+   numpy: Sutherland–Hodgman for a convex parcel, the same per triangle of a concave
+   parcel's constrained Delaunay triangulation. The rectangle is the parcel's box grown
+   clear of every zone vertex: plans are drawn on the cadastral map, so zones share the
+   parcels' vertices and edges, and GEOS's rectangle clipping is wrong where a vertex
+   lies on the rectangle (it returned the outside of a zone that shared a parcel's corner).
 3. Step 2 runs on all cores: chunks of parcels in threads (shapely releases the GIL), each
    thread with its own copy of the zones, STRtree and prepared geometries (sharing them
    across threads is not safe).
@@ -194,8 +197,52 @@ def _intersection_area(parcels: np.ndarray, zones: np.ndarray, parcel_area: np.n
         out[other] = clipped
         rest = other[np.isnan(clipped)]
         if len(rest):
-            out[rest] = shapely.area(shapely.intersection(parcels[rest], pieces[rest]))
+            out[rest] = _concave_clip_area(parcels[rest], pieces[rest], zones[rest])
     return out
+
+
+_MAX_TRIANGLE_WORK = 200_000  # triangles × piece vertices above which GEOS is cheaper
+
+
+def _concave_clip_area(parcels: np.ndarray, pieces: np.ndarray,
+                       zones: np.ndarray) -> np.ndarray:
+    """Area of ``parcels[i] ∩ pieces[i]`` for parcels that are not convex: the parcel is
+    cut into triangles (a constrained Delaunay triangulation has no new vertices, so the
+    triangles tile it exactly) and the piece is clipped to each in numpy. The pieces of
+    GEOS's rectangle clipping may be invalid (a hole touching the outline becomes one
+    self-touching ring), which a GEOS overlay of the piece would misread; the numpy clip
+    only sums signed ring areas. Parcels too large for that, or whose triangulation fails,
+    are intersected with the whole zone by GEOS (valid inputs)."""
+    out = np.full(len(parcels), np.nan)
+    tri = _triangles(parcels)
+    if tri is not None:
+        parts, owner = shapely.get_parts(tri, return_index=True)
+        work = np.bincount(owner, minlength=len(parcels)) * shapely.get_num_coordinates(pieces)
+        fit = np.flatnonzero((work <= _MAX_TRIANGLE_WORK)
+                             & (np.bincount(owner, minlength=len(parcels)) > 0))
+        take = np.isin(owner, fit)
+        parts, owner = parts[take], owner[take]
+        area = _convex_clip_area(parts, pieces[owner])
+        flat = shapely.area(parts) <= 1e-12 * np.maximum(shapely.area(parcels[owner]), 1.0)
+        area = np.where(np.isnan(area) & flat, 0.0, area)  # degenerate triangles
+        failed = np.bincount(owner, weights=np.isnan(area), minlength=len(parcels)) > 0
+        total = np.bincount(owner, weights=np.nan_to_num(area), minlength=len(parcels))
+        ok = np.zeros(len(parcels), dtype=bool)
+        ok[fit] = True
+        ok &= ~failed
+        out[ok] = total[ok]
+    rest = np.flatnonzero(np.isnan(out))
+    if len(rest):
+        out[rest] = shapely.area(shapely.intersection(parcels[rest], zones[rest]))
+    return out
+
+
+def _triangles(polygons: np.ndarray) -> np.ndarray | None:
+    """Constrained Delaunay triangulations (GEOS ≥ 3.10 through shapely ≥ 2.1), or None."""
+    triangulate = getattr(shapely, "constrained_delaunay_triangles", None)
+    if triangulate is None:  # pragma: no cover - older shapely
+        return None
+    return triangulate(polygons)
 
 
 def _zone_vertices(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -246,6 +293,10 @@ def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
     simple = (shapely.get_type_id(clips) == 3) & (shapely.get_num_interior_rings(clips) == 0)
     cc, owner = shapely.get_coordinates(shapely.get_exterior_ring(clips[simple]),
                                         return_index=True)
+    # repeated vertices make zero-length edges, which would hide the turn at a concave
+    # vertex from the convexity test below: drop them (the ring stays closed)
+    repeated = np.r_[False, (owner[1:] == owner[:-1]) & (cc[1:] == cc[:-1]).all(axis=1)]
+    cc, owner = cc[~repeated], owner[~repeated]
     which = np.flatnonzero(simple)
     count = np.bincount(owner, minlength=len(which))  # closed ring: k + 1 coordinates
     start = np.cumsum(count) - count
