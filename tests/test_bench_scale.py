@@ -27,11 +27,13 @@ def test_scale_benchmark_runs_and_every_method_gives_the_engines_answer(tmp_path
     out = tmp_path / "benchmarks.md"
     args = ["--sizes", "10000", "--out", str(out)] + ([] if postgis else ["--no-postgis"])
     assert bench.main(args) == 0
-    rows = [line for line in out.read_text().splitlines() if line.startswith("| 10,000 |")]
-    methods = [row.split(" | ")[1] for row in rows]
     expected = ["landplan engine", "landplan engine", "geopandas.overlay + area"]
     expected += ["PostGIS, ST_Within shortcut"] if postgis else []
-    assert methods == [*expected, "landplan check (CLI, end to end)"]
-    same = [row.split(" | ")[5] for row in rows]
-    assert same[0] == "reference" and all(s == "yes" for s in same[1:-1]), rows
+    for scenario in ("wavy", "aligned"):  # both, each checked pair by pair against GEOS
+        rows = [line for line in out.read_text().splitlines()
+                if line.startswith(f"| {scenario} | 10,000 |")]
+        methods = [row.split(" | ")[2] for row in rows]
+        assert methods == [*expected, "landplan check (CLI, end to end)"]
+        same = [row.split(" | ")[6] for row in rows]
+        assert same[0] == "reference" and all(s == "yes" for s in same[1:-1]), rows
     assert "STRtree/GEOS path" in out.read_text()
