@@ -480,6 +480,7 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         img = images(ctx)
         out["landcover_date"] = img["date"].to_numpy()
         out["landcover_coverage"] = img["coverage"].to_numpy(dtype=float)
+        out["landcover_unknown"] = img["unknown"].to_numpy(dtype=float)
         for name in landcover_classes()["class"]:
             out[f"cover_{name}"] = img[name].to_numpy(dtype=float)
     return out
