@@ -31,6 +31,7 @@ from .crs import working_crs
 from .engine import overlay_pairs
 from .errors import CRSError, InputError
 from .landcover import landcover_table, load_landcover
+from .planlayer import plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
 from .rules import RULES, CheckContext, SkipRule, severity_rank
 from .schema import (
@@ -179,13 +180,20 @@ def check(
         for layer in layers.values()
     )
     plan["area_m2"] = shapely.area(plan.geometry.values)
+    # overlapping zones (slivers, duplicates, insets) are resolved before the overlay: each
+    # overlap belongs to one zone (landplan.planlayer), so no land is counted twice
+    drawn = plan.geometry.values
+    usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
+    overlaps = plan_overlaps(np.where(usable_zone, drawn, None),
+                             plan["plan_version"].to_numpy(), plan["area_m2"].to_numpy())
+    zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
     area = shapely.area(decisions.geometry.values).astype(float)
 
     granted = decisions["land_use"].to_numpy(dtype=object)
     checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted, codes)
     version_of, approvals = _versions(plan, decisions)
     t0 = time.perf_counter()
-    pairs = _version_pairs(plan, decisions, checkable, version_of, approvals,
+    pairs = _version_pairs(zones, decisions, checkable, version_of, approvals,
                            overlay or overlay_pairs)
     log.info("overlay: %d decisions × %d zones → %d pairs in %.2f s", len(decisions), len(plan),
              len(pairs), time.perf_counter() - t0)
@@ -204,11 +212,11 @@ def check(
         cover = landcover_table(decisions, rasters)
         log.info("land cover: %d decisions × %d rasters in %.2f s", len(decisions),
                  cover["date"].nunique(), time.perf_counter() - t1)
-    ctx = CheckContext(decisions=decisions, plan=plan, pairs=pairs, area=area,
+    ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
                        version_of=version_of, approvals=approvals, crs_assumed=assumed,
-                       landcover=cover)
+                       landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn))
     findings, rules = _run_rules(ctx)
     decisions_out = _decision_status(ctx, findings)
     findings = findings.drop(columns=["_row", "_order", "blocking"])
@@ -321,6 +329,7 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
     layer = table["layer"].to_numpy(dtype=object)
     on_decision = (layer == "decisions") & (rows >= 0)
     on_project = (layer == "projects") & (rows >= 0)
+    on_plan = (layer == "plan") & (rows >= 0)
     n = len(table)
 
     def pick(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -343,6 +352,9 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
         unit[on_project] = p["unit"].to_numpy(dtype=object)[rows[on_project]]
         fill = missing_geom & on_project
         geometry[fill] = p.geometry.values[rows[fill]]
+    if on_plan.any():
+        source_row[on_plan] = ctx.plan["source_row"].to_numpy()[rows[on_plan]]
+        unit[on_plan] = ctx.plan["unit"].to_numpy(dtype=object)[rows[on_plan]]
     dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     dates[on_decision] = d["decision_date"].to_numpy(dtype="datetime64[ns]")[rows[on_decision]]
     out = pd.DataFrame({
@@ -480,6 +492,7 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         img = images(ctx)
         out["landcover_date"] = img["date"].to_numpy()
         out["landcover_coverage"] = img["coverage"].to_numpy(dtype=float)
+        out["landcover_unknown"] = img["unknown"].to_numpy(dtype=float)
         for name in landcover_classes()["class"]:
             out[f"cover_{name}"] = img[name].to_numpy(dtype=float)
     return out

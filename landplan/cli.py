@@ -166,7 +166,28 @@ class _Inputs:
     landcover: Path | None = None
 
 
+def _plan_dates(plans: list[tuple[Path, str | None]]) -> None:
+    """Refuse unreadable approval dates and two versions approved on the same day (one
+    would silently replace the other): exit 2 naming the files."""
+    seen: dict[pd.Timestamp, Path] = {}
+    for path, date in plans:
+        if date is None:
+            continue
+        stamp = pd.to_datetime(date, format="%Y-%m-%d", errors="coerce")
+        if pd.isna(stamp):
+            raise LandplanError(f"--plan {path}@{date}: '{date}' is not a date; write the "
+                                "approval date as YYYY-MM-DD (e.g. plan.gpkg@2020-12-31).")
+        if stamp in seen:
+            raise LandplanError(
+                f"--plan {seen[stamp]} and --plan {path} have the same approval date "
+                f"{stamp:%Y-%m-%d}: which one is in force that day is ambiguous. Give each "
+                "version its own approval date, or, if they are parts of one plan (e.g. one "
+                "file per commune), merge them into one file first.")
+        seen[stamp] = path
+
+
 def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
+    _plan_dates(plans)
     columns = _pairs(args.plan_column, "--plan-column")
     layers = [(date, load_plan(path, args.plan_layer, columns=columns,
                                crs=args.plan_crs or args.crs, engine=args.engine))
@@ -182,6 +203,10 @@ def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
 def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -> int:
     started = time.perf_counter()
     steps = 4 + bool(inputs.projects) + bool(inputs.corridors) + bool(inputs.quotas)
+    if args.raster is not None:  # fail before the check, not after it
+        from .landcover import check_raster
+
+        check_raster(args.raster, "--raster")
     with _progress(steps, quiet=args.quiet) as step:
         step("plan")
         plan = _load_plan(args, inputs.plans)

@@ -70,6 +70,47 @@ def expected_classes(code: str | None, codes: pd.DataFrame) -> frozenset[str] | 
     return frozenset(out) if out else None
 
 
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_EXAMPLE = ("give a CSV listing the rasters with their dates (columns path,date, e.g. "
+            "'landcover_2025.tif,2025-06-30'), or one raster with its date: "
+            "--landcover {name}@YYYY-MM-DD")
+
+
+def _is_raster(path: Path) -> bool:
+    """Whether ``path`` is a GeoTIFF (by its first bytes) rather than a text table."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) in _TIFF_MAGIC
+    except OSError:
+        return False
+
+
+def check_raster(path: str | Path, what: str = "Land-cover raster") -> None:
+    """Refuse a raster that cannot be placed on the ground: not a readable raster, no CRS,
+    or a rotated/sheared geotransform (an InputError saying what, where and how to fix)."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    if not Path(path).exists():
+        raise InputError(f"{what} not found: {path}")
+    try:
+        with rasterio.open(path) as src:
+            crs, transform = src.crs, src.transform
+    except RasterioIOError as exc:
+        raise InputError(f"{what} {path} is not a readable raster (GeoTIFF): {exc}. "
+                         "Give a GeoTIFF file.") from exc
+    if crs is None:
+        raise InputError(f"{what} {path} has no coordinate system (no CRS in the file): "
+                         "its pixels cannot be placed on the parcels. Assign one, e.g. "
+                         f"'gdal_edit.py -a_srs EPSG:32648 {Path(path).name}', or re-export "
+                         "the image with its CRS.")
+    if transform.b != 0 or transform.d != 0:
+        raise InputError(f"{what} {path} is rotated (its geotransform has rotation terms "
+                         f"{transform.b:g}, {transform.d:g}): it cannot be read as north-up "
+                         "pixels. Warp it north-up first, e.g. 'gdalwarp "
+                         f"{Path(path).name} north_up.tif'.")
+
+
 def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
                    ) -> list[tuple[pd.Timestamp, Path]]:
     """The land-cover rasters and their dates, sorted by date.
@@ -77,17 +118,27 @@ def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
     Parameters
     ----------
     source
-        A CSV with columns ``path,date`` (paths relative to the CSV), or a sequence of
-        ``(date, path)`` pairs.
+        A CSV with columns ``path,date`` (paths relative to the CSV), one raster with its
+        date (``"lop_phu.tif@2025-06-30"``), or a sequence of ``(date, path)`` pairs. Every
+        raster must be readable, have a CRS and be north-up (:func:`check_raster`).
     """
     if isinstance(source, (str, Path)):
-        table = read_text_table(source, "Land-cover list", InputError)
-        missing = {"path", "date"} - set(table.columns)
-        if missing:
-            raise InputError(f"{source} lacks column(s) {', '.join(sorted(missing))}; "
-                             "expected path,date")
-        root = Path(source).parent
-        pairs = [(d, root / p) for p, d in zip(table["path"], table["date"], strict=True)]
+        text = str(source)
+        head, sep, tail = text.rpartition("@")
+        if sep and head and not Path(text).exists() and _is_raster(Path(head)):
+            pairs = [(tail, Path(head))]
+        elif _is_raster(Path(source)):
+            name = Path(source).name
+            raise InputError(f"--landcover {source} is a raster without a date: the land-cover "
+                             f"rules need the date of each image; " + _EXAMPLE.format(name=name))
+        else:
+            table = read_text_table(source, "Land-cover list", InputError)
+            missing = {"path", "date"} - set(table.columns)
+            if missing:
+                raise InputError(f"{source} lacks column(s) {', '.join(sorted(missing))}; "
+                                 "expected path,date")
+            root = Path(source).parent
+            pairs = [(d, root / p) for p, d in zip(table["path"], table["date"], strict=True)]
     else:
         pairs = list(source)
     out, problems = [], []
@@ -97,6 +148,11 @@ def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
             problems.append(f"date {date!r} of {path} is not a date (YYYY-MM-DD)")
         if not Path(path).exists():
             problems.append(f"raster not found: {path}")
+        else:
+            try:
+                check_raster(path, "raster")
+            except InputError as exc:
+                problems.append(str(exc))
         out.append((pd.Timestamp(stamp).normalize() if pd.notna(stamp) else stamp, Path(path)))
     if problems:
         raise InputError("Land-cover rasters:\n  - " + "\n  - ".join(problems))
@@ -110,8 +166,11 @@ def cover_fractions(parcels: gpd.GeoDataFrame, raster: str | Path) -> pd.DataFra
     -------
     pandas.DataFrame
         One row per parcel (same index): ``coverage`` (share of the parcel's area covered
-        by valid, non-nodata pixels) and one column per class of the scheme with its share
-        of the valid area (0 when absent). Rows of parcels without geometry are NaN.
+        by valid pixels: not nodata, and of a class in the class table), ``unknown`` (share
+        of the parcel's area covered by pixels whose value is not in the class table: no
+        evidence of any cover, so not valid either) and one column per class of the scheme
+        with its share of the valid area (0 when absent). Rows of parcels without geometry
+        are NaN.
     """
     import rasterio
     from exactextract import exact_extract
@@ -119,7 +178,7 @@ def cover_fractions(parcels: gpd.GeoDataFrame, raster: str | Path) -> pd.DataFra
     classes = _classes()
     names = dict(zip(classes["value"], classes["class"], strict=True))
     out = pd.DataFrame(np.nan, index=parcels.index,
-                       columns=["coverage", *classes["class"]], dtype=float)
+                       columns=["coverage", "unknown", *classes["class"]], dtype=float)
     usable = parcels[parcels.geometry.notna() & ~parcels.geometry.is_empty]
     if usable.empty:
         return out
@@ -134,14 +193,21 @@ def cover_fractions(parcels: gpd.GeoDataFrame, raster: str | Path) -> pd.DataFra
     area = local.area.to_numpy()
     pixel = abs(res[0] * res[1])
     long = stats[["_i", "unique", "frac"]].explode(["unique", "frac"]).dropna()
-    long["class"] = long["unique"].astype(int).map(names)
+    long["class"] = pd.to_numeric(long["unique"], errors="coerce").map(names)  # 40.0 → 40
     rows = (long.dropna(subset=["class"])
             .pivot_table(index="_i", columns="class", values="frac", aggfunc="sum")
             .reindex(index=range(len(usable)), columns=list(classes["class"]))
             .fillna(0.0).to_numpy(dtype=float))
-    coverage = np.clip(stats["count"].to_numpy(dtype=float) * pixel
-                       / np.where(area > 0, area, np.nan), 0, 1)
-    out.loc[usable.index, "coverage"] = coverage
+    # pixels whose value is not in the class table are no evidence of any cover: they are
+    # taken out of the valid area (like nodata) and their share is reported as `unknown`
+    known = rows.sum(axis=1)
+    valid = np.clip(stats["count"].to_numpy(dtype=float) * pixel
+                    / np.where(area > 0, area, np.nan), 0, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows = np.where(known[:, None] > 0, rows / known[:, None], 0.0)
+    known = np.clip(known, 0, 1)
+    out.loc[usable.index, "coverage"] = valid * known
+    out.loc[usable.index, "unknown"] = valid * (1.0 - known)
     out.loc[usable.index, list(classes["class"])] = rows
     return out
 
@@ -157,5 +223,6 @@ def landcover_table(parcels: gpd.GeoDataFrame,
         frame.insert(0, "row", np.arange(len(parcels)))
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=["row", "date", "coverage", *_classes()["class"]])
+        return pd.DataFrame(columns=["row", "date", "coverage", "unknown",
+                                     *_classes()["class"]])
     return pd.concat(frames, ignore_index=True)

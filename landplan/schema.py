@@ -26,7 +26,7 @@ from ._distinct import per_distinct
 from ._text import clean_value, clean_values, fold, name_key, nfc
 from .codes import normalize_code, normalize_codes
 from .crs import plausible
-from .errors import ColumnError
+from .errors import ColumnError, InputError
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -362,6 +362,11 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
     parts = []
     ordered = sorted(((pd.Timestamp(d), layer) for d, layer in versions.items()),
                      key=lambda item: item[0])
+    days = [approved.normalize() for approved, _ in ordered]
+    same = sorted({f"{d:%Y-%m-%d}" for d in days if days.count(d) > 1})
+    if same:
+        raise InputError(f"Several plan versions have the approval date {', '.join(same)}: "
+                         "give each version its own date, or merge parts of one plan first.")
     crs = None
     for i, (approved, layer) in enumerate(ordered):
         plan = layer if is_normalized(layer, "plan") else normalize_plan(layer)

@@ -153,3 +153,67 @@ def test_decisions_output_carries_the_cover_evidence(plan, tmp_path):
     row = result.decisions.iloc[0]
     assert row["cover_built"] == pytest.approx(1.0)
     assert row["landcover_date"] == np.datetime64("2025-06-30")
+
+
+UNKNOWN = 77  # a value the class table does not have
+
+
+def test_pixels_of_an_unknown_class_are_no_evidence_of_cover(plan, tmp_path):
+    # parcel 0 [120,140]×[20,40] on pixel edges: west half BUILT, east half value 77;
+    # parcel 1 [170,200]×[20,50] all 77. Both are ONT allocations of 2022 (unused-land scope)
+    raster = paint(tmp_path / "c.tif", [(box(120, 20, 130, 40), BUILT),
+                                        (box(130, 20, 140, 40), UNKNOWN),
+                                        (box(160, 10, 210, 60), UNKNOWN)])
+    d = decisions_of({"date": "01/02/2022", "geom": box(120, 20, 140, 40)},
+                     {"date": "01/02/2022", "geom": box(170, 20, 200, 50)})
+    frac = cover_fractions(d, raster)
+    assert frac.loc[0, "coverage"] == pytest.approx(0.5)   # 200 of 400 m² known
+    assert frac.loc[0, "unknown"] == pytest.approx(0.5)
+    assert frac.loc[0, "built"] == pytest.approx(1.0)      # share of the known area
+    assert frac.loc[1, "coverage"] == pytest.approx(0.0)
+    assert frac.loc[1, "unknown"] == pytest.approx(1.0)
+    result = run(plan, d, [("2025-06-30", raster)])
+    assert rules_of(result, 1) == ["landcover-unchecked"]  # never unused-land
+    message = result.findings.loc[result.findings["rule"] == "landcover-unchecked",
+                                  "message"].tolist()
+    assert any("100% has values not in the land-cover class table" in m for m in message)
+    assert result.decisions.loc[1, "landcover_unknown"] == pytest.approx(1.0)
+
+
+def _plain_tif(path, *, crs="EPSG:9209", rotated=False):
+    from affine import Affine
+
+    transform = from_origin(X0, 2_308_300.0, 10, 10)
+    if rotated:
+        transform = transform * Affine.rotation(10)
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="uint8",
+                       crs=crs, transform=transform, nodata=0) as dst:
+        dst.write(np.full((4, 4), CROPLAND, dtype="uint8"), 1)
+    return path
+
+
+@pytest.mark.parametrize("kind, needles", [
+    ("no-crs", ("no coordinate system", "gdal_edit.py -a_srs")),
+    ("rotated", ("rotated", "gdalwarp")),
+])
+def test_rasters_that_cannot_be_placed_are_refused(tmp_path, kind, needles):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tif = _plain_tif(tmp_path / "lop_phu.tif", crs=None if kind == "no-crs" else "EPSG:9209",
+                         rotated=kind == "rotated")
+    with pytest.raises(landplan.InputError) as err:
+        load_landcover([("2025-06-30", tif)])
+    assert "lop_phu.tif" in str(err.value)
+    for needle in needles:
+        assert needle in str(err.value)
+
+
+def test_a_single_raster_is_accepted_with_its_date_and_refused_without(tmp_path):
+    tif = _plain_tif(tmp_path / "lop_phu.tif")
+    assert load_landcover(f"{tif}@2025-06-30") == [(np.datetime64("2025-06-30"), tif)]
+    with pytest.raises(landplan.InputError) as err:
+        load_landcover(tif)
+    text = str(err.value)
+    assert "is a raster without a date" in text and "lop_phu.tif@YYYY-MM-DD" in text

@@ -186,3 +186,125 @@ def test_config_file_errors_are_gathered(tmp_path):
         landplan.load_config(path)
     text = str(err.value)
     assert "lang" in text and "tolerance_pct" in text and "nope" in text
+
+
+# --- overlapping plan zones and holes (expected areas derived from the boxes) ---------------
+
+def _plan_of(*zones):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from .conftest import at
+
+    return gpd.GeoDataFrame({"maloaidat": [code for code, _ in zones]},
+                            geometry=[at(box(*b)) for _, b in zones], crs="EPSG:9209")
+
+
+def _one(code, b, kind="Giao đất"):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from .conftest import at
+
+    return gpd.GeoDataFrame({"so_qd": ["1/QĐ"], "ngay_qd": ["15/03/2023"], "hinh_thuc": [kind],
+                             "kyhieumucd": [code]}, geometry=[at(box(*b))], crs="EPSG:9209")
+
+
+def _check(plan, decisions):
+    return landplan.check(plan, decisions, config=CheckConfig(lang="en"))
+
+
+def _plan_findings(result, rule):
+    f = result.findings
+    return f[(f["layer"] == "plan") & (f["rule"] == rule)]
+
+
+def test_a_duplicated_zone_counts_once_and_is_reported():
+    # ONT [100,300]×[0,200] twice; a LUC parcel of 20×20 = 400 m² inside it
+    plan = _plan_of(("LUC", (0, 0, 100, 200)), ("ONT", (100, 0, 300, 200)),
+                    ("ONT", (100, 0, 300, 200)))
+    result = _check(plan, _one("LUC", (120, 20, 140, 40)))
+    row = result.decisions.iloc[0]
+    assert row["conflict_area_m2"] == pytest.approx(400.0)
+    assert row["conflict_pct"] == pytest.approx(100.0)  # not 200 %
+    conflict = result.findings[result.findings["rule"] == "zoning-conflict"]
+    assert conflict["conflict_area_m2"].tolist() == pytest.approx([400.0])
+    summary = landplan.summarize(result)
+    total = summary[summary["dimension"] == "total"]["conflict_area_m2"].item()
+    assert total == pytest.approx(400.0)
+    overlap = _plan_findings(result, "plan-overlap")
+    assert overlap["conflict_area_m2"].tolist() == pytest.approx([200.0 * 200.0])
+    assert overlap["source_row"].tolist() == [1]
+    assert "as part of zone Z1 (ONT)" in overlap["message"].item()
+    assert "same code" in overlap["message"].item()
+    assert overlap.iloc[0].geometry.area == pytest.approx(40_000.0)
+
+
+def test_a_duplicate_with_another_code_goes_to_the_first_zone_listed():
+    plan = _plan_of(("ONT", (100, 0, 300, 200)), ("LUC", (100, 0, 300, 200)))
+    result = _check(plan, _one("ONT", (120, 20, 140, 40)))
+    assert result.decisions.loc[0, "status"] == "compliant"
+    assert result.decisions.loc[0, "planned_land_use"] == "ONT"
+    overlap = _plan_findings(result, "plan-overlap")
+    assert "different codes" in overlap["message"].item()
+    assert overlap["planned_land_use"].item() == "ONT, LUC"
+
+
+def test_a_zone_drawn_inside_another_designates_its_part():
+    # a DGD inset [150,250]×[50,150] drawn on top of ONT without a hole; a LUC parcel
+    # [140,160]×[60,80]: 10×20 = 200 m² in the inset, 200 m² in the rest of ONT
+    plan = _plan_of(("ONT", (100, 0, 300, 200)), ("DGD", (150, 50, 250, 150)))
+    result = _check(plan, _one("LUC", (140, 60, 160, 80)))
+    assert result.decisions.loc[0, "conflict_pct"] == pytest.approx(100.0)  # not 150 %
+    conflict = result.findings[result.findings["rule"] == "zoning-conflict"]
+    assert dict(zip(conflict["planned_land_use"], conflict["conflict_area_m2"],
+                    strict=True)) == pytest.approx({"DGD": 200.0, "ONT": 200.0})
+    overlap = _plan_findings(result, "plan-overlap")
+    assert overlap["conflict_area_m2"].tolist() == pytest.approx([100.0 * 100.0])
+    assert "zone Z1 (DGD)" in overlap["message"].item()
+
+
+def test_a_sliver_between_neighbours_goes_to_the_smaller_zone():
+    # LUC [0,101] (20,200 m²) overlaps ONT [100,300] (40,000 m²) on a 1 m strip (200 m²),
+    # given to LUC; a LUC parcel [90,110]×[20,40] conflicts on [101,110]×[20,40] = 180 m²
+    plan = _plan_of(("LUC", (0, 0, 101, 200)), ("ONT", (100, 0, 300, 200)))
+    result = _check(plan, _one("LUC", (90, 20, 110, 40)))
+    assert result.decisions.loc[0, "conflict_area_m2"] == pytest.approx(180.0)
+    assert result.decisions.loc[0, "conflict_pct"] == pytest.approx(45.0)
+    overlap = _plan_findings(result, "plan-overlap")
+    assert overlap["conflict_area_m2"].tolist() == pytest.approx([200.0])
+    assert "zone Z0 (LUC)" in overlap["message"].item()
+
+
+def test_shares_never_exceed_the_parcel_with_three_zones_on_one_place():
+    # the same 100×100 place drawn three times (ONT, DGD, TMD) plus a larger ONT around it
+    plan = _plan_of(("ONT", (100, 0, 300, 200)), ("DGD", (150, 50, 250, 150)),
+                    ("TMD", (150, 50, 250, 150)), ("DGD", (150, 50, 250, 150)))
+    result = _check(plan, _one("LUC", (160, 60, 180, 80)))
+    assert result.decisions.loc[0, "conflict_area_m2"] == pytest.approx(400.0)
+    assert len(_plan_findings(result, "plan-overlap")) == 6  # every pair of the four
+
+
+def test_versions_do_not_overlap_each_other():
+    plan = landplan.plan_versions({"2020-12-31": _plan_of(("ONT", (100, 0, 300, 200))),
+                                   "2023-07-01": _plan_of(("ONT", (100, 0, 300, 200)))})
+    result = _check(plan, _one("ONT", (120, 20, 140, 40)))
+    assert _plan_findings(result, "plan-overlap").empty
+
+
+def test_a_hole_inside_the_plan_is_a_plan_gap_and_an_open_notch_is_not():
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    from .conftest import at
+
+    ring = [(100, 0), (300, 0), (300, 200), (100, 200)]
+    hole = [(200, 100), (220, 100), (220, 120), (200, 120)]  # 400 m²
+    tiny = [(250, 50), (250.5, 50), (250.5, 51), (250, 51)]  # 0.5 m²: below min_area_m2
+    plan = gpd.GeoDataFrame({"maloaidat": ["LUC", "ONT"]},
+                            geometry=[at(Polygon([(0, 0), (98, 0), (98, 200), (0, 200)])),
+                                      at(Polygon(ring, [hole, tiny]))], crs="EPSG:9209")
+    result = _check(plan, _one("ONT", (120, 20, 140, 40)))
+    gaps = _plan_findings(result, "plan-gap")
+    assert gaps["conflict_area_m2"].tolist() == pytest.approx([400.0])
+    assert "hole of 400.0 m²" in gaps["message"].item()

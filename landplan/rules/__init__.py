@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (registers the rules, in this order)
     landcover,
     overlap,
     period,
+    planlayer,
     projects,
     quality,
     zoning,

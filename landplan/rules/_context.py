@@ -48,6 +48,11 @@ class CheckContext:
     landcover
         Class fractions of every decision on every land-cover raster
         (:func:`landplan.landcover.landcover_table`), when rasters were given.
+    plan_overlaps
+        Overlapping zone pairs of the plan (:func:`landplan.planlayer.plan_overlaps`);
+        ``plan``'s geometries are the zones with the overlaps resolved (disjoint).
+    plan_drawn
+        The plan's zone geometries as drawn (before the overlaps were resolved).
     """
 
     decisions: gpd.GeoDataFrame
@@ -66,6 +71,8 @@ class CheckContext:
     approvals: pd.DataFrame | None = None
     crs_assumed: dict[str, str | None] = field(default_factory=dict)
     landcover: pd.DataFrame | None = None
+    plan_overlaps: pd.DataFrame | None = None
+    plan_drawn: np.ndarray | None = None
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:

@@ -56,7 +56,9 @@ def _fmt(dates: pd.Series, lang: str) -> np.ndarray:
 @register("landcover-unchecked")
 def landcover_unchecked(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose image covers less than ``min_coverage`` of the parcel with valid
-    pixels (nodata, clouds, outside the raster): the land-cover rules do not judge them.
+    pixels (nodata, clouds, outside the raster, or values not in the class table — an
+    unknown class is no evidence of any cover; its share is reported): the land-cover
+    rules do not judge them.
     Decisions dated after the last image are not judged either, without a finding."""
     img = images(ctx)
     minimum = ctx.config.param("landcover-unchecked", "min_coverage")
@@ -64,7 +66,8 @@ def landcover_unchecked(ctx: CheckContext) -> pd.DataFrame:
     mask &= (ctx.decisions["geometry_status"] != "unusable").to_numpy()
     rows = np.flatnonzero(mask)
     return pd.DataFrame({"row": rows, "date": _fmt(img["date"].iloc[rows], ctx.config.lang),
-                         "coverage": 100 * np.nan_to_num(img["coverage"].to_numpy()[rows])})
+                         "coverage": 100 * np.nan_to_num(img["coverage"].to_numpy()[rows]),
+                         "unknown": 100 * np.nan_to_num(img["unknown"].to_numpy()[rows])})
 
 
 def unexpected(ctx: CheckContext, img: pd.DataFrame) -> tuple[np.ndarray, list[list[str]],
