@@ -639,8 +639,9 @@ def _separated(vertices: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray
 def uncovered_area(parcel_areas: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
     """Area of each parcel outside every zone (parcel area minus the pairs' areas).
 
-    Zones of a plan do not overlap; if they do, the overlap is counted once per zone and
-    the uncovered area is clipped at zero. Residues below 1e-9 of the parcel are zero.
+    The zones must not overlap (``check`` resolves a plan's overlaps first, see
+    :mod:`landplan.planlayer`); if they do, an overlap is counted once per zone and the
+    uncovered area is clipped at zero. Residues below 1e-9 of the parcel are zero.
     """
     covered = np.bincount(pairs["parcel"].to_numpy(), weights=pairs["area_m2"].to_numpy(),
                           minlength=len(parcel_areas))
