@@ -21,12 +21,12 @@ import pandas as pd
 import shapely
 
 from ._data import data_path, load_toml
-from ._dates import parse_dates
+from ._dates import DATE_FORMS, parse_date, parse_dates
 from ._distinct import per_distinct
 from ._text import clean_value, clean_values, fold, name_key, nfc
 from .codes import normalize_code, normalize_codes
 from .crs import plausible
-from .errors import ColumnError
+from .errors import ColumnError, InputError
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -359,9 +359,16 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
         in approval order, unless the layer names its own) and ``approved``. Each decision
         is later checked against the version in force on its date.
     """
-    parts = []
-    ordered = sorted(((pd.Timestamp(d), layer) for d, layer in versions.items()),
-                     key=lambda item: item[0])
+    parts, stamped, bad = [], [], []
+    for when, layer in versions.items():
+        try:
+            stamped.append((parse_date(when), layer))
+        except ValueError as why:
+            bad.append(f"{when!r}: {why}")
+    if bad:
+        raise InputError("Plan version approval dates that are not dates: " + "; ".join(bad)
+                         + f". Write them as {DATE_FORMS}.")
+    ordered = sorted(stamped, key=lambda item: item[0])
     crs = None
     for i, (approved, layer) in enumerate(ordered):
         plan = layer if is_normalized(layer, "plan") else normalize_plan(layer)
