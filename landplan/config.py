@@ -6,15 +6,15 @@ Example ``landplan.toml``::
     tolerance_pct = 5.0     # a conflict counts only above 5 % of the parcel ...
     tolerance_m2 = 20.0     # ... and above 20 m²
 
+    as_of = 2025-12-31         # evaluation date (default: today); or "31/12/2025"
+    plan_start = 2021          # the plan period (optional); a year is 1 January ...
+    plan_end = 2025-12-31      # ... or 31 December (plan_end = 2025)
+
     [rules.unknown-kind]
     enabled = false
 
     [rules.zoning-conflict]
     severity = "critical"
-
-    as_of = 2025-12-31         # evaluation date (default: today)
-    plan_start = 2021-01-01    # the plan period (optional)
-    plan_end = 2025-12-31
 
     [rules.conversion-contrary-to-plan]
     protected = ["LUA", "RPH", "RDD"]   # a rule parameter (see docs/rules.md)
