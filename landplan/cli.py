@@ -21,8 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from ._dates import DATE_FORMS, parse_date
 from .check import STATUSES, CheckResult, check
-from .config import LANGS, CheckConfig, load_config
+from .config import LANGS, CheckConfig, load_config, resolve_config
 from .errors import LandplanError
 from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
 from .plandiff import plan_diff, plan_diff_summary
@@ -52,12 +53,14 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder (created if needed)")
     p.add_argument("--config", type=Path, help="TOML configuration file")
     p.add_argument("--lang", choices=LANGS, help="language of messages (default vi)")
-    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default: today)")
-    p.add_argument("--plan-start", help="start of the plan period, YYYY-MM-DD")
-    p.add_argument("--plan-end", help="end of the plan period, YYYY-MM-DD")
-    p.add_argument("--tolerance-pct", type=float,
+    p.add_argument("--as-of", help="evaluation date dd/mm/yyyy or yyyy-mm-dd (default: today)")
+    p.add_argument("--plan-start", help="start of the plan period, dd/mm/yyyy, yyyy-mm-dd "
+                                        "or a year (1 January)")
+    p.add_argument("--plan-end", help="end of the plan period, dd/mm/yyyy, yyyy-mm-dd "
+                                      "or a year (31 December)")
+    p.add_argument("--tolerance-pct",
                    help="conflicts count only above this %% of the parcel (default 5)")
-    p.add_argument("--tolerance-m2", type=float,
+    p.add_argument("--tolerance-m2",
                    help="... and above this many m² (default 20)")
     p.add_argument("--fail-on", choices=("never", "violation", "unchecked"), default="never",
                    help="exit 1 when a decision has this status (unchecked includes violation)")
@@ -85,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("check", help="check decisions against a plan")
-    c.add_argument("--plan", required=True, action="append", metavar="PATH[@YYYY-MM-DD]",
+    c.add_argument("--plan", required=True, action="append", metavar="PATH[@DATE]",
                    help="plan layer (zoning polygons), with its approval date after @; repeat "
                         "for adjustments (each a complete plan version)")
     c.add_argument("--decisions", required=True, type=Path, help="decisions (parcels) layer")
@@ -142,10 +145,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace, base: CheckConfig | None = None) -> CheckConfig:
-    config = load_config(args.config) if args.config else (base or CheckConfig())
-    return config.updated(lang=args.lang, tolerance_pct=args.tolerance_pct,
-                          tolerance_m2=args.tolerance_m2, as_of=args.as_of,
-                          plan_start=args.plan_start, plan_end=args.plan_end)
+    """The configuration file (else ``base``) with the options on top, every value checked
+    in one pass."""
+    options = {name: getattr(args, name) for name in
+               ("lang", "tolerance_pct", "tolerance_m2", "as_of", "plan_start", "plan_end")}
+    return resolve_config(args.config, options, base)
 
 
 def _plan_arg(value: str) -> tuple[Path, str | None]:
@@ -154,6 +158,24 @@ def _plan_arg(value: str) -> tuple[Path, str | None]:
     if sep and head and not Path(value).exists():
         return Path(head), tail
     return Path(value), None
+
+
+def _plan_args(values: Sequence[str]) -> list[tuple[Path, str | None]]:
+    """Every ``--plan PATH[@DATE]``, the dates read day first; all bad dates reported at
+    once."""
+    plans, problems = [], []
+    for value in values:
+        path, when = _plan_arg(value)
+        if when is not None:
+            try:
+                when = parse_date(when).strftime("%Y-%m-%d")
+            except ValueError as why:
+                problems.append(f"--plan {value}: '{when}' is not an approval date ({why})")
+        plans.append((path, when))
+    if problems:
+        raise LandplanError("\n".join(problems) + f"\nWrite --plan FILE@DATE with the date as "
+                            f"{DATE_FORMS}, e.g. --plan qh.gpkg@01/07/2023.")
+    return plans
 
 
 @dataclass
@@ -357,10 +379,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             inputs, base = _demo_inputs()
             return _run_check(args, inputs, _config(args, base))
-        inputs = _Inputs(plans=[_plan_arg(v) for v in args.plan], decisions=args.decisions,
+        plans, config, problems = None, None, []
+        for what in ("plans", "config"):  # every bad option value reported in one message
+            try:
+                if what == "plans":
+                    plans = _plan_args(args.plan)
+                else:
+                    config = _config(args)
+            except LandplanError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise LandplanError("\n".join(problems))
+        inputs = _Inputs(plans=plans, decisions=args.decisions,
                          projects=args.projects, corridors=args.corridors, quotas=args.quotas,
                          landcover=args.landcover)
-        return _run_check(args, inputs, _config(args))
+        return _run_check(args, inputs, config)
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -6,15 +6,15 @@ Example ``landplan.toml``::
     tolerance_pct = 5.0     # a conflict counts only above 5 % of the parcel ...
     tolerance_m2 = 20.0     # ... and above 20 m²
 
+    as_of = 2025-12-31         # evaluation date (default: today); or "31/12/2025"
+    plan_start = 2021          # the plan period (optional); a year is 1 January ...
+    plan_end = 2025-12-31      # ... or 31 December (plan_end = 2025)
+
     [rules.unknown-kind]
     enabled = false
 
     [rules.zoning-conflict]
     severity = "critical"
-
-    as_of = 2025-12-31         # evaluation date (default: today)
-    plan_start = 2021-01-01    # the plan period (optional)
-    plan_end = 2025-12-31
 
     [rules.conversion-contrary-to-plan]
     protected = ["LUA", "RPH", "RDD"]   # a rule parameter (see docs/rules.md)
@@ -22,6 +22,9 @@ Example ``landplan.toml``::
 
 from __future__ import annotations
 
+import math
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -29,10 +32,17 @@ from typing import Any
 
 import pandas as pd
 
-from ._data import read_toml
+from ._dates import DATE_FORMS, parse_date
+from ._numbers import parse_number
 from .errors import ConfigError
 
-__all__ = ["LANGS", "CheckConfig", "load_config"]
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["LANGS", "CheckConfig", "check_settings", "load_config", "read_config_file",
+           "resolve_config"]
 
 LANGS = ("vi", "en")
 
@@ -68,42 +78,15 @@ class CheckConfig:
     plan_end: Any = None
 
     def __post_init__(self) -> None:
-        from .rules import RULES, SEVERITIES
-
-        problems: list[str] = []
-        for name in ("as_of", "plan_start", "plan_end"):
-            object.__setattr__(self, name, _to_date(getattr(self, name), name, problems))
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        clean, problems = check_settings(values)
+        problems += _cross_problems(clean, {})
+        if problems:
+            raise ConfigError(_problem_text(problems))
+        for name, value in clean.items():
+            object.__setattr__(self, name, value)
         if self.as_of is None:
             object.__setattr__(self, "as_of", pd.Timestamp(date.today()))
-        if (self.plan_start is not None and self.plan_end is not None
-                and self.plan_start > self.plan_end):
-            problems.append(f"plan_start {self.plan_start.date()} is after plan_end "
-                            f"{self.plan_end.date()}")
-        if not (0 <= float(self.tolerance_pct) < 100):
-            problems.append(f"tolerance_pct must be in [0, 100), got {self.tolerance_pct}")
-        if float(self.tolerance_m2) < 0:
-            problems.append(f"tolerance_m2 must be ≥ 0, got {self.tolerance_m2}")
-        if self.lang not in LANGS:
-            problems.append(f"lang must be one of {', '.join(LANGS)}, got {self.lang!r}")
-        for rule_id, settings in self.rules.items():
-            if rule_id not in RULES:
-                problems.append(f"unknown rule id '{rule_id}' (known: {', '.join(RULES)})")
-                continue
-            if not isinstance(settings, dict):
-                problems.append(f"rules.{rule_id} must be a table of settings")
-                continue
-            extra = set(settings) - {"enabled", "severity"} - set(RULES[rule_id].params)
-            if extra:
-                problems.append(f"rules.{rule_id}: unknown setting(s) {', '.join(sorted(extra))}")
-            sev = settings.get("severity")
-            if sev is not None and sev not in SEVERITIES:
-                problems.append(f"rules.{rule_id}.severity must be one of "
-                                f"{', '.join(SEVERITIES)}, got {sev!r}")
-            if settings.get("enabled", True) is False and RULES[rule_id].required:
-                problems.append(f"rule '{rule_id}' cannot be disabled: it marks records that "
-                                "cannot be checked")
-        if problems:
-            raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
 
     def enabled(self, rule_id: str) -> bool:
         """Whether ``rule_id`` runs."""
@@ -126,30 +109,206 @@ class CheckConfig:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _to_date(value: Any, name: str, problems: list[str]) -> pd.Timestamp | None:
-    if value is None or value == "":
+_DATES = {"as_of": None, "plan_start": "start", "plan_end": "end"}
+_NUMBERS = {"tolerance_pct": (0.0, 100.0, "in [0, 100)"), "tolerance_m2": (0.0, None, "≥ 0")}
+
+
+def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
+                   *, text_numbers: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """Validate settings (type, range, finite) and convert them (dates to Timestamps).
+
+    Parameters
+    ----------
+    values
+        ``{setting: value}`` with :class:`CheckConfig` field names.
+    label
+        How a setting is named in messages (``"landplan.toml: tolerance_m2"``,
+        ``"--tolerance-m2"``).
+    text_numbers
+        Whether numbers may be given as text (command-line options), read as user numbers
+        (``0,5`` is 0.5).
+
+    Returns
+    -------
+    (dict, list)
+        The valid settings converted, and every problem found (nothing is raised).
+    """
+    from .rules import RULES, SEVERITIES
+
+    clean: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, value in values.items():
+        where = label(name)
+        if name in _DATES:
+            if value is None or value == "":
+                clean[name] = None
+                continue
+            try:
+                stamp = parse_date(value, bare_year=_DATES[name])
+            except ValueError as why:
+                kind = ("a date or a year" if _DATES[name] else "a date")
+                problems.append(f"{where} must be {kind}, got {value!r}: {why}")
+                continue
+            clean[name] = stamp
+        elif name in _NUMBERS:
+            low, high, text = _NUMBERS[name]
+            number = _number(value, text_numbers)
+            if number is None or not (low <= number and (high is None or number < high)):
+                hint = (" (write it without quotes)" if isinstance(value, str)
+                        and not text_numbers else "")
+                problems.append(f"{where} must be a finite number {text}{hint}, got {value!r}")
+                continue
+            clean[name] = number
+        elif name == "lang":
+            if value not in LANGS:
+                problems.append(f"{where} must be one of {', '.join(LANGS)}, got {value!r}")
+                continue
+            clean[name] = value
+        elif name == "rules":
+            if not isinstance(value, Mapping):
+                problems.append(f"{where} must be a table of rule settings ([rules.<id>])")
+                continue
+            for rule_id, settings in value.items():
+                at = f"{where}.{rule_id}"
+                if rule_id not in RULES:
+                    problems.append(f"{at}: unknown rule id '{rule_id}' "
+                                    f"(known: {', '.join(RULES)})")
+                    continue
+                if not isinstance(settings, Mapping):
+                    problems.append(f"{at} must be a table of settings")
+                    continue
+                rule = RULES[rule_id]
+                extra = set(settings) - {"enabled", "severity"} - set(rule.params)
+                if extra:
+                    problems.append(f"{at}: unknown setting(s) {', '.join(sorted(extra))} "
+                                    f"(known: {', '.join(['enabled', 'severity', *rule.params])})")
+                enabled = settings.get("enabled", True)
+                if not isinstance(enabled, bool):
+                    problems.append(f"{at}.enabled must be true or false (without quotes), "
+                                    f"got {enabled!r}")
+                elif enabled is False and rule.required:
+                    problems.append(f"rule '{rule_id}' cannot be disabled: it marks records "
+                                    "that cannot be checked")
+                for key in ("severity", *(k for k in rule.params if k.startswith("severity"))):
+                    sev = settings.get(key)
+                    if sev is not None and sev not in SEVERITIES:
+                        problems.append(f"{at}.{key} must be one of {', '.join(SEVERITIES)}, "
+                                        f"got {sev!r}")
+                for key, default in rule.params.items():
+                    if key in settings and not key.startswith("severity"):
+                        why = _param_problem(settings[key], default)
+                        if why:
+                            problems.append(f"{at}.{key} {why}, got {settings[key]!r}")
+            clean[name] = {k: dict(v) for k, v in value.items()}
+        else:
+            clean[name] = value
+    return clean, problems
+
+
+def _number(value: Any, text: bool) -> float | None:
+    if isinstance(value, bool):
         return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif text and isinstance(value, str):
+        number = parse_number(value)
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _param_problem(value: Any, default: Any) -> str | None:
+    """What is wrong with a rule parameter, judged by the type of its default."""
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "must be true or false (without quotes)"
+    if isinstance(default, int):
+        ok = (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+        return None if ok else "must be a whole number ≥ 0"
+    if isinstance(default, float):
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and math.isfinite(value) and value >= 0)
+        return None if ok else "must be a finite number ≥ 0"
+    if isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+        return None if ok else 'must be a list of codes, e.g. ["LUA", "RPH"]'
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "must be text (in quotes)"
+    return None
+
+
+def _cross_problems(clean: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    start, end = clean.get("plan_start"), clean.get("plan_end")
+    if start is not None and end is not None and start > end:
+        return [f"{labels.get('plan_start', 'plan_start')} {start:%d/%m/%Y} is after "
+                f"{labels.get('plan_end', 'plan_end')} {end:%d/%m/%Y}"]
+    return []
+
+
+def _problem_text(problems: list[str]) -> str:
+    return ("Invalid configuration (" + str(len(problems)) + " problem"
+            + ("s" if len(problems) > 1 else "") + "):\n  - " + "\n  - ".join(problems)
+            + f"\nDates: {DATE_FORMS}; see docs/cli.md for every setting.")
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The raw settings of a TOML configuration file (UTF-8, with or without a BOM)."""
     try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        problems.append(f"{name} must be a date (YYYY-MM-DD), got {value!r}")
-        return None
-    return stamp.normalize().tz_localize(None) if stamp.tzinfo else stamp.normalize()
+        data = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Configuration file not found: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"Configuration file {path} cannot be read: {exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Configuration file {path} is not UTF-8 text (byte {exc.start}); "
+                          "save it as UTF-8.") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}. "
+                          "Write settings as name = value, text in quotes, e.g. "
+                          'lang = "en", tolerance_m2 = 20.0.') from exc
+
+
+def resolve_config(path: str | Path | None = None, options: Mapping[str, Any] | None = None,
+                   base: CheckConfig | None = None) -> CheckConfig:
+    """The configuration of a command: the file at ``path`` (else ``base``, else the
+    defaults) with the command-line ``options`` (``{setting: text}``, None = not given)
+    on top. Every value of the file and the options is validated in one pass; all problems
+    are raised together in one :class:`~landplan.errors.ConfigError`."""
+    problems: list[str] = []
+    settings: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    if path is not None:
+        raw = read_config_file(path)
+        known = {f.name for f in fields(CheckConfig)}
+        for name in sorted(set(raw) - known):
+            problems.append(f"{path}: unknown setting '{name}' (known: "
+                            f"{', '.join(sorted(known))})")
+        file_values, found = check_settings({k: v for k, v in raw.items() if k in known},
+                                            lambda k: f"{path}: {k}")
+        problems += found
+        settings.update(file_values)
+        labels.update({k: f"{path}: {k}" for k in file_values})
+    elif base is not None:
+        settings.update({f.name: getattr(base, f.name) for f in fields(CheckConfig)})
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    option_values, found = check_settings(given, _option_name, text_numbers=True)
+    problems += found
+    settings.update(option_values)
+    labels.update({k: _option_name(k) for k in option_values})
+    problems += _cross_problems(settings, labels)
+    if problems:
+        raise ConfigError(_problem_text(problems))
+    return CheckConfig(**settings)
+
+
+def _option_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def load_config(path: str | Path) -> CheckConfig:
-    """Read a TOML configuration file into a :class:`CheckConfig`."""
-    try:
-        data = read_toml(path)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"Configuration file not found: {path}") from exc
-    except Exception as exc:
-        raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}") from exc
-    known = {f.name for f in fields(CheckConfig)}
-    extra = sorted(set(data) - known)
-    if extra:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(extra)} "
-                          f"(known: {', '.join(sorted(known))})")
-    return CheckConfig(**data)
+    """Read a TOML configuration file into a :class:`CheckConfig` (every value validated;
+    all problems reported together)."""
+    return resolve_config(path)

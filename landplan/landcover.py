@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import data_path, read_text_table
+from ._dates import parse_date
 from .codes import ancestors, split_code
 from .errors import InputError
 
@@ -133,6 +134,7 @@ def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
                              f"rules need the date of each image; " + _EXAMPLE.format(name=name))
         else:
             table = read_text_table(source, "Land-cover list", InputError)
+            table = table.rename(columns=lambda c: c.lower())
             missing = {"path", "date"} - set(table.columns)
             if missing:
                 raise InputError(f"{source} lacks column(s) {', '.join(sorted(missing))}; "
@@ -143,9 +145,11 @@ def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
         pairs = list(source)
     out, problems = [], []
     for date, path in pairs:
-        stamp = pd.to_datetime(date, errors="coerce")
-        if pd.isna(stamp):
-            problems.append(f"date {date!r} of {path} is not a date (YYYY-MM-DD)")
+        try:
+            stamp = parse_date(date)
+        except ValueError as why:
+            stamp = pd.NaT
+            problems.append(f"date {date!r} of {path}: {why}")
         if not Path(path).exists():
             problems.append(f"raster not found: {path}")
         else:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._data import read_text_table
+from ._numbers import parse_numbers
 from ._text import clean_value
 from .codes import normalize_code
 from .errors import InputError
@@ -29,7 +30,9 @@ QUOTA_COLUMNS = ["unit", "from", "to", "quota_ha"]
 
 
 def load_quotas(path: str | Path) -> pd.DataFrame:
-    """Read and validate a quota CSV (UTF-8, with or without BOM)."""
+    """Read and validate a quota CSV, as Excel saves it: UTF-8 (with or without BOM) or
+    Windows-1258, separated by ``,`` or ``;``, ``quota_ha`` with a decimal comma or point
+    (``12,5``, ``1.234,5``: see :func:`landplan._numbers.parse_numbers`)."""
     table = read_text_table(path, "Quota table", InputError)
     table.attrs["source"] = str(path)
     return normalize_quotas(table)
@@ -38,6 +41,8 @@ def load_quotas(path: str | Path) -> pd.DataFrame:
 def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
     """Validate a quota table; every problem is reported at once with its line number."""
     source = table.attrs.get("source", "the quota table")
+    lines = table.attrs.get("lines") or [i + 2 for i in range(len(table))]
+    table = table.rename(columns=lambda c: str(c).strip().lower()).reset_index(drop=True)
     missing = [c for c in QUOTA_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(f"{source} lacks column(s) {', '.join(missing)}; expected "
@@ -46,11 +51,11 @@ def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
         "unit": table["unit"].map(lambda v: clean_value(v) or "*"),
         "from": table["from"].map(_code_or_group),
         "to": table["to"].map(_code_or_group),
-        "quota_ha": pd.to_numeric(table["quota_ha"], errors="coerce"),
+        "quota_ha": parse_numbers(table["quota_ha"]),
     })
     problems = []
     for i, row in out.iterrows():
-        line = int(i) + 2
+        line = lines[int(i)]
         if not row["from"] or not row["to"]:
             problems.append(f"line {line}: empty 'from' or 'to'")
         if pd.isna(row["quota_ha"]) or row["quota_ha"] < 0:
@@ -59,7 +64,9 @@ def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
     if problems:
         raise InputError(f"{source} has {len(problems)} problem(s):\n  - "
                          + "\n  - ".join(problems))
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["lines"] = list(lines)
+    return out
 
 
 _GROUPS = {"agricultural", "non-agricultural", "unused", "coastal-water"}

@@ -21,8 +21,9 @@ import pandas as pd
 import shapely
 
 from ._data import data_path, load_toml
-from ._dates import parse_dates
+from ._dates import DATE_FORMS, PLAUSIBLE, parse_date, parse_dates
 from ._distinct import per_distinct
+from ._numbers import parse_numbers
 from ._text import clean_value, clean_values, fold, name_key, nfc
 from .codes import normalize_code, normalize_codes
 from .crs import plausible
@@ -310,7 +311,7 @@ def normalize_decisions(
     out["land_use"] = normalize_codes(raw["land_use"]).values
     out["prev_land_use"] = (normalize_codes(raw["prev_land_use"]).values
                             if "prev_land_use" in raw else empty.values)
-    out["legal_area"] = (pd.to_numeric(raw["legal_area"], errors="coerce").values
+    out["legal_area"] = (parse_numbers(raw["legal_area"]).values
                          if "legal_area" in raw else np.nan)
     geometry_name = out.geometry.name
     return out[[*DECISION_COLUMNS, geometry_name]]
@@ -359,10 +360,17 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
         in approval order, unless the layer names its own) and ``approved``. Each decision
         is later checked against the version in force on its date.
     """
-    parts = []
-    ordered = sorted(((pd.Timestamp(d), layer) for d, layer in versions.items()),
-                     key=lambda item: item[0])
-    days = [approved.normalize() for approved, _ in ordered]
+    parts, stamped, bad = [], [], []
+    for when, layer in versions.items():
+        try:
+            stamped.append((parse_date(when), layer))
+        except ValueError as why:
+            bad.append(f"{when!r}: {why}")
+    if bad:
+        raise InputError("Plan version approval dates that are not dates: " + "; ".join(bad)
+                         + f". Write them as {DATE_FORMS}.")
+    ordered = sorted(stamped, key=lambda item: item[0])
+    days = [pd.Timestamp(approved).normalize() for approved, _ in ordered]
     same = sorted({f"{d:%Y-%m-%d}" for d in days if days.count(d) > 1})
     if same:
         raise InputError(f"Several plan versions have the approval date {', '.join(same)}: "
@@ -399,10 +407,36 @@ def normalize_projects(gdf: gpd.GeoDataFrame, *,
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     out["project_name"] = (_text_column(raw["project_name"]).values if "project_name" in raw
                            else [f"#{i}" for i in range(len(out))])
-    out["year"] = pd.to_numeric(raw["year"], errors="coerce").astype("Int64").values
+    out["year"] = project_years(raw["year"]).values
     out["land_use"] = normalize_codes(raw["land_use"]).values
     out["unit"] = _text_column(raw["unit"]).values if "unit" in raw else None
-    return out[[*PROJECT_COLUMNS, out.geometry.name]]
+    out["year_raw"] = _text_column(raw["year"].astype(object)).values
+    return out[[*PROJECT_COLUMNS, "year_raw", out.geometry.name]]
+
+
+_A_YEAR = r"(?<!\d)(\d{4})(?!\d)"
+
+
+def project_years(values: pd.Series) -> pd.Series:
+    """The plan year of each project (``Int64``, NA when unreadable): a whole number, or the
+    one four-digit year in a text (``"Năm 2023"``, ``"KH 2023"``, ``"2023"``); NA for blanks,
+    texts with several different years (``"2021-2025"``) and years outside 1945–2100. Each
+    distinct value is read once."""
+    low, high = PLAUSIBLE[0].year, PLAUSIBLE[1].year
+    numeric = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_bool_dtype(
+        values) else pd.Series(np.nan, index=values.index)
+    numeric = numeric.astype(float).where(lambda v: (v % 1 == 0) & v.between(low, high))
+    codes, uniques = pd.factorize(values.astype(object).where(numeric.isna()).to_numpy(
+        dtype=object), use_na_sentinel=True)
+    found = pd.Series(uniques, dtype=object).astype("string").str.findall(_A_YEAR)
+    one = found.map(lambda ys: float(ys[0]) if isinstance(ys, list) and len(set(ys)) == 1
+                    else np.nan).astype(float)
+    one = one.where(one.between(low, high)).to_numpy()
+    text_years = np.full(len(values), np.nan)
+    text_years[codes >= 0] = one[codes[codes >= 0]]
+    years = numeric.to_numpy().copy()
+    years[np.isnan(years)] = text_years[np.isnan(years)]
+    return pd.Series(years, index=values.index).astype("Int64")
 
 
 def normalize_corridors(gdf: gpd.GeoDataFrame, *,

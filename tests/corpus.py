@@ -822,15 +822,6 @@ def quota_csv_with_byte_order_mark(folder):
     return args
 
 
-@error("chi_tieu.csv", ("UTF-8", "utf-8"))
-def quota_csv_in_cp1258(folder):
-    args = standard(folder, decisions_gdf(3))
-    quotas = folder / "chi_tieu.csv"
-    quotas.write_bytes(b"unit,from,to,quota_ha\n" + cp1258("Gia Lộc") + b",LUA,ONT,1.5\n")
-    args["args"] += ["--quotas", str(quotas)]
-    return args
-
-
 # --------------------------------------------------------------------------- more realism
 
 NOI_BO_PRJ = (  # "VN-2000 nội bộ": the TM-3 projection on WGS 84, no datum shift

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .._data import load_toml
 from .._distinct import flags
-from ..codes import allowed_matrix, ancestors, code_group, designates, matches, primary_code
+from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
 from ..engine import overlay_pairs
 from ._context import CheckContext
 from ._registry import register
@@ -128,3 +128,33 @@ def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
     found.loc[found["unit"] == "", "unit"] = "toàn huyện" if ctx.config.lang == "vi" else \
         "all units"
     return found
+
+
+@register("quota-unmatched")
+def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
+    """Quota rows that can never count a decision: a ``from``/``to`` that is neither a
+    land-use code of the registry nor a group, or a unit (not ``*``) that no decision has.
+    One finding per such row, on the quota table (not on a record)."""
+    q = ctx.quotas
+    lang = ctx.config.lang
+    why = load_toml("rules.toml")["quota-unmatched"]["why"]
+    known = set(ctx.codes.index) | set(GROUPS)
+    units = set(ctx.decisions["unit"].dropna())
+    lines = q.attrs.get("lines") or [i + 2 for i in range(len(q))]
+    reasons: list[list[str]] = [[] for _ in range(len(q))]
+    for column in ("from", "to"):
+        bad = ~q[column].isin(known).to_numpy()
+        for i in np.flatnonzero(bad):
+            reasons[i].append(why[f"code_{lang}"].format(code=q[column].iat[i]))
+    unmatched_unit = ((q["unit"] != "*") & ~q["unit"].isin(units)).to_numpy()
+    for i in np.flatnonzero(unmatched_unit):
+        reasons[i].append(why[f"unit_{lang}"].format(unit=q["unit"].iat[i]))
+    rows = [i for i, r in enumerate(reasons) if r]
+    everywhere = "toàn huyện" if lang == "vi" else "all units"
+    return pd.DataFrame({
+        "row": -1, "layer": "quotas",
+        "line": [lines[i] for i in rows],
+        "unit": [everywhere if q["unit"].iat[i] == "*" else q["unit"].iat[i] for i in rows],
+        "from": [q["from"].iat[i] for i in rows], "to": [q["to"].iat[i] for i in rows],
+        "why": ["; ".join(reasons[i]) for i in rows],
+    }, columns=["row", "layer", "line", "unit", "from", "to", "why"])

@@ -46,3 +46,19 @@ def stale_plan_item(ctx: CheckContext) -> pd.DataFrame:
         "as_of": as_of.strftime(fmt),
         "planned_land_use": projects["land_use"].to_numpy(dtype=object)[rows],
     })
+
+
+@register("project-year-unreadable")
+def project_year_unreadable(ctx: CheckContext) -> pd.DataFrame:
+    """Annual-plan projects whose year is blank or not one year of 1945–2100 (``2023``,
+    ``Năm 2023`` and ``KH 2023`` are read; ``2021-2025`` is not one year): the rules that use
+    the year cannot use them, so each is reported on the project."""
+    projects = ctx.projects
+    rows = np.flatnonzero(projects["year"].isna().to_numpy())
+    raw = (projects["year_raw"] if "year_raw" in projects.columns
+           else pd.Series([None] * len(projects), index=projects.index))
+    return pd.DataFrame({
+        "row": rows, "layer": "projects",
+        "project": projects["project_name"].to_numpy(dtype=object)[rows],
+        "value": raw.fillna("").to_numpy(dtype=object)[rows],
+    })

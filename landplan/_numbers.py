@@ -1,0 +1,81 @@
+"""One parser for the numbers users type (legal areas, quota CSVs, options).
+
+Vietnamese writes ``.`` between thousands and ``,`` before decimals (``3.240,5``); software
+and English write ``3240.5`` or ``3,240.5``. Read:
+
+* plain numbers ``3240``, ``3240.5``, ``-0.5``, ``1e3``; numeric columns as they are;
+* a decimal comma ``0,05``, ``3240,5``; thousands dots ``1.234.567``, ``3.240,5``;
+* English thousands commas ``1,234,567``, ``3,240.5``;
+* spaces (also no-break and thin spaces) between groups of three digits: ``3 240,5``.
+
+One form is ambiguous: a single separator followed by exactly three digits after a group of
+one to three digits (``1.234``, ``1,234``). Such a value is read the way the rest of its column
+writes numbers: the English way (``1.234`` = 1.234, ``1,234`` = 1234) when the column has
+English forms (``3240.5``, ``1,234.5``) and no Vietnamese ones (``0,5``, ``1.234,5``);
+otherwise the Vietnamese way (``1.234`` = 1234, ``1,234`` = 1.234). Anything else — units
+(``120 m2``), words, ``nan``, ``inf`` — is not a number (NaN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["parse_number", "parse_numbers"]
+
+_GROUP_SPACE = r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))"
+_FORMS = {
+    "int": r"[+-]?\d+",
+    "plain": r"[+-]?(?:\d+\.\d*|\.\d+|\d+(?:\.\d+)?[eE][+-]?\d+)",
+    "comma": r"[+-]?\d+,\d+",
+    "vi_thousands": r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?",
+    "en_thousands": r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?",
+}
+_AMBIGUOUS = r"[+-]?[1-9]\d{0,2}[.,]\d{3}"
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """A column of user numbers as floats (NaN where not a finite number); see the module
+    docstring for the forms and the rule for ambiguous values. Each distinct text is read
+    once, with whole-column string operations."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        out = values.astype(float)
+        return out.where(np.isfinite(out.to_numpy()))
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = _parse_distinct(pd.Series(uniques, dtype=object)).to_numpy(dtype=float)
+    out = np.full(len(values), np.nan)
+    found = codes >= 0
+    out[found] = parsed[codes[found]]
+    return pd.Series(out, index=values.index, dtype=float)
+
+
+def _parse_distinct(values: pd.Series) -> pd.Series:
+    result = pd.Series(np.nan, index=values.index, dtype=float)
+    if not len(values):
+        return result
+    is_number = values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
+                           and not isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+    result[is_number] = values[is_number].astype(float).to_numpy()
+    text = (values.where(~is_number).astype("string").str.strip()
+            .str.replace(_GROUP_SPACE, "", regex=True))
+    form = {name: text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+            for name, pattern in _FORMS.items()}
+    ambiguous = text.str.fullmatch(_AMBIGUOUS).fillna(False).to_numpy(dtype=bool)
+    vi = (form["comma"] | form["vi_thousands"]) & ~ambiguous
+    en = (form["plain"] | form["en_thousands"]) & ~ambiguous
+    english = bool(en.any()) and not bool(vi.any())
+    # ASCII forms for float(): drop thousands separators, decimal comma -> dot.
+    as_vi = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    as_en = text.str.replace(",", "", regex=False)
+    take_vi = vi | (ambiguous if not english else np.zeros(len(text), dtype=bool))
+    take_en = en | form["int"] | (ambiguous if english else np.zeros(len(text), dtype=bool))
+    ascii_text = as_en.where(take_en, as_vi.where(take_vi))
+    numbers = pd.to_numeric(ascii_text, errors="coerce").astype(float).to_numpy()
+    readable = (take_vi | take_en) & ~is_number
+    result[readable] = numbers[readable]
+    return result.where(np.isfinite(result.to_numpy()))
+
+
+def parse_number(value: object) -> float:
+    """One user number (an option value): a finite float, or NaN when it is not one."""
+    return float(parse_numbers(pd.Series([value], dtype=object)).iloc[0])

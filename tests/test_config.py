@@ -1,0 +1,61 @@
+"""Validation of the configuration file and the options (landplan.config)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import landplan
+from landplan.config import CheckConfig, load_config, resolve_config
+
+
+def test_every_wrong_value_of_the_file_and_the_options_is_reported_at_once(tmp_path):
+    path = tmp_path / "landplan.toml"
+    path.write_text('tolerance_pct = nan\ntolerance_m2 = "20"\nlang = 3\nas_of = 2025\n'
+                    '[rules.unknown-kind]\nenabled = "false"\n'
+                    '[rules.wrong-purpose]\nmax_share = -1\n'
+                    '[rules.conversion-contrary-to-plan]\nprotected = "LUA"\n',
+                    encoding="utf-8")
+    with pytest.raises(landplan.ConfigError) as err:
+        resolve_config(path, {"tolerance_m2": "inf", "plan_start": "hôm nay"})
+    text = str(err.value)
+    for needle in ("tolerance_pct", "tolerance_m2", "without quotes", "lang", "as_of",
+                   "enabled must be true or false", "max_share", "protected",
+                   "--tolerance-m2", "--plan-start"):
+        assert needle in text, needle
+    assert "9 problems" in text
+
+
+def test_a_string_false_does_not_leave_a_rule_on():
+    with pytest.raises(landplan.ConfigError, match="true or false"):
+        CheckConfig(rules={"unknown-kind": {"enabled": "false"}})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), True, "5"])
+def test_tolerances_must_be_finite_numbers(value):
+    with pytest.raises(landplan.ConfigError, match="finite number"):
+        CheckConfig(tolerance_m2=value)
+
+
+def test_option_numbers_are_read_as_user_numbers():
+    config = resolve_config(None, {"tolerance_pct": "2,5", "tolerance_m2": "1.000"})
+    assert (config.tolerance_pct, config.tolerance_m2) == (2.5, 1000.0)
+
+
+def test_bare_years_in_the_file_are_the_first_and_last_day_of_the_period(tmp_path):
+    path = tmp_path / "landplan.toml"
+    path.write_bytes("\ufeffplan_start = 2021\nplan_end = 2025\nas_of = \"31/12/2025\"\n"
+                     .encode())
+    config = load_config(path)
+    assert config.plan_start == pd.Timestamp("2021-01-01")
+    assert config.plan_end == pd.Timestamp("2025-12-31")
+    assert config.as_of == pd.Timestamp("2025-12-31")
+
+
+def test_options_override_the_file_and_the_period_is_checked_across_both(tmp_path):
+    path = tmp_path / "landplan.toml"
+    path.write_text("plan_start = 2021\n", encoding="utf-8")
+    with pytest.raises(landplan.ConfigError, match="--plan-end 31/12/2020"):
+        resolve_config(path, {"plan_end": "2020"})
+    assert resolve_config(path, {"plan_start": "01/02/2021"}).plan_start == \
+        pd.Timestamp("2021-02-01")
