@@ -8,8 +8,11 @@ control, fullscreen, search by parcel id or decision number, measure, scale bar 
 mini-map.
 
 Safety: attribute text is data, never markup. Layer data is embedded as JSON with ``<``,
-``>`` and ``&`` escaped, and popups and tooltips are built in the browser with
-``textContent``, so nothing from a shapefile is ever parsed as HTML or script.
+``>`` and ``&`` escaped, popups, tooltips and search tips are built in the browser with
+``textContent``, layer names (plan versions, raster file names) are HTML-escaped where the
+layer is made (Leaflet's layer control uses ``innerHTML``), and the legend and panels are
+escaped on the server, so nothing from a file is ever parsed as HTML or script
+(docs/maps.md lists every path).
 
 Offline: ``offline=True`` inlines Leaflet and the plugins from pinned copies shipped in
 ``landplan/data/assets`` (see its README) and uses no basemap, so the saved HTML makes no
