@@ -8,8 +8,11 @@ control, fullscreen, search by parcel id or decision number, measure, scale bar 
 mini-map.
 
 Safety: attribute text is data, never markup. Layer data is embedded as JSON with ``<``,
-``>`` and ``&`` escaped, and popups and tooltips are built in the browser with
-``textContent``, so nothing from a shapefile is ever parsed as HTML or script.
+``>`` and ``&`` escaped, popups, tooltips and search tips are built in the browser with
+``textContent``, layer names (plan versions, raster file names) are HTML-escaped where the
+layer is made (Leaflet's layer control uses ``innerHTML``), and the legend and panels are
+escaped on the server, so nothing from a file is ever parsed as HTML or script
+(docs/maps.md lists every path).
 
 Offline: ``offline=True`` inlines Leaflet and the plugins from pinned copies shipped in
 ``landplan/data/assets`` (see its README) and uses no basemap, so the saved HTML makes no
@@ -91,6 +94,17 @@ _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                                "\u2029": "\\u2029"})
 
 
+def _text_name(name: str) -> str:
+    """A layer name as the HTML that shows it as text.
+
+    Leaflet's layer control puts each layer's name into the page with ``innerHTML``, so the
+    name every landplan layer hands to folium is escaped here, once, where it is made: a
+    plan version (``phien_ban``), a raster's file name or a caller's ``name=`` shows as the
+    characters it is, in landplan's control and in a ``folium.LayerControl`` of your own.
+    """
+    return html.escape(str(name), quote=True)
+
+
 def _js(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element and even a template literal: no
     ``<``, ``>``, ``&``, backtick or ``$`` (all written as ``\\uXXXX`` escapes)."""
@@ -154,7 +168,7 @@ class _GeoLayer(folium.map.Layer):
     def __init__(self, data: str, *, name: str, style: Mapping[str, Any],
                  popup: list[list[str]] | None = None, tooltip: list[list[str]] | None = None,
                  show: bool = True, key: str | None = None) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=_text_name(name), overlay=True, control=True, show=show)
         self._name = "GeoLayer"
         self.key = _js(key or name)
         self.data = data
@@ -196,6 +210,10 @@ window.LANDPLAN = (function () {
   return {
     names: names,
     layers: {},
+    searchTip: function (q) {
+      /* leaflet-search would put the tip (decision number · parcel) in with innerHTML */
+      var li = document.createElement("li"); li.textContent = text(q); return li;
+    },
     style: function (s, f) {
       var key = s.by ? f.properties[s.by] : null;
       var color = (s.colors && s.colors[key]) || s.color || "#666666";
@@ -482,7 +500,7 @@ def raster_layer(path: str | Path, *, name: str | None = None, max_size: int = 2
     return folium.raster_layers.ImageOverlay(
         image=f"data:image/png;base64,{base64.b64encode(png).decode()}",
         bounds=[[bounds[1], bounds[0]], [bounds[3], bounds[2]]], opacity=opacity,
-        name=name or Path(path).stem, show=show, mercator_project=False)
+        name=_text_name(name or Path(path).stem), show=show, mercator_project=False)
 
 
 def _landcover_colors(raster: str | Path, lang: str) -> tuple[dict[int, str] | None, str]:
@@ -596,6 +614,7 @@ class _Search(JSCSSMixin, MacroElement):
             layer: {{ this.layer.get_name() }}, propertyName: "q", initial: false,
             marker: false, zoom: 18, textPlaceholder: {{ this.placeholder }},
             textErr: {{ this.not_found }}, collapsed: false,
+            buildTip: LANDPLAN.searchTip,
             moveToLocation: function (latlng, title, map) {
                 map.setView(latlng, Math.max(map.getZoom(), 17)); }
         });
@@ -613,7 +632,7 @@ class _Search(JSCSSMixin, MacroElement):
         self.layer = layer
         labels = _labels(lang)
         self.placeholder = _js(labels["search"])
-        self.not_found = _js(labels["not_found"])
+        self.not_found = _js(html.escape(labels["not_found"]))  # shown with innerHTML
 
 
 class _OfflineMiniMap(JSCSSMixin, MacroElement):
