@@ -189,16 +189,13 @@ class _Inputs:
 
 
 def _plan_dates(plans: list[tuple[Path, str | None]]) -> None:
-    """Refuse unreadable approval dates and two versions approved on the same day (one
-    would silently replace the other): exit 2 naming the files."""
+    """Refuse two versions approved on the same day (one would silently replace the
+    other): exit 2 naming the files. (The dates were read by :func:`_plan_args`.)"""
     seen: dict[pd.Timestamp, Path] = {}
     for path, date in plans:
         if date is None:
             continue
-        stamp = pd.to_datetime(date, format="%Y-%m-%d", errors="coerce")
-        if pd.isna(stamp):
-            raise LandplanError(f"--plan {path}@{date}: '{date}' is not a date; write the "
-                                "approval date as YYYY-MM-DD (e.g. plan.gpkg@2020-12-31).")
+        stamp = pd.Timestamp(date)
         if stamp in seen:
             raise LandplanError(
                 f"--plan {seen[stamp]} and --plan {path} have the same approval date "

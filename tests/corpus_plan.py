@@ -84,15 +84,6 @@ def two_plan_versions_with_the_same_date(folder):
     return args
 
 
-@error("plan_2023.gpkg", "31/12/2023", "YYYY-MM-DD")
-def plan_version_with_an_unreadable_date(folder):
-    args = standard(folder, decisions_gdf(2), "dec/qd.gpkg")
-    write(plan_gdf(), folder / "plan_2023.gpkg")
-    args["args"][1] = f"{args['args'][1]}@2020-12-31"
-    args["args"] += ["--plan", f"{folder / 'plan_2023.gpkg'}@31/12/2023"]
-    return args
-
-
 def _tif(path, values, *, crs=CRS, rotated=False):
     import rasterio
     from affine import Affine
