@@ -60,6 +60,9 @@ CORRIDOR_COLUMNS = ["source_row", "name", "restriction", "allowed", "geometry_st
                     "geometry_note"]
 _REQUIRED = {"decisions": ("land_use",), "plan": ("land_use",),
              "projects": ("year", "land_use"), "corridors": ("allowed",)}
+# The geometry_note of a record the file holds but GDAL does not return (a deleted DBF
+# record, a GeoJSON entry that is not a Feature): the unreadable-record rule reports those.
+UNREADABLE = "unreadable record: "
 _TEXT_ROLES = ("decision_no", "unit", "sheet", "parcel_no", "owner", "address", "parcel_id",
                "zone_id")
 
@@ -255,6 +258,12 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
             + f"{absent[0]}=NAME (columns={{'{absent[0]}': 'NAME'}} in Python)."
         )
     geometry, status, note = clean_geometries(gdf.geometry)
+    for problems, prefix in ((gdf.attrs.get("geometry_problems") or {}, ""),
+                             (gdf.attrs.get("unreadable") or {}, UNREADABLE)):
+        rows = np.fromiter(problems, dtype=np.int64)
+        rows = rows[rows < len(gdf)]
+        status.iloc[rows] = "unusable"
+        note.iloc[rows] = [prefix + problems[r] for r in rows]
     out = gpd.GeoDataFrame(
         {"source_row": np.arange(len(gdf), dtype=np.int64)}, geometry=geometry.values,
         crs=gdf.crs,

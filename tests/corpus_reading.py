@@ -1,0 +1,102 @@
+"""Files as officials really have them (tests/corpus.py registers these cases).
+
+Classes of input covered:
+
+* records GDAL does not return: DBF records marked deleted (``*``), GeoJSON ``features``
+  entries that are not Features (no ``type``, ``"type": "feature"``, a bare geometry, not an
+  object) — every entry keeps its position in the file as ``source_row``;
+* geometries GEOS refuses to build (an unclosed ring in a GeoPackage): that record flagged,
+  the rest checked;
+* GDAL failures that must reach the user as landplan's own message (a folder without a
+  layer, a missing ``.shx`` also inside a zip, a file that is no GIS layer);
+* zip members whose names are stored in another Unicode form (NFD) than the hint;
+* column overrides written in another case than the column;
+* CSV decisions: WKT polygons run, x/y point columns are refused with the reason;
+* plan layers naming the planned code in ways of their own (``MD_QuyHoach``, ``MaQH``, …);
+* swapped or wrong-kind inputs (a plan given as decisions, decisions as the plan, projects
+  as decisions);
+* ``--crs`` only for layers without a CRS; layer-specific ``--decisions-crs`` honoured with
+  a note; a declared CRS that contradicts the coordinates stops with the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+import unicodedata
+
+import shapely
+
+from .corpus import (
+    CRS,
+    IN_LUC,
+    at,
+    cell,
+    decisions_gdf,
+    error,
+    flagged,
+    geojson_text,
+    plan_gdf,
+    props,
+    run,
+    shapefile_bytes,
+    standard,
+    write,
+    write_plan,
+    zip_files,
+)
+
+
+def _mark_deleted(dbf, rows):
+    data = bytearray(dbf.read_bytes())
+    start = int.from_bytes(data[8:10], "little")
+    width = int.from_bytes(data[10:12], "little")
+    for row in rows:
+        data[start + row * width] = 0x2A  # '*': deleted
+    dbf.write_bytes(bytes(data))
+
+
+# --------------------------------------------------------------------------- records GDAL skips
+
+@flagged({"unreadable-record": (1,), "zoning-conflict": (2,), "empty-geometry": ()},
+         values={(0, "decision_no"): "1/QĐ-UBND", (2, "decision_no"): "3/QĐ-UBND",
+                 (3, "decision_no"): "4/QĐ-UBND"})
+def dbf_record_marked_deleted_keeps_its_place(folder):
+    dec = decisions_gdf(4, geometry=[cell(0), cell(1), IN_LUC, cell(3)])
+    args = standard(folder, dec)
+    _mark_deleted(folder / "dec" / "qd.dbf", [1])
+    return args
+
+
+@flagged({"unreadable-record": (0, 3), "zoning-conflict": (2,)},
+         values={(1, "decision_no"): "2/QĐ-UBND", (4, "decision_no"): "5/QĐ-UBND"})
+def dbf_records_deleted_in_a_zip(folder):
+    dec = decisions_gdf(5, geometry=[cell(0), cell(1), IN_LUC, cell(3), cell(4)])
+    parts = shapefile_bytes(dec, folder / "scratch", "thua/qd.shp")
+    dbf = folder / "qd.dbf"
+    dbf.write_bytes(parts["thua/qd.dbf"])
+    _mark_deleted(dbf, [0, 3])
+    parts["thua/qd.dbf"] = dbf.read_bytes()
+    dbf.unlink()
+    return run(write_plan(folder), zip_files(folder / "qd.zip", parts), records=5)
+
+
+def _feature(i, geom=None):
+    return {"type": "Feature", "properties": props(i),
+            "geometry": shapely.geometry.mapping(at(geom or cell(i)))}
+
+
+@flagged({"unreadable-record": (1, 2, 3, 5), "zoning-conflict": (4,), "empty-geometry": ()},
+         values={(4, "decision_no"): "5/QĐ-UBND", (6, "decision_no"): "7/QĐ-UBND"})
+def geojson_entries_that_are_not_features(folder):
+    no_type = _feature(1)
+    del no_type["type"]
+    lower = dict(_feature(2), type="feature")
+    bare = shapely.geometry.mapping(at(cell(3)))
+    features = [_feature(0), no_type, lower, bare, _feature(4, IN_LUC), "x", _feature(6)]
+    doc = json.loads(geojson_text([]))
+    doc["features"] = features
+    path = folder / "qd.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return run(write_plan(folder), path, records=len(features))
