@@ -100,3 +100,42 @@ def geojson_entries_that_are_not_features(folder):
     path = folder / "qd.geojson"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return run(write_plan(folder), path, records=len(features))
+
+
+# --------------------------------------------------------------------------- broken geometries
+
+def _unclose_ring(gpkg, fid):
+    """Move the last point of record ``fid``'s ring in a GeoPackage: the ring is no longer
+    closed (GEOS refuses to build it)."""
+    con = sqlite3.connect(gpkg)
+    try:
+        for (name,) in con.execute("select name from sqlite_master where type='trigger'"):
+            con.execute(f'drop trigger "{name}"')  # the R-tree triggers need SpatiaLite
+        table = con.execute("select table_name from gpkg_contents").fetchone()[0]
+        blob = con.execute(f'select geom from "{table}" where fid=?', (fid,)).fetchone()[0]
+        header = 8 + {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(blob[3] >> 1) & 7]
+        ring = list(shapely.from_wkb(blob[header:]).exterior.coords)
+        ring[-1] = (ring[-1][0] + 1.0, ring[-1][1])
+        wkb = struct.pack("<BIII", 1, 3, 1, len(ring)) + b"".join(
+            struct.pack("<2d", *xy) for xy in ring)
+        con.execute(f'update "{table}" set geom=? where fid=?', (blob[:header] + wkb, fid))
+        con.commit()
+    finally:
+        con.close()
+
+
+@flagged({"empty-geometry": (1,), "zoning-conflict": (2,), "unreadable-record": ()},
+         statuses={1: "unchecked", 0: "compliant"})
+def geopackage_with_one_unclosed_ring(folder):
+    args = standard(folder, decisions_gdf(4, geometry=[cell(0), cell(1), IN_LUC, cell(3)]),
+                    "dec/qd.gpkg")
+    _unclose_ring(folder / "dec" / "qd.gpkg", 2)  # fid 2 = record 1
+    return args
+
+
+@flagged({"zoning-conflict": (1,), "no-plan-coverage": (0,)})
+def plan_geopackage_with_one_unclosed_ring(folder):
+    plan = write_plan(folder, plan_gdf(), "qh.gpkg")
+    _unclose_ring(plan, 3)  # the DGT zone: the parcel there has no plan zone left
+    dec = decisions_gdf(3, geometry=[shapely.box(50, 202, 60, 208), IN_LUC, cell(2)])
+    return run(plan, write(dec, folder / "dec" / "qd.shp"), records=3)
