@@ -95,7 +95,18 @@ def list_layers(path: str | Path, *, engine: str = "pyogrio") -> list[str]:
         if not members:
             raise InputError(f"{path} contains no vector layer (.shp, .gpkg, .geojson, .tab).")
         return members
-    return _layers_of(str(path), engine)
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        shapefiles = sorted(p.stem for p in path.iterdir() if p.suffix.lower() == ".shp")
+        if shapefiles:
+            return shapefiles
+        _no_layer_in_folder(path)
+    if path.suffix.lower() == ".shp":
+        _check_shapefile(path)
+    layers = _layers_of(str(path), engine)
+    if not layers:
+        raise InputError(f"{path} holds no vector layer GDAL can read. Give the layer file "
+                         "itself (.shp with its .shx and .dbf, .gpkg, .geojson, .zip).")
+    return layers
 
 
 def _layers_of(source: str, engine: str) -> list[str]:
@@ -177,7 +188,7 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
     path = _existing(path)
     _check_engine(engine)
     if path.is_dir() and path.suffix.lower() != ".gdb":
-        shapefiles = sorted(path.glob("*.shp"))
+        shapefiles = sorted(p for p in path.iterdir() if p.suffix.lower() == ".shp")
         named = [p for p in shapefiles if layer is not None and p.stem == layer]
         if len(named) == 1 or (layer is None and len(shapefiles) == 1):
             path, layer = (named or shapefiles)[0], None  # a folder holding one shapefile
@@ -299,7 +310,8 @@ def _gdal_message(label: str, exc: BaseException) -> str:
         return (f"{label} is not valid GeoJSON: the JSON text is broken (cut short by a failed "
                 "download or copy, or edited by hand). Export it again, or find the error "
                 "with a JSON validator.")
-    if "not recognized as" in low or "not a supported" in low or "unsupported" in low:
+    if ("not recognized as" in low or "not a supported" in low or "unsupported" in low
+            or "failed to open dataset" in low):
         return (f"{label} is not a GIS layer landplan can read: its content is in no vector "
                 "format GDAL knows. Give the layer file itself (.shp with its .shx and .dbf, "
                 ".gpkg, .geojson, a .zip of a shapefile, a .gdb folder), not a document, a "
@@ -557,8 +569,8 @@ def _check_shapefile(path: Path) -> None:
     if shx is None:
         raise InputError(f"{path.with_suffix('.shx').name} is missing beside {path}: it is "
                          "the index of the shapes, without it the records cannot be read. "
-                         f"Copy it with the other parts {_SHP_PARTS}, or {fix[0].lower()}"
-                         f"{fix[1:]}")
+                         f"Copy it with the other parts {_SHP_PARTS}, or export the layer "
+                         "again from the cadastral software.")
     with open(dbf, "rb") as f:
         dbf_header = f.read(12)
     if len(dbf_header) >= 8:

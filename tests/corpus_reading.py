@@ -139,3 +139,25 @@ def plan_geopackage_with_one_unclosed_ring(folder):
     _unclose_ring(plan, 3)  # the DGT zone: the parcel there has no plan zone left
     dec = decisions_gdf(3, geometry=[shapely.box(50, 202, 60, 208), IN_LUC, cell(2)])
     return run(plan, write(dec, folder / "dec" / "qd.shp"), records=3)
+
+
+# --------------------------------------------------------------------------- GDAL's failures
+
+@error("thu_muc_rong", "folder", (".shp", ".gpkg"))
+def empty_folder_given_as_decisions(folder):
+    (folder / "thu_muc_rong").mkdir()
+    return run(write_plan(folder), folder / "thu_muc_rong")
+
+
+@error("qd.shp", "qd.shx", "zip")
+def zip_of_a_shapefile_without_its_shx(folder):
+    parts = shapefile_bytes(decisions_gdf(3), folder / "scratch", "qd.shp")
+    del parts["qd.shx"]
+    return run(write_plan(folder), zip_files(folder / "qd.zip", parts))
+
+
+@error("bao_cao.gpkg", "not a GIS layer", (".shp", ".gpkg"))
+def document_saved_with_a_layer_extension(folder):
+    path = folder / "bao_cao.gpkg"
+    path.write_bytes(b"PK\x03\x04 Bao cao ket qua giao dat (a Word file renamed)\n" * 20)
+    return run(write_plan(folder), path)

@@ -110,3 +110,60 @@ def test_raw_read_keeps_the_source_label(decisions, tmp_path):
     gdf = landplan.read_layer(shp)
     assert isinstance(gdf, gpd.GeoDataFrame)
     assert gdf.attrs["source"] == str(shp)
+
+
+GDAL_PHRASES = ("SHAPE_RESTORE_SHX", "not recognized as", "supported file format",
+                "Unable to open", "IllegalArgumentException", "OGR", "GDAL:")
+
+
+def _empty_folder(tmp_path, decisions):
+    (tmp_path / "rong").mkdir()
+    return tmp_path / "rong"
+
+
+def _folder_with_a_note(tmp_path, decisions):
+    (tmp_path / "ghi_chu").mkdir()
+    (tmp_path / "ghi_chu" / "doc.txt").write_text("không có dữ liệu")
+    return tmp_path / "ghi_chu"
+
+
+def _shapefile_without_shx(tmp_path, decisions):
+    shp = _shapefile(decisions, tmp_path / "shp")
+    shp.with_suffix(".shx").unlink()
+    return shp
+
+
+def _folder_of_a_shapefile_without_shx(tmp_path, decisions):
+    return _shapefile_without_shx(tmp_path, decisions).parent
+
+
+def _zip_without_shx(tmp_path, decisions):
+    shp = _shapefile_without_shx(tmp_path, decisions)
+    return _zip(shp, tmp_path / "qd.zip")
+
+
+def _text_named_gpkg(tmp_path, decisions):
+    path = tmp_path / "qd.gpkg"
+    path.write_text("not a geopackage")
+    return path
+
+
+def _broken_geojson(tmp_path, decisions):
+    path = tmp_path / "qd.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [')
+    return path
+
+
+@pytest.mark.parametrize("engine", ["pyogrio", "fiona"])
+@pytest.mark.parametrize("make", [_empty_folder, _folder_with_a_note, _shapefile_without_shx,
+                                  _folder_of_a_shapefile_without_shx, _zip_without_shx,
+                                  _text_named_gpkg, _broken_geojson])
+def test_unreadable_inputs_get_landplans_message_not_gdals(decisions, tmp_path, make, engine):
+    path = make(tmp_path, decisions)
+    for call in (lambda: landplan.load_decisions(path, engine=engine),
+                 lambda: landplan.file_info(path, engine=engine)):
+        with pytest.raises(InputError) as caught:
+            call()
+        message = str(caught.value)
+        assert path.name in message
+        assert not [p for p in GDAL_PHRASES if p in message], message
