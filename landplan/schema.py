@@ -92,9 +92,10 @@ def match_columns(
     ColumnError
         If an override names a column that does not exist.
     """
-    overrides = dict(overrides or {})
+    overrides = {str(role).strip().lower(): col for role, col in (overrides or {}).items()}
     unknown_roles = sorted(set(overrides) - set(aliases))
-    missing = {role: col for role, col in overrides.items() if col not in columns}
+    resolved = {role: _named_column(col, columns) for role, col in overrides.items()}
+    missing = {role: overrides[role] for role, col in resolved.items() if col is None}
     if unknown_roles or missing:
         parts = []
         if unknown_roles:
@@ -104,6 +105,7 @@ def match_columns(
             parts.append("column(s) not in the layer: "
                          + ", ".join(f"{r}={c}" for r, c in missing.items()))
         raise ColumnError("; ".join(parts) + f". The layer has: {', '.join(columns)}.")
+    overrides = {role: col for role, col in resolved.items() if col is not None}
     mapping = dict(overrides)
     used = set(mapping.values())
     keys = {col: name_key(col) for col in columns}
@@ -118,6 +120,16 @@ def match_columns(
                 used.add(hit)
                 break
     return mapping
+
+
+def _named_column(name: str, columns: list[str]) -> str | None:
+    """The column a user named: the exact name, else the one column equal to it ignoring
+    case and Unicode form (``mdsd_moi`` finds ``MDSD_MOI``); None if none or several."""
+    if name in columns:
+        return name
+    wanted = nfc(str(name)).strip().casefold()
+    hits = [c for c in columns if nfc(str(c)).strip().casefold() == wanted]
+    return hits[0] if len(hits) == 1 else None
 
 
 @lru_cache(maxsize=1)
@@ -239,7 +251,12 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame for the {layer} layer, got {type(gdf).__name__}")
     attributes = [c for c in gdf.columns if c != gdf.geometry.name]
-    mapping = match_columns(attributes, column_aliases(layer), columns)
+    try:
+        mapping = match_columns(attributes, column_aliases(layer), columns)
+    except ColumnError as exc:
+        source = gdf.attrs.get("source", f"the {layer} layer")
+        raise ColumnError(f"{source}: {exc} Name the column as the layer spells it with "
+                          f"--{layer}-column ROLE=COLUMN (case does not matter).") from exc
     absent = [role for role in _REQUIRED[layer] if role not in mapping]
     if absent and len(gdf) == 0:  # an empty layer (e.g. a GeoJSON without features)
         gdf = gdf.copy()

@@ -161,3 +161,55 @@ def document_saved_with_a_layer_extension(folder):
     path = folder / "bao_cao.gpkg"
     path.write_bytes(b"PK\x03\x04 Bao cao ket qua giao dat (a Word file renamed)\n" * 20)
     return run(write_plan(folder), path)
+
+
+# --------------------------------------------------------------------------- names
+
+def _nfd(text):
+    return unicodedata.normalize("NFD", text)
+
+
+@flagged({"zoning-conflict": (1,)})
+def zip_member_stored_in_nfd_found_by_an_nfc_hint(folder):
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)])
+    parts = {**shapefile_bytes(dec, folder / "s1", _nfd("Thửa đất.shp")),
+             **shapefile_bytes(decisions_gdf(2), folder / "s2", "khac.shp")}
+    archive = zip_files(folder / "qd.zip", parts)
+    return run(write_plan(folder), archive, "--decisions-layer", "Thửa đất.shp", records=3)
+
+
+@flagged({"zoning-conflict": (1,)})
+def zip_member_stored_in_nfd_found_by_its_stem(folder):
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)])
+    parts = {**shapefile_bytes(dec, folder / "s1", _nfd("Dữ liệu/Thửa đất.shp")),
+             **shapefile_bytes(decisions_gdf(2), folder / "s2", "khac.shp")}
+    archive = zip_files(folder / "qd.zip", parts)
+    return run(write_plan(folder), archive, "--decisions-layer", "Thửa đất", records=3)
+
+
+@flagged({"zoning-conflict": (1,)})
+def zip_of_one_shapefile_named_in_nfd(folder):
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)])
+    archive = zip_files(folder / "qd.zip", shapefile_bytes(dec, folder / "s", _nfd("Thửa đất.shp")))
+    return run(write_plan(folder), archive, records=3)
+
+
+@flagged({"zoning-conflict": (1,), "missing-code": ()}, values={(1, "land_use"): "ONT"})
+def column_override_in_another_case(folder):
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)]).rename(
+        columns={"kyhieumucd": "MDSD_MOI"})
+    return standard(folder, dec, "dec/qd.shp", "--decisions-column", "land_use=mdsd_moi")
+
+
+@flagged({"zoning-conflict": (1,)})
+def column_override_in_another_unicode_form(folder):
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)]).rename(
+        columns={"kyhieumucd": "Mục đích mới"})
+    return standard(folder, dec, "dec/qd.gpkg", "--decisions-column",
+                    "land_use=" + _nfd("mục đích MỚI"))
+
+
+@error("qd.shp", "land_use=khong_co", "MDSD_MOI")
+def column_override_naming_no_column(folder):
+    dec = decisions_gdf(3).rename(columns={"kyhieumucd": "MDSD_MOI"})
+    return standard(folder, dec, "dec/qd.shp", "--decisions-column", "land_use=khong_co")
