@@ -213,3 +213,41 @@ def column_override_in_another_unicode_form(folder):
 def column_override_naming_no_column(folder):
     dec = decisions_gdf(3).rename(columns={"kyhieumucd": "MDSD_MOI"})
     return standard(folder, dec, "dec/qd.shp", "--decisions-column", "land_use=khong_co")
+
+
+# --------------------------------------------------------------------------- CSV decisions
+
+def _csv(folder, header, rows):
+    path = folder / "qd.csv"
+    lines = [",".join(header)] + [",".join(f'"{v}"' for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _csv_rows(geoms, geometry):
+    return [[props(i)["so_qd"], "15/03/2023", "Giao đất", "ONT", *geometry(at(g))]
+            for i, g in enumerate(geoms)]
+
+
+CSV_HEAD = ["so_qd", "ngay_qd", "hinh_thuc", "kyhieumucd"]
+
+
+@flagged({"zoning-conflict": (1,), "crs-assumed": None})
+def csv_of_decisions_with_wkt_polygons(folder):
+    rows = _csv_rows([cell(0), IN_LUC, cell(2)], lambda g: [g.wkt])
+    return run(write_plan(folder), _csv(folder, [*CSV_HEAD, "WKT"], rows), "--crs", CRS,
+               records=3)
+
+
+@flagged({"zoning-conflict": (1,)})
+def csv_of_decisions_with_a_geometry_column_of_wkt(folder):
+    rows = _csv_rows([cell(0), IN_LUC, cell(2)], lambda g: [g.wkt])
+    return run(write_plan(folder), _csv(folder, [*CSV_HEAD, "HinhHoc"], rows),
+               "--decisions-crs", CRS, records=3)
+
+
+@error("qd.csv", "toa_do_x", "toa_do_y", "polygon", "WKT")
+def csv_of_decisions_with_point_coordinates(folder):
+    rows = _csv_rows([cell(0), IN_LUC], lambda g: [g.centroid.x, g.centroid.y])
+    return run(write_plan(folder), _csv(folder, [*CSV_HEAD, "toa_do_x", "toa_do_y"], rows),
+               "--crs", CRS)

@@ -167,3 +167,19 @@ def test_unreadable_inputs_get_landplans_message_not_gdals(decisions, tmp_path, 
         message = str(caught.value)
         assert path.name in message
         assert not [p for p in GDAL_PHRASES if p in message], message
+
+
+@pytest.mark.parametrize("engine", ["pyogrio", "fiona"])
+def test_csv_decisions_are_read_from_wkt_polygons_and_refused_as_points(decisions, tmp_path,
+                                                                        engine):
+    table = decisions.drop(columns="geometry").assign(wkt=decisions.geometry.to_wkt())
+    table.to_csv(tmp_path / "qd.csv", index=False)
+    gdf = landplan.load_decisions(tmp_path / "qd.csv", crs="EPSG:9209", engine=engine)
+    assert len(gdf) == len(decisions)
+    direct = landplan.schema.normalize_decisions(decisions)
+    assert gdf.geometry.area.round(3).tolist() == direct.geometry.area.round(3).tolist()
+    points = decisions.drop(columns="geometry").assign(X=decisions.centroid.x,
+                                                       Y=decisions.centroid.y)
+    points.to_csv(tmp_path / "diem.csv", index=False)
+    with pytest.raises(InputError, match="columns X and Y"):
+        landplan.load_decisions(tmp_path / "diem.csv", crs="EPSG:9209", engine=engine)
