@@ -20,12 +20,16 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from ._data import load_toml
 from ._distinct import per_distinct
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
 from .encodings import Detection, canonical, detect_encoding, transcode
 from .errors import CRSError, InputError, LayerNotFoundError
 from .schema import (
+    column_aliases,
+    layer_kind,
+    match_columns,
     normalize_corridors,
     normalize_decisions,
     normalize_plan,
@@ -511,7 +515,6 @@ def _csv_geometry_options(path: Path, label: str) -> dict[str, str]:
     Point coordinates (x/y columns) are refused: parcels and zones are polygons."""
     import csv
 
-    from ._data import load_toml
     from ._text import name_key
 
     try:
@@ -674,8 +677,36 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str) -> gpd.GeoDataFr
     return gdf
 
 
+def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] | None) -> None:
+    """Stop when a layer given as the plan or the decisions is another kind of layer (the
+    two swapped, projects given as decisions…), in Vietnamese and English."""
+    attributes = [str(c) for c in raw.columns if c != raw.geometry.name]
+    if len(raw) == 0:
+        return
+    kind, evidence = layer_kind(attributes, columns if wanted == "decisions" else None)
+    if wanted == "plan":
+        wrong = kind in ("decisions", "projects", "corridors") and kind in evidence
+    else:
+        wrong = kind in ("plan", "projects", "corridors")
+    if not wrong or kind is None:
+        return
+    texts = load_toml("layer_kind_messages.toml")
+    source = raw.attrs.get("source", "the layer")
+    parts = []
+    for lang in ("vi", "en"):
+        t = texts[lang]
+        if kind in evidence:
+            why = t["has"].format(evidence=", ".join(
+                f"{col} ({role})" for role, col in evidence[kind].items()))
+        else:
+            code = match_columns(attributes, column_aliases("plan")).get("land_use")
+            why = t["only_code"].format(column=code)
+        parts.append(t[f"not_{wanted}"].format(source=source, kind=t[kind], why=why))
+    raise InputError("\n".join(parts))
+
+
 def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
-            doc: str) -> Callable[..., gpd.GeoDataFrame]:
+            doc: str, kind: str | None = None) -> Callable[..., gpd.GeoDataFrame]:
     """A ``load_*`` function: :func:`read_layer`, then ``normalize``."""
 
     def load(
@@ -688,6 +719,8 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
         encoding: str | None = "auto",
     ) -> gpd.GeoDataFrame:
         raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
+        if kind is not None:
+            _check_kind(raw, kind, columns)
         return normalize(raw, columns=columns)
 
     load.__name__ = load.__qualname__ = name
@@ -705,10 +738,13 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
 
 
 load_plan = _loader(normalize_plan, "load_plan", """Read and normalise a plan layer (zoning
-    polygons with a planned land-use code; see :func:`landplan.schema.normalize_plan`).""")
+    polygons with a planned land-use code; see :func:`landplan.schema.normalize_plan`). A
+    layer of decisions, projects or corridors is refused (were --plan and --decisions
+    swapped?).""", "plan")
 load_decisions = _loader(normalize_decisions, "load_decisions", """Read and normalise a
     decisions layer (one parcel per decision; see
-    :func:`landplan.schema.normalize_decisions`).""")
+    :func:`landplan.schema.normalize_decisions`). A plan, projects or corridors layer is
+    refused (see :func:`landplan.schema.layer_kind`).""", "decisions")
 load_projects = _loader(normalize_projects, "load_projects", """Read and normalise the annual
     land-use plan's projects (polygons with a project name, a year and a purpose code:
     ``ten_da``, ``nam``, ``maloaidat``).""")

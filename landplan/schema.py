@@ -31,9 +31,12 @@ from .errors import ColumnError
 __all__ = [
     "DECISION_COLUMNS",
     "KINDS",
+    "UNREADABLE",
     "PLAN_COLUMNS",
     "clean_geometries",
+    "layer_kind",
     "column_aliases",
+    "column_candidates",
     "match_columns",
     "normalize_corridors",
     "normalize_decisions",
@@ -130,6 +133,65 @@ def _named_column(name: str, columns: list[str]) -> str | None:
     wanted = nfc(str(name)).strip().casefold()
     hits = [c for c in columns if nfc(str(c)).strip().casefold() == wanted]
     return hits[0] if len(hits) == 1 else None
+
+
+def column_candidates(columns: list[str], aliases: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Every column that an alias of each role matches (the one :func:`match_columns` takes
+    first), e.g. ``{"land_use": ["MaQH", "maloaidat"]}``: what ``landplan info`` shows."""
+    keys = {col: name_key(col) for col in columns}
+    out: dict[str, list[str]] = {}
+    for role, names in aliases.items():
+        seen: list[str] = []
+        for alias in names:
+            wanted = {name_key(alias), name_key(alias[:10])}
+            seen += [c for c in columns if keys[c] in wanted and c not in seen]
+        if seen:
+            out[role] = seen
+    return out
+
+
+_LAYER_KINDS = ("decisions", "projects", "corridors", "plan")
+
+
+def layer_kind(columns: list[str],
+               overrides: Mapping[str, str] | None = None) -> tuple[str | None, dict]:
+    """Which kind of layer ``columns`` belong to, from the roles they fill.
+
+    Returns ``(kind, evidence)``: kind is ``"decisions"``, ``"plan"``, ``"projects"``,
+    ``"corridors"`` or None; evidence is ``{kind: {role: column}}`` of the roles only that
+    kind has (``aliases.toml [layer_kinds]``). A layer with a decision number, date or kind
+    is decisions; without, a planned-code column (``MaQH``, ``MD_QuyHoach``…) or a plan
+    role makes it a plan, a project name or year projects, allowed codes corridors; a layer
+    with only a land-use code is a plan unless it has cadastral parcel roles (sheet, parcel
+    number, owner). ``overrides`` are the user's ``{role: column}`` for decisions.
+    """
+    table = load_toml("aliases.toml")["layer_kinds"]
+    evidence: dict[str, dict[str, str]] = {}
+    mappings = {}
+    for kind in _LAYER_KINDS:
+        given = {r: c for r, c in (overrides or {}).items() if kind == "decisions"
+                 and _named_column(c, columns) is not None}
+        mapping = match_columns(columns, column_aliases(kind), None)
+        mapping.update({r: _named_column(c, columns) for r, c in given.items()})
+        mappings[kind] = mapping
+        evidence[kind] = {r: mapping[r] for r in table[kind] if r in mapping}
+    planned = mappings["plan"].get("land_use")
+    decision_keys = {name_key(a) for a in column_aliases("decisions")["land_use"]}
+    decision_keys |= {name_key(a[:10]) for a in column_aliases("decisions")["land_use"]}
+    if planned is not None and name_key(planned) not in decision_keys:
+        evidence["plan"]["planned_code"] = planned
+    evidence = {k: v for k, v in evidence.items() if v}
+    if "decisions" in evidence:
+        return "decisions", evidence
+    strong = [k for k in _LAYER_KINDS if k in evidence]
+    if strong:
+        return max(strong, key=lambda k: len(evidence[k])), evidence
+    parcel = {r: mappings["decisions"][r] for r in table["parcel"] if r in mappings["decisions"]}
+    if parcel:
+        return "decisions", {"parcel": parcel}
+    if "land_use" in mappings["plan"]:
+        return "plan", {}
+    return None, {}
 
 
 @lru_cache(maxsize=1)

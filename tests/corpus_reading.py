@@ -251,3 +251,57 @@ def csv_of_decisions_with_point_coordinates(folder):
     rows = _csv_rows([cell(0), IN_LUC], lambda g: [g.centroid.x, g.centroid.y])
     return run(write_plan(folder), _csv(folder, [*CSV_HEAD, "toa_do_x", "toa_do_y"], rows),
                "--crs", CRS)
+
+
+# --------------------------------------------------------------------------- plan code names
+
+@flagged({"zoning-conflict": (1,), "unknown-code": ()})
+def plan_code_in_md_quyhoach_cut_by_the_dbf(folder):
+    plan = write(plan_gdf().rename(columns={"maloaidat": "MD_QuyHoach"}),
+                 folder / "plan" / "qh.shp")  # the DBF keeps MD_QuyHoac
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)])
+    return run(plan, write(dec, folder / "dec" / "qd.shp"), records=3)
+
+
+@flagged({"zoning-conflict": (1,)})
+def plan_with_present_use_and_planned_code(folder):
+    # loaidat: the present use (all ONT); MaQH: the planned code (the LUC zone stays rice).
+    plan = plan_gdf().rename(columns={"maloaidat": "MaQH"}).assign(loaidat="ONT")
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)])
+    return run(write_plan(folder, plan, "qh.gpkg"), write(dec, folder / "dec" / "qd.shp"),
+               records=3)
+
+
+# --------------------------------------------------------------------------- swapped inputs
+
+@error("qd.shp", "--plan", "--decisions", "did you swap", "đổi chỗ", "so_qd")
+def decisions_given_as_plan_and_plan_as_decisions(folder):
+    dec = write(decisions_gdf(3), folder / "dec" / "qd.shp")
+    return run(dec, write_plan(folder))
+
+
+@error("plan.gpkg", "did you swap", "đổi chỗ", "maloaidat")
+def plan_given_as_decisions(folder):
+    plan = write_plan(folder)
+    return run(plan, plan)
+
+
+@error("du_an.gpkg", "--projects", "ten_da", "did you swap")
+def projects_given_as_decisions(folder):
+    projects = plan_gdf().rename(columns={"ma_xa": "ma_xa"}).assign(
+        ten_da=["Khu dân cư A", "Đường B", "Trường C"], nam=[2023, 2024, 2024])
+    return run(write_plan(folder), write(projects, folder / "du_an.gpkg"))
+
+
+@error("qd.gpkg", "did you swap", "MaQH")
+def plan_with_a_planned_code_column_given_as_decisions(folder):
+    plan = plan_gdf().rename(columns={"maloaidat": "MaQH"})
+    return run(write_plan(folder), write(plan, folder / "qd.gpkg"))
+
+
+@flagged({"zoning-conflict": (1,)})
+def decisions_with_only_a_code_named_by_the_user_run(folder):
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)])[["kyhieumucd", "tenchu",
+                                                                  "geometry"]]
+    dec = dec.rename(columns={"tenchu": "ghi_chu"})
+    return standard(folder, dec, "dec/qd.gpkg", "--decisions-column", "decision_no=ghi_chu")
