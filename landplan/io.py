@@ -143,6 +143,7 @@ def read_layer(
     engine: str = "pyogrio",
     crs: object = None,
     encoding: str | None = "auto",
+    override_crs: object = None,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame with a 0-based RangeIndex.
 
@@ -157,8 +158,11 @@ def read_layer(
     engine
         ``"pyogrio"`` (default) or ``"fiona"``.
     crs
-        CRS to assume when the layer has none (``"EPSG:9209"``). If the layer has a
-        different CRS, ``crs`` wins and a warning is logged.
+        CRS to assume when the layer has none (``"EPSG:9209"``). A CRS the layer declares
+        is kept (``--crs`` on the command line).
+    override_crs
+        CRS of the layer whatever it declares (``--plan-crs`` / ``--decisions-crs``): it
+        replaces a different declared CRS with a warning and ``attrs["crs_note"]``.
     encoding
         Text encoding of a shapefile's attributes: ``"auto"`` (default) detects it from
         the bytes (UTF-8, Windows-1258, TCVN3/ABC or VNI-Windows; a ``.cpg`` is a hint,
@@ -181,7 +185,7 @@ def read_layer(
     ``gdf.attrs["crs_note"]`` and logged.
     """
     gdf = _read(path, layer, engine=engine, encoding=encoding)
-    gdf = _assign_crs(gdf, crs, gdf.attrs["source"])
+    gdf = _assign_crs(gdf, crs, gdf.attrs["source"], override_crs)
     check_coordinates(gdf, gdf.attrs["source"])
     return gdf
 
@@ -659,15 +663,30 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
     return out
 
 
-def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str) -> gpd.GeoDataFrame:
-    if crs is not None:
-        wanted = parse_crs(crs, what=f"CRS given for {label}")
-        if gdf.crs is not None and not CRS.from_user_input(gdf.crs).equals(wanted):
-            log.warning("%s declares %s; using the given %s instead", label, gdf.crs.name,
-                        wanted.name)
+def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
+                override_crs: object = None) -> gpd.GeoDataFrame:
+    """``crs`` for a layer that declares none; ``override_crs`` in any case (with a note when
+    it replaces a different declared CRS)."""
+    if override_crs is not None:
+        wanted = parse_crs(override_crs, what=f"CRS given for {label}")
         if gdf.crs is None:
             gdf.attrs["crs_assumed"] = wanted.name
+        elif not CRS.from_user_input(gdf.crs).equals(wanted):
+            note = (f"the file declares {gdf.crs.name}; read as {wanted.name} as asked "
+                    "(--plan-crs / --decisions-crs replace the declared CRS)")
+            log.warning("%s: %s", label, note)
+            gdf.attrs["crs_note"] = note
         return gdf.set_crs(wanted, allow_override=True)
+    if crs is not None:
+        wanted = parse_crs(crs, what=f"CRS given for {label}")
+        if gdf.crs is None:
+            gdf.attrs["crs_assumed"] = wanted.name
+            return gdf.set_crs(wanted)
+        if not CRS.from_user_input(gdf.crs).equals(wanted):
+            log.info("%s declares %s: kept; --crs %s is only for layers without a CRS "
+                     "(--plan-crs / --decisions-crs replace a declared one)", label,
+                     gdf.crs.name, wanted.name)
+        return gdf
     if gdf.crs is None:
         raise CRSError(
             f"{label} has no coordinate reference system (no .prj or CRS metadata). "
@@ -717,8 +736,10 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
         crs: object = None,
         engine: str = "pyogrio",
         encoding: str | None = "auto",
+        override_crs: object = None,
     ) -> gpd.GeoDataFrame:
-        raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
+        raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding,
+                         override_crs=override_crs)
         if kind is not None:
             _check_kind(raw, kind, columns)
         return normalize(raw, columns=columns)
@@ -728,7 +749,7 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
 
     Parameters
     ----------
-    path, layer, crs, engine, encoding
+    path, layer, crs, engine, encoding, override_crs
         As for :func:`read_layer`.
     columns
         ``{role: column}`` where the defaults and Vietnamese aliases do not find a column,

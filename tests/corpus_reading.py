@@ -305,3 +305,32 @@ def decisions_with_only_a_code_named_by_the_user_run(folder):
                                                                   "geometry"]]
     dec = dec.rename(columns={"tenchu": "ghi_chu"})
     return standard(folder, dec, "dec/qd.gpkg", "--decisions-column", "decision_no=ghi_chu")
+
+
+# --------------------------------------------------------------------------- CRS options
+
+@flagged({"zoning-conflict": (1,), "no-plan-coverage": (), "crs-assumed": ()})
+def crs_option_does_not_replace_a_declared_crs(folder):
+    # Hải Phòng's zone (EPSG:9210) with a correct .prj; --crs EPSG:9209 must not shift it.
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)]).to_crs("EPSG:9210")
+    return standard(folder, dec, "dec/qd.shp", "--crs", CRS)
+
+
+@flagged({"no-plan-coverage": (0, 1, 2), "zoning-conflict": ()})
+def decisions_crs_option_replaces_the_declared_crs(folder):
+    # Asked for explicitly: honoured (with a note), so the parcels land ~26 km away.
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)]).to_crs("EPSG:9210")
+    return standard(folder, dec, "dec/qd.shp", "--decisions-crs", CRS)
+
+
+@error("qd.shp", "4326", "--decisions-crs")
+def lonlat_in_a_vn2000_layer_is_not_fixed_by_the_crs_option(folder):
+    dec = decisions_gdf(3).to_crs("EPSG:4326").set_crs(CRS, allow_override=True)
+    return standard(folder, dec, "dec/qd.shp", "--crs", "EPSG:4326")
+
+
+@flagged({"zoning-conflict": (1,), "no-plan-coverage": ()})
+def lonlat_in_a_vn2000_layer_read_with_the_decisions_crs_option(folder):
+    dec = decisions_gdf(3, geometry=[cell(0), IN_LUC, cell(2)]).to_crs("EPSG:4326")
+    dec = dec.set_crs(CRS, allow_override=True)  # a VN-2000 .prj on lon/lat coordinates
+    return standard(folder, dec, "dec/qd.shp", "--decisions-crs", "EPSG:4326")
