@@ -502,6 +502,12 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
     kept = np.setdiff1d(np.arange(total), np.fromiter(missing, dtype=np.int64))
     attrs = dict(gdf.attrs)
     out = gdf.set_axis(kept).reindex(np.arange(total))
+    rows = np.fromiter(missing, dtype=np.int64)
+    for column in out.columns:
+        if column != out.geometry.name and _is_text(out[column]):
+            values = out[column].astype(object)
+            values.iloc[rows] = None  # blank, not NaN
+            out[column] = values
     out.attrs = attrs
     problems = attrs.get("geometry_problems")
     if problems:

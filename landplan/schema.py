@@ -31,12 +31,12 @@ from .errors import ColumnError
 __all__ = [
     "DECISION_COLUMNS",
     "KINDS",
-    "UNREADABLE",
     "PLAN_COLUMNS",
+    "UNREADABLE",
     "clean_geometries",
-    "layer_kind",
     "column_aliases",
     "column_candidates",
+    "layer_kind",
     "match_columns",
     "normalize_corridors",
     "normalize_decisions",
@@ -383,7 +383,8 @@ def normalize_decisions(
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     empty = pd.Series([None] * len(gdf), dtype=object)
     for role in _TEXT_ROLES:
-        out[role] = _text_column(raw[role]).values if role in raw else empty.values
+        out[role] = pd.Series(_text_column(raw[role]).values if role in raw else empty.values,
+                              index=out.index, dtype=object)  # None for blanks, not NaN
     if "parcel_id" not in raw and {"sheet", "parcel_no"} <= set(raw):
         ok = out["sheet"].notna() & out["parcel_no"].notna()
         out.loc[ok, "parcel_id"] = out.loc[ok, "sheet"] + "-" + out.loc[ok, "parcel_no"]

@@ -84,7 +84,7 @@ def test_missing_file_and_non_gis_file_give_clear_errors(tmp_path):
         landplan.load_decisions(tmp_path / "nothing.shp")
     bogus = tmp_path / "bogus.gpkg"
     bogus.write_text("not a geopackage")
-    with pytest.raises(InputError, match="Cannot open"):
+    with pytest.raises(InputError, match="not a GIS layer"):
         landplan.load_decisions(bogus)
 
 
