@@ -100,9 +100,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="land-cover rasters: a CSV with columns path,date (GeoTIFFs)")
     c.add_argument("--plan-layer", help="layer name inside the plan file(s)")
     c.add_argument("--decisions-layer", help="layer name inside the decisions file")
-    c.add_argument("--crs", help="CRS for layers that have none, e.g. EPSG:9209")
-    c.add_argument("--plan-crs", help="CRS of the plan layer (overrides --crs)")
-    c.add_argument("--decisions-crs", help="CRS of the decisions layer (overrides --crs)")
+    c.add_argument("--crs", help="CRS for layers that declare none, e.g. EPSG:9209 (a "
+                                 "declared CRS is kept)")
+    c.add_argument("--plan-crs", help="CRS of the plan layer, replacing the one it declares "
+                                      "(with a note)")
+    c.add_argument("--decisions-crs", help="CRS of the decisions layer, replacing the one it "
+                                           "declares (with a note)")
     c.add_argument("--plan-column", action="append", metavar="ROLE=COLUMN",
                    help="name a plan column, e.g. land_use=MaQH (repeatable)")
     c.add_argument("--decisions-column", action="append", metavar="ROLE=COLUMN",
@@ -209,7 +212,8 @@ def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
     _plan_dates(plans)
     columns = _pairs(args.plan_column, "--plan-column")
     layers = [(date, load_plan(path, args.plan_layer, columns=columns,
-                               crs=args.plan_crs or args.crs, engine=args.engine))
+                               crs=args.crs, override_crs=args.plan_crs,
+                               engine=args.engine))
               for path, date in plans]
     if len(layers) == 1 and layers[0][0] is None:
         return layers[0][1]
@@ -232,7 +236,8 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
         step("decisions")
         decisions = load_decisions(inputs.decisions, args.decisions_layer,
                                    columns=_pairs(args.decisions_column, "--decisions-column"),
-                                   crs=args.decisions_crs or args.crs, engine=args.engine,
+                                   crs=args.crs, override_crs=args.decisions_crs,
+                                   engine=args.engine,
                                    encoding=args.encoding)
         projects = corridors = quotas = None
         if inputs.projects:

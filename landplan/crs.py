@@ -239,9 +239,10 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
     x, y = np.median(centres, axis=0)
     crs = CRS.from_user_input(gdf.crs)
     where = f"{label}: coordinates around x={x:,.6g}, y={y:,.6g}"
-    fix = ("Re-export the layer with the right .prj, or give its CRS with --crs "
-           "(e.g. --crs EPSG:9209 for VN-2000 / TM-3 105-30, Hải Dương; --crs EPSG:4326 for "
-           "longitude/latitude).")
+    fix = ("Re-export the layer with the right .prj, or give the right CRS: "
+           "--decisions-crs / --plan-crs replace the CRS a layer declares (override_crs= in "
+           "Python), --crs only applies to layers that declare none (e.g. EPSG:9209 for "
+           "VN-2000 / TM-3 105-30, Hải Dương; EPSG:4326 for longitude/latitude).")
     degrees = abs(x) <= 180 and abs(y) <= 90
     to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
     if crs.is_geographic:

@@ -24,7 +24,13 @@ from .errors import CRSError, InputError
 from .io import _is_text, _read, list_layers
 from .rules import RULES
 from .rules.quality import area_differs
-from .schema import clean_geometries, column_aliases, match_columns
+from .schema import (
+    clean_geometries,
+    column_aliases,
+    column_candidates,
+    layer_kind,
+    match_columns,
+)
 
 __all__ = ["file_info", "format_info"]
 
@@ -57,7 +63,9 @@ def file_info(
     list of dict
         One dict per layer with ``source``, ``layer``, ``features``, ``geometry_types``,
         ``crs`` (name, epsg, vn2000_zone, note, problem), ``bounds``, ``bounds_lonlat``,
-        ``looks_like`` (decisions, plan, …), ``fields`` (name, dtype, role),
+        ``looks_like`` (decisions, plan, projects, corridors, from
+        :func:`landplan.schema.layer_kind`) and ``evidence`` (the columns that tell),
+        ``roles`` ({role: {column taken, candidates seen}}), ``fields`` (name, dtype, role),
         ``encoding`` (encoding, confidence, reason, declared, samples), ``geometry``
         (counts: empty, invalid with reasons, non_polygon, has_z), ``codes`` (column,
         distinct, missing, unknown) and ``area`` (column, compared, mismatch). A layer
@@ -99,11 +107,14 @@ def _describe(gdf: Any, layer: str) -> dict[str, Any]:
     info["bounds"], info["bounds_lonlat"] = _bounds(gdf, present)
     attributes = [c for c in gdf.columns if c != geometry.name]
     roles = {kind: match_columns(attributes, column_aliases(kind)) for kind in _LAYER_KINDS}
-    shared = {"land_use", "unit"}  # every kind has these: they do not tell kinds apart
-    looks_like = max(_LAYER_KINDS, key=lambda k: (len(set(roles[k]) - shared), len(roles[k]),
-                                                  -_LAYER_KINDS.index(k)))
-    info["looks_like"] = looks_like if roles[looks_like] else None
+    looks_like, evidence = layer_kind([str(c) for c in attributes])
+    info["looks_like"] = looks_like
+    info["evidence"] = {role: col for part in evidence.values() for role, col in part.items()}
     by_column = {col: role for role, col in roles.get(looks_like, {}).items()}
+    candidates = (column_candidates(attributes, column_aliases(looks_like))
+                  if looks_like else {})
+    info["roles"] = {role: {"column": col, "candidates": candidates.get(role, [col])}
+                     for role, col in roles.get(looks_like, {}).items()}
     info["fields"] = [{"name": str(c), "dtype": str(gdf[c].dtype),
                        "role": by_column.get(c)} for c in attributes]
     info["encoding"] = _encoding_info(gdf, attributes)
@@ -236,7 +247,16 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
             lines.append(f"  {t['bounds_lonlat']}: "
                          + ", ".join(f"{v:.6f}" for v in info["bounds_lonlat"]))
         if info["looks_like"]:
-            lines.append(f"  {t['looks_like']}: {info['looks_like']}")
+            why = ", ".join(f"{col} ({role})" for role, col in info.get("evidence", {}).items())
+            lines.append(f"  {t['looks_like']}: {t['kinds'][info['looks_like']]}"
+                         + (f" — {t['because']} {why}" if why else ""))
+        if info.get("roles"):
+            lines.append(f"  {t['roles']}:")
+            for role, taken in info["roles"].items():
+                others = [c for c in taken["candidates"] if c != taken["column"]]
+                seen = f" ({t['candidates']}: {', '.join(map(str, taken['candidates']))})" \
+                    if others else ""
+                lines.append(f"    - {role}: {taken['column']}{seen}")
         enc = info["encoding"]
         declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
         lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "

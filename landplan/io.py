@@ -8,21 +8,28 @@ read, never written. Errors say which file, what is wrong and how to fix it.
 from __future__ import annotations
 
 import codecs
+import json
 import logging
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
+from ._data import load_toml
 from ._distinct import per_distinct
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
 from .encodings import Detection, canonical, detect_encoding, transcode
 from .errors import CRSError, InputError, LayerNotFoundError
 from .schema import (
+    column_aliases,
+    layer_kind,
+    match_columns,
     normalize_corridors,
     normalize_decisions,
     normalize_plan,
@@ -92,7 +99,18 @@ def list_layers(path: str | Path, *, engine: str = "pyogrio") -> list[str]:
         if not members:
             raise InputError(f"{path} contains no vector layer (.shp, .gpkg, .geojson, .tab).")
         return members
-    return _layers_of(str(path), engine)
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        shapefiles = sorted(p.stem for p in path.iterdir() if p.suffix.lower() == ".shp")
+        if shapefiles:
+            return shapefiles
+        _no_layer_in_folder(path)
+    if path.suffix.lower() == ".shp":
+        _check_shapefile(path)
+    layers = _layers_of(str(path), engine)
+    if not layers:
+        raise InputError(f"{path} holds no vector layer GDAL can read. Give the layer file "
+                         "itself (.shp with its .shx and .dbf, .gpkg, .geojson, .zip).")
+    return layers
 
 
 def _layers_of(source: str, engine: str) -> list[str]:
@@ -105,7 +123,7 @@ def _layers_of(source: str, engine: str) -> list[str]:
 
         return [str(name) for name in pyogrio.list_layers(source)[:, 0]]
     except Exception as exc:  # GDAL raises many types; all mean "cannot open"
-        raise InputError(f"Cannot open {source}: {exc}. Is it a vector GIS file?") from exc
+        raise InputError(_gdal_message(source, exc)) from exc
 
 
 def _existing(path: str | Path) -> Path:
@@ -125,6 +143,7 @@ def read_layer(
     engine: str = "pyogrio",
     crs: object = None,
     encoding: str | None = "auto",
+    override_crs: object = None,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame with a 0-based RangeIndex.
 
@@ -139,8 +158,11 @@ def read_layer(
     engine
         ``"pyogrio"`` (default) or ``"fiona"``.
     crs
-        CRS to assume when the layer has none (``"EPSG:9209"``). If the layer has a
-        different CRS, ``crs`` wins and a warning is logged.
+        CRS to assume when the layer has none (``"EPSG:9209"``). A CRS the layer declares
+        is kept (``--crs`` on the command line).
+    override_crs
+        CRS of the layer whatever it declares (``--plan-crs`` / ``--decisions-crs``): it
+        replaces a different declared CRS with a warning and ``attrs["crs_note"]``.
     encoding
         Text encoding of a shapefile's attributes: ``"auto"`` (default) detects it from
         the bytes (UTF-8, Windows-1258, TCVN3/ABC or VNI-Windows; a ``.cpg`` is a hint,
@@ -163,7 +185,7 @@ def read_layer(
     ``gdf.attrs["crs_note"]`` and logged.
     """
     gdf = _read(path, layer, engine=engine, encoding=encoding)
-    gdf = _assign_crs(gdf, crs, gdf.attrs["source"])
+    gdf = _assign_crs(gdf, crs, gdf.attrs["source"], override_crs)
     check_coordinates(gdf, gdf.attrs["source"])
     return gdf
 
@@ -174,10 +196,12 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
     path = _existing(path)
     _check_engine(engine)
     if path.is_dir() and path.suffix.lower() != ".gdb":
-        shapefiles = sorted(path.glob("*.shp"))
+        shapefiles = sorted(p for p in path.iterdir() if p.suffix.lower() == ".shp")
         named = [p for p in shapefiles if layer is not None and p.stem == layer]
         if len(named) == 1 or (layer is None and len(shapefiles) == 1):
             path, layer = (named or shapefiles)[0], None  # a folder holding one shapefile
+        elif not shapefiles:
+            _no_layer_in_folder(path)
     source_label = str(path)
     member, dbf = None, False  # dbf: text read byte-for-byte, to be decoded here
     if path.suffix.lower() in _PARQUET:
@@ -195,7 +219,9 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
                     "(layer=NAME in Python)."
                 )
             if layer is not None and layer not in members:
-                matches = [m for m in members if PurePosixPath(m).stem == layer]
+                wanted = nfc(layer)  # a hint typed in NFC finds a member stored in NFD
+                matches = [m for m in members if nfc(m) == wanted] or [
+                    m for m in members if nfc(PurePosixPath(m).stem) == wanted]
                 if len(matches) != 1:
                     raise LayerNotFoundError(
                         f"Layer '{layer}' not in {path}; it holds: {', '.join(members)}."
@@ -207,6 +233,8 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
         source = _gdal_path(path, member, engine)
         if member is None and path.suffix.lower() == ".shp":
             _check_shapefile(path)
+        if member is not None and member.lower().endswith(".shp"):
+            _check_zipped_shapefile(path, member)
         if member is None or not member.lower().endswith(".shp"):
             layers = _layers_of(source, engine)
             if layer is None and len(layers) > 1:
@@ -226,18 +254,27 @@ def _read(path: str | Path, layer: str | None, *, engine: str,
             kwargs["encoding"] = "ISO-8859-1"  # one character per byte; decoded below
         elif encoding not in (None, "auto"):
             kwargs["encoding"] = encoding
+        if (member or path.name).lower().endswith(".csv"):
+            kwargs.update(_csv_geometry_options(path, source_label))
         try:
             gdf = _read_file(source, kwargs, arrow=PurePosixPath(member or path.name).suffix
                              .lower() in _UTF8_FORMATS)
+        except shapely.errors.GEOSException as exc:
+            if engine != "pyogrio":
+                raise InputError(_gdal_message(source_label, exc)) from exc
+            gdf = _read_tolerant(source, kwargs, source_label)
         except Exception as exc:
-            raise InputError(
-                f"Cannot read {source_label}: {exc}. Check that all parts of the layer "
-                "(.shp, .shx, .dbf, .prj) are present and not truncated."
-            ) from exc
+            raise InputError(_gdal_message(source_label, exc)) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        raise InputError(f"{source_label} has no geometry column; it is a table, not a layer.")
+        raise InputError(f"{source_label} has no geometry column; it is a table, not a layer. "
+                         "Give the layer with the parcel polygons (.shp, .gpkg, .geojson), or "
+                         "for a CSV a column WKT with the polygons (see docs/importing.md).")
+    problems = gdf.attrs.get("geometry_problems")
     gdf = gdf.reset_index(drop=True)
+    if problems:
+        gdf.attrs["geometry_problems"] = problems
     gdf.attrs["source"] = source_label
+    gdf = _account_for_entries(gdf, path, member, source_label)
     if dbf:
         gdf = _decode_text(gdf, encoding, _declared_encoding(path, member), source_label)
     if gdf.crs is not None:
@@ -259,6 +296,259 @@ def _read_file(source: str, kwargs: dict[str, object], *, arrow: bool) -> gpd.Ge
         except Exception:  # an Arrow-specific failure: the plain reader decides
             log.debug("Arrow read of %s failed; reading without Arrow", source)
     return gpd.read_file(source, **kwargs)
+
+
+_SHP_PARTS = "(.shp, .shx, .dbf, .prj)"
+
+
+def _gdal_message(label: str, exc: BaseException) -> str:
+    """landplan's own message for a GDAL (or GEOS) failure to open or read ``label``: what is
+    wrong, where, and how to fix it. GDAL's text is kept only as a last detail when the
+    failure is not one landplan knows."""
+    text = str(exc).strip()
+    low = text.lower()
+    if ".shx" in low and ("unable to open" in low or "shape_restore_shx" in low):
+        return (f"{label}: the .shx file beside it (the index of the shapes) is missing, so "
+                f"the records cannot be read. Copy it with the other parts {_SHP_PARTS}, or "
+                "export the layer again from the cadastral software.")
+    if ".dbf" in low and "unable to open" in low:
+        return (f"{label}: the .dbf file beside it (the attributes) is missing or unreadable. "
+                f"Copy it with the other parts {_SHP_PARTS}, or export the layer again.")
+    if "json" in low:
+        return (f"{label} is not valid GeoJSON: the JSON text is broken (cut short by a failed "
+                "download or copy, or edited by hand). Export it again, or find the error "
+                "with a JSON validator.")
+    if ("not recognized as" in low or "not a supported" in low or "unsupported" in low
+            or "failed to open dataset" in low):
+        return (f"{label} is not a GIS layer landplan can read: its content is in no vector "
+                "format GDAL knows. Give the layer file itself (.shp with its .shx and .dbf, "
+                ".gpkg, .geojson, a .zip of a shapefile, a .gdb folder), not a document, a "
+                "picture or a damaged copy.")
+    if "permission denied" in low:
+        return f"{label} cannot be opened: permission denied. Copy it somewhere you can read."
+    if "no such file" in low or "does not exist" in low:
+        return f"Input not found: {label}. Check the path."
+    if isinstance(exc, shapely.errors.GEOSException):
+        return (f"{label}: a geometry cannot be read ({text}). Repair the layer in QGIS "
+                "(Vector > Geometry Tools > Check Validity) or use the default engine "
+                "(pyogrio), which reads the others and flags the broken record.")
+    return (f"Cannot read {label}. Check that the file is complete, and for a shapefile that "
+            f"all its parts {_SHP_PARTS} are present and not truncated; export it again if "
+            f"not. (GDAL: {text})")
+
+
+def _no_layer_in_folder(path: Path) -> None:
+    """Stop on a folder given as a layer that holds no shapefile (nor is a FileGDB)."""
+    if any(p.suffix.lower() == ".gdbtable" for p in path.iterdir()):
+        return  # a FileGDB folder without the .gdb suffix: GDAL opens it
+    names = sorted(p.name for p in path.iterdir())
+    shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
+    raise InputError(
+        f"{path} is a folder without a GIS layer in it (no .shp file; it holds: "
+        f"{shown or 'nothing'}). Give the layer file itself (.shp, .gpkg, .geojson, .zip), "
+        "or the folder that holds the shapefile.")
+
+
+def _zip_sibling(names: list[str], member: str, suffix: str) -> str | None:
+    """The entry beside ``member`` in a zip with ``suffix``, in any case and Unicode form."""
+    stem = nfc(str(PurePosixPath(member).with_suffix(""))).lower()
+    for name in names:
+        pure = PurePosixPath(name)
+        if pure.suffix.lower() == suffix and nfc(str(pure.with_suffix(""))).lower() == stem:
+            return name
+    return None
+
+
+def _check_zipped_shapefile(path: Path, member: str) -> None:
+    """A shapefile inside a zip needs its .shx and .dbf in the same folder of the zip."""
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    for suffix, what in ((".shx", "the index of the shapes"),
+                         (".dbf", "the attributes: decision numbers, codes")):
+        if _zip_sibling(names, member, suffix) is None:
+            raise InputError(
+                f"{path}!{member}: {PurePosixPath(member).with_suffix(suffix).name} ({what}) "
+                f"is not in the zip beside it. Zip all the parts of the layer {_SHP_PARTS} "
+                "together.")
+
+
+def _read_tolerant(source: str, kwargs: dict[str, object], label: str) -> gpd.GeoDataFrame:
+    """Read a layer some of whose geometries GEOS refuses (an unclosed ring in a GeoPackage):
+    those records get no geometry, and ``attrs["geometry_problems"]`` says which and why."""
+    import pyogrio
+
+    gdf = gpd.read_file(source, on_invalid="ignore", **kwargs)
+    _, _, wkb, _ = pyogrio.raw.read(source, layer=kwargs.get("layer"), columns=[])
+    wkb = np.asarray(wkb, dtype=object)
+    parsed = shapely.from_wkb(wkb, on_invalid="ignore")
+    bad = np.flatnonzero(~pd.isna(wkb) & shapely.is_missing(parsed))
+    problems = {}
+    for row in bad:  # only the broken records, to say what is wrong with each
+        try:
+            shapely.from_wkb(wkb[row])
+            reason = "geometry that cannot be read"
+        except shapely.errors.GEOSException as exc:
+            reason = str(exc).split(":", 1)[-1].strip()
+        if "closed linestring" in reason:
+            reason = "a ring that is not closed (its last point is not its first)"
+        problems[int(row)] = f"unreadable geometry: {reason}"
+    if problems:
+        log.warning("%s: %d geometries cannot be read (record%s %s); they are flagged",
+                    label, len(problems), "s" if len(problems) > 1 else "",
+                    ", ".join(str(r) for r in list(problems)[:10]))
+    gdf.attrs["geometry_problems"] = problems
+    return gdf
+
+
+_GEOJSON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                  "MultiPolygon", "GeometryCollection"}
+_GEOJSON_MAX_BYTES = 512 * 1024 * 1024  # above this the features are not re-counted
+
+
+def _entry_problem(entry: object) -> str | None:
+    """Why GDAL skips a ``features`` entry of a GeoJSON (None when it reads it)."""
+    if not isinstance(entry, dict):
+        return f"not a JSON object but {json.dumps(entry, ensure_ascii=False)[:40]}"
+    kind = entry.get("type")
+    if kind == "Feature":
+        return None
+    if kind is None:
+        return 'a feature without "type": "Feature"'
+    if kind in _GEOJSON_TYPES:
+        return f'a bare {kind} geometry, not a Feature with "geometry" and "properties"'
+    return f'"type": {json.dumps(kind, ensure_ascii=False)[:40]} instead of "Feature"'
+
+
+def _geojson_entries(path: Path, member: str | None) -> tuple[int, dict[int, str]] | None:
+    """How many entries a GeoJSON's ``features`` array holds, and why GDAL skips some."""
+    try:
+        if member is None:
+            if path.stat().st_size > _GEOJSON_MAX_BYTES:
+                return None
+            data = path.read_bytes()
+        else:
+            with zipfile.ZipFile(path) as archive:
+                if archive.getinfo(member).file_size > _GEOJSON_MAX_BYTES:
+                    return None
+                data = archive.read(member)
+        doc = json.loads(data)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if doc.get("type") != "FeatureCollection" or not isinstance(features, list):
+        return None
+    problems = {i: p for i, p in enumerate(map(_entry_problem, features)) if p is not None}
+    return len(features), problems
+
+
+def _dbf_entries(path: Path, member: str | None) -> tuple[int, dict[int, str]] | None:
+    """How many records a shapefile's .dbf holds, and which are marked deleted (``*``):
+    GDAL does not return those."""
+    try:
+        if member is None:
+            dbf = _sidecar(path, ".dbf")
+            if dbf is None:
+                return None
+            with open(dbf, "rb") as f:
+                header = f.read(12)
+            size = dbf.stat().st_size
+        else:
+            with zipfile.ZipFile(path) as archive:
+                name = _zip_sibling(archive.namelist(), member, ".dbf")
+                if name is None:
+                    return None
+                raw = archive.read(name)
+            header, size = raw[:12], len(raw)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    if len(header) < 12:
+        return None
+    n = int.from_bytes(header[4:8], "little")
+    start, width = int.from_bytes(header[8:10], "little"), int.from_bytes(header[10:12], "little")
+    if n == 0 or width == 0 or start + n * width > size:
+        return None  # empty, or truncated (the reader reports that)
+    if member is None:
+        flags = np.asarray(np.memmap(dbf, dtype=np.uint8, mode="r", offset=start,
+                                     shape=(n * width,))[::width])
+    else:
+        flags = np.frombuffer(raw, dtype=np.uint8, count=n * width, offset=start)[::width]
+    return n, {int(i): "the record is marked deleted (*) in the .dbf"
+               for i in np.flatnonzero(flags == 0x2A)}
+
+
+def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
+                         label: str) -> gpd.GeoDataFrame:
+    """Every entry the file holds, at its position in the file, also those GDAL does not
+    return (deleted DBF records, GeoJSON entries that are not Features): those become rows
+    without attributes or geometry, listed in ``attrs["unreadable"]`` ({row: why})."""
+    suffix = PurePosixPath(member or path.name).suffix.lower()
+    if suffix == ".shp":
+        entries = _dbf_entries(path, member)
+    elif suffix in (".geojson", ".json"):
+        entries = _geojson_entries(path, member)
+    else:
+        return gdf
+    if entries is None:
+        return gdf
+    total, missing = entries
+    if not missing or len(gdf) == total:
+        return gdf
+    if len(gdf) != total - len(missing):
+        raise InputError(
+            f"{label} holds {total:,} entries, {len(missing):,} of which cannot be read "
+            f"(e.g. entry {next(iter(missing))}: {next(iter(missing.values()))}), but GDAL "
+            f"returned {len(gdf):,}: landplan cannot tell which record is which. Repair the "
+            "file (re-export it) and run again.")
+    kept = np.setdiff1d(np.arange(total), np.fromiter(missing, dtype=np.int64))
+    attrs = dict(gdf.attrs)
+    out = gdf.set_axis(kept).reindex(np.arange(total))
+    rows = np.fromiter(missing, dtype=np.int64)
+    for column in out.columns:
+        if column != out.geometry.name and _is_text(out[column]):
+            values = out[column].astype(object)
+            values.iloc[rows] = None  # blank, not NaN
+            out[column] = values
+    out.attrs = attrs
+    problems = attrs.get("geometry_problems")
+    if problems:
+        out.attrs["geometry_problems"] = {int(kept[r]): n for r, n in problems.items()}
+    out.attrs["unreadable"] = missing
+    shown = ", ".join(str(i) for i in list(missing)[:10])
+    log.warning("%s: %d of its %d entries cannot be read by GDAL (entries %s%s); they are kept "
+                "as unreadable records", label, len(missing), total, shown,
+                ", …" if len(missing) > 10 else "")
+    return out
+
+
+def _csv_geometry_options(path: Path, label: str) -> dict[str, str]:
+    """GDAL open options for a CSV: its WKT column (names in ``aliases.toml [csv]``).
+    Point coordinates (x/y columns) are refused: parcels and zones are polygons."""
+    import csv
+
+    from ._text import name_key
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeError, csv.Error):
+        return {}
+    names = load_toml("aliases.toml")["csv"]
+    keys = {name_key(col): col for col in header}
+
+    def find(role: str) -> str | None:
+        return next((keys[k] for k in map(name_key, names[role]) if k in keys), None)
+
+    wkt = find("wkt")
+    if wkt is not None:
+        return {"GEOM_POSSIBLE_NAMES": wkt, "KEEP_GEOM_COLUMNS": "NO"}
+    x, y = find("x"), find("y")
+    if x is not None and y is not None:
+        raise InputError(
+            f"{label} gives points (columns {x} and {y}), not parcels: landplan checks the "
+            "area of each parcel against the plan zones, so it needs polygons. Give the "
+            "parcel layer (.shp, .gpkg, .geojson), or a CSV with a column WKT holding each "
+            "polygon (POLYGON ((x y, x y, …))) and its CRS with --crs.")
+    return {}
 
 
 def _sidecar(path: Path, suffix: str) -> Path | None:
@@ -289,9 +579,14 @@ def _check_shapefile(path: Path) -> None:
         raise InputError(f"{path.with_suffix('.dbf').name} is missing beside {path}: the "
                          f"attributes (decision numbers, codes) are in it. {fix}")
     shx = _sidecar(path, ".shx")
+    if shx is None:
+        raise InputError(f"{path.with_suffix('.shx').name} is missing beside {path}: it is "
+                         "the index of the shapes, without it the records cannot be read. "
+                         f"Copy it with the other parts {_SHP_PARTS}, or export the layer "
+                         "again from the cadastral software.")
     with open(dbf, "rb") as f:
         dbf_header = f.read(12)
-    if shx is not None and len(dbf_header) >= 8:
+    if len(dbf_header) >= 8:
         records = int.from_bytes(dbf_header[4:8], "little")
         shapes = max(shx.stat().st_size - 100, 0) // 8
         if records != shapes:
@@ -374,15 +669,30 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
     return out
 
 
-def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str) -> gpd.GeoDataFrame:
-    if crs is not None:
-        wanted = parse_crs(crs, what=f"CRS given for {label}")
-        if gdf.crs is not None and not CRS.from_user_input(gdf.crs).equals(wanted):
-            log.warning("%s declares %s; using the given %s instead", label, gdf.crs.name,
-                        wanted.name)
+def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
+                override_crs: object = None) -> gpd.GeoDataFrame:
+    """``crs`` for a layer that declares none; ``override_crs`` in any case (with a note when
+    it replaces a different declared CRS)."""
+    if override_crs is not None:
+        wanted = parse_crs(override_crs, what=f"CRS given for {label}")
         if gdf.crs is None:
             gdf.attrs["crs_assumed"] = wanted.name
+        elif not CRS.from_user_input(gdf.crs).equals(wanted):
+            note = (f"the file declares {gdf.crs.name}; read as {wanted.name} as asked "
+                    "(--plan-crs / --decisions-crs replace the declared CRS)")
+            log.warning("%s: %s", label, note)
+            gdf.attrs["crs_note"] = note
         return gdf.set_crs(wanted, allow_override=True)
+    if crs is not None:
+        wanted = parse_crs(crs, what=f"CRS given for {label}")
+        if gdf.crs is None:
+            gdf.attrs["crs_assumed"] = wanted.name
+            return gdf.set_crs(wanted)
+        if not CRS.from_user_input(gdf.crs).equals(wanted):
+            log.info("%s declares %s: kept; --crs %s is only for layers without a CRS "
+                     "(--plan-crs / --decisions-crs replace a declared one)", label,
+                     gdf.crs.name, wanted.name)
+        return gdf
     if gdf.crs is None:
         raise CRSError(
             f"{label} has no coordinate reference system (no .prj or CRS metadata). "
@@ -392,8 +702,36 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str) -> gpd.GeoDataFr
     return gdf
 
 
+def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] | None) -> None:
+    """Stop when a layer given as the plan or the decisions is another kind of layer (the
+    two swapped, projects given as decisions…), in Vietnamese and English."""
+    attributes = [str(c) for c in raw.columns if c != raw.geometry.name]
+    if len(raw) == 0:
+        return
+    kind, evidence = layer_kind(attributes, columns if wanted == "decisions" else None)
+    if wanted == "plan":
+        wrong = kind in ("decisions", "projects", "corridors") and kind in evidence
+    else:
+        wrong = kind in ("plan", "projects", "corridors")
+    if not wrong or kind is None:
+        return
+    texts = load_toml("layer_kind_messages.toml")
+    source = raw.attrs.get("source", "the layer")
+    parts = []
+    for lang in ("vi", "en"):
+        t = texts[lang]
+        if kind in evidence:
+            why = t["has"].format(evidence=", ".join(
+                f"{col} ({role})" for role, col in evidence[kind].items()))
+        else:
+            code = match_columns(attributes, column_aliases("plan")).get("land_use")
+            why = t["only_code"].format(column=code)
+        parts.append(t[f"not_{wanted}"].format(source=source, kind=t[kind], why=why))
+    raise InputError("\n".join(parts))
+
+
 def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
-            doc: str) -> Callable[..., gpd.GeoDataFrame]:
+            doc: str, kind: str | None = None) -> Callable[..., gpd.GeoDataFrame]:
     """A ``load_*`` function: :func:`read_layer`, then ``normalize``."""
 
     def load(
@@ -404,8 +742,12 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
         crs: object = None,
         engine: str = "pyogrio",
         encoding: str | None = "auto",
+        override_crs: object = None,
     ) -> gpd.GeoDataFrame:
-        raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding)
+        raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding,
+                         override_crs=override_crs)
+        if kind is not None:
+            _check_kind(raw, kind, columns)
         return normalize(raw, columns=columns)
 
     load.__name__ = load.__qualname__ = name
@@ -413,7 +755,7 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
 
     Parameters
     ----------
-    path, layer, crs, engine, encoding
+    path, layer, crs, engine, encoding, override_crs
         As for :func:`read_layer`.
     columns
         ``{role: column}`` where the defaults and Vietnamese aliases do not find a column,
@@ -423,10 +765,13 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
 
 
 load_plan = _loader(normalize_plan, "load_plan", """Read and normalise a plan layer (zoning
-    polygons with a planned land-use code; see :func:`landplan.schema.normalize_plan`).""")
+    polygons with a planned land-use code; see :func:`landplan.schema.normalize_plan`). A
+    layer of decisions, projects or corridors is refused (were --plan and --decisions
+    swapped?).""", "plan")
 load_decisions = _loader(normalize_decisions, "load_decisions", """Read and normalise a
     decisions layer (one parcel per decision; see
-    :func:`landplan.schema.normalize_decisions`).""")
+    :func:`landplan.schema.normalize_decisions`). A plan, projects or corridors layer is
+    refused (see :func:`landplan.schema.layer_kind`).""", "decisions")
 load_projects = _loader(normalize_projects, "load_projects", """Read and normalise the annual
     land-use plan's projects (polygons with a project name, a year and a purpose code:
     ``ten_da``, ``nam``, ``maloaidat``).""")

@@ -33,8 +33,11 @@ __all__ = [
     "DECISION_COLUMNS",
     "KINDS",
     "PLAN_COLUMNS",
+    "UNREADABLE",
     "clean_geometries",
     "column_aliases",
+    "column_candidates",
+    "layer_kind",
     "match_columns",
     "normalize_corridors",
     "normalize_decisions",
@@ -61,6 +64,9 @@ CORRIDOR_COLUMNS = ["source_row", "name", "restriction", "allowed", "geometry_st
                     "geometry_note"]
 _REQUIRED = {"decisions": ("land_use",), "plan": ("land_use",),
              "projects": ("year", "land_use"), "corridors": ("allowed",)}
+# The geometry_note of a record the file holds but GDAL does not return (a deleted DBF
+# record, a GeoJSON entry that is not a Feature): the unreadable-record rule reports those.
+UNREADABLE = "unreadable record: "
 _TEXT_ROLES = ("decision_no", "unit", "sheet", "parcel_no", "owner", "address", "parcel_id",
                "zone_id")
 
@@ -90,9 +96,10 @@ def match_columns(
     ColumnError
         If an override names a column that does not exist.
     """
-    overrides = dict(overrides or {})
+    overrides = {str(role).strip().lower(): col for role, col in (overrides or {}).items()}
     unknown_roles = sorted(set(overrides) - set(aliases))
-    missing = {role: col for role, col in overrides.items() if col not in columns}
+    resolved = {role: _named_column(col, columns) for role, col in overrides.items()}
+    missing = {role: overrides[role] for role, col in resolved.items() if col is None}
     if unknown_roles or missing:
         parts = []
         if unknown_roles:
@@ -102,6 +109,7 @@ def match_columns(
             parts.append("column(s) not in the layer: "
                          + ", ".join(f"{r}={c}" for r, c in missing.items()))
         raise ColumnError("; ".join(parts) + f". The layer has: {', '.join(columns)}.")
+    overrides = {role: col for role, col in resolved.items() if col is not None}
     mapping = dict(overrides)
     used = set(mapping.values())
     keys = {col: name_key(col) for col in columns}
@@ -116,6 +124,75 @@ def match_columns(
                 used.add(hit)
                 break
     return mapping
+
+
+def _named_column(name: str, columns: list[str]) -> str | None:
+    """The column a user named: the exact name, else the one column equal to it ignoring
+    case and Unicode form (``mdsd_moi`` finds ``MDSD_MOI``); None if none or several."""
+    if name in columns:
+        return name
+    wanted = nfc(str(name)).strip().casefold()
+    hits = [c for c in columns if nfc(str(c)).strip().casefold() == wanted]
+    return hits[0] if len(hits) == 1 else None
+
+
+def column_candidates(columns: list[str], aliases: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Every column that an alias of each role matches (the one :func:`match_columns` takes
+    first), e.g. ``{"land_use": ["MaQH", "maloaidat"]}``: what ``landplan info`` shows."""
+    keys = {col: name_key(col) for col in columns}
+    out: dict[str, list[str]] = {}
+    for role, names in aliases.items():
+        seen: list[str] = []
+        for alias in names:
+            wanted = {name_key(alias), name_key(alias[:10])}
+            seen += [c for c in columns if keys[c] in wanted and c not in seen]
+        if seen:
+            out[role] = seen
+    return out
+
+
+_LAYER_KINDS = ("decisions", "projects", "corridors", "plan")
+
+
+def layer_kind(columns: list[str],
+               overrides: Mapping[str, str] | None = None) -> tuple[str | None, dict]:
+    """Which kind of layer ``columns`` belong to, from the roles they fill.
+
+    Returns ``(kind, evidence)``: kind is ``"decisions"``, ``"plan"``, ``"projects"``,
+    ``"corridors"`` or None; evidence is ``{kind: {role: column}}`` of the roles only that
+    kind has (``aliases.toml [layer_kinds]``). A layer with a decision number, date or kind
+    is decisions; without, a planned-code column (``MaQH``, ``MD_QuyHoach``…) or a plan
+    role makes it a plan, a project name or year projects, allowed codes corridors; a layer
+    with only a land-use code is a plan unless it has cadastral parcel roles (sheet, parcel
+    number, owner). ``overrides`` are the user's ``{role: column}`` for decisions.
+    """
+    table = load_toml("aliases.toml")["layer_kinds"]
+    evidence: dict[str, dict[str, str]] = {}
+    mappings = {}
+    for kind in _LAYER_KINDS:
+        given = {r: c for r, c in (overrides or {}).items() if kind == "decisions"
+                 and _named_column(c, columns) is not None}
+        mapping = match_columns(columns, column_aliases(kind), None)
+        mapping.update({r: _named_column(c, columns) for r, c in given.items()})
+        mappings[kind] = mapping
+        evidence[kind] = {r: mapping[r] for r in table[kind] if r in mapping}
+    planned = mappings["plan"].get("land_use")
+    decision_keys = {name_key(a) for a in column_aliases("decisions")["land_use"]}
+    decision_keys |= {name_key(a[:10]) for a in column_aliases("decisions")["land_use"]}
+    if planned is not None and name_key(planned) not in decision_keys:
+        evidence["plan"]["planned_code"] = planned
+    evidence = {k: v for k, v in evidence.items() if v}
+    if "decisions" in evidence:
+        return "decisions", evidence
+    strong = [k for k in _LAYER_KINDS if k in evidence]
+    if strong:
+        return max(strong, key=lambda k: len(evidence[k])), evidence
+    parcel = {r: mappings["decisions"][r] for r in table["parcel"] if r in mappings["decisions"]}
+    if parcel:
+        return "decisions", {"parcel": parcel}
+    if "land_use" in mappings["plan"]:
+        return "plan", {}
+    return None, {}
 
 
 @lru_cache(maxsize=1)
@@ -237,7 +314,12 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame for the {layer} layer, got {type(gdf).__name__}")
     attributes = [c for c in gdf.columns if c != gdf.geometry.name]
-    mapping = match_columns(attributes, column_aliases(layer), columns)
+    try:
+        mapping = match_columns(attributes, column_aliases(layer), columns)
+    except ColumnError as exc:
+        source = gdf.attrs.get("source", f"the {layer} layer")
+        raise ColumnError(f"{source}: {exc} Name the column as the layer spells it with "
+                          f"--{layer}-column ROLE=COLUMN (case does not matter).") from exc
     absent = [role for role in _REQUIRED[layer] if role not in mapping]
     if absent and len(gdf) == 0:  # an empty layer (e.g. a GeoJSON without features)
         gdf = gdf.copy()
@@ -256,6 +338,12 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
             + f"{absent[0]}=NAME (columns={{'{absent[0]}': 'NAME'}} in Python)."
         )
     geometry, status, note = clean_geometries(gdf.geometry)
+    for problems, prefix in ((gdf.attrs.get("geometry_problems") or {}, ""),
+                             (gdf.attrs.get("unreadable") or {}, UNREADABLE)):
+        rows = np.fromiter(problems, dtype=np.int64)
+        rows = rows[rows < len(gdf)]
+        status.iloc[rows] = "unusable"
+        note.iloc[rows] = [prefix + problems[r] for r in rows]
     out = gpd.GeoDataFrame(
         {"source_row": np.arange(len(gdf), dtype=np.int64)}, geometry=geometry.values,
         crs=gdf.crs,
@@ -296,7 +384,8 @@ def normalize_decisions(
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     empty = pd.Series([None] * len(gdf), dtype=object)
     for role in _TEXT_ROLES:
-        out[role] = _text_column(raw[role]).values if role in raw else empty.values
+        out[role] = pd.Series(_text_column(raw[role]).values if role in raw else empty.values,
+                              index=out.index, dtype=object)  # None for blanks, not NaN
     if "parcel_id" not in raw and {"sheet", "parcel_no"} <= set(raw):
         ok = out["sheet"].notna() & out["parcel_no"].notna()
         out.loc[ok, "parcel_id"] = out.loc[ok, "sheet"] + "-" + out.loc[ok, "parcel_no"]

@@ -75,15 +75,16 @@ def test_a_few_wild_records_do_not_fail_the_layer():
     check_coordinates(layer)
 
 
-def test_lonlat_written_with_a_projected_prj_is_caught_on_load(decisions, tmp_path, capsys):
+def test_lonlat_written_with_a_projected_prj_is_caught_on_load(plan, decisions, tmp_path,
+                                                                 capsys):
     wrong = decisions.to_crs(4326).set_crs(9209, allow_override=True)
     path = tmp_path / "thua.shp"
     wrong.to_file(path, engine="pyogrio", encoding="UTF-8")
     with pytest.raises(CRSError, match=r"thua\.shp"):
         landplan.load_decisions(path)
-    plan = tmp_path / "plan.gpkg"
-    decisions.to_file(plan, engine="pyogrio")
-    code = main(["check", "--plan", str(plan), "--decisions", str(path), "--out",
+    plan_path = tmp_path / "plan.gpkg"
+    plan.to_file(plan_path, engine="pyogrio")
+    code = main(["check", "--plan", str(plan_path), "--decisions", str(path), "--out",
                  str(tmp_path / "out"), "--no-map", "-q"])
     err = capsys.readouterr().err
     assert code == 2 and "longitude/latitude" in err and "--crs" in err

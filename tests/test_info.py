@@ -92,3 +92,29 @@ def test_area_mismatch_flags_a_declared_area_far_from_the_drawing(plan, decision
     assert "600" in hits["message"].iloc[0] and "400" in hits["message"].iloc[0]
     plain = landplan.check(plan, decisions.drop(columns="dientich"))
     assert list(result.decisions["status"]) == list(plain.decisions["status"])
+
+
+@pytest.mark.parametrize("name,kind", [("plan.gpkg", "plan"), ("plan_2023.gpkg", "plan"),
+                                       ("decisions/decisions.shp", "decisions"),
+                                       ("projects.gpkg", "projects"),
+                                       ("corridors.gpkg", "corridors")])
+def test_info_names_the_kind_of_each_sample_layer(name, kind):
+    # The sample plan has a legal area column (dientich): no reason to call it decisions.
+    (info,) = landplan.file_info(landplan.sample_dir() / name)
+    assert info["looks_like"] == kind
+
+
+def test_info_says_which_column_it_took_for_each_role_and_the_candidates(tmp_path, capsys):
+    plan = gpd.GeoDataFrame({"loaidat": ["ONT"], "MaQH": ["LUC"], "ma_xa": ["10807"]},
+                            geometry=[shapely.box(583_000, 2_308_000, 583_100, 2_308_100)],
+                            crs="EPSG:9209")
+    path = tmp_path / "qh.gpkg"
+    plan.to_file(path, engine="pyogrio")
+    (info,) = landplan.file_info(path)
+    assert info["looks_like"] == "plan"
+    assert info["evidence"] == {"planned_code": "MaQH"}
+    assert info["roles"]["land_use"] == {"column": "MaQH", "candidates": ["MaQH", "loaidat"]}
+    assert main(["info", str(path), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "land_use: MaQH (candidate columns: MaQH, loaidat)" in out
+    assert "Looks like a layer of: plan — from MaQH (planned_code)" in out

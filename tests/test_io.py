@@ -84,7 +84,7 @@ def test_missing_file_and_non_gis_file_give_clear_errors(tmp_path):
         landplan.load_decisions(tmp_path / "nothing.shp")
     bogus = tmp_path / "bogus.gpkg"
     bogus.write_text("not a geopackage")
-    with pytest.raises(InputError, match="Cannot open"):
+    with pytest.raises(InputError, match="not a GIS layer"):
         landplan.load_decisions(bogus)
 
 
@@ -110,3 +110,90 @@ def test_raw_read_keeps_the_source_label(decisions, tmp_path):
     gdf = landplan.read_layer(shp)
     assert isinstance(gdf, gpd.GeoDataFrame)
     assert gdf.attrs["source"] == str(shp)
+
+
+GDAL_PHRASES = ("SHAPE_RESTORE_SHX", "not recognized as", "supported file format",
+                "Unable to open", "IllegalArgumentException", "OGR", "GDAL:")
+
+
+def _empty_folder(tmp_path, decisions):
+    (tmp_path / "rong").mkdir()
+    return tmp_path / "rong"
+
+
+def _folder_with_a_note(tmp_path, decisions):
+    (tmp_path / "ghi_chu").mkdir()
+    (tmp_path / "ghi_chu" / "doc.txt").write_text("không có dữ liệu")
+    return tmp_path / "ghi_chu"
+
+
+def _shapefile_without_shx(tmp_path, decisions):
+    shp = _shapefile(decisions, tmp_path / "shp")
+    shp.with_suffix(".shx").unlink()
+    return shp
+
+
+def _folder_of_a_shapefile_without_shx(tmp_path, decisions):
+    return _shapefile_without_shx(tmp_path, decisions).parent
+
+
+def _zip_without_shx(tmp_path, decisions):
+    shp = _shapefile_without_shx(tmp_path, decisions)
+    return _zip(shp, tmp_path / "qd.zip")
+
+
+def _text_named_gpkg(tmp_path, decisions):
+    path = tmp_path / "qd.gpkg"
+    path.write_text("not a geopackage")
+    return path
+
+
+def _broken_geojson(tmp_path, decisions):
+    path = tmp_path / "qd.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [')
+    return path
+
+
+@pytest.mark.parametrize("engine", ["pyogrio", "fiona"])
+@pytest.mark.parametrize("make", [_empty_folder, _folder_with_a_note, _shapefile_without_shx,
+                                  _folder_of_a_shapefile_without_shx, _zip_without_shx,
+                                  _text_named_gpkg, _broken_geojson])
+def test_unreadable_inputs_get_landplans_message_not_gdals(decisions, tmp_path, make, engine):
+    path = make(tmp_path, decisions)
+    for call in (lambda: landplan.load_decisions(path, engine=engine),
+                 lambda: landplan.file_info(path, engine=engine)):
+        with pytest.raises(InputError) as caught:
+            call()
+        message = str(caught.value)
+        assert path.name in message
+        assert not [p for p in GDAL_PHRASES if p in message], message
+
+
+@pytest.mark.parametrize("engine", ["pyogrio", "fiona"])
+def test_csv_decisions_are_read_from_wkt_polygons_and_refused_as_points(decisions, tmp_path,
+                                                                        engine):
+    table = decisions.drop(columns="geometry").assign(wkt=decisions.geometry.to_wkt())
+    table.to_csv(tmp_path / "qd.csv", index=False)
+    gdf = landplan.load_decisions(tmp_path / "qd.csv", crs="EPSG:9209", engine=engine)
+    assert len(gdf) == len(decisions)
+    direct = landplan.schema.normalize_decisions(decisions)
+    assert gdf.geometry.area.round(3).tolist() == direct.geometry.area.round(3).tolist()
+    points = decisions.drop(columns="geometry").assign(X=decisions.centroid.x,
+                                                       Y=decisions.centroid.y)
+    points.to_csv(tmp_path / "diem.csv", index=False)
+    with pytest.raises(InputError, match="columns X and Y"):
+        landplan.load_decisions(tmp_path / "diem.csv", crs="EPSG:9209", engine=engine)
+
+
+def test_crs_is_only_assumed_and_override_crs_replaces_with_a_note(decisions, tmp_path,
+                                                                  caplog):
+    shp = _shapefile(decisions.to_crs("EPSG:9210"), tmp_path / "hp")
+    kept = landplan.read_layer(shp, crs="EPSG:9209")
+    assert kept.crs.to_epsg() == 9210 and "crs_assumed" not in kept.attrs
+    with caplog.at_level("WARNING", logger="landplan"):
+        replaced = landplan.read_layer(shp, override_crs="EPSG:9209")
+    assert replaced.crs.to_epsg() == 9209
+    assert "declares" in replaced.attrs["crs_note"] and "declares" in caplog.text
+    shp.with_suffix(".prj").unlink()
+    assumed = landplan.read_layer(shp, crs="EPSG:9210")
+    assert assumed.crs.to_epsg() == 9210 and assumed.attrs["crs_assumed"]

@@ -94,3 +94,26 @@ def test_plan_gets_zone_ids_and_codes():
     out = normalize_plan(gdf)
     assert out["land_use"].tolist() == ["LUC", "ONT"]
     assert out["zone_id"].tolist() == ["Z0", "Z1"]
+
+
+PLANNED_CODE_NAMES = ["MD_QuyHoach", "MDQH", "MaQH", "KyHieuQH", "QH_MDSD", "LoaiDatQH",
+                      "MucDichQuyHoach", "KyHieuQuyHoach", "LoaiDatQuyHoach"]
+
+
+@pytest.mark.parametrize("name", PLANNED_CODE_NAMES + [n[:10] for n in PLANNED_CODE_NAMES
+                                                       if len(n) > 10]
+                         + [n.upper() for n in PLANNED_CODE_NAMES])
+def test_plan_code_columns_named_as_plan_layers_name_them_are_found(name):
+    # Also beside a present-use column: the planned code is what the plan is about.
+    assert match_columns([name], column_aliases("plan"))["land_use"] == name
+    assert match_columns(["loaidat", name], column_aliases("plan"))["land_use"] == name
+
+
+def test_column_overrides_ignore_case_and_unicode_form():
+    columns = ["MDSD_MOI", "Mục đích"]
+    aliases = column_aliases("decisions")
+    assert match_columns(columns, aliases, {"land_use": "mdsd_moi"})["land_use"] == "MDSD_MOI"
+    nfd = "mu\u0323c đi\u0301ch"
+    assert match_columns(columns, aliases, {"land_use": nfd})["land_use"] == "Mục đích"
+    with pytest.raises(ColumnError, match="not in the layer"):
+        match_columns(["Ab", "AB"], aliases, {"land_use": "ab"})  # which one?

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .._distinct import flags
 from ..codes import unknown_codes
+from ..schema import UNREADABLE
 from ._context import CheckContext, beyond_tolerances
 from ._registry import register
 
@@ -24,8 +25,22 @@ def _rows(mask: np.ndarray, **columns: object) -> pd.DataFrame:
 def empty_geometry(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose geometry is missing, empty, not polygonal, or has no area."""
     d = ctx.decisions
-    mask = (d["geometry_status"] == "unusable").to_numpy()
+    mask = (d["geometry_status"] == "unusable").to_numpy() & ~_unreadable(d)
     return _rows(mask, detail=d["geometry_note"].to_numpy(), blocking=True)
+
+
+def _unreadable(d: pd.DataFrame) -> np.ndarray:
+    return d["geometry_note"].astype(str).str.startswith(UNREADABLE).to_numpy()
+
+
+@register("unreadable-record")
+def unreadable_record(ctx: CheckContext) -> pd.DataFrame:
+    """Records the file holds but GDAL does not return (a record marked deleted in the DBF,
+    a GeoJSON entry that is not a Feature): kept at their place in the file, unchecked."""
+    d = ctx.decisions
+    mask = _unreadable(d)
+    detail = d["geometry_note"].astype(str).str.slice(len(UNREADABLE)).to_numpy()
+    return _rows(mask, detail=detail, entry=d["source_row"].to_numpy() + 1, blocking=True)
 
 
 @register("invalid-geometry")
