@@ -295,7 +295,8 @@ def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
                                         return_index=True)
     # repeated vertices make zero-length edges, which would hide the turn at a concave
     # vertex from the convexity test below: drop them (the ring stays closed)
-    repeated = np.r_[False, (owner[1:] == owner[:-1]) & (cc[1:] == cc[:-1]).all(axis=1)]
+    repeated = np.zeros(len(cc), dtype=bool)
+    repeated[1:] = (owner[1:] == owner[:-1]) & (cc[1:] == cc[:-1]).all(axis=1)
     cc, owner = cc[~repeated], owner[~repeated]
     which = np.flatnonzero(simple)
     count = np.bincount(owner, minlength=len(which))  # closed ring: k + 1 coordinates

@@ -12,9 +12,11 @@ write-only mode), so memory stays modest on large districts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import math
+import os
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -30,6 +32,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ._data import load_toml
+from ._formula import is_formula
+from ._outdir import no_interrupt
 from .check import DECISION_OUTPUT_COLUMNS, STATUSES, CheckResult
 from .errors import ConfigError
 from .rules import RULES, severity_rank
@@ -44,8 +48,6 @@ fixed so that the same result gives a byte-identical workbook."""
 # Number formats (Excel codes; Excel shows the separators of the reader's locale).
 M2, HA, PCT, COUNT, DATE = "#,##0.0", "#,##0.0000", "0.0", "#,##0", "dd/mm/yyyy"
 INT = None  # whole numbers (rows, counts in lists): Excel's General shows them as they are
-# A text that Excel would take for a formula when typed (OWASP "CSV injection" list).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # not allowed in XML
 _MAX_CELL_TEXT = 32_767  # Excel's limit per cell
 _MIN_WIDTH, _MAX_WIDTH, _SUMMARY_MAX_WIDTH = 6, 60, 40
@@ -137,19 +139,22 @@ def write_xlsx(result: CheckResult, path: str | Path, *, lang: str = "vi") -> Pa
     wb.properties.modified = FIXED_TIME
 
     sheets = labels["sheets"]
-    _summary_sheet(wb.create_sheet(sheets["summary"]), result, labels, lang)
-    f = result.findings
-    _list_sheet(wb.create_sheet(sheets["findings"]), _FINDING_SHEET,
-                _finding_rows(f, labels, lang), labels)
-    unchecked = result.decisions[result.decisions["status"] == "unchecked"]
-    _list_sheet(wb.create_sheet(sheets["unchecked"]), _UNCHECKED_SHEET,
-                _frame_rows(unchecked, [c.key for c in _UNCHECKED_SHEET], labels), labels)
-    _list_sheet(wb.create_sheet(sheets["decisions"]), _DECISION_SHEET,
-                _frame_rows(result.decisions, DECISION_OUTPUT_COLUMNS, labels, stt=False),
-                labels)
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    try:
+        _summary_sheet(wb.create_sheet(sheets["summary"]), result, labels, lang)
+        f = result.findings
+        _list_sheet(wb.create_sheet(sheets["findings"]), _FINDING_SHEET,
+                    _finding_rows(f, labels, lang), labels)
+        unchecked = result.decisions[result.decisions["status"] == "unchecked"]
+        _list_sheet(wb.create_sheet(sheets["unchecked"]), _UNCHECKED_SHEET,
+                    _frame_rows(unchecked, [c.key for c in _UNCHECKED_SHEET], labels), labels)
+        _list_sheet(wb.create_sheet(sheets["decisions"]), _DECISION_SHEET,
+                    _frame_rows(result.decisions, DECISION_OUTPUT_COLUMNS, labels, stt=False),
+                    labels)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+    except BaseException:  # Ctrl-C or an error: close the streamed sheets now, quietly
+        _discard(wb)
+        raise
     _write_stable(buffer.getvalue(), path)
     return path
 
@@ -323,7 +328,7 @@ def _cell(ws: Any, value: Any, fmt: str | None = None, *, font: Font | None = No
     as it is (cheaper to write); one that needs a format, a style or protection as a cell."""
     if isinstance(value, str):
         value = _ILLEGAL.sub("", value)[:_MAX_CELL_TEXT]
-        risky = value.startswith(_FORMULA_START)
+        risky = is_formula(value)
     else:
         risky = False
         if value is None or isinstance(value, bool) or fmt is None:
@@ -409,6 +414,22 @@ def _page_setup(ws: Any) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the sheets of an unfinished write-only workbook and remove openpyxl's temporary
+    files (otherwise their generators fail noisily when the interpreter exits)."""
+    from openpyxl.worksheet import _writer
+
+    with no_interrupt():
+        for ws in wb.worksheets:
+            with contextlib.suppress(Exception):
+                ws.close()
+            out = getattr(getattr(ws, "_writer", None), "out", None)
+            if isinstance(out, str) and out in _writer.ALL_TEMP_FILES:
+                with contextlib.suppress(OSError, ValueError):
+                    os.remove(out)
+                    _writer.ALL_TEMP_FILES.remove(out)
 
 
 # --- stable file -----------------------------------------------------------------------

@@ -178,3 +178,14 @@ def test_interior_pairs_are_overlaps_and_containments_never_edge_neighbours():
     a, b = interior_pairs(geoms)
     assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [(0, 3), (1, 4), (2, 4),
                                                                  (4, 9), (6, 7)]
+
+
+def test_multipart_parcels_alone_in_a_chunk_get_the_geos_areas():
+    # no single-polygon parcel among the crossing pairs: the convex clip has nothing to do
+    zones = np.array([_box(0, 0, 100, 100), _box(100, 0, 200, 100)], dtype=object)
+    parcels = np.array([shapely.MultiPolygon([_box(90, 10, 110, 20), _box(90, 30, 95, 40)]),
+                        shapely.MultiPolygon([_box(50, 50, 60, 60), _box(150, 50, 160, 60)])],
+                       dtype=object)
+    for grid, workers in [(True, 1), (False, 1), (False, 2)]:
+        assert_same(overlay_pairs(parcels, zones, grid=grid, workers=workers, cell=1.0),
+                    parcels, zones)
