@@ -21,13 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from ._outdir import output_folder
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, load_config
 from .errors import LandplanError
 from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
 from .plandiff import plan_diff, plan_diff_summary
 from .quotas import load_quotas
-from .report import write_outputs, write_plan_diff
+from .report import OUTPUT_FILES, PLAN_DIFF_FILES, write_outputs, write_plan_diff
 from .rules import rule_table
 from .schema import plan_versions
 
@@ -36,6 +37,11 @@ __all__ = ["main"]
 log = logging.getLogger("landplan")
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+_INTERRUPTED = {
+    "vi": "landplan: đã dừng theo Ctrl-C; không để lại kết quả dở dang nào.",
+    "en": "landplan: interrupted by Ctrl-C; no partial outputs were left.",
+}
 
 
 def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
@@ -164,6 +170,31 @@ class _Inputs:
     corridors: list[Path] | None = None
     quotas: Path | None = None
     landcover: Path | None = None
+    config: Path | None = None
+    raster: Path | None = None
+
+    def named(self) -> list[tuple[str, Path]]:
+        """Every input file as (option, path), for the output-folder check."""
+        out = [("--plan", p) for p, _ in self.plans] + [("--decisions", self.decisions)]
+        out += [("--corridors", p) for p in self.corridors or []]
+        for option in ("projects", "quotas", "landcover", "config", "raster"):
+            if getattr(self, option) is not None:
+                out.append((f"--{option}", getattr(self, option)))
+        out += [("--landcover", p) for p in _landcover_rasters(self.landcover)]
+        return out
+
+
+def _landcover_rasters(table: Path | None) -> list[Path]:
+    """The rasters listed in a land-cover table (none when it cannot be read: the check
+    then says why)."""
+    if table is None:
+        return []
+    from .landcover import load_landcover
+
+    try:
+        return [path for _, path in load_landcover(table)]
+    except Exception:  # reported by the check itself
+        return []
 
 
 def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
@@ -180,9 +211,13 @@ def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
 
 
 def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -> int:
+    args.lang_used = config.lang
     started = time.perf_counter()
     steps = 4 + bool(inputs.projects) + bool(inputs.corridors) + bool(inputs.quotas)
-    with _progress(steps, quiet=args.quiet) as step:
+    inputs.config, inputs.raster = getattr(args, "config", None), args.raster
+    # the output folder is checked and locked before the check runs (errors come early)
+    with output_folder(args.out, OUTPUT_FILES, inputs.named()), \
+            _progress(steps, quiet=args.quiet) as step:
         step("plan")
         plan = _load_plan(args, inputs.plans)
         step("decisions")
@@ -265,12 +300,13 @@ def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
 
 
 def _run_plan_diff(args: argparse.Namespace) -> int:
-    old = load_plan(args.old, args.layer, crs=args.crs)
-    new = load_plan(args.new, args.layer, crs=args.crs)
-    diff = plan_diff(old, new)
-    summary = plan_diff_summary(diff)
-    written = write_plan_diff(diff, new, args.out, map_html=not args.no_map, lang=args.lang,
-                              offline=not args.online)
+    with output_folder(args.out, PLAN_DIFF_FILES, [("OLD", args.old), ("NEW", args.new)]):
+        old = load_plan(args.old, args.layer, crs=args.crs)
+        new = load_plan(args.new, args.layer, crs=args.crs)
+        diff = plan_diff(old, new)
+        summary = plan_diff_summary(diff)
+        written = write_plan_diff(diff, new, args.out, map_html=not args.no_map,
+                                  lang=args.lang, offline=not args.online)
     if not args.quiet:
         print(f"{len(diff)} changed pieces, {diff['area_m2'].sum() / 10_000:.2f} ha:")
         print(summary.to_string(index=False))
@@ -336,6 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                          projects=args.projects, corridors=args.corridors, quotas=args.quotas,
                          landcover=args.landcover)
         return _run_check(args, inputs, _config(args))
+    except KeyboardInterrupt:  # Ctrl-C: the writers have removed their temporary files
+        lang = getattr(args, "lang_used", None) or getattr(args, "lang", None) or "vi"
+        print(_INTERRUPTED.get(lang, _INTERRUPTED["en"]), file=sys.stderr)
+        return EXIT_INTERRUPTED
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -37,3 +37,8 @@ class CodeTableError(InputError):
 
 class ConfigError(LandplanError, ValueError):
     """A configuration value or file is invalid."""
+
+
+class OutputError(LandplanError, ValueError):
+    """The output folder cannot be used: it is a file, it would overwrite an input, or
+    another run is writing into it."""

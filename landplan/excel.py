@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ._data import load_toml
+from ._formula import is_formula
 from .check import DECISION_OUTPUT_COLUMNS, STATUSES, CheckResult
 from .errors import ConfigError
 from .rules import RULES, severity_rank
@@ -44,8 +45,6 @@ fixed so that the same result gives a byte-identical workbook."""
 # Number formats (Excel codes; Excel shows the separators of the reader's locale).
 M2, HA, PCT, COUNT, DATE = "#,##0.0", "#,##0.0000", "0.0", "#,##0", "dd/mm/yyyy"
 INT = None  # whole numbers (rows, counts in lists): Excel's General shows them as they are
-# A text that Excel would take for a formula when typed (OWASP "CSV injection" list).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # not allowed in XML
 _MAX_CELL_TEXT = 32_767  # Excel's limit per cell
 _MIN_WIDTH, _MAX_WIDTH, _SUMMARY_MAX_WIDTH = 6, 60, 40
@@ -323,7 +322,7 @@ def _cell(ws: Any, value: Any, fmt: str | None = None, *, font: Font | None = No
     as it is (cheaper to write); one that needs a format, a style or protection as a cell."""
     if isinstance(value, str):
         value = _ILLEGAL.sub("", value)[:_MAX_CELL_TEXT]
-        risky = value.startswith(_FORMULA_START)
+        risky = is_formula(value)
     else:
         risky = False
         if value is None or isinstance(value, bool) or fmt is None:

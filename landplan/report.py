@@ -17,9 +17,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._formula import neutralise_array
+from ._outdir import staged
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
-__all__ = ["OUTPUT_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs", "write_plan_diff"]
+__all__ = ["OUTPUT_FILES", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs",
+           "write_plan_diff"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,9 @@ SUMMARY_COLUMNS = ["dimension", "value", "n_decisions", "n_findings", "area_m2",
                    "conflict_area_m2", "note"]
 OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html",
                 "bao_cao.xlsx")
+"""The files a check writes into its output folder (an earlier run's are replaced or
+removed by name; no other file there is touched)."""
+PLAN_DIFF_FILES = ("plan_diff.gpkg", "plan_diff.csv", "plan_diff_summary.csv", "plan_diff.html")
 
 
 def summarize(result: CheckResult) -> pd.DataFrame:
@@ -91,10 +97,12 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as UTF-8 CSV with a BOM (Excel opens it as Unicode): numbers with
     two decimals, dates as YYYY-MM-DD, blanks for missing values, fields quoted only when
     they hold a comma, a quote or a line break — what ``DataFrame.to_csv`` writes, but
-    formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows)."""
+    formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows).
+    Text cells that a spreadsheet would take for a formula get a ``'`` in front
+    (:mod:`landplan._formula`); numbers are written as they are."""
     columns = [_csv_column(frame[name]) for name in frame.columns]
-    header = ",".join(_quote_fields(pa.array([str(c) for c in frame.columns], pa.string()))
-                      .to_pylist())
+    names = pa.array([str(c) for c in frame.columns], pa.string())
+    header = ",".join(_quote_fields(neutralise_array(names)).to_pylist())
     if len(frame):
         lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
         body = "\n".join(lines.to_pylist()) + "\n"
@@ -118,14 +126,16 @@ def _csv_column(values: pd.Series) -> pa.Array:
         text = pc.cast(pa.array(days, type=pa.date32(), from_pandas=True), pa.string())
     elif isinstance(dtype, pd.StringDtype):
         text = pc.cast(pa.array(values, from_pandas=True), pa.string())
-        text = _quote_fields(text)
+        text = _quote_fields(neutralise_array(text))
     else:
         cells = values.to_numpy(dtype=object)
         try:
-            text = pa.array(cells, type=pa.string(), from_pandas=True)
+            text = neutralise_array(pa.array(cells, type=pa.string(), from_pandas=True))
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text: str() each cell
             missing = pd.isna(cells)
+            texts = np.array([isinstance(c, str) for c in cells])
             text = pa.array(np.where(missing, None, cells).astype(str), type=pa.string())
+            text = pc.if_else(pa.array(texts), neutralise_array(text), text)  # not numbers
             text = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), text)
         text = _quote_fields(text)
     return pc.fill_null(text, "")
@@ -168,6 +178,13 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write a check's outputs into ``out_dir`` (created if needed; nothing else is touched).
 
+    The files are written into a temporary folder inside ``out_dir`` and moved into place
+    together at the end, after the files of :data:`OUTPUT_FILES` left by an earlier run are
+    removed: ``out_dir`` holds the files of one run, never a mixture, also when the run
+    fails or is interrupted (the temporary folder is always removed). While writing, the
+    folder is locked (``.landplan.lock``): a second writer raises
+    :class:`landplan.errors.OutputError` instead of mixing its files in.
+
     Files: ``findings.gpkg`` (layers ``findings`` and ``decisions``), ``findings.csv``,
     ``decisions.csv``, ``summary.csv`` and, unless ``map_html=False``, ``map.html`` (see
     :func:`landplan.make_map` for ``offline``, ``public``, ``all_decisions``, ``raster``;
@@ -179,37 +196,36 @@ def write_outputs(
     dict
         File name → path of each file written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    extra = [c for c in result.decisions.columns
-             if c.startswith(("landcover_", "cover_")) and c not in DECISION_OUTPUT_COLUMNS]
-    decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, *extra, "geometry"]]
-    findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
-    gpkg = out / "findings.gpkg"
-    if gpkg.exists():
-        gpkg.unlink()
-    with ThreadPoolExecutor(max_workers=1) as pool:  # GDAL writes while the CSVs format
-        gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
-                                         _write_gpkg(decisions, gpkg, "decisions")))
-        for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
-                            ("decisions.csv", decisions.drop(columns="geometry")),
-                            ("summary.csv", summarize(result))):
-            _csv(frame, out / name)
-            written[name] = out / name
-        gpkg_done.result()
-    written = {"findings.gpkg": gpkg, **written}
-    if xlsx:
-        from .excel import write_xlsx
+    with staged(out_dir, OUTPUT_FILES) as stage:
+        out = stage.tmp
+        written: dict[str, Path] = {}
+        extra = [c for c in result.decisions.columns
+                 if c.startswith(("landcover_", "cover_")) and c not in DECISION_OUTPUT_COLUMNS]
+        decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, *extra, "geometry"]]
+        findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
+        gpkg = out / "findings.gpkg"
+        with ThreadPoolExecutor(max_workers=1) as pool:  # GDAL writes while the CSVs format
+            gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
+                                             _write_gpkg(decisions, gpkg, "decisions")))
+            for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
+                                ("decisions.csv", decisions.drop(columns="geometry")),
+                                ("summary.csv", summarize(result))):
+                _csv(frame, out / name)
+                written[name] = out / name
+            gpkg_done.result()
+        written = {"findings.gpkg": gpkg, **written}
+        if xlsx:
+            from .excel import write_xlsx
 
-        written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
-    if map_html:
-        from .maps import make_map
+            written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
+        if map_html:
+            from .maps import make_map
 
-        path = out / "map.html"
-        make_map(result, lang=lang, offline=offline, public=public,
-                 all_decisions=all_decisions, raster=raster).save(str(path))
-        written["map.html"] = path
+            path = out / "map.html"
+            make_map(result, lang=lang, offline=offline, public=public,
+                     all_decisions=all_decisions, raster=raster).save(str(path))
+            written["map.html"] = path
+        written = stage.commit(written)
     log.info("wrote %s", ", ".join(str(p) for p in written.values()))
     return written
 
@@ -229,21 +245,19 @@ def write_plan_diff(diff: gpd.GeoDataFrame, new_plan: gpd.GeoDataFrame, out_dir:
     and, unless ``map_html=False``, ``plan_diff.html``."""
     from .plandiff import plan_diff_summary
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    gpkg = out / "plan_diff.gpkg"
-    if gpkg.exists():
-        gpkg.unlink()
-    _write_gpkg(diff, gpkg, "plan_diff")
-    written = {"plan_diff.gpkg": gpkg}
-    for name, frame in (("plan_diff.csv", diff.drop(columns="geometry")),
-                        ("plan_diff_summary.csv", plan_diff_summary(diff))):
-        _csv(frame, out / name)
-        written[name] = out / name
-    if map_html:
-        from .maps import plan_diff_map
+    with staged(out_dir, PLAN_DIFF_FILES) as stage:
+        out = stage.tmp
+        gpkg = out / "plan_diff.gpkg"
+        _write_gpkg(diff, gpkg, "plan_diff")
+        written = {"plan_diff.gpkg": gpkg}
+        for name, frame in (("plan_diff.csv", diff.drop(columns="geometry")),
+                            ("plan_diff_summary.csv", plan_diff_summary(diff))):
+            _csv(frame, out / name)
+            written[name] = out / name
+        if map_html:
+            from .maps import plan_diff_map
 
-        path = out / "plan_diff.html"
-        plan_diff_map(new_plan, diff, lang=lang, offline=offline).save(str(path))
-        written["plan_diff.html"] = path
-    return written
+            path = out / "plan_diff.html"
+            plan_diff_map(new_plan, diff, lang=lang, offline=offline).save(str(path))
+            written["plan_diff.html"] = path
+        return stage.commit(written)

@@ -1,0 +1,352 @@
+"""The output folder: checked before a run, locked during it, filled all at once at the end.
+
+A run's files are written into a temporary folder *inside* the output folder
+(``.landplan-tmp-…``, same file system, so moving a file into place is an atomic rename) and
+moved into place only when every file is ready. Before they are moved, the files landplan
+writes under those names (:data:`landplan.report.OUTPUT_FILES` for a check) that are left
+from an earlier run are removed — other files in the folder are never touched — so the
+folder holds the files of one run, never a mixture. The temporary folder is always removed,
+also on errors and Ctrl-C.
+
+While a run writes, it holds a lock on ``.landplan.lock`` in the output folder (an OS file
+lock, released by the system if the process dies); a second run into the same folder stops
+at once with an error instead of mixing its files with the first. The lock file is removed
+at the end.
+
+Before anything is written, :func:`output_folder` refuses an output folder that is a file,
+and any input file that the run would replace or delete (an input named like an output
+inside the output folder, or the output folder being an input file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import OutputError
+
+__all__ = ["LOCK_NAME", "TMP_PREFIX", "Staging", "no_interrupt", "output_folder", "staged"]
+
+LOCK_NAME = ".landplan.lock"
+TMP_PREFIX = ".landplan-tmp-"
+# SQLite files beside a GeoPackage: a left-over hot journal would be replayed into the new
+# file when it is opened, so they go with the GeoPackage they belong to.
+_SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
+
+
+def touched_names(names: Iterable[str]) -> tuple[str, ...]:
+    """Every name in the output folder that writing ``names`` may replace or delete."""
+    out = []
+    for name in names:
+        out.append(name)
+        if name.lower().endswith(".gpkg"):
+            out.extend(name + s for s in _SQLITE_SIDECARS)
+    return (*out, LOCK_NAME)
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _entry(path: Path) -> Path:
+    """``path`` with its folder resolved but not its last part (a symbolic link named like an
+    output is itself what would be replaced)."""
+    path = Path(os.path.abspath(path))
+    return path.parent.resolve() / path.name
+
+
+def _same(a: Path, b: Path) -> bool:
+    if os.path.normcase(str(_entry(a))) == os.path.normcase(str(_entry(b))):
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links, case-insensitive file systems
+    except OSError:
+        return False
+
+
+def check_output_folder(out: Path, names: Sequence[str],
+                        inputs: Iterable[tuple[str, Path]] = ()) -> None:
+    """Raise :class:`OutputError` when ``out`` cannot be the output folder of a run writing
+    ``names``: it (or a folder above it) is a file, an output name in it is a folder, or an
+    input (``(option, path)`` pairs) would be replaced or deleted by the run."""
+    out = Path(out)
+    inputs = [(option, Path(p)) for option, p in inputs if p is not None]
+    for option, path in inputs:
+        if _same(out, path) and path.is_file():
+            raise OutputError(
+                f"--out {out} is the input file given to {option}. The output folder must "
+                "be a folder, not an input: choose another one, e.g. "
+                f"--out {out.parent / 'ket_qua'}.")
+    for place in (out, *out.parents):
+        if place.exists() or place.is_symlink():
+            if not place.is_dir():
+                where = "is a file" if place == out else f"is inside {place}, which is a file"
+                raise OutputError(
+                    f"--out {out} {where}, not a folder. Give a folder (it is created if "
+                    f"missing), e.g. --out {out.parent / 'ket_qua'}.")
+            break
+    if not out.is_dir():
+        return
+    targets = [out / name for name in touched_names(names)]
+    for option, path in inputs:
+        hit = next((t for t in targets if _same(t, path)), None)
+        if hit is None:
+            try:
+                inside = _entry(path).relative_to(out.resolve()).parts
+            except ValueError:
+                inside = ()
+            if inside and inside[0].startswith(TMP_PREFIX):
+                hit = out / inside[0]
+        if hit is not None:
+            raise OutputError(
+                f"{option} {path} is inside the output folder under the name of a file that "
+                f"landplan writes there ({hit.name}): the run would replace it. Move the "
+                f"input out of {out} or rename it, or choose another --out.")
+    for name in names:
+        if (out / name).is_dir() and not (out / name).is_symlink():
+            raise OutputError(
+                f"{out / name} is a folder, but landplan writes a file of that name into "
+                f"--out {out}. Rename or move that folder, or choose another --out.")
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+@contextlib.contextmanager
+def no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back while the block runs, then deliver it: the block (moving
+    files into place, removing the temporary folder) is never left half done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    except ValueError:  # not the main interpreter
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending and previous is not signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+
+# --------------------------------------------------------------------------- the lock
+
+_held: dict[str, tuple[int, int]] = {}  # resolved folder -> (thread id, depth)
+_held_guard = threading.Lock()
+
+
+class _FileLock:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        for _ in range(100):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                if not _try_lock(fd):
+                    raise OutputError(_busy_message(self.path, fd))
+                try:  # the file may have been removed by the run that just finished
+                    same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+                except FileNotFoundError:
+                    same = False
+                if same:
+                    os.ftruncate(fd, 0)
+                    os.write(fd, f"{os.getpid()}\n".encode())
+                    self.fd = fd
+                    return
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
+        raise OutputError(f"Could not lock {self.path}: it keeps being replaced.")
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        fd, self.fd = self.fd, None
+        if os.name == "nt":  # an open file cannot be removed on Windows
+            _unlock(fd)
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        else:  # removed while locked: a run that opened it before sees it is stale
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:  # pragma: no cover - Windows
+    import msvcrt
+
+    with contextlib.suppress(OSError):
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def _busy_message(path: Path, fd: int) -> str:
+    try:
+        pid = os.read(fd, 32).decode(errors="replace").strip()
+    except OSError:
+        pid = ""
+    who = f" (process {pid})" if pid.isdigit() else ""
+    return (f"Another landplan run{who} is writing into {path.parent} (it holds {path.name}). "
+            "Wait until it has finished, or give this run another --out folder.")
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+@dataclass
+class _Folder:
+    out: Path
+    created: list[Path] = field(default_factory=list)
+
+
+def _make_folder(out: Path) -> list[Path]:
+    """Create ``out`` (and missing parents); the folders created, innermost first."""
+    missing = []
+    place = out
+    while not place.exists():
+        missing.append(place)
+        if place.parent == place:
+            break
+        place = place.parent
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise OutputError(f"--out {out} is a file, not a folder. Give a folder, e.g. "
+                          f"--out {out.parent / 'ket_qua'}.") from exc
+    except OSError as exc:
+        raise OutputError(f"Cannot create the output folder {out}: {exc.strerror or exc}. "
+                          "Choose a folder you can write to with --out.") from exc
+    return missing
+
+
+@contextlib.contextmanager
+def output_folder(out: str | Path, names: Sequence[str],
+                  inputs: Iterable[tuple[str, Path | None]] = ()) -> Iterator[Path]:
+    """Check, create and lock the output folder ``out`` of a run that writes ``names``.
+
+    Raises :class:`OutputError` before anything is written when ``out`` is unusable
+    (:func:`check_output_folder`) or another run holds its lock. Left-over temporary folders
+    of runs that were killed are removed. On leaving, the lock is released and its file
+    removed; when the block fails, folders created here are removed again if still empty.
+    Re-entrant within one thread (the command line locks before the check, the writer again).
+    """
+    out = Path(out)
+    key = os.path.normcase(str(Path(os.path.abspath(out))))
+    me = threading.get_ident()
+    with _held_guard:
+        owner = _held.get(key)
+        if owner is not None and owner[0] == me:
+            _held[key] = (me, owner[1] + 1)
+    if owner is not None and owner[0] == me:
+        try:
+            check_output_folder(out, names, [(o, p) for o, p in inputs if p is not None])
+            yield out
+        finally:
+            with _held_guard:
+                _held[key] = (me, _held[key][1] - 1)
+        return
+    if owner is not None:
+        raise OutputError(_busy_message(out / LOCK_NAME, -1))
+
+    checked = [(o, Path(p)) for o, p in inputs if p is not None]
+    check_output_folder(out, names, checked)
+    created = _make_folder(out)
+    lock = _FileLock(out / LOCK_NAME)
+    ok = False
+    try:
+        try:
+            lock.acquire()
+        except PermissionError as exc:
+            raise OutputError(f"Cannot write into the output folder {out}: "
+                              f"{exc.strerror or exc}. Choose a folder you can write to "
+                              "with --out.") from exc
+        with _held_guard:
+            _held[key] = (me, 1)
+        try:
+            check_output_folder(out, names, checked)  # again, now that nobody else writes
+            for stale in out.glob(TMP_PREFIX + "*"):
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale, ignore_errors=True)
+            yield out
+            ok = True
+        finally:
+            with _held_guard:
+                _held.pop(key, None)
+    finally:
+        with no_interrupt():
+            lock.release()
+            if not ok:
+                for folder in created:
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        break
+
+
+@dataclass
+class Staging:
+    """A run's temporary folder inside the output folder; :meth:`commit` moves its files
+    into place."""
+
+    out: Path
+    tmp: Path
+    names: Sequence[str]
+
+    def commit(self, written: Mapping[str, Path]) -> dict[str, Path]:
+        """Move the files ``written`` (name -> path inside :attr:`tmp`) into the output
+        folder, after removing every file of :attr:`names` left there by an earlier run.
+        Ctrl-C waits until this is done. Returns name -> final path, in ``written`` order."""
+        final = {name: self.out / name for name in written}
+        with no_interrupt():
+            for name in touched_names(self.names)[:-1]:  # not the lock
+                target = self.out / name
+                if target.is_symlink() or target.is_file():
+                    target.unlink()
+            for name, path in written.items():
+                os.replace(path, final[name])
+        return final
+
+
+@contextlib.contextmanager
+def staged(out: str | Path, names: Sequence[str]) -> Iterator[Staging]:
+    """Lock ``out`` (see :func:`output_folder`) and give a :class:`Staging` whose temporary
+    folder is always removed on leaving."""
+    with output_folder(out, names) as folder:
+        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
+        try:
+            yield Staging(folder, tmp, tuple(names))
+        finally:
+            with no_interrupt():
+                shutil.rmtree(tmp, ignore_errors=True)
