@@ -32,7 +32,8 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["LOCK_NAME", "TMP_PREFIX", "Staging", "no_interrupt", "output_folder", "staged"]
+__all__ = ["LOCK_NAME", "TMP_PREFIX", "Staging", "block_interrupt_in_thread", "no_interrupt",
+           "output_folder", "staged"]
 
 LOCK_NAME = ".landplan.lock"
 TMP_PREFIX = ".landplan-tmp-"
@@ -137,6 +138,15 @@ def no_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         if pending and previous is not signal.SIG_IGN:
             raise KeyboardInterrupt
+
+
+def block_interrupt_in_thread() -> None:
+    """Keep Ctrl-C away from the calling worker thread: the system then delivers SIGINT to
+    the main thread, which Python turns into KeyboardInterrupt; otherwise the signal may
+    land in the worker and break the system call GDAL is making there (a half-written
+    file, a GDAL error on the terminal). Use as a thread pool's ``initializer``."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
 # --------------------------------------------------------------------------- the lock

@@ -12,9 +12,11 @@ write-only mode), so memory stays modest on large districts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import math
+import os
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -31,6 +33,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from ._data import load_toml
 from ._formula import is_formula
+from ._outdir import no_interrupt
 from .check import DECISION_OUTPUT_COLUMNS, STATUSES, CheckResult
 from .errors import ConfigError
 from .rules import RULES, severity_rank
@@ -136,19 +139,22 @@ def write_xlsx(result: CheckResult, path: str | Path, *, lang: str = "vi") -> Pa
     wb.properties.modified = FIXED_TIME
 
     sheets = labels["sheets"]
-    _summary_sheet(wb.create_sheet(sheets["summary"]), result, labels, lang)
-    f = result.findings
-    _list_sheet(wb.create_sheet(sheets["findings"]), _FINDING_SHEET,
-                _finding_rows(f, labels, lang), labels)
-    unchecked = result.decisions[result.decisions["status"] == "unchecked"]
-    _list_sheet(wb.create_sheet(sheets["unchecked"]), _UNCHECKED_SHEET,
-                _frame_rows(unchecked, [c.key for c in _UNCHECKED_SHEET], labels), labels)
-    _list_sheet(wb.create_sheet(sheets["decisions"]), _DECISION_SHEET,
-                _frame_rows(result.decisions, DECISION_OUTPUT_COLUMNS, labels, stt=False),
-                labels)
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    try:
+        _summary_sheet(wb.create_sheet(sheets["summary"]), result, labels, lang)
+        f = result.findings
+        _list_sheet(wb.create_sheet(sheets["findings"]), _FINDING_SHEET,
+                    _finding_rows(f, labels, lang), labels)
+        unchecked = result.decisions[result.decisions["status"] == "unchecked"]
+        _list_sheet(wb.create_sheet(sheets["unchecked"]), _UNCHECKED_SHEET,
+                    _frame_rows(unchecked, [c.key for c in _UNCHECKED_SHEET], labels), labels)
+        _list_sheet(wb.create_sheet(sheets["decisions"]), _DECISION_SHEET,
+                    _frame_rows(result.decisions, DECISION_OUTPUT_COLUMNS, labels, stt=False),
+                    labels)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+    except BaseException:  # Ctrl-C or an error: close the streamed sheets now, quietly
+        _discard(wb)
+        raise
     _write_stable(buffer.getvalue(), path)
     return path
 
@@ -408,6 +414,22 @@ def _page_setup(ws: Any) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the sheets of an unfinished write-only workbook and remove openpyxl's temporary
+    files (otherwise their generators fail noisily when the interpreter exits)."""
+    from openpyxl.worksheet import _writer
+
+    with no_interrupt():
+        for ws in wb.worksheets:
+            with contextlib.suppress(Exception):
+                ws.close()
+            out = getattr(getattr(ws, "_writer", None), "out", None)
+            if isinstance(out, str) and out in _writer.ALL_TEMP_FILES:
+                with contextlib.suppress(OSError, ValueError):
+                    os.remove(out)
+                    _writer.ALL_TEMP_FILES.remove(out)
 
 
 # --- stable file -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._formula import neutralise_array
-from ._outdir import staged
+from ._outdir import block_interrupt_in_thread, staged
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
 __all__ = ["OUTPUT_FILES", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs",
@@ -204,7 +204,8 @@ def write_outputs(
         decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, *extra, "geometry"]]
         findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
         gpkg = out / "findings.gpkg"
-        with ThreadPoolExecutor(max_workers=1) as pool:  # GDAL writes while the CSVs format
+        # GDAL writes while the CSVs format; Ctrl-C goes to this thread, not GDAL's
+        with ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread) as pool:
             gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
                                              _write_gpkg(decisions, gpkg, "decisions")))
             for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
