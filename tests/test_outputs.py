@@ -394,7 +394,7 @@ def test_csv_text_cells_that_are_formulas_get_a_quote_and_numbers_stay(tmp_path)
         "count": [-1, 2, 3, 4, 5, 6, 7, 8],
     })
     _csv(frame, tmp_path / "t.csv")
-    lines = (tmp_path / "t.csv").read_text(encoding="utf-8-sig").split("\n")
+    lines = (tmp_path / "t.csv").read_bytes().decode("utf-8-sig").split("\n")
     assert lines[1] == '"\'=HYPERLINK(""http://x"",""y"")",\'=1,-3,-1.25,-1'
     assert lines[2] == "'+84 912,a-b,'-3,0.00,2"
     assert lines[3] == "'-2+3,'-,1.5,2.00,3"
