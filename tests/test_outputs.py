@@ -284,29 +284,31 @@ def _language(out: Path) -> set[str]:
 
 @pytest.mark.timeout(600)
 def test_two_runs_at_once_into_one_folder_never_mix(tmp_path):
+    """The second run starts while the first holds the folder (its lock file is there and
+    it still has the whole check and the writing ahead of it, several seconds, while the
+    second needs about one to reach its own lock): it must stop with exit 2."""
     out = tmp_path / "out"
     first = subprocess.Popen(_cli("demo", "--out", str(out), "--xlsx", "--lang", "en", "-q"),
                              env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
+    second = None
     try:
         _wait_for(lambda: (out / LOCK_NAME).exists(), first, "lock file")
-        second = subprocess.run(_cli("demo", "--out", str(out), "--xlsx", "--lang", "vi",
-                                     "-q"), env=_env(), capture_output=True, text=True,
-                                timeout=300)
-        overlapped = first.poll() is None
+        second = subprocess.Popen(_cli("demo", "--out", str(out), "--xlsx", "--lang", "vi",
+                                       "-q"), env=_env(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        assert first.poll() is None, "the first run ended before the second started"
+        _, second_err = second.communicate(timeout=300)
         _, first_err = first.communicate(timeout=300)
     finally:
-        if first.poll() is None:
-            first.kill()
+        for run in (first, second):
+            if run is not None and run.poll() is None:
+                run.kill()
     assert first.returncode == 0, first_err
-    if overlapped:  # the second ran while the first held the folder
-        assert second.returncode == 2, second.stderr
-        assert "Another landplan run" in second.stderr and "Traceback" not in second.stderr
-        assert _language(out) == {"en"}
-    else:  # pragma: no cover - the machine was too slow to start the second in time
-        assert second.returncode == 0
-        assert _language(out) == {"vi"}
-    assert _leftovers(out) == []
+    assert second.returncode == 2, second_err
+    assert "Another landplan run" in second_err and "Traceback" not in second_err
+    assert _language(out) == {"en"}  # every file of the first run, none of the second
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
 
 
 @pytest.mark.timeout(600)
@@ -429,3 +431,21 @@ def test_one_rule_for_csv_and_excel():
     assert excel.is_formula is _formula.is_formula
     assert all(neutralise(c + "x") == "'" + c + "x" for c in FORMULA_START)
     assert neutralise("x=1") == "x=1"
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_the_geopackage_writer_thread_does_not_take_ctrl_c(files, tmp_path, monkeypatch):
+    """SIGINT must reach the main thread (KeyboardInterrupt there), not break a system call
+    of GDAL in the thread that writes the GeoPackage."""
+    plan, dec = files
+    masks = []
+    real = landplan.report._write_gpkg
+
+    def write(frame, path, layer):
+        masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, set()))
+        return real(frame, path, layer)
+
+    monkeypatch.setattr(landplan.report, "_write_gpkg", write)
+    assert main(_check(plan, dec, tmp_path / "out", "--no-map")) == 0
+    assert masks and all(signal.SIGINT in mask for mask in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
