@@ -2,7 +2,8 @@
 
 Exit codes: 0 the command ran (whatever it found); 1 ``--fail-on`` matched;
 2 unusable input or options (with a message saying what and how to fix); 3 an internal
-error (a bug; ``LANDPLAN_DEBUG=1`` shows the traceback).
+error (a bug; ``LANDPLAN_DEBUG=1`` shows the traceback); 130 stopped by Ctrl-C (one line;
+the output folder keeps no partial files, see ``landplan/_outdir.py``).
 """
 
 from __future__ import annotations
