@@ -15,6 +15,29 @@ the number of decision records written (None for error cases). The expectation i
 A case whose correct behaviour landplan does not have yet is marked ``xfail`` with the
 diagnosis (the test keeps asserting the correct behaviour; pytest runs it strict).
 
+Classes of input, by module (each later module's docstring lists its classes in detail):
+
+* this module — shapefile parts (truncated, missing, mismatched, upper-case extensions),
+  legacy encodings and wrong ``.cpg`` files, geometries (lines, nulls, self-intersections,
+  zero areas, Z/M, collections, NaN/inf/1e300, 10⁵ vertices), CRS (missing ``.prj``),
+  archives (zip-slip canaries), formats, attributes (null codes, duplicate ids, Excel serial
+  and many-format dates, kinds as numbers, invisible characters, Unicode forms);
+* ``corpus_reading.py`` — records GDAL does not return (DBF deleted records, GeoJSON entries
+  that are not Features), unclosed rings in a GeoPackage, GDAL's own error text, NFD zip
+  members, column overrides in another case, CSV decisions (WKT, x/y), plan-code column
+  names, swapped or wrong-kind layers, ``--crs`` against a declared CRS;
+* ``corpus_values.py`` — dates day first everywhere, out-of-range dates in one record,
+  decimal-comma numbers, CSVs as Excel saves them, configuration values of the wrong type
+  or range, TOML with a BOM, project years as text, quota rows that match nothing;
+* ``corpus_plan.py`` — overlapping and duplicated plan zones, holes in the plan, two plan
+  versions on one date, land-cover values outside the class table, rasters without a CRS or
+  rotated, a GeoTIFF given to ``--landcover``.
+
+Two classes are tested apart because they need more than one ``check`` run:
+``tests/test_outputs.py`` (inputs inside ``--out``, ``--out`` a file, stale outputs,
+concurrent runs, Ctrl-C, formula cells in CSVs) and ``tests/test_browser_xss.py`` (hostile
+text in every field, file name, column name and version name, in real Chromium).
+
 All data is synthetic, in EPSG:9209 (VN-2000 / TM-3 105-30, Hải Dương) around X0, Y0,
 like tests/conftest.py: plan zones LUC [0,100]×[0,200], ONT [100,300]×[0,200] and
 DGT [0,300]×[200,210] (local metres); the default decisions are ONT parcels inside the ONT
