@@ -48,7 +48,7 @@ __all__ = ["DECISION_OUTPUT_COLUMNS", "FINDING_COLUMNS", "STATUSES", "CheckResul
 log = logging.getLogger(__name__)
 
 STATUSES = ("compliant", "violation", "unchecked")
-LAYERS = ("decisions", "projects", "plan", "corridors")
+LAYERS = ("decisions", "projects", "plan", "corridors", "quotas")
 DECISION_OUTPUT_COLUMNS = [
     "source_row", "decision_no", "parcel_id", "kind", "decision_date", "land_use",
     "prev_land_use", "unit", "status", "reason", "planned_land_use", "conflict_area_m2",
@@ -377,7 +377,7 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
         "blocking": table["blocking"].to_numpy(dtype=bool),
         "_row": np.where(on_decision, rows, -1),
         "_order": table["rule_order"].to_numpy(),
-        "_layer_order": pd.Categorical(layer, categories=LAYERS).codes,
+        "_layer_order": _layer_order(layer),
         "_source": source_row.fillna(-1).to_numpy(dtype=np.int64),
     })
     out = gpd.GeoDataFrame(out, geometry=geometry, crs=d.crs)
@@ -386,6 +386,14 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
     out = out.drop(columns=["_layer_order", "_source"])
     out.insert(0, "finding_id", [f"F{i + 1:06d}" for i in range(len(out))])
     return out
+
+
+def _layer_order(layer: np.ndarray) -> np.ndarray:
+    """Position of each finding's layer in :data:`LAYERS` (the findings' sort order)."""
+    unknown = sorted(set(layer) - set(LAYERS))
+    if unknown:  # a rule that reports on a layer the table order does not know
+        raise RuntimeError(f"findings on unknown layer(s) {unknown}: add them to check.LAYERS")
+    return pd.Categorical(layer, categories=LAYERS).codes
 
 
 def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) -> list[str]:
