@@ -22,8 +22,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._data import data_path, read_text_table
+from ._data import data_path
 from ._dates import parse_date
+from ._texttable import read_text_table
 from .codes import ancestors, split_code
 from .errors import InputError
 
