@@ -1,25 +1,21 @@
-"""Access to the package's data files (code tables, aliases, rules, messages)."""
+"""Access to the package's data files (code tables, aliases, rules, messages).
+
+The bottom of the package: it imports nothing of landplan. Users' CSV tables are read by
+:mod:`landplan._texttable`.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
-import re
 import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-log = logging.getLogger(__name__)
 
 
 def data_path(name: str) -> Path:
@@ -38,105 +34,3 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a user's TOML file."""
     with open(path, "rb") as f:
         return tomllib.load(f)
-
-
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def read_text_table(path: str | Path, what: str, error: type[Exception]) -> pd.DataFrame:
-    """A user's CSV table as text columns, read as Excel and other programs write it.
-
-    The encoding is taken from a byte-order mark (UTF-8, UTF-16), else UTF-8 when the bytes
-    are valid UTF-8, else detected among the Vietnamese legacy encodings (Windows-1258 as
-    Excel saves "CSV" in a Vietnamese locale, TCVN3, VNI; :func:`landplan.encodings.
-    detect_encoding`). The separator is the one of ``, ; tab |`` that the header line uses
-    most (Excel's ``sep=;`` first line is obeyed). Blank lines and rows of empty cells are
-    skipped; header cells are trimmed. Cells are text ("" when empty); ``attrs`` holds
-    ``lines`` (each row's line number in the file), ``encoding`` and ``delimiter``.
-
-    Raises ``error`` naming the file when it is missing, empty, has no rows, cannot be
-    decoded, or has a row with more cells than the header (a decimal comma in a
-    comma-separated file), all such rows at once.
-    """
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise error(f"{what} not found: {path}") from exc
-    except OSError as exc:
-        raise error(f"{what} {path} cannot be read: {exc}") from exc
-    text, encoding = _decode(data, path, what, error)
-    lines = re.split(r"\r\n|\r|\n", text)
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
-        raise error(f"{what} {path} is empty: it needs a header line and one row per entry.")
-    hint = re.fullmatch(r"\s*sep=(.)\s*", lines[first])
-    if hint:
-        delimiter = hint.group(1)
-        lines[first] = ""
-        first = next((i for i, line in enumerate(lines) if line.strip()), None)
-        if first is None:
-            raise error(f"{what} {path} is empty: it needs a header line and one row per "
-                        "entry.")
-    else:
-        counts = [lines[first].count(d) for d in _DELIMITERS]
-        delimiter = _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
-    header: list[str] | None = None
-    rows, numbers, problems = [], [], []
-    for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = [_header_cell(c) for c in cells]
-            while header and not header[-1]:  # Excel's trailing separators
-                header.pop()
-            continue
-        extra = cells[len(header):]
-        if any(c.strip() for c in extra):
-            problems.append(f"line {reader.line_num}: {len(cells)} cells but the header has "
-                            f"{len(header)}")
-            continue
-        rows.append((cells + [""] * len(header))[:len(header)])
-        numbers.append(reader.line_num)
-    if problems:
-        sep = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
-        raise error(f"{what} {path} (separator {sep}) has rows with more cells than its "
-                    "header:\n  - " + "\n  - ".join(problems)
-                    + "\nA decimal comma in a comma-separated file splits the number: quote "
-                    'it ("0,05"), write 0.05, or save the file with ";" as separator.')
-    if not rows:
-        raise error(f"{what} {path} has a header ({', '.join(header or [])}) but no rows.")
-    table = pd.DataFrame(rows, columns=header, dtype=str)
-    table.attrs.update(lines=numbers, encoding=encoding, delimiter=delimiter)
-    return table
-
-
-def _header_cell(cell: str) -> str:
-    return re.sub(r"[\ufeff\u200b\u00a0]", "", cell).strip()
-
-
-def _decode(data: bytes, path: str | Path, what: str,
-            error: type[Exception]) -> tuple[str, str]:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(codec), codec
-            except UnicodeDecodeError as exc:
-                raise error(f"{what} {path} starts with a {codec} byte-order mark but is not "
-                            f"{codec} (byte {exc.start}); save it as UTF-8.") from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from .encodings import decode, detect_encoding
-
-    guess = detect_encoding([line for line in data.splitlines() if line.strip()])
-    try:
-        text = decode(data, guess.encoding)
-    except Exception as exc:
-        raise error(f"{what} {path} is neither UTF-8 nor a Vietnamese legacy encoding "
-                    f"(Windows-1258, TCVN3, VNI): {exc}. Save it as UTF-8 (in Excel: "
-                    "CSV UTF-8).") from exc
-    log.info("%s %s read as %s (%s)", what, path, guess.encoding, guess.reason)
-    return text, guess.encoding

@@ -1,13 +1,21 @@
-"""Locating the bundled sample data (a source checkout's ``sample_data/`` folder)."""
+"""The bundled sample data (a source checkout's ``sample_data/`` folder): where it is, the
+inputs ``landplan demo`` checks, and their check."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from .check import CheckResult, check
+from .config import CheckConfig, load_config
 from .errors import LayerNotFoundError
+from .io import load_corridors, load_decisions, load_plan, load_projects
+from .quotas import load_quotas
+from .schema import plan_versions
 
-__all__ = ["sample_dir", "sample_path"]
+__all__ = ["SampleInputs", "sample_dir", "sample_inputs", "sample_path", "sample_result"]
 
 
 def sample_dir() -> Path:
@@ -30,14 +38,44 @@ def sample_path(name: str) -> Path:
     return sample_dir() / name
 
 
-def sample_result(**config_changes: object):
+@dataclass
+class SampleInputs:
+    """The input files of the sample district (None: the sample does not ship it).
+
+    ``plans`` lists each plan version as (path, approval date), the date None for a single
+    plan.
+    """
+
+    plans: list[tuple[Path, str | None]]
+    decisions: Path
+    projects: Path | None = None
+    corridors: list[Path] | None = None
+    quotas: Path | None = None
+    landcover: Path | None = None
+
+
+def sample_inputs() -> tuple[SampleInputs, CheckConfig]:
+    """The sample district with every optional input it ships, and its configuration
+    (its ``landplan.toml``, else the defaults)."""
+    root = sample_dir()
+    plans: list[tuple[Path, str | None]] = [(root / "plan.gpkg", None)]
+    if (root / "plan_2023.gpkg").exists():
+        plans = [(root / "plan.gpkg", "2020-12-31"), (root / "plan_2023.gpkg", "2023-07-01")]
+    inputs = SampleInputs(
+        plans=plans, decisions=root / "decisions",
+        projects=root / "projects.gpkg" if (root / "projects.gpkg").exists() else None,
+        corridors=[root / "corridors.gpkg"] if (root / "corridors.gpkg").exists() else None,
+        quotas=root / "quotas.csv" if (root / "quotas.csv").exists() else None,
+        landcover=root / "landcover.csv" if (root / "landcover.csv").exists() else None,
+    )
+    config = load_config(root / "landplan.toml") if (root / "landplan.toml").exists() else None
+    return inputs, config or CheckConfig()
+
+
+def sample_result(**config_changes: Any) -> CheckResult:
     """The check of the bundled sample district with every input it ships, as
     ``landplan demo`` runs it (``config_changes`` e.g. ``lang="en"``)."""
-    from . import check, load_corridors, load_decisions, load_plan, load_projects, load_quotas
-    from .cli import _demo_inputs
-    from .schema import plan_versions
-
-    inputs, config = _demo_inputs()
+    inputs, config = sample_inputs()
     plans = {date: load_plan(path) for path, date in inputs.plans}
     plan = plans[None] if None in plans else plan_versions(plans)
     return check(

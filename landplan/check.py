@@ -30,7 +30,7 @@ from .config import CheckConfig
 from .crs import working_crs
 from .engine import overlay_pairs
 from .errors import CRSError, InputError
-from .landcover import landcover_table, load_landcover
+from .landcover import landcover_classes, landcover_table, load_landcover
 from .planlayer import plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
 from .rules import RULES, CheckContext, SkipRule, severity_rank
@@ -494,10 +494,7 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         "plan_version": ctx.approvals["plan_version"].to_numpy(dtype=object)[ctx.version_of],
     }, geometry=d.geometry.values, crs=d.crs)
     if ctx.landcover is not None:
-        from .landcover import landcover_classes
-        from .rules.landcover import images
-
-        img = images(ctx)
+        img = ctx.landcover_images()
         out["landcover_date"] = img["date"].to_numpy()
         out["landcover_coverage"] = img["coverage"].to_numpy(dtype=float)
         out["landcover_unknown"] = img["unknown"].to_numpy(dtype=float)

@@ -25,7 +25,7 @@ from . import __version__
 from ._dates import DATE_FORMS, parse_date
 from ._outdir import output_folder
 from .check import STATUSES, CheckResult, check
-from .config import LANGS, CheckConfig, load_config, resolve_config
+from .config import LANGS, CheckConfig, resolve_config
 from .errors import LandplanError
 from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
 from .plandiff import plan_diff, plan_diff_summary
@@ -332,21 +332,10 @@ def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[str], None]]:
 
 def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
     """The sample district with every optional input it ships."""
-    from ._sample import sample_dir
+    from ._sample import sample_inputs
 
-    root = sample_dir()
-    plans: list[tuple[Path, str | None]] = [(root / "plan.gpkg", None)]
-    if (root / "plan_2023.gpkg").exists():
-        plans = [(root / "plan.gpkg", "2020-12-31"), (root / "plan_2023.gpkg", "2023-07-01")]
-    inputs = _Inputs(
-        plans=plans, decisions=root / "decisions",
-        projects=root / "projects.gpkg" if (root / "projects.gpkg").exists() else None,
-        corridors=[root / "corridors.gpkg"] if (root / "corridors.gpkg").exists() else None,
-        quotas=root / "quotas.csv" if (root / "quotas.csv").exists() else None,
-        landcover=root / "landcover.csv" if (root / "landcover.csv").exists() else None,
-    )
-    config = load_config(root / "landplan.toml") if (root / "landplan.toml").exists() else None
-    return inputs, config or CheckConfig()
+    sample, config = sample_inputs()
+    return _Inputs(**vars(sample)), config
 
 
 def _run_plan_diff(args: argparse.Namespace) -> int:

@@ -27,9 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._data import data_path, read_text_table
+from ._data import data_path
 from ._distinct import per_distinct
 from ._text import clean_value
+from ._texttable import read_text_table
 from .errors import CodeTableError
 
 __all__ = [

@@ -34,6 +34,7 @@ import pandas as pd
 
 from ._dates import DATE_FORMS, parse_date
 from ._numbers import parse_number
+from ._rulemeta import SEVERITIES, rule_meta
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -94,15 +95,11 @@ class CheckConfig:
 
     def severity(self, rule_id: str) -> str:
         """Severity of ``rule_id``'s findings (configured, else the registry default)."""
-        from .rules import RULES
-
-        return str(self.rules.get(rule_id, {}).get("severity", RULES[rule_id].severity))
+        return str(self.rules.get(rule_id, {}).get("severity", rule_meta()[rule_id].severity))
 
     def param(self, rule_id: str, name: str) -> Any:
         """A rule parameter: configured, else the registry default."""
-        from .rules import RULES
-
-        return self.rules.get(rule_id, {}).get(name, RULES[rule_id].params[name])
+        return self.rules.get(rule_id, {}).get(name, rule_meta()[rule_id].params[name])
 
     def updated(self, **changes: Any) -> CheckConfig:
         """A copy with some settings changed (``None`` values are ignored)."""
@@ -133,8 +130,7 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
     (dict, list)
         The valid settings converted, and every problem found (nothing is raised).
     """
-    from .rules import RULES, SEVERITIES
-
+    rules = rule_meta()
     clean: dict[str, Any] = {}
     problems: list[str] = []
     for name, value in values.items():
@@ -170,14 +166,14 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
                 continue
             for rule_id, settings in value.items():
                 at = f"{where}.{rule_id}"
-                if rule_id not in RULES:
+                if rule_id not in rules:
                     problems.append(f"{at}: unknown rule id '{rule_id}' "
-                                    f"(known: {', '.join(RULES)})")
+                                    f"(known: {', '.join(rules)})")
                     continue
                 if not isinstance(settings, Mapping):
                     problems.append(f"{at} must be a table of settings")
                     continue
-                rule = RULES[rule_id]
+                rule = rules[rule_id]
                 extra = set(settings) - {"enabled", "severity"} - set(rule.params)
                 if extra:
                     problems.append(f"{at}: unknown setting(s) {', '.join(sorted(extra))} "

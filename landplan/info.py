@@ -18,12 +18,12 @@ from pyproj import CRS, Transformer
 
 from ._data import load_toml
 from ._distinct import per_distinct
+from ._rulemeta import rule_meta
+from ._tolerance import area_differs
 from .codes import load_codes, normalize_codes, unknown_codes
 from .crs import check_coordinates, is_metric_projected, vn2000_zone
 from .errors import CRSError, InputError
-from .io import _is_text, _read, list_layers
-from .rules import RULES
-from .rules.quality import area_differs
+from .io import is_text, list_layers, read_stored
 from .schema import (
     clean_geometries,
     column_aliases,
@@ -81,7 +81,7 @@ def file_info(
     for name in layers:
         single = len(layers) == 1 and layer is None
         try:
-            gdf = _read(path, None if single and Path(path).suffix.lower() != ".zip"
+            gdf = read_stored(path, None if single and Path(path).suffix.lower() != ".zip"
                         else name, engine=engine, encoding=encoding)
         except InputError as exc:
             if len(layers) == 1:
@@ -166,7 +166,7 @@ def _encoding_info(gdf: Any, attributes: list[str]) -> dict[str, Any]:
     detection = gdf.attrs.get("encoding")
     samples: list[str] = []
     for column in attributes:
-        if not _is_text(gdf[column]):
+        if not is_text(gdf[column]):
             continue
         values = pd.Series(gdf[column].dropna().unique(), dtype=object)
         rich = sorted(str(v) for v in values if isinstance(v, str) and not v.isascii())
@@ -212,7 +212,7 @@ def _area_info(gdf: Any, column: str | None, crs: dict[str, Any]) -> dict[str, A
         return None
     legal = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype=float)
     mapped = shapely.area(np.asarray(gdf.geometry.values, dtype=object)).astype(float)
-    params = RULES["area-mismatch"].params
+    params = rule_meta()["area-mismatch"].params
     mismatch = area_differs(legal, mapped, params["tolerance_pct"], params["tolerance_m2"])
     return {"column": column, "compared": int(((legal > 0) & (mapped > 0)).sum()),
             "mismatch": int(mismatch.sum())}

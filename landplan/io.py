@@ -36,8 +36,8 @@ from .schema import (
     normalize_projects,
 )
 
-__all__ = ["ENGINES", "list_layers", "load_corridors", "load_decisions", "load_plan",
-           "load_projects", "read_layer"]
+__all__ = ["ENGINES", "is_text", "list_layers", "load_corridors", "load_decisions", "load_plan",
+           "load_projects", "read_layer", "read_stored"]
 
 log = logging.getLogger(__name__)
 
@@ -184,14 +184,14 @@ def read_layer(
     is replaced by its EPSG CRS (see :func:`landplan.crs.resolve_crs`); the note is in
     ``gdf.attrs["crs_note"]`` and logged.
     """
-    gdf = _read(path, layer, engine=engine, encoding=encoding)
+    gdf = read_stored(path, layer, engine=engine, encoding=encoding)
     gdf = _assign_crs(gdf, crs, gdf.attrs["source"], override_crs)
     check_coordinates(gdf, gdf.attrs["source"])
     return gdf
 
 
-def _read(path: str | Path, layer: str | None, *, engine: str,
-          encoding: str | None) -> gpd.GeoDataFrame:
+def read_stored(path: str | Path, layer: str | None, *, engine: str,
+                encoding: str | None) -> gpd.GeoDataFrame:
     """The layer as stored: attributes decoded, CRS as declared (may be None)."""
     path = _existing(path)
     _check_engine(engine)
@@ -504,7 +504,7 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
     out = gdf.set_axis(kept).reindex(np.arange(total))
     rows = np.fromiter(missing, dtype=np.int64)
     for column in out.columns:
-        if column != out.geometry.name and _is_text(out[column]):
+        if column != out.geometry.name and is_text(out[column]):
             values = out[column].astype(object)
             values.iloc[rows] = None  # blank, not NaN
             out[column] = values
@@ -613,7 +613,8 @@ def _declared_encoding(path: Path, member: str | None) -> str | None:
     return value or None
 
 
-def _is_text(values: pd.Series) -> bool:
+def is_text(values: pd.Series) -> bool:
+    """Whether a column holds text (object or string dtype)."""
     return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
 
 
@@ -621,7 +622,7 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
                  label: str) -> gpd.GeoDataFrame:
     """Decode a shapefile read byte-for-byte (ISO-8859-1): names and text cells."""
     geometry = gdf.geometry.name
-    text_columns = [c for c in gdf.columns if c != geometry and _is_text(gdf[c])]
+    text_columns = [c for c in gdf.columns if c != geometry and is_text(gdf[c])]
     if encoding == "auto":
         samples = sorted({str(c).encode("latin-1") for c in gdf.columns if c != geometry})
         for column in text_columns:

@@ -22,13 +22,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._data import data_path, read_text_table
+from ._data import data_path
 from ._dates import parse_date
+from ._texttable import read_text_table
 from .codes import ancestors, split_code
 from .errors import InputError
 
 __all__ = [
     "cover_fractions",
+    "decision_images",
     "expected_classes",
     "landcover_classes",
     "landcover_table",
@@ -230,3 +232,38 @@ def landcover_table(parcels: gpd.GeoDataFrame,
         return pd.DataFrame(columns=["row", "date", "coverage", "unknown",
                                      *_classes()["class"]])
     return pd.concat(frames, ignore_index=True)
+
+
+def decision_images(table: pd.DataFrame, decision_dates: pd.Series,
+                    as_of: pd.Timestamp) -> pd.DataFrame:
+    """For each decision, the fractions on its image — the latest raster dated on or after
+    the decision and on or before the evaluation date — and on the raster before it.
+
+    Parameters
+    ----------
+    table
+        The land-cover table (:func:`landcover_table`): ``row``, ``date``, fractions.
+    decision_dates
+        Each decision's date (NaT when unknown), by decision position.
+    as_of
+        The evaluation date: later rasters are not used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by decision position: ``date``, ``coverage``, class fractions, and the same
+        with the prefix ``prev_`` for the earlier raster (NaN when there is none).
+    """
+    dates = sorted(d for d in table["date"].unique() if d <= as_of)
+    n = len(decision_dates)
+    chosen = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    earlier = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    for i, date in enumerate(dates):
+        usable = decision_dates.notna().to_numpy() & (decision_dates <= date).to_numpy()
+        chosen[usable] = date
+        earlier[usable] = dates[i - 1] if i else pd.NaT
+    keyed = table.set_index(["row", "date"])
+    now = keyed.reindex(list(zip(range(n), chosen, strict=True))).reset_index(drop=True)
+    before = keyed.reindex(list(zip(range(n), earlier, strict=True))).reset_index(drop=True)
+    now.insert(0, "date", chosen.to_numpy())
+    return now.join(before.add_prefix("prev_"))

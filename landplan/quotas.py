@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._data import read_text_table
 from ._numbers import parse_numbers
 from ._text import clean_value
+from ._texttable import read_text_table
 from .codes import normalize_code
 from .errors import InputError
 

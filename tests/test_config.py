@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import landplan
+from landplan._rulemeta import rule_meta
 from landplan.config import CheckConfig, load_config, resolve_config
 
 
@@ -59,3 +60,13 @@ def test_options_override_the_file_and_the_period_is_checked_across_both(tmp_pat
         resolve_config(path, {"plan_end": "2020"})
     assert resolve_config(path, {"plan_start": "01/02/2021"}).plan_start == \
         pd.Timestamp("2021-02-01")
+
+
+@pytest.mark.parametrize(("rule_id", "name"), [
+    (rule_id, name) for rule_id, meta in rule_meta().items() for name in meta.params])
+def test_every_rule_parameter_of_a_wrong_type_is_refused_when_the_config_is_read(
+        tmp_path, rule_id, name):
+    path = tmp_path / "landplan.toml"
+    path.write_text(f"[rules.{rule_id}]\n{name} = {{ wrong = 1 }}\n", encoding="utf-8")
+    with pytest.raises(landplan.ConfigError, match=f"rules.{rule_id}.{name} (must|is)"):
+        resolve_config(path)

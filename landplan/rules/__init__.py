@@ -2,10 +2,11 @@
 
 Each rule is registered once (:func:`register`) under a stable id whose severity,
 bilingual messages and legal references live in ``landplan/data/rules.toml``.
-Importing this package registers the built-in rules, in the order they run.
+Importing this package registers the built-in rules; they run in the order of the tables in
+``rules.toml`` (not in the order of the imports below).
 """
 
-from . import (  # noqa: F401  (registers the rules, in this order)
+from . import (  # noqa: F401  (registers the rules; the order is rules.toml's)
     conversion,
     landcover,
     overlap,
@@ -23,9 +24,10 @@ from ._registry import (
     register,
     rule_reference,
     rule_table,
+    rule_table_problems,
     severity_rank,
 )
 from ._skip import SkipRule
 
 __all__ = ["RULES", "SEVERITIES", "CheckContext", "Rule", "SkipRule", "register",
-           "rule_reference", "rule_table", "severity_rank"]
+           "rule_reference", "rule_table", "rule_table_problems", "severity_rank"]

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._tolerance import beyond_tolerances
 from ..config import CheckConfig
+from ..landcover import decision_images
 
 __all__ = ["CheckContext"]
 
@@ -86,6 +88,12 @@ class CheckContext:
         """Canonical kind of each decision (None when unrecognised)."""
         return self.decisions["kind"].to_numpy(dtype=object)
 
+    def landcover_images(self) -> pd.DataFrame:
+        """Each decision's land-cover fractions on its image and the one before
+        (:func:`landplan.landcover.decision_images`; computed once per check)."""
+        return self.memo("landcover-images", lambda: decision_images(
+            self.landcover, self.decisions["decision_date"], self.config.as_of))
+
     def issue_order(self) -> np.ndarray:
         """Decision rows in the order they were issued: by date (undated last), decision
         number, parcel id, area, then the geometry itself — never by input row, so rules
@@ -105,13 +113,3 @@ class CheckContext:
         """Whether an area is above both tolerances (percent of parcel AND m²)."""
         return beyond_tolerances(conflict_area, parcel_area, self.config.tolerance_pct,
                                  self.config.tolerance_m2)
-
-
-def beyond_tolerances(amount: np.ndarray, whole: np.ndarray, tolerance_pct: float,
-                      tolerance_m2: float) -> np.ndarray:
-    """Whether ``amount`` (m²) is above ``tolerance_m2`` AND above ``tolerance_pct`` % of
-    ``whole`` (NaN compares False)."""
-    amount = np.asarray(amount, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = 100.0 * amount / np.asarray(whole, dtype=float)
-        return (amount > tolerance_m2) & (pct > tolerance_pct)

@@ -1,50 +1,33 @@
-"""The rule registry: ids, severities, bilingual messages and legal references.
+"""The rule registry: the rule functions attached to their ``rules.toml`` tables.
 
-Metadata lives in ``landplan/data/rules.toml``; code registers a function under the
-same id with :func:`register`. Adding a rule = one module with a registered function
-and one table in ``rules.toml``.
+Metadata lives in ``landplan/data/rules.toml`` (read by :mod:`landplan._rulemeta`); code
+registers a function under the same id with :func:`register`. Adding a rule = one function
+registered in a module of this package and one table in ``rules.toml``. The rules run in the
+order of the tables in ``rules.toml``, whatever the order the modules are imported in;
+:func:`rule_table_problems` lists every mismatch between the code and the tables.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
 
-from .._data import data_path, load_toml
+from .._rulemeta import SEVERITIES, RuleMeta, rule_meta, severity_rank
+from ._context import CheckContext
 
 __all__ = ["RULES", "SEVERITIES", "Rule", "register", "rule_reference", "rule_table",
-           "severity_rank"]
-
-_sev = pd.read_csv(data_path("severities.csv"), keep_default_na=False)
-SEVERITIES: tuple[str, ...] = tuple(_sev.sort_values("rank")["severity"])
-_RANK = dict(zip(_sev["severity"], _sev["rank"], strict=True))
-
-
-def severity_rank(severity: str) -> int:
-    """Order of a severity (info=0 … critical=4)."""
-    return int(_RANK[severity])
+           "rule_table_problems", "severity_rank"]
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(RuleMeta):
     """A registered rule: metadata from ``rules.toml`` and the function that applies it."""
 
-    id: str
-    category: str
-    severity: str
-    required: bool
-    title_en: str
-    title_vi: str
-    message_en: str
-    message_vi: str
-    fields: tuple[str, ...]
-    legal: tuple[dict[str, Any], ...]
-    func: Callable[..., pd.DataFrame]
-    needs: tuple[str, ...] = ()
-    params: dict[str, Any] = field(default_factory=dict)
+    func: Callable[..., pd.DataFrame] = field(kw_only=True)
 
     def title(self, lang: str) -> str:
         """Title in ``lang``."""
@@ -66,35 +49,104 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+"""The registered rules, in run order (the order of the tables in ``rules.toml``)."""
+
+_UNKNOWN: dict[str, Callable[..., pd.DataFrame]] = {}  # registered without a table
+_TWICE: list[str] = []  # ids registered more than once
 
 
 def register(rule_id: str) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
-    """Register a rule function under ``rule_id``; its metadata comes from ``rules.toml``."""
-    meta = load_toml("rules.toml").get(rule_id)
-    if meta is None:
-        raise KeyError(f"rule '{rule_id}' has no entry in landplan/data/rules.toml")
+    """Register a rule function under ``rule_id``; its metadata comes from ``rules.toml``.
 
+    A function without a table, or an id registered twice, is not added to :data:`RULES`
+    but reported by :func:`rule_table_problems` (the registry's test fails on it).
+    """
     def decorate(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-        if rule_id in RULES:
-            raise KeyError(f"rule '{rule_id}' registered twice")
-        RULES[rule_id] = Rule(
-            id=rule_id,
-            category=meta["category"],
-            severity=meta["severity"],
-            required=bool(meta.get("required", False)),
-            title_en=meta["title_en"],
-            title_vi=meta["title_vi"],
-            message_en=meta["message_en"],
-            message_vi=meta["message_vi"],
-            fields=tuple(meta.get("fields", ())),
-            legal=tuple(meta.get("legal", ())),
-            func=func,
-            needs=tuple(meta.get("needs", ())),
-            params=dict(meta.get("params", {})),
-        )
+        meta = rule_meta().get(rule_id)
+        if rule_id in RULES or rule_id in _UNKNOWN:
+            _TWICE.append(rule_id)
+        elif meta is None:
+            _UNKNOWN[rule_id] = func
+        else:
+            RULES[rule_id] = Rule(**{f.name: getattr(meta, f.name) for f in fields(RuleMeta)},
+                                  func=func)
+            _reorder()
         return func
 
     return decorate
+
+
+def _reorder() -> None:
+    """Put :data:`RULES` in the order of ``rules.toml`` (in place: it is imported by name)."""
+    order = {rule_id: i for i, rule_id in enumerate(rule_meta())}
+    ordered = sorted(RULES.items(), key=lambda item: order[item[0]])
+    RULES.clear()
+    RULES.update(ordered)
+
+
+def rule_table_problems(context_fields: set[str] | None = None) -> list[str]:
+    """Every mismatch between the registered functions and ``rules.toml``, in one pass.
+
+    Parameters
+    ----------
+    context_fields
+        The names a rule may list in ``needs`` (default: the fields of
+        :class:`~landplan.rules.CheckContext`).
+
+    Returns
+    -------
+    list of str
+        One line per problem (empty when the registry is sound): a table without a
+        registered function, a function without a table, an id registered twice, a
+        ``needs`` that is no input, an unknown category or severity, a message field not
+        listed in ``fields`` (or listed and unused), a parameter of an unsupported type.
+    """
+    if context_fields is None:
+        context_fields = {f.name for f in fields(CheckContext)}
+    problems = [f"rule '{rule_id}' is registered in code but has no table in rules.toml"
+                for rule_id in _UNKNOWN]
+    problems += [f"rule '{rule_id}' is registered twice" for rule_id in _TWICE]
+    for rule_id, meta in rule_meta().items():
+        at = f"rules.toml [{rule_id}]"
+        if rule_id not in RULES:
+            problems.append(f"{at} has no registered function (@register({rule_id!r}))")
+        if meta.category not in _CATEGORIES:
+            problems.append(f"{at}: category {meta.category!r} is not one of "
+                            f"{', '.join(_CATEGORIES)}")
+        for key in ("severity", *(k for k in meta.params if k.startswith("severity"))):
+            value = meta.severity if key == "severity" else meta.params[key]
+            if value not in SEVERITIES:
+                problems.append(f"{at}: {key} {value!r} is not one of {', '.join(SEVERITIES)}")
+        problems += [f"{at}: needs {need!r}, which is not an input of CheckContext"
+                     for need in meta.needs if need not in context_fields]
+        for lang in ("en", "vi"):
+            used = _template_fields(getattr(meta, f"message_{lang}"))
+            if used - set(meta.fields):
+                problems.append(f"{at}: message_{lang} uses {sorted(used - set(meta.fields))} "
+                                "not listed in fields")
+            if set(meta.fields) - used:
+                problems.append(f"{at}: fields {sorted(set(meta.fields) - used)} are not used "
+                                f"by message_{lang}")
+        for name, value in meta.params.items():
+            if not _supported_param(value):
+                problems.append(f"{at}: parameter {name} = {value!r} has a type the "
+                                "configuration cannot check (use true/false, a number ≥ 0, "
+                                "text or a list of texts)")
+    return problems
+
+
+_CATEGORIES = ("compliance", "data-quality", "plan")
+
+
+def _template_fields(template: str) -> set[str]:
+    return {name.split(".")[0].split("[")[0]
+            for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _supported_param(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(v, str) for v in value)
+    return isinstance(value, (bool, int, float, str))
 
 
 def rule_table(lang: str = "en") -> pd.DataFrame:

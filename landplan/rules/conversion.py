@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._data import load_toml
 from .._distinct import flags
 from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
 from ..engine import overlay_pairs
 from ._context import CheckContext
-from ._registry import register
+from ._registry import RULES, register
 from .zoning import conflict_findings
 
 _NON_AGRICULTURAL = "non-agricultural"
@@ -46,7 +45,7 @@ def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
     if found.empty:
         return found
     rows = found["row"].to_numpy()
-    why = load_toml("rules.toml")["conversion-contrary-to-plan"]["why"]
+    why = RULES["conversion-contrary-to-plan"].why
     lang = ctx.config.lang
     allowed_here = allowed_matrix(d["land_use"].to_numpy(dtype=object)[rows],
                                   found["planned"].to_numpy(dtype=object), ctx.codes,
@@ -137,7 +136,7 @@ def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
     One finding per such row, on the quota table (not on a record)."""
     q = ctx.quotas
     lang = ctx.config.lang
-    why = load_toml("rules.toml")["quota-unmatched"]["why"]
+    why = RULES["quota-unmatched"].why
     known = set(ctx.codes.index) | set(GROUPS)
     units = set(ctx.decisions["unit"].dropna())
     lines = q.attrs.get("lines") or [i + 2 for i in range(len(q))]

@@ -11,39 +11,6 @@ from ._context import CheckContext
 from ._registry import register
 
 
-def images(ctx: CheckContext) -> pd.DataFrame:
-    """For each decision, the fractions on its image (computed once per check; see
-    :func:`_images`)."""
-    return ctx.memo("landcover-images", lambda: _images(ctx))
-
-
-def _images(ctx: CheckContext) -> pd.DataFrame:
-    """For each decision, the fractions on its image — the latest raster dated on or after
-    the decision and on or before the evaluation date — and on the raster before it.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by decision position: ``date``, ``coverage``, class fractions, and the same
-        with the prefix ``prev_`` for the earlier raster (NaN when there is none).
-    """
-    table = ctx.landcover
-    dates = sorted(d for d in table["date"].unique() if d <= ctx.config.as_of)
-    decided = ctx.decisions["decision_date"]
-    n = len(ctx.decisions)
-    chosen = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    earlier = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    for i, date in enumerate(dates):
-        usable = decided.notna().to_numpy() & (decided <= date).to_numpy()
-        chosen[usable] = date
-        earlier[usable] = dates[i - 1] if i else pd.NaT
-    keyed = table.set_index(["row", "date"])
-    now = keyed.reindex(list(zip(range(n), chosen, strict=True))).reset_index(drop=True)
-    before = keyed.reindex(list(zip(range(n), earlier, strict=True))).reset_index(drop=True)
-    now.insert(0, "date", chosen.to_numpy())
-    return now.join(before.add_prefix("prev_"))
-
-
 def _judged(ctx: CheckContext, img: pd.DataFrame) -> np.ndarray:
     minimum = ctx.config.param("landcover-unchecked", "min_coverage")
     return (img["coverage"] >= minimum).to_numpy() & ctx.checkable
@@ -60,7 +27,7 @@ def landcover_unchecked(ctx: CheckContext) -> pd.DataFrame:
     unknown class is no evidence of any cover; its share is reported): the land-cover
     rules do not judge them.
     Decisions dated after the last image are not judged either, without a finding."""
-    img = images(ctx)
+    img = ctx.landcover_images()
     minimum = ctx.config.param("landcover-unchecked", "min_coverage")
     mask = img["date"].notna().to_numpy() & ~(img["coverage"] >= minimum).to_numpy()
     mask &= (ctx.decisions["geometry_status"] != "unusable").to_numpy()
@@ -106,7 +73,7 @@ def wrong_purpose(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose parcel, on its image, shows more than ``max_share`` of its valid
     area in cover classes not expected for the granted use (``expected.csv``; e.g. rice
     land built over, a residential parcel turned into a pond)."""
-    img = images(ctx)
+    img = ctx.landcover_images()
     classes = landcover_classes()
     names = dict(zip(classes["class"], classes[f"name_{ctx.config.lang}"], strict=True))
     share, off, expected = unexpected(ctx, img)
@@ -136,7 +103,7 @@ def unused_land(ctx: CheckContext) -> pd.DataFrame:
     for another purpose (then ``wrong-purpose`` reports it: a pond is not unused land)."""
     p = {k: ctx.config.param("unused-land", k)
          for k in ("development", "months", "min_developed", "min_rise")}
-    img = images(ctx)
+    img = ctx.landcover_images()
     d = ctx.decisions
     classes = landcover_classes()
     developed_classes = list(classes.loc[classes["developed"], "class"])

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 
 from .._distinct import flags
+from .._tolerance import area_differs
 from ..codes import unknown_codes
 from ..schema import UNREADABLE
-from ._context import CheckContext, beyond_tolerances
+from ._context import CheckContext
 from ._registry import register
 
 
@@ -115,18 +116,6 @@ def area_mismatch(ctx: CheckContext) -> pd.DataFrame:
         diff = 100.0 * np.abs(legal - ctx.area) / ctx.area
     return _rows(mask, legal=np.round(legal, 1), mapped=np.round(ctx.area, 1),
                  diff_pct=np.round(diff, 1), blocking=False)
-
-
-def area_differs(legal: np.ndarray, mapped: np.ndarray, tolerance_pct: float,
-                 tolerance_m2: float) -> np.ndarray:
-    """Where a declared area differs from the mapped one beyond both tolerances (NaN and
-    non-positive declared areas are not compared)."""
-    legal = np.asarray(legal, dtype=float)
-    mapped = np.asarray(mapped, dtype=float)
-    with np.errstate(invalid="ignore"):
-        compared = (legal > 0) & (mapped > 0)
-    return compared & beyond_tolerances(np.abs(legal - mapped), mapped, tolerance_pct,
-                                        tolerance_m2)
 
 
 @register("crs-assumed")

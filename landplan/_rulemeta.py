@@ -1,0 +1,93 @@
+"""Rule metadata: the tables of ``landplan/data/rules.toml`` and the severities.
+
+This module knows what the rules *are* (ids, severities, messages, parameters, legal
+references), not what they do: it imports nothing of landplan but :mod:`landplan._data`, so
+that the configuration (:mod:`landplan.config`) can validate rule settings without loading the
+rules, and the rules (:mod:`landplan.rules`) can attach their functions to it. The order of
+the tables in ``rules.toml`` is the order the rules run in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from ._data import data_path, load_toml
+
+__all__ = ["SEVERITIES", "RuleMeta", "rule_meta", "severity_rank"]
+
+_sev = pd.read_csv(data_path("severities.csv"), keep_default_na=False)
+SEVERITIES: tuple[str, ...] = tuple(_sev.sort_values("rank")["severity"])
+_RANK = dict(zip(_sev["severity"], _sev["rank"], strict=True))
+
+
+def severity_rank(severity: str) -> int:
+    """Order of a severity (info=0 … critical=4)."""
+    return int(_RANK[severity])
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """What ``rules.toml`` says of one rule.
+
+    Attributes
+    ----------
+    id, category, severity, required
+        Stable id, ``compliance``/``data-quality``/``plan``, default severity, and whether
+        the rule may be disabled (required rules may not).
+    title_en, title_vi, message_en, message_vi
+        Bilingual title and message template (a Python format string).
+    fields
+        The names the message templates use (checked against them by the registry's test).
+    legal
+        Legal references (``law``, ``article``, ``text_en``, ``verified``).
+    needs
+        Optional inputs (fields of :class:`~landplan.rules.CheckContext`) without which the
+        rule is skipped.
+    params
+        Parameters and their defaults (settable in ``[rules.<id>]``).
+    why
+        Extra texts the rule's function fills into its messages (``[<id>.why]``).
+    """
+
+    id: str
+    category: str
+    severity: str
+    required: bool
+    title_en: str
+    title_vi: str
+    message_en: str
+    message_vi: str
+    fields: tuple[str, ...]
+    legal: tuple[dict[str, Any], ...]
+    needs: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
+
+
+def _meta(rule_id: str, table: dict[str, Any]) -> RuleMeta:
+    return RuleMeta(
+        id=rule_id,
+        category=table["category"],
+        severity=table["severity"],
+        required=bool(table.get("required", False)),
+        title_en=table["title_en"],
+        title_vi=table["title_vi"],
+        message_en=table["message_en"],
+        message_vi=table["message_vi"],
+        fields=tuple(table.get("fields", ())),
+        legal=tuple(table.get("legal", ())),
+        needs=tuple(table.get("needs", ())),
+        params=dict(table.get("params", {})),
+        why=dict(table.get("why", {})),
+    )
+
+
+@cache
+def rule_meta() -> dict[str, RuleMeta]:
+    """Every rule's metadata, in the order of ``rules.toml`` (the run order; cached, do
+    not mutate)."""
+    return {rule_id: _meta(rule_id, table) for rule_id, table in load_toml("rules.toml").items()}
