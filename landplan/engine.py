@@ -43,8 +43,8 @@ from ._clip import _intersection_area, _zone_vertices
 from ._grid import _Grid
 from ._interior import interior_pairs
 
-__all__ = ["PAIR_COLUMNS", "default_workers", "interior_pairs", "intersection_geometries",
-           "overlay_pairs", "uncovered_area"]
+__all__ = ["PAIR_COLUMNS", "default_workers", "interior_pairs", "intersection_areas",
+           "intersection_geometries", "overlay_pairs", "uncovered_area", "union_by_group"]
 
 PAIR_COLUMNS = ["parcel", "zone", "area_m2", "inside"]
 _GRID_MIN_PARCELS = 20_000  # below this the grid costs more than it saves
@@ -198,6 +198,40 @@ def intersection_geometries(parcels: np.ndarray, zones: np.ndarray, parcel_idx: 
     """Intersection geometries of the given (parcel, zone) pairs (vectorised)."""
     return shapely.intersection(np.asarray(parcels, dtype=object)[parcel_idx],
                                 np.asarray(zones, dtype=object)[zone_idx])
+
+
+def intersection_areas(parcels: np.ndarray, zones: np.ndarray, parcel_idx: np.ndarray,
+                       zone_idx: np.ndarray) -> np.ndarray:
+    """Areas of the intersections of the given (parcel, zone) pairs (vectorised)."""
+    return shapely.area(intersection_geometries(parcels, zones, parcel_idx, zone_idx))
+
+
+def union_by_group(geoms: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """The union of each group's geometries: most groups hold one piece, taken as it is;
+    only groups of several pieces are dissolved (one GEOS union each).
+
+    Parameters
+    ----------
+    geoms
+        The pieces.
+    group
+        Each piece's group, in ``0 .. n - 1``.
+    n
+        The number of groups.
+
+    Returns
+    -------
+    numpy.ndarray
+        One geometry per group (None for a group without pieces).
+    """
+    out = np.empty(n, dtype=object)
+    counts = np.bincount(group, minlength=n)
+    single = counts[group] == 1
+    out[group[single]] = geoms[single]
+    several = np.flatnonzero(counts > 1)
+    members = pd.Series(np.arange(len(group))).groupby(group).indices
+    out[several] = [shapely.union_all(geoms[members[g]]) for g in several]
+    return out
 
 
 def uncovered_geometries(parcels: np.ndarray, zones: np.ndarray, pairs: pd.DataFrame,
