@@ -83,7 +83,20 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
                    help="also write bao_cao.xlsx, an Excel report for officials")
     p.add_argument("--raster", type=Path,
                    help="GeoTIFF (land cover, orthophoto) to show on the map")
-    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+
+_QUIET = "print nothing but errors"
+_QUIET_LISTING = "print the result and errors only (no log messages)"
+
+
+def _verbosity(quiet_help: str) -> argparse.ArgumentParser:
+    """The parent parser of every subcommand: ``-v/--verbose`` and ``-q/--quiet``."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="store_true",
+                       help="also print debugging messages")
+    group.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
+    return parent
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,8 +106,9 @@ def _parser() -> argparse.ArgumentParser:
                     "against an approved land-use plan.")
     parser.add_argument("--version", action="version", version=f"landplan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    quiet, listing = [_verbosity(_QUIET)], [_verbosity(_QUIET_LISTING)]
 
-    c = sub.add_parser("check", help="check decisions against a plan")
+    c = sub.add_parser("check", help="check decisions against a plan", parents=quiet)
     c.add_argument("--plan", required=True, action="append", metavar="PATH[@DATE]",
                    help="plan layer (zoning polygons), with its approval date after @; repeat "
                         "for adjustments (each a complete plan version)")
@@ -122,14 +136,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="text encoding of the decisions shapefile: auto (default: detected "
                         "from the bytes), utf-8, cp1258, tcvn3 (ABC) or vni")
     _add_check_options(c)
+    c.set_defaults(func=_run_check_command)
 
-    d = sub.add_parser("demo", help="run the check on the bundled sample data")
+    d = sub.add_parser("demo", help="run the check on the bundled sample data", parents=quiet)
     _add_check_options(d)
     d.set_defaults(plan_layer=None, decisions_layer=None, plan_column=None,
                    decisions_column=None, crs=None, plan_crs=None, decisions_crs=None,
-                   engine="pyogrio", encoding="auto")
+                   engine="pyogrio", encoding="auto", func=_run_demo)
 
-    diff = sub.add_parser("plan-diff", help="what a plan adjustment changed")
+    diff = sub.add_parser("plan-diff", help="what a plan adjustment changed", parents=quiet)
     diff.add_argument("old", type=Path, help="the earlier plan layer")
     diff.add_argument("new", type=Path, help="the adjusted plan layer")
     diff.add_argument("--out", required=True, type=Path, help="output folder")
@@ -138,9 +153,10 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--lang", choices=LANGS, default="vi")
     diff.add_argument("--no-map", action="store_true", help="do not write plan_diff.html")
     diff.add_argument("--online", action="store_true", help="map uses CDN scripts and OSM")
-    diff.add_argument("--quiet", "-q", action="store_true")
+    diff.set_defaults(func=_run_plan_diff)
 
-    i = sub.add_parser("info", help="what is in a file: layers, CRS, fields, encoding, codes")
+    i = sub.add_parser("info", help="what is in a file: layers, CRS, fields, encoding, codes",
+                       parents=listing)
     i.add_argument("path", type=Path, help="a vector file (.shp, .zip, .gpkg, .geojson, …)")
     i.add_argument("--layer", help="only this layer")
     i.add_argument("--engine", choices=ENGINES, default="pyogrio", help="file reading engine")
@@ -148,9 +164,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="text encoding of a shapefile: auto (default), utf-8, cp1258, tcvn3, vni")
     i.add_argument("--lang", choices=LANGS, default="vi")
     i.add_argument("--json", action="store_true", help="print JSON instead of text")
+    i.set_defaults(func=_run_info)
 
-    r = sub.add_parser("rules", help="list the rules")
+    r = sub.add_parser("rules", help="list the rules", parents=listing)
     r.add_argument("--lang", choices=LANGS, default="en")
+    r.set_defaults(func=_run_rules)
     return parser
 
 
@@ -338,6 +356,38 @@ def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
     return _Inputs(**vars(sample)), config
 
 
+def _run_check_command(args: argparse.Namespace) -> int:
+    """``landplan check``: the plans and configuration read from the options, then the
+    check."""
+    plans, config, problems = None, None, []
+    for what in ("plans", "config"):  # every bad option value reported in one message
+        try:
+            if what == "plans":
+                plans = _plan_args(args.plan)
+            else:
+                config = _config(args)
+        except LandplanError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise LandplanError("\n".join(problems))
+    inputs = _Inputs(plans=plans, decisions=args.decisions,
+                     projects=args.projects, corridors=args.corridors, quotas=args.quotas,
+                     landcover=args.landcover)
+    return _run_check(args, inputs, config)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    """``landplan demo``: the check on the sample district."""
+    inputs, base = _demo_inputs()
+    return _run_check(args, inputs, _config(args, base))
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    """``landplan rules``: the rule table."""
+    print(rule_table(args.lang).to_string(index=False))
+    return EXIT_OK
+
+
 def _run_plan_diff(args: argparse.Namespace) -> int:
     with output_folder(args.out, PLAN_DIFF_FILES, [("OLD", args.old), ("NEW", args.new)]):
         old = load_plan(args.old, args.layer, crs=args.crs)
@@ -392,36 +442,13 @@ def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``landplan`` command."""
     args = _parser().parse_args(argv)
-    quiet = getattr(args, "quiet", False)
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    logging.getLogger("landplan").setLevel(logging.WARNING if quiet else logging.INFO)
+    logging.getLogger("landplan").setLevel(level)
     try:
-        if args.command == "rules":
-            print(rule_table(args.lang).to_string(index=False))
-            return EXIT_OK
-        if args.command == "info":
-            return _run_info(args)
-        if args.command == "plan-diff":
-            return _run_plan_diff(args)
-        if args.command == "demo":
-            inputs, base = _demo_inputs()
-            return _run_check(args, inputs, _config(args, base))
-        plans, config, problems = None, None, []
-        for what in ("plans", "config"):  # every bad option value reported in one message
-            try:
-                if what == "plans":
-                    plans = _plan_args(args.plan)
-                else:
-                    config = _config(args)
-            except LandplanError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise LandplanError("\n".join(problems))
-        inputs = _Inputs(plans=plans, decisions=args.decisions,
-                         projects=args.projects, corridors=args.corridors, quotas=args.quotas,
-                         landcover=args.landcover)
-        return _run_check(args, inputs, config)
+        command: Callable[[argparse.Namespace], int] = args.func
+        return command(args)
     except KeyboardInterrupt:  # Ctrl-C: the writers have removed their temporary files
         lang = getattr(args, "lang_used", None) or getattr(args, "lang", None) or "vi"
         print(_INTERRUPTED.get(lang, _INTERRUPTED["en"]), file=sys.stderr)

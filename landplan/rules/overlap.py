@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from ..codes import is_allowed
-from ..engine import interior_pairs, intersection_geometries, overlay_pairs
+from ..engine import interior_pairs, intersection_areas, intersection_geometries, overlay_pairs
 from ._context import CheckContext
 from ._registry import register
 
@@ -64,7 +63,7 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     a, b = interior_pairs(geoms)
     if not len(a):
         return pd.DataFrame(columns=["row"])
-    area = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+    area = intersection_areas(geoms, geoms, a, b)
     smaller = np.minimum(ctx.area[a], ctx.area[b])
     hit = ctx.exceeds_tolerance(area, smaller)
     a, b, area, smaller = a[hit], b[hit], area[hit], smaller[hit]
@@ -83,5 +82,6 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
         "other_date": [x if isinstance(x, str) else "?" for x in dates[earlier]],
         "area": area, "pct": 100.0 * area / smaller, "conflict_area_m2": area,
         "conflict_pct": 100.0 * area / smaller,
-        "geometry": shapely.intersection(d.geometry.values[later], d.geometry.values[earlier]),
+        "geometry": intersection_geometries(d.geometry.values, d.geometry.values, later,
+                                            earlier),
     })

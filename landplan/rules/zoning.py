@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import intersection_geometries, uncovered_area, uncovered_geometries
+from ..engine import intersection_geometries, uncovered_area, uncovered_geometries, union_by_group
 from ._context import CheckContext
 from ._registry import register
 
@@ -40,29 +40,14 @@ def conflict_findings(ctx: CheckContext, bad: pd.DataFrame) -> pd.DataFrame:
                           "conflict_area_m2": bad["area_m2"].to_numpy(), "geometry": pieces})
     groups = frame.groupby(["row", "planned_land_use"], sort=True)
     grouped = groups.agg(conflict_area_m2=("conflict_area_m2", "sum")).reset_index()
-    grouped["geometry"] = _union_by_group(frame["geometry"].to_numpy(), groups.ngroup()
-                                          .to_numpy(), len(grouped))
+    grouped["geometry"] = union_by_group(frame["geometry"].to_numpy(), groups.ngroup()
+                                         .to_numpy(), len(grouped))
     grouped["conflict_pct"] = 100.0 * grouped["conflict_area_m2"] / ctx.area[grouped["row"]]
     grouped["planned"] = grouped["planned_land_use"]
     grouped["area"] = grouped["conflict_area_m2"]
     grouped["pct"] = grouped["conflict_pct"]
     grouped["blocking"] = False
     return grouped
-
-
-def _union_by_group(geoms: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    """The union of each group's geometries: most groups hold one piece, taken as it is;
-    only groups of several pieces are dissolved (one GEOS union each)."""
-    import shapely
-
-    out = np.empty(n, dtype=object)
-    counts = np.bincount(group, minlength=n)
-    single = counts[group] == 1
-    out[group[single]] = geoms[single]
-    several = np.flatnonzero(counts > 1)
-    members = pd.Series(np.arange(len(group))).groupby(group).indices
-    out[several] = [shapely.union_all(geoms[members[g]]) for g in several]
-    return out
 
 
 def _uncovered(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
