@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._formula import neutralise_array
-from ._outdir import block_interrupt_in_thread, staged
+from ._outdir import block_interrupt_in_thread, no_interrupt, staged
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
 __all__ = ["OUTPUT_FILES", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs",
@@ -204,10 +204,14 @@ def write_outputs(
         decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, *extra, "geometry"]]
         findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
         gpkg = out / "findings.gpkg"
-        # GDAL writes while the CSVs format; Ctrl-C goes to this thread, not GDAL's
-        with ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread) as pool:
-            gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
-                                             _write_gpkg(decisions, gpkg, "decisions")))
+        # GDAL writes while the CSVs format; Ctrl-C goes to this thread, not GDAL's. It is
+        # held back while the worker starts, so that the pool knows its worker and waits for
+        # it before the temporary folder is removed.
+        with ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread,
+                                thread_name_prefix="landplan-gpkg") as pool:
+            with no_interrupt():
+                gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
+                                                 _write_gpkg(decisions, gpkg, "decisions")))
             for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
                                 ("decisions.csv", decisions.drop(columns="geometry")),
                                 ("summary.csv", summarize(result))):

@@ -333,6 +333,44 @@ def test_ctrl_c_while_writing_exits_130_with_one_line_and_leaves_nothing(tmp_pat
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.skipif(os.name == "nt", reason="raise_signal(SIGINT) in the test")
+def test_ctrl_c_while_the_writer_thread_starts_waits_for_it_before_cleaning_up(
+        files, tmp_path, monkeypatch, capsys):
+    # Ctrl-C between a worker's start and the pool's record of it: the worker must still be
+    # waited for, or it writes into the temporary folder after it was removed (GDAL then
+    # prints "sqlite3_open ... failed" on the terminal).
+    import threading
+
+    plan, dec = files
+    real_start, real_gpkg = threading.Thread.start, landplan.report._write_gpkg
+    finished: list[bool] = []
+
+    started: list[threading.Thread] = []
+
+    def start(thread):
+        real_start(thread)
+        if thread.name.startswith("landplan-gpkg"):
+            started.append(thread)
+            signal.raise_signal(signal.SIGINT)
+
+    def slow_gpkg(frame, path, layer):
+        time.sleep(0.3)
+        finished.append(path.parent.is_dir())
+        real_gpkg(frame, path, layer)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    monkeypatch.setattr(landplan.report, "_write_gpkg", slow_gpkg)
+    out = tmp_path / "out"
+    assert main(_check(plan, dec, out, "--no-map", "--lang", "en")) == 130
+    for thread in started:
+        thread.join(timeout=30)
+    assert capsys.readouterr().err == \
+        "landplan: interrupted by Ctrl-C; no partial outputs were left.\n"
+    assert started
+    assert finished in ([], [True], [True, True])  # never into a removed folder
+    assert not out.exists() or list(out.iterdir()) == []
+
+
 def test_interrupted_writer_leaves_the_earlier_run_whole(files, tmp_path, monkeypatch,
                                                           capsys):
     plan, dec = files
