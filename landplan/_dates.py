@@ -16,6 +16,10 @@ A date outside :data:`PLAUSIBLE` (1 January 1945 – 31 December 2100) is a typi
 (``15/03/0203``, ``31/12/9999``, a GeoPackage ``0001-01-01`` placeholder), not a date: in a
 layer it reads as no date (the record gets a ``missing-date`` finding), in an option it is an
 error. Month-first text (``03/15/2023``) is not read: month 15 does not exist.
+
+And one formatter for every date written for people (in messages): :func:`format_date`,
+:func:`format_dates`, ``dd/mm/yyyy`` in Vietnamese and ``yyyy-mm-dd`` in English (the
+``date.format`` of ``landplan/data/labels.toml``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATE_FORMS", "PLAUSIBLE", "parse_date", "parse_dates"]
+from ._labels import label
+
+__all__ = ["DATE_FORMS", "PLAUSIBLE", "format_date", "format_dates", "parse_date",
+           "parse_dates"]
 
 #: The dates landplan accepts as real: the Democratic Republic of Vietnam (1945) to 2100.
 PLAUSIBLE = (pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31"))
@@ -167,3 +174,14 @@ def _year_of(value: object) -> int | None:
 def _range_text() -> str:
     return (f"outside the plausible range {PLAUSIBLE[0]:%d/%m/%Y}–{PLAUSIBLE[1]:%d/%m/%Y} "
             "(a typing error?)")
+
+
+def format_date(value: pd.Timestamp | _dt.date, lang: str) -> str:
+    """One date as people read it in ``lang``: ``15/03/2023`` (vi), ``2023-03-15`` (en)."""
+    return value.strftime(label("date.format", lang))
+
+
+def format_dates(values: pd.Series, lang: str) -> np.ndarray:
+    """A column of dates as :func:`format_date` writes them (an object array; NaN where
+    there is no date)."""
+    return values.dt.strftime(label("date.format", lang)).to_numpy(dtype=object)

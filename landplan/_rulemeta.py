@@ -1,7 +1,7 @@
 """Rule metadata: the tables of ``landplan/data/rules.toml`` and the severities.
 
 This module knows what the rules *are* (ids, severities, messages, parameters, legal
-references), not what they do: it imports nothing of landplan but :mod:`landplan._data`, so
+references), not what they do: it imports nothing of landplan but the data files, so
 that the configuration (:mod:`landplan.config`) can validate rule settings without loading the
 rules, and the rules (:mod:`landplan.rules`) can attach their functions to it. The order of
 the tables in ``rules.toml`` is the order the rules run in.
@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import pandas as pd
-
-from ._data import data_path, load_toml
+from ._data import load_toml
+from ._labels import ranks
 
 __all__ = ["SEVERITIES", "RuleMeta", "rule_meta", "severity_rank"]
 
-_sev = pd.read_csv(data_path("severities.csv"), keep_default_na=False)
-SEVERITIES: tuple[str, ...] = tuple(_sev.sort_values("rank")["severity"])
-_RANK = dict(zip(_sev["severity"], _sev["rank"], strict=True))
+_RANK = ranks("severity")  # landplan/data/labels.toml
+SEVERITIES: tuple[str, ...] = tuple(sorted(_RANK, key=_RANK.__getitem__))
 
 
 def severity_rank(severity: str) -> int:

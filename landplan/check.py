@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from ._distinct import flags
+from ._labels import label
 from .codes import (
     allowed_matrix,
     code_name,
@@ -80,6 +81,14 @@ class CheckResult(NamedTuple):
     """The normalised restriction corridors, when given."""
     landcover: list | None = None
     """The land-cover rasters ``[(date, path), ...]``, when given."""
+    config: CheckConfig | None = None
+    """The configuration the check ran with (its language is the outputs' default)."""
+
+    @property
+    def lang(self) -> str:
+        """The language the check ran in: its messages', and the default of the writers
+        (:func:`landplan.write_outputs`, :func:`landplan.make_map`, the Excel report)."""
+        return self.config.lang if self.config is not None else CheckConfig.lang
 
 
 def check(
@@ -222,7 +231,8 @@ def check(
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     log.info("check: %d decisions, %d findings in %.2f s", len(decisions_out), len(findings),
              time.perf_counter() - started)
-    return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters)
+    return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
+                       config)
 
 
 def _versions(plan: gpd.GeoDataFrame,
@@ -406,7 +416,7 @@ def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) 
     numbers = d["decision_no"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
     source = d["source_row"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
     granted = d["land_use"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
-    label = "dòng" if lang == "vi" else "row"
+    row_word = label("message.row", lang)
     extra = [c for c in found.columns if c not in {"row", "geometry", "blocking", "layer"}]
     columns = {c: found[c].tolist() for c in extra}
     names = code_names(ctx.codes, lang)
@@ -416,7 +426,7 @@ def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) 
         if on_decision[i]:
             if not isinstance(values.get("granted"), str):
                 values["granted"] = granted[i] or ""
-            values["decision_no"] = numbers[i] or f"({label} {source[i]})"
+            values["decision_no"] = numbers[i] or f"({row_word} {source[i]})"
         for key in ("granted", "planned", "prev"):
             code = values.get(key)
             values[key] = code = code if isinstance(code, str) else ""

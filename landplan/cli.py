@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import __version__
 from ._dates import DATE_FORMS, parse_date
+from ._labels import label
 from ._outdir import output_folder
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, resolve_config
@@ -40,10 +41,6 @@ log = logging.getLogger("landplan")
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
-_INTERRUPTED = {
-    "vi": "landplan: đã dừng theo Ctrl-C; không để lại kết quả dở dang nào.",
-    "en": "landplan: interrupted by Ctrl-C; no partial outputs were left.",
-}
 
 
 def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
@@ -451,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except KeyboardInterrupt:  # Ctrl-C: the writers have removed their temporary files
         lang = getattr(args, "lang_used", None) or getattr(args, "lang", None) or "vi"
-        print(_INTERRUPTED.get(lang, _INTERRUPTED["en"]), file=sys.stderr)
+        print(label("cli.interrupted", lang if lang in LANGS else "en"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)

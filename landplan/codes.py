@@ -29,6 +29,7 @@ import pandas as pd
 
 from ._data import data_path
 from ._distinct import per_distinct
+from ._labels import check_lang
 from ._text import clean_value
 from ._texttable import read_text_table
 from .errors import CodeTableError
@@ -197,7 +198,7 @@ def code_name(code: str | None, codes: pd.DataFrame, lang: str = "vi",
 
 def code_names(codes: pd.DataFrame, lang: str = "vi") -> dict[str, str]:
     """``{code: name}`` in ``lang`` for every code of the registry."""
-    column = "name_vi" if lang == "vi" else "name_en"
+    column = f"name_{check_lang(lang)}"
     return dict(zip(codes.index, codes[column].astype(str), strict=True))
 
 

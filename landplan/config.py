@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from ._dates import DATE_FORMS, parse_date
+from ._labels import LANGS
 from ._numbers import parse_number
 from ._rulemeta import SEVERITIES, rule_meta
 from .errors import ConfigError
@@ -44,8 +45,6 @@ else:  # pragma: no cover
 
 __all__ = ["LANGS", "CheckConfig", "check_settings", "load_config", "read_config_file",
            "resolve_config"]
-
-LANGS = ("vi", "en")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 :func:`write_xlsx` writes four sheets — the summary, the findings, the decisions that could
 not be checked, and every decision — with headers in Vietnamese (or English), numbers as
 numbers, dates as real dates (``dd/mm/yyyy``), a frozen header row with an auto-filter, and
-column widths taken from the content. Labels live in ``landplan/data/excel_labels.toml``.
+column widths taken from the content. Labels live in ``landplan/data/labels.toml``.
 
 The workbook is written with openpyxl rather than XlsxWriter because openpyxl also reads
 workbooks, which the tests use to check what was written. Sheets are streamed (openpyxl's
@@ -31,11 +31,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from ._data import load_toml
 from ._formula import is_formula
+from ._labels import labels as _section
 from ._outdir import no_interrupt
 from .check import DECISION_OUTPUT_COLUMNS, STATUSES, CheckResult
-from .errors import ConfigError
 from .rules import RULES, severity_rank
 from .schema import KINDS
 
@@ -92,18 +91,18 @@ _DECISION_SHEET = tuple(_Col(c, _DECISION_FORMATS.get(c), wrap=c == "reason")
 _TRANSLATED = {"layer": "layer", "category": "category", "severity": "severity",
                "max_severity": "severity", "kind": "kind", "status": "status",
                "geometry_status": "geometry_status"}
+_VALUES = (*dict.fromkeys(_TRANSLATED.values()), "state")  # and the rules' states
 
 
 def excel_labels(lang: str) -> dict[str, Any]:
-    """The report's labels in ``lang`` (``vi`` or ``en``) from ``excel_labels.toml``."""
-    labels = load_toml("excel_labels.toml")
-    if lang not in labels:
-        raise ConfigError(f"No Excel labels for language {lang!r}; use one of "
-                          f"{', '.join(labels)}.")
-    return labels[lang]
+    """The report's labels in ``lang`` (``vi`` or ``en``) from ``landplan/data/labels.toml``:
+    its own words (``excel``), the column headers (``columns``) and the coded values
+    (``status``, ``kind`` …)."""
+    return {**_section("excel", lang), "columns": _section("column", lang),
+            **{name: _section(name, lang) for name in _VALUES}}
 
 
-def write_xlsx(result: CheckResult, path: str | Path, *, lang: str = "vi") -> Path:
+def write_xlsx(result: CheckResult, path: str | Path, *, lang: str | None = None) -> Path:
     """Write the check's Excel report to ``path`` (only that file is written).
 
     Sheets (names in ``lang``): ``Tổng hợp``/``Summary`` (counts and areas by
@@ -111,7 +110,8 @@ def write_xlsx(result: CheckResult, path: str | Path, *, lang: str = "vi") -> Pa
     as :func:`landplan.summarize`), ``Vi phạm``/``Findings`` (one row per finding),
     ``Không kiểm tra được``/``Unchecked`` (the decisions with status ``unchecked`` and why)
     and ``Quyết định``/``Decisions`` (every decision, the columns of ``decisions.csv``).
-    Messages and reasons stay in the language the check was run in.
+    ``lang`` is by default the language the check ran in; messages and reasons stay in
+    that language whatever ``lang`` is.
 
     Cell texts are never formulas: a text starting with ``=``, ``+``, ``-`` or ``@`` is
     written as text. The same result gives a byte-identical file (see :data:`FIXED_TIME`).
@@ -126,9 +126,10 @@ def write_xlsx(result: CheckResult, path: str | Path, *, lang: str = "vi") -> Pa
     With a result of :func:`landplan.check`::
 
         from landplan.excel import write_xlsx
-        write_xlsx(result, "out/ket_qua_kiem_tra.xlsx")          # Vietnamese
+        write_xlsx(result, "out/ket_qua_kiem_tra.xlsx")          # the check's language
         write_xlsx(result, "out/check_report.xlsx", lang="en")   # English
     """
+    lang = result.lang if lang is None else lang
     labels = excel_labels(lang)
     path = Path(path)
     wb = Workbook(write_only=True)

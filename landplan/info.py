@@ -16,8 +16,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ._data import load_toml
 from ._distinct import per_distinct
+from ._labels import labels
 from ._rulemeta import rule_meta
 from ._tolerance import area_differs
 from .codes import load_codes, normalize_codes, unknown_codes
@@ -220,7 +220,7 @@ def _area_info(gdf: Any, column: str | None, crs: dict[str, Any]) -> dict[str, A
 
 def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
     """The text ``landplan info`` prints for :func:`file_info`'s result."""
-    t = load_toml("info_labels.toml")[lang]
+    t = labels("info", lang)
     lines: list[str] = []
     for info in layers:
         lines.append(f"{t['file']}: {info['source']}")

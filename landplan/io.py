@@ -22,6 +22,7 @@ from pyproj import CRS
 
 from ._data import load_toml
 from ._distinct import per_distinct
+from ._labels import LANGS, labels
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
 from .encodings import Detection, canonical, detect_encoding, transcode
@@ -716,11 +717,10 @@ def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] |
         wrong = kind in ("plan", "projects", "corridors")
     if not wrong or kind is None:
         return
-    texts = load_toml("layer_kind_messages.toml")
     source = raw.attrs.get("source", "the layer")
     parts = []
-    for lang in ("vi", "en"):
-        t = texts[lang]
+    for lang in LANGS:
+        t = labels("layer_kind", lang)
         if kind in evidence:
             why = t["has"].format(evidence=", ".join(
                 f"{col} ({role})" for role, col in evidence[kind].items()))

@@ -43,6 +43,8 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from ._data import data_path, load_toml
+from ._labels import colors, prefixed
+from ._labels import labels as _section
 from .check import CheckResult
 from .codes import code_color, code_names, load_codes
 from .schema import column_aliases, version_table
@@ -64,14 +66,13 @@ __all__ = [
 ]
 
 PERSONAL_ROLES = ("owner", "address", "id_number")
-_STATUS_COLORS = {"violation": "#D7191C", "unchecked": "#7B3294", "compliant": "#1A9641"}
-_SEVERITY_COLORS = {"critical": "#67000D", "high": "#D7191C", "medium": "#FC8D59",
-                    "low": "#FEE08B", "info": "#91BFDB"}
+_STATUS_COLORS = colors("status")  # landplan/data/labels.toml, in the legend's order
+_SEVERITY_COLORS = colors("severity")
 _DECIMALS = 6  # ~0.1 m: finer than a screen pixel at any useful zoom
 
 
 def _labels(lang: str) -> dict[str, str]:
-    return load_toml("map_labels.toml")[lang]
+    return {**_section("map", lang), **prefixed(("status", "severity", "kind"), lang)}
 
 
 # --- safe, compact data ------------------------------------------------------------------
@@ -678,7 +679,7 @@ class _Ready(MacroElement):
 def make_map(
     result: CheckResult,
     *,
-    lang: str = "vi",
+    lang: str | None = None,
     offline: bool = False,
     public: bool = False,
     all_decisions: bool = False,
@@ -695,7 +696,8 @@ def make_map(
     result
         What :func:`landplan.check` returned.
     lang
-        ``"vi"`` or ``"en"`` for labels, legend and panels.
+        ``"vi"`` or ``"en"`` for labels, legend and panels; by default the language the
+        check ran in.
     offline
         Inline every script and style from the pinned copies shipped with landplan and use
         no basemap: the saved file makes no network request (the CLI's default).
@@ -719,6 +721,7 @@ def make_map(
         :func:`save_map` (or ``Map.save``) to get an HTML file.
     """
     codes = load_codes() if codes is None else codes
+    lang = result.lang if lang is None else lang
     labels = _labels(lang)
     projects = result.projects if projects is None else projects
     corridors = result.corridors if corridors is None else corridors

@@ -21,7 +21,7 @@ import pandas as pd
 from ._numbers import parse_numbers
 from ._text import clean_value
 from ._texttable import read_text_table
-from .codes import normalize_code
+from .codes import GROUPS, normalize_code
 from .errors import InputError
 
 __all__ = ["QUOTA_COLUMNS", "load_quotas", "normalize_quotas"]
@@ -69,12 +69,9 @@ def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_GROUPS = {"agricultural", "non-agricultural", "unused", "coastal-water"}
-
-
 def _code_or_group(value: object) -> str | None:
     text = clean_value(value)
     if text is None:
         return None
     lowered = text.lower().replace("_", "-").replace(" ", "-")
-    return lowered if lowered in _GROUPS else normalize_code(text)
+    return lowered if lowered in GROUPS else normalize_code(text)

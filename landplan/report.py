@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._formula import neutralise_array
+from ._labels import check_lang
 from ._outdir import block_interrupt_in_thread, no_interrupt, staged
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
@@ -169,7 +170,7 @@ def write_outputs(
     out_dir: str | Path,
     *,
     map_html: bool = True,
-    lang: str = "vi",
+    lang: str | None = None,
     offline: bool = True,
     public: bool = False,
     all_decisions: bool = False,
@@ -189,13 +190,15 @@ def write_outputs(
     ``decisions.csv``, ``summary.csv`` and, unless ``map_html=False``, ``map.html`` (see
     :func:`landplan.make_map` for ``offline``, ``public``, ``all_decisions``, ``raster``;
     the file is self-contained and offline by default), and with ``xlsx=True`` the Excel
-    report ``bao_cao.xlsx`` (:func:`landplan.excel.write_xlsx`).
+    report ``bao_cao.xlsx`` (:func:`landplan.excel.write_xlsx`). The map and the report are
+    in ``lang`` (``"vi"`` or ``"en"``), by default the language the check ran in.
 
     Returns
     -------
     dict
         File name → path of each file written.
     """
+    lang = result.lang if lang is None else check_lang(lang)
     with staged(out_dir, OUTPUT_FILES) as stage:
         out = stage.tmp
         written: dict[str, Path] = {}

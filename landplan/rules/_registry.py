@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._labels import LANGS, check_lang, label
 from .._rulemeta import SEVERITIES, RuleMeta, rule_meta, severity_rank
 from ._context import CheckContext
 
@@ -31,19 +32,20 @@ class Rule(RuleMeta):
 
     def title(self, lang: str) -> str:
         """Title in ``lang``."""
-        return self.title_vi if lang == "vi" else self.title_en
+        return str(getattr(self, f"title_{check_lang(lang)}"))
 
     def template(self, lang: str) -> str:
         """Message template in ``lang``."""
-        return self.message_vi if lang == "vi" else self.message_en
+        return str(getattr(self, f"message_{check_lang(lang)}"))
 
     def legal_basis(self) -> str:
         """Legal references as one line ("Luật Đất đai 2013 … Điều 52; … (unverified)")."""
+        unverified = " / ".join(label("message.unverified", lang) for lang in LANGS)
         parts = []
         for ref in self.legal:
             text = f"{ref['law']}, {ref['article']}"
             if not ref.get("verified", False):
-                text += " (chưa kiểm chứng / unverified)"
+                text += f" ({unverified})"
             parts.append(text)
         return "; ".join(parts)
 

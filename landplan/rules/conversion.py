@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._distinct import flags
+from .._labels import label
 from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
 from ..engine import overlay_pairs
 from ._context import CheckContext
@@ -124,8 +125,7 @@ def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["row"])
     found = pd.concat(frames, ignore_index=True)
-    found.loc[found["unit"] == "", "unit"] = "toàn huyện" if ctx.config.lang == "vi" else \
-        "all units"
+    found.loc[found["unit"] == "", "unit"] = label("message.all_units", ctx.config.lang)
     return found
 
 
@@ -149,7 +149,7 @@ def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
     for i in np.flatnonzero(unmatched_unit):
         reasons[i].append(why[f"unit_{lang}"].format(unit=q["unit"].iat[i]))
     rows = [i for i, r in enumerate(reasons) if r]
-    everywhere = "toàn huyện" if lang == "vi" else "all units"
+    everywhere = label("message.all_units", lang)
     return pd.DataFrame({
         "row": -1, "layer": "quotas",
         "line": [lines[i] for i in rows],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._dates import format_dates
 from ..codes import ancestors, primary_code
 from ..landcover import expected_classes, landcover_classes
 from ._context import CheckContext
@@ -14,10 +15,6 @@ from ._registry import register
 def _judged(ctx: CheckContext, img: pd.DataFrame) -> np.ndarray:
     minimum = ctx.config.param("landcover-unchecked", "min_coverage")
     return (img["coverage"] >= minimum).to_numpy() & ctx.checkable
-
-
-def _fmt(dates: pd.Series, lang: str) -> np.ndarray:
-    return dates.dt.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d").to_numpy(dtype=object)
 
 
 @register("landcover-unchecked")
@@ -32,7 +29,7 @@ def landcover_unchecked(ctx: CheckContext) -> pd.DataFrame:
     mask = img["date"].notna().to_numpy() & ~(img["coverage"] >= minimum).to_numpy()
     mask &= (ctx.decisions["geometry_status"] != "unusable").to_numpy()
     rows = np.flatnonzero(mask)
-    return pd.DataFrame({"row": rows, "date": _fmt(img["date"].iloc[rows], ctx.config.lang),
+    return pd.DataFrame({"row": rows, "date": format_dates(img["date"].iloc[rows], ctx.config.lang),
                          "coverage": 100 * np.nan_to_num(img["coverage"].to_numpy()[rows]),
                          "unknown": 100 * np.nan_to_num(img["unknown"].to_numpy()[rows])})
 
@@ -83,7 +80,7 @@ def wrong_purpose(ctx: CheckContext) -> pd.DataFrame:
         "observed": [", ".join(names[c] for c in off[r]) for r in rows],
         "expected": [", ".join(names[c] for c in classes["class"] if c in expected[r])
                      for r in rows],
-        "date": _fmt(img["date"].iloc[rows], ctx.config.lang),
+        "date": format_dates(img["date"].iloc[rows], ctx.config.lang),
     })
 
 
@@ -123,4 +120,4 @@ def unused_land(ctx: CheckContext) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     return pd.DataFrame({"row": rows, "months": months[rows].astype(int),
                          "developed": 100 * developed[rows],
-                         "date": _fmt(img["date"].iloc[rows], ctx.config.lang)})
+                         "date": format_dates(img["date"].iloc[rows], ctx.config.lang)})

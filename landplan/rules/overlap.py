@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._dates import format_dates
 from ..codes import is_allowed
 from ..engine import interior_pairs, intersection_areas, intersection_geometries, overlay_pairs
 from ._context import CheckContext
@@ -74,8 +75,7 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     position[rank] = np.arange(len(d))
     later = np.where(position[a] > position[b], a, b)
     earlier = np.where(later == a, b, a)
-    dates = d["decision_date"].dt.strftime("%d/%m/%Y" if ctx.config.lang == "vi" else
-                                           "%Y-%m-%d").to_numpy(dtype=object)
+    dates = format_dates(d["decision_date"], ctx.config.lang)
     return pd.DataFrame({
         "row": later,
         "other": d["decision_no"].fillna("?").to_numpy(dtype=object)[earlier],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._dates import format_date, format_dates
 from ._context import CheckContext
 from ._registry import register
 from ._skip import SkipRule
@@ -27,10 +28,10 @@ def outside_plan_period(ctx: CheckContext) -> pd.DataFrame:
     if end is not None:
         flagged |= dates > end
     rows = np.flatnonzero(flagged.to_numpy())
-    fmt = "%d/%m/%Y" if ctx.config.lang == "vi" else "%Y-%m-%d"
+    lang = ctx.config.lang
     return pd.DataFrame({
         "row": rows,
-        "date": dates.iloc[rows].dt.strftime(fmt).to_numpy(),
-        "start": start.strftime(fmt) if start is not None else "…",
-        "end": end.strftime(fmt) if end is not None else "…",
+        "date": format_dates(dates.iloc[rows], lang),
+        "start": format_date(start, lang) if start is not None else "…",
+        "end": format_date(end, lang) if end is not None else "…",
     })

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._labels import label
 from ..planlayer import plan_gaps
 from ._context import CheckContext
 from ._registry import register
@@ -31,8 +32,8 @@ def plan_overlap(ctx: CheckContext) -> pd.DataFrame:
     a, b, w = (found[c].to_numpy(dtype=np.int64) for c in ("zone_a", "zone_b", "winner"))
     same = codes[a] == codes[b]
     lang = ctx.config.lang
-    kind = np.where(same, "cùng mã" if lang == "vi" else "same code",
-                    "khác mã" if lang == "vi" else "different codes")
+    kind = np.where(same, label("message.same_code", lang),
+                    label("message.different_codes", lang))
     return pd.DataFrame({
         "row": a, "layer": "plan", "zone_a": ids[a], "code_a": codes[a], "zone_b": ids[b],
         "code_b": codes[b], "version": versions[a], "winner": ids[w], "winner_code": codes[w],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._dates import format_date
 from ..engine import overlay_pairs
 from ._context import CheckContext
 from ._registry import register
@@ -37,13 +38,12 @@ def stale_plan_item(ctx: CheckContext) -> pd.DataFrame:
     realised = np.zeros(len(projects), dtype=bool)
     realised[counts["parcel"].to_numpy()] = True
     rows = np.flatnonzero(due & ~realised)
-    fmt = "%d/%m/%Y" if ctx.config.lang == "vi" else "%Y-%m-%d"
     return pd.DataFrame({
         "row": rows, "layer": "projects",
         "project": projects["project_name"].to_numpy(dtype=object)[rows],
         "year": year[rows].astype(int),
         "years": (as_of.year - year[rows]).astype(int),
-        "as_of": as_of.strftime(fmt),
+        "as_of": format_date(as_of, ctx.config.lang),
         "planned_land_use": projects["land_use"].to_numpy(dtype=object)[rows],
     })
 

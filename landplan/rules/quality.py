@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._distinct import flags
+from .._labels import labels
 from .._tolerance import area_differs
 from ..codes import unknown_codes
 from ..schema import UNREADABLE
@@ -122,12 +123,10 @@ def area_mismatch(ctx: CheckContext) -> pd.DataFrame:
 def crs_assumed(ctx: CheckContext) -> pd.DataFrame:
     """Layers that declared no CRS and were read with the CRS the user gave (one finding
     per layer, not tied to a record)."""
-    names = {"vi": {"decisions": "quyết định", "plan": "quy hoạch", "projects": "dự án",
-                    "corridors": "hành lang"}}
+    names = labels("message.layer", ctx.config.lang)
     rows = [(layer, crs) for layer, crs in ctx.crs_assumed.items() if crs]
-    lang = ctx.config.lang
     return pd.DataFrame({
         "row": [-1] * len(rows), "layer": [layer for layer, _ in rows],
         "crs": [crs for _, crs in rows],
-        "layer_name": [names.get(lang, {}).get(layer, layer) for layer, _ in rows],
+        "layer_name": [names.get(layer, layer) for layer, _ in rows],
     })
