@@ -121,7 +121,7 @@ def rule_table_problems(context_fields: set[str] | None = None) -> list[str]:
                 problems.append(f"{at}: {key} {value!r} is not one of {', '.join(SEVERITIES)}")
         problems += [f"{at}: needs {need!r}, which is not an input of CheckContext"
                      for need in meta.needs if need not in context_fields]
-        for lang in ("en", "vi"):
+        for lang in LANGS:
             used = _template_fields(getattr(meta, f"message_{lang}"))
             if used - set(meta.fields):
                 problems.append(f"{at}: message_{lang} uses {sorted(used - set(meta.fields))} "
