@@ -106,7 +106,8 @@ def _tcvn3_encoding_map() -> dict[int, int]:
 @cache
 def _vni_tables() -> tuple[dict[int, bytes | int], dict[str, str], re.Pattern[str]]:
     """VNI encoding map, decoding map (sequence as latin-1 text -> letter) and the regex
-    that finds letters, modifier sequences and undefined bytes in latin-1 text."""
+    that finds letters, modifier sequences and undefined bytes in latin-1 text.
+    """
     encoding_map: dict[int, bytes | int] = {i: i for i in range(128)}
     decoding: dict[str, str] = {}
     for row in _read_table("vni.csv"):
@@ -146,7 +147,8 @@ def _vietnamese_letters() -> frozenset[str]:
 @cache
 def _cp1258_encoding_map() -> dict[int, bytes | int]:
     """Character -> bytes for cp1258: its own single bytes, plus every Vietnamese letter it
-    lacks as base letter + combining tone byte."""
+    lacks as base letter + combining tone byte.
+    """
     mapping: dict[int, bytes | int] = {}
     for byte in range(256):
         try:
@@ -203,7 +205,8 @@ def _tcvn3_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
 def _vni_lenient() -> re.Pattern[str]:
     """The VNI regex with runs of bytes that can be no part of a letter (neither a letter
     alone nor the start of a pair) as its last alternative instead of single bytes: a
-    modifier right after its base letter is matched with it first."""
+    modifier right after its base letter is matched with it first.
+    """
     _, decoding, pattern = _vni_tables()
     useful = "".join(sorted({key[0] for key in decoding if not key[0].isascii()}))
     strict, _, _ = pattern.pattern.rpartition("|")
@@ -225,7 +228,8 @@ def _vni_encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
 
 def _vni_decode(data: bytes, errors: str = "strict", final: bool = True) -> tuple[str, int]:
     """Decode VNI bytes; with ``final=False`` a trailing byte that may take a modifier from
-    the next chunk is left unconsumed (incremental decoding)."""
+    the next chunk is left unconsumed (incremental decoding).
+    """
     data = bytes(data)
     _, decoding, pattern = _vni_tables()
     bases, modifiers = _vni_parts()

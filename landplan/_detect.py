@@ -82,7 +82,8 @@ _RHYMES = (  # (nuclei, finals, final required)
 def _syllable_pattern() -> re.Pattern[str]:
     """Regex of a syllable written without its tone mark but with the toned vowel in upper
     case ("người" -> "ngưƠi"): the tone sits on the nucleus (or, in the old style, on the
-    medial glide: "hòa"), never on a final."""
+    medial glide: "hòa"), never on a final.
+    """
     rhymes = []
     for nuclei, finals, required in _RHYMES:
         final = f"(?:{finals})" + ("" if required else "?") if finals else ""
@@ -130,7 +131,8 @@ def _is_vietnamese_word(token: str) -> bool:
 
 def _judge(token: str) -> bool | None:
     """True for a Vietnamese word, False for a spoilt one, None for a token without letters
-    (a dash, a degree sign: they say nothing about the encoding)."""
+    (a dash, a degree sign: they say nothing about the encoding).
+    """
     if not any(ch == "\ufffd" or unicodedata.category(ch)[0] == "L" for ch in token):
         return None
     return _is_vietnamese_word(token)

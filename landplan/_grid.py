@@ -58,7 +58,8 @@ class _Grid:
 
     def lookup(self, bounds: np.ndarray) -> np.ndarray:
         """Per parcel (given by its bounds): the zone position it is certified in (-1:
-        certified outside every zone, -2: not certified)."""
+        certified outside every zone, -2: not certified).
+        """
         b = bounds
         c0 = np.floor((b[:, 0] - self.x0) / self.cell)
         c1 = np.floor((b[:, 2] - self.x0) / self.cell)
@@ -78,7 +79,8 @@ def _burn(lines: np.ndarray, x0: float, y1: float, cell: float,
           shape: tuple[int, int]) -> np.ndarray:
     """Cells the lines pass through, and their neighbours (a conservative superset): the
     lines are densified to vertices at most half a cell apart, the vertices' cells marked
-    and the mask dilated by one cell."""
+    and the mask dilated by one cell.
+    """
     height, width = shape
     dense = shapely.segmentize(lines, cell / 2.0)
     coords = shapely.get_coordinates(dense)
@@ -98,7 +100,8 @@ def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
           shape: tuple[int, int]) -> np.ndarray:
     """Scan-line fill of polygons at cell centres (even-odd rule, vectorised): the
     position of the zone containing each cell's centre, -1 where none does, -2 where
-    several do."""
+    several do.
+    """
     height, width = shape
     parts, part_owner = shapely.get_parts(zones, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)

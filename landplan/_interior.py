@@ -50,7 +50,8 @@ def _polygon_vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Vertices of each polygon of up to 8 (holes' vertices included: they change no
     projection), padded by repeating the last one: an (n, k, 2) array with k the largest
     count, and which polygons qualify. (The projection of a polygon on an axis spans its
-    vertices' projections, convex or not.)"""
+    vertices' projections, convex or not.)
+    """
     n = len(geoms)
     simple = np.flatnonzero(shapely.get_type_id(geoms) == 3)
     coords, owner = shapely.get_coordinates(geoms[simple], return_index=True)
@@ -70,7 +71,8 @@ def _polygon_vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _separated(vertices: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Separating-axis test for pairs of polygons (padded vertex arrays): True where the
-    projections on one of the edge normals of either are apart (by at least -1 µm)."""
+    projections on one of the edge normals of either are apart (by at least -1 µm).
+    """
     origin = vertices[a, :1]  # around a's first vertex: no cancellation
     va, vb = vertices[a] - origin, vertices[b] - origin
     separated = np.zeros(len(a), dtype=bool)

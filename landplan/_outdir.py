@@ -57,7 +57,8 @@ def touched_names(names: Iterable[str]) -> tuple[str, ...]:
 
 def _entry(path: Path) -> Path:
     """``path`` with its folder resolved but not its last part (a symbolic link named like an
-    output is itself what would be replaced)."""
+    output is itself what would be replaced).
+    """
     path = Path(os.path.abspath(path))
     return path.parent.resolve() / path.name
 
@@ -75,7 +76,8 @@ def check_output_folder(out: Path, names: Sequence[str],
                         inputs: Iterable[tuple[str, Path]] = ()) -> None:
     """Raise :class:`OutputError` when ``out`` cannot be the output folder of a run writing
     ``names``: it (or a folder above it) is a file, an output name in it is a folder, or an
-    input (``(option, path)`` pairs) would be replaced or deleted by the run."""
+    input (``(option, path)`` pairs) would be replaced or deleted by the run.
+    """
     out = Path(out)
     inputs = [(option, Path(p)) for option, p in inputs if p is not None]
     for option, path in inputs:
@@ -122,7 +124,8 @@ def check_output_folder(out: Path, names: Sequence[str],
 @contextlib.contextmanager
 def no_interrupt() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) back while the block runs, then deliver it: the block (moving
-    files into place, removing the temporary folder) is never left half done."""
+    files into place, removing the temporary folder) is never left half done.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -144,7 +147,8 @@ def block_interrupt_in_thread() -> None:
     """Keep Ctrl-C away from the calling worker thread: the system then delivers SIGINT to
     the main thread, which Python turns into KeyboardInterrupt; otherwise the signal may
     land in the worker and break the system call GDAL is making there (a half-written
-    file, a GDAL error on the terminal). Use as a thread pool's ``initializer``."""
+    file, a GDAL error on the terminal). Use as a thread pool's ``initializer``.
+    """
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
@@ -328,7 +332,8 @@ def output_folder(out: str | Path, names: Sequence[str],
 @dataclass
 class Staging:
     """A run's temporary folder inside the output folder; :meth:`commit` moves its files
-    into place."""
+    into place.
+    """
 
     out: Path
     tmp: Path
@@ -337,7 +342,8 @@ class Staging:
     def commit(self, written: Mapping[str, Path]) -> dict[str, Path]:
         """Move the files ``written`` (name -> path inside :attr:`tmp`) into the output
         folder, after removing every file of :attr:`names` left there by an earlier run.
-        Ctrl-C waits until this is done. Returns name -> final path, in ``written`` order."""
+        Ctrl-C waits until this is done. Returns name -> final path, in ``written`` order.
+        """
         final = {name: self.out / name for name in written}
         with no_interrupt():
             for name in touched_names(self.names)[:-1]:  # not the lock
@@ -352,7 +358,8 @@ class Staging:
 @contextlib.contextmanager
 def staged(out: str | Path, names: Sequence[str]) -> Iterator[Staging]:
     """Lock ``out`` (see :func:`output_folder`) and give a :class:`Staging` whose temporary
-    folder is always removed on leaving."""
+    folder is always removed on leaving.
+    """
     with output_folder(out, names) as folder:
         tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
         try:

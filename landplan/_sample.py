@@ -1,5 +1,6 @@
 """The bundled sample data (a source checkout's ``sample_data/`` folder): where it is, the
-inputs ``landplan demo`` checks, and their check."""
+inputs ``landplan demo`` checks, and their check.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ class SampleInputs:
 
 def sample_inputs() -> tuple[SampleInputs, CheckConfig]:
     """The sample district with every optional input it ships, and its configuration
-    (its ``landplan.toml``, else the defaults)."""
+    (its ``landplan.toml``, else the defaults).
+    """
     root = sample_dir()
     plans: list[tuple[Path, str | None]] = [(root / "plan.gpkg", None)]
     if (root / "plan_2023.gpkg").exists():
@@ -74,7 +76,8 @@ def sample_inputs() -> tuple[SampleInputs, CheckConfig]:
 
 def sample_result(**config_changes: Any) -> CheckResult:
     """The check of the bundled sample district with every input it ships, as
-    ``landplan demo`` runs it (``config_changes`` e.g. ``lang="en"``)."""
+    ``landplan demo`` runs it (``config_changes`` e.g. ``lang="en"``).
+    """
     inputs, config = sample_inputs()
     plans = {date: load_plan(path) for path, date in inputs.plans}
     plan = plans[None] if None in plans else plan_versions(plans)

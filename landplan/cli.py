@@ -174,7 +174,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace, base: CheckConfig | None = None) -> CheckConfig:
     """The configuration file (else ``base``) with the options on top, every value checked
-    in one pass."""
+    in one pass.
+    """
     options = {name: getattr(args, name) for name in
                ("lang", "tolerance_pct", "tolerance_m2", "as_of", "plan_start", "plan_end")}
     return resolve_config(args.config, options, base)
@@ -190,7 +191,8 @@ def _plan_arg(value: str) -> tuple[Path, str | None]:
 
 def _plan_args(values: Sequence[str]) -> list[tuple[Path, str | None]]:
     """Every ``--plan PATH[@DATE]``, the dates read day first; all bad dates reported at
-    once."""
+    once.
+    """
     plans, problems = [], []
     for value in values:
         path, when = _plan_arg(value)
@@ -230,7 +232,8 @@ class _Inputs:
 
 def _landcover_rasters(table: Path | None) -> list[Path]:
     """The rasters listed in a land-cover table (none when it cannot be read: the check
-    then says why)."""
+    then says why).
+    """
     if table is None:
         return []
     from .landcover import load_landcover
@@ -243,7 +246,8 @@ def _landcover_rasters(table: Path | None) -> list[Path]:
 
 def _plan_dates(plans: list[tuple[Path, str | None]]) -> None:
     """Refuse two versions approved on the same day (one would silently replace the
-    other): exit 2 naming the files. (The dates were read by :func:`_plan_args`.)"""
+    other): exit 2 naming the files. (The dates were read by :func:`_plan_args`.)
+    """
     seen: dict[pd.Timestamp, Path] = {}
     for path, date in plans:
         if date is None:
@@ -358,7 +362,8 @@ def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
 
 def _run_check_command(args: argparse.Namespace) -> int:
     """``landplan check``: the plans and configuration read from the options, then the
-    check."""
+    check.
+    """
     plans, config, problems = None, None, []
     for what in ("plans", "config"):  # every bad option value reported in one message
         try:

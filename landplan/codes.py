@@ -336,7 +336,8 @@ def code_group(code: str | None, codes: pd.DataFrame) -> str | None:
 
 def matches(code: str | None, spec: str, codes: pd.DataFrame) -> bool:
     """Whether a code's primary component is ``spec`` or a descendant of it, or belongs to
-    the group ``spec`` (``"non-agricultural"``)."""
+    the group ``spec`` (``"non-agricultural"``).
+    """
     primary = primary_code(code)
     if primary is None or primary not in codes.index:
         return False
@@ -349,7 +350,8 @@ def designates(granted: str | None, planned: str | None, codes: pd.DataFrame,
                compat: pd.DataFrame | None = None) -> bool:
     """Whether the planned use designates the place for ``granted``: its primary component
     is the planned code or a descendant of it, and the other components are allowed there.
-    Stricter than :func:`is_allowed`: compatibility pairs do not designate."""
+    Stricter than :func:`is_allowed`: compatibility pairs do not designate.
+    """
     parts = split_code(granted)
     if not parts or not planned:
         return False

@@ -272,7 +272,8 @@ def resolve_config(path: str | Path | None = None, options: Mapping[str, Any] | 
     """The configuration of a command: the file at ``path`` (else ``base``, else the
     defaults) with the command-line ``options`` (``{setting: text}``, None = not given)
     on top. Every value of the file and the options is validated in one pass; all problems
-    are raised together in one :class:`~landplan.errors.ConfigError`."""
+    are raised together in one :class:`~landplan.errors.ConfigError`.
+    """
     problems: list[str] = []
     settings: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -306,5 +307,6 @@ def _option_name(name: str) -> str:
 
 def load_config(path: str | Path) -> CheckConfig:
     """Read a TOML configuration file into a :class:`CheckConfig` (every value validated;
-    all problems reported together)."""
+    all problems reported together).
+    """
     return resolve_config(path)

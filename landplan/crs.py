@@ -210,7 +210,8 @@ _MAX_COORDINATE = 1e12  # beyond any CRS's range: a corrupt record
 
 def plausible(xy: np.ndarray) -> np.ndarray:
     """Rows of an (n, 2) coordinate array that are finite and within ±1e12 (no CRS has
-    larger values: NaN, inf and 1e300 are corrupt records)."""
+    larger values: NaN, inf and 1e300 are corrupt records).
+    """
     return np.isfinite(xy).all(axis=1) & (np.abs(xy) <= _MAX_COORDINATE).all(axis=1)
 
 

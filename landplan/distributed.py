@@ -130,7 +130,8 @@ def _present(geoms: np.ndarray) -> np.ndarray:
 
 def _hilbert_order(geoms: np.ndarray) -> np.ndarray:
     """Order of ``geoms`` (present, non-empty) along a Hilbert curve through their
-    bounding-box centres: consecutive geometries are near each other."""
+    bounding-box centres: consecutive geometries are near each other.
+    """
     if len(geoms) < 2:
         return np.arange(len(geoms), dtype=np.int64)
     bounds = shapely.bounds(geoms)
@@ -149,7 +150,8 @@ def _empty_pairs() -> pd.DataFrame:
 
 def _combine(chunks: Sequence[np.ndarray], results: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Partition-local pairs → one frame with global parcel positions, sorted as
-    :func:`landplan.engine.overlay_pairs` sorts."""
+    :func:`landplan.engine.overlay_pairs` sorts.
+    """
     frames = []
     for positions, pairs in zip(chunks, results, strict=True):
         if len(pairs):
@@ -173,7 +175,8 @@ def _scatter_zones(client: Client, zones: np.ndarray) -> Future:
 
 def _overlay(parcels: np.ndarray, zones: np.ndarray) -> pd.DataFrame:
     """:func:`landplan.engine.overlay_pairs` in one thread: dask runs one task per worker
-    thread already."""
+    thread already.
+    """
     return overlay_pairs(parcels, zones, workers=1)
 
 
@@ -184,14 +187,16 @@ def _pairs_task(parcels_wkb: np.ndarray, zones_wkb: np.ndarray) -> pd.DataFrame:
 
 def _resident_task(part: tuple, mask: np.ndarray, zones_wkb: np.ndarray) -> pd.DataFrame:
     """On a worker: the overlay of a partition kept in the worker's memory, with only the
-    rows in ``mask`` (the others are None, as :func:`landplan.check` passes them)."""
+    rows in ``mask`` (the others are None, as :func:`landplan.check` passes them).
+    """
     geoms = np.asarray(part[0].geometry.values, dtype=object)
     return _overlay(np.where(mask, geoms, None), shapely.from_wkb(zones_wkb))
 
 
 def _plain_text(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Text columns as pandas builds them by default, missing values None/NaN: dask and
-    pyarrow give ``pd.NA``-based string columns, which the normalisation does not expect."""
+    pyarrow give ``pd.NA``-based string columns, which the normalisation does not expect.
+    """
     gdf = gdf.copy(deep=False)
     for col in gdf.columns:
         dtype = gdf[col].dtype
@@ -206,7 +211,8 @@ def _prepare_partition(part: gpd.GeoDataFrame, target: CRS | None, columns: dict
                        label: str) -> tuple[gpd.GeoDataFrame, np.ndarray | None, bool]:
     """On a worker: one partition read from GeoParquet → normalised decisions in the
     working CRS, the rows recorded by :func:`write_partitioned` (or None), and whether
-    it was normalised here (a raw layer)."""
+    it was normalised here (a raw layer).
+    """
     part = _plain_text(part.reset_index(drop=True))
     rows = None
     if ROW_COLUMN in part.columns:
@@ -303,7 +309,8 @@ class DaskOverlay:
 class _ResidentOverlay:
     """The overlay of decisions that the workers already hold (read by :func:`check_parquet`):
     only a mask of the rows wanted travels to them, and the pairs come back. If the parcels
-    asked for are not those decisions, the parcels are shipped as :class:`DaskOverlay` does."""
+    asked for are not those decisions, the parcels are shipped as :class:`DaskOverlay` does.
+    """
 
     def __init__(self, client: Client, futures: list, positions: list[np.ndarray],
                  geometry: np.ndarray, timeout: float) -> None:
@@ -424,7 +431,8 @@ def _json_attrs(attrs: dict) -> dict:
 
 def _dataset_attrs(path: str | Path, storage_options: dict | None) -> dict:
     """The layer attributes stored with the dataset (geopandas' ``PANDAS_ATTRS``: e.g.
-    ``crs_assumed``, which a rule reports), read from its first file; {} if none."""
+    ``crs_assumed``, which a rule reports), read from its first file; {} if none.
+    """
     try:
         import fsspec.core
         import pyarrow.parquet as pq
@@ -455,7 +463,8 @@ def _read_parquet(path: str | Path, storage_options: dict | None) -> Any:
 def _assemble(parts: list[tuple[gpd.GeoDataFrame, np.ndarray | None, bool]],
               path: str | Path) -> tuple[gpd.GeoDataFrame, list[np.ndarray]]:
     """The partitions gathered → one decisions layer in input order, and each
-    partition's row positions in it."""
+    partition's row positions in it.
+    """
     sizes = [len(p[0]) for p in parts]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     has_rows = [p[1] is not None for p in parts]

@@ -41,4 +41,5 @@ class ConfigError(LandplanError, ValueError):
 
 class OutputError(LandplanError, ValueError):
     """The output folder cannot be used: it is a file, it would overwrite an input, or
-    another run is writing into it."""
+    another run is writing into it.
+    """

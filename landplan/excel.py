@@ -174,7 +174,8 @@ def _finding_rows(f: pd.DataFrame, labels: dict, lang: str) -> list[list[Any]]:
 def _frame_rows(frame: pd.DataFrame, keys: Sequence[str], labels: dict,
                 stt: bool = True) -> list[list[Any]]:
     """Rows of ``frame`` in the order of ``keys`` (``stt`` = running number), coded values
-    translated, missing values as empty cells."""
+    translated, missing values as empty cells.
+    """
     columns = [k for k in keys if k != "stt"]
     data = frame[columns].astype(object).to_numpy()
     tables = [labels.get(_TRANSLATED[k], {}) if k in _TRANSLATED else None for k in columns]
@@ -259,7 +260,8 @@ def _summary_sheet(ws: Any, result: CheckResult, labels: dict, lang: str) -> Non
 def _status_rows(d: pd.DataFrame, dim: str, order: list[str], labels: dict,
                  names: dict | None = None) -> list[list[Any]]:
     """One row per value of ``dim`` (blank last): decisions per status, decisions, findings,
-    parcel area (ha), conflict area (ha); then the total row."""
+    parcel area (ha), conflict area (ha); then the total row.
+    """
     key = d[dim].astype(object).where(d[dim].notna(), None)
     key = key.map(lambda v: v if v is None else str(v))
     values: list[str | None] = list(order) + ([None] if key.isna().any() else [])
@@ -281,7 +283,8 @@ def _status_rows(d: pd.DataFrame, dim: str, order: list[str], labels: dict,
 
 def _rule_rows(result: CheckResult, labels: dict, lang: str) -> list[list[Any]]:
     """Every rule that ran (in run order, with zero counts) and any other rule with findings:
-    id, title, category, severities found (highest first), findings, decisions concerned."""
+    id, title, category, severities found (highest first), findings, decisions concerned.
+    """
     f = result.findings
     ran = result.rules.loc[result.rules["state"] == "ran", "rule"].tolist()
     rules = ran + sorted(set(f["rule"]) - set(ran))
@@ -325,7 +328,8 @@ def _reason(reason: str, labels: dict) -> str:
 def _cell(ws: Any, value: Any, fmt: str | None = None, *, font: Font | None = None,
           align: Alignment | None = None) -> Any:
     """``value`` for a cell, as a value: texts are never formulas. A plain value is returned
-    as it is (cheaper to write); one that needs a format, a style or protection as a cell."""
+    as it is (cheaper to write); one that needs a format, a style or protection as a cell.
+    """
     if isinstance(value, str):
         value = _ILLEGAL.sub("", value)[:_MAX_CELL_TEXT]
         risky = is_formula(value)
@@ -380,7 +384,8 @@ def _list_sheet(ws: Any, cols: Sequence[_Col], rows: list[list[Any]], labels: di
 def _fit(widths: list[float], head: Sequence[str], formats: Sequence[str | None],
          rows: Iterable[Sequence[Any]], cap: int) -> None:
     """Widen ``widths`` to fit the header (it wraps: its longest word, or all of it when
-    short) and the displayed values, up to ``cap`` characters (longer texts wrap)."""
+    short) and the displayed values, up to ``cap`` characters (longer texts wrap).
+    """
     for i, text in enumerate(head):
         need = max(min(len(text), 16), *(len(w) for w in text.split()))
         widths[i] = max(widths[i], min(cap, need + 2))
@@ -418,7 +423,8 @@ def _page_setup(ws: Any) -> None:
 
 def _discard(wb: Workbook) -> None:
     """Close the sheets of an unfinished write-only workbook and remove openpyxl's temporary
-    files (otherwise their generators fail noisily when the interpreter exits)."""
+    files (otherwise their generators fail noisily when the interpreter exits).
+    """
     from openpyxl.worksheet import _writer
 
     with no_interrupt():
@@ -437,7 +443,8 @@ def _discard(wb: Workbook) -> None:
 
 def _write_stable(data: bytes, path: Path) -> None:
     """Write the workbook with fixed zip time stamps and ``modified`` time (openpyxl stamps
-    both with the current time); the file is opened only once its bytes are ready."""
+    both with the current time); the file is opened only once its bytes are ready.
+    """
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, \

@@ -289,7 +289,8 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
 def _read_file(source: str, kwargs: dict[str, object], *, arrow: bool) -> gpd.GeoDataFrame:
     """``geopandas.read_file``; through Arrow with pyogrio (2–3× faster) for formats whose
     text is UTF-8 by definition (``arrow``), falling back to the plain reader if Arrow
-    fails."""
+    fails.
+    """
     if arrow and kwargs.get("engine") == "pyogrio" and "encoding" not in kwargs:
         try:
             return gpd.read_file(source, use_arrow=True, **kwargs)
@@ -304,7 +305,8 @@ _SHP_PARTS = "(.shp, .shx, .dbf, .prj)"
 def _gdal_message(label: str, exc: BaseException) -> str:
     """landplan's own message for a GDAL (or GEOS) failure to open or read ``label``: what is
     wrong, where, and how to fix it. GDAL's text is kept only as a last detail when the
-    failure is not one landplan knows."""
+    failure is not one landplan knows.
+    """
     text = str(exc).strip()
     low = text.lower()
     if ".shx" in low and ("unable to open" in low or "shape_restore_shx" in low):
@@ -374,7 +376,8 @@ def _check_zipped_shapefile(path: Path, member: str) -> None:
 
 def _read_tolerant(source: str, kwargs: dict[str, object], label: str) -> gpd.GeoDataFrame:
     """Read a layer some of whose geometries GEOS refuses (an unclosed ring in a GeoPackage):
-    those records get no geometry, and ``attrs["geometry_problems"]`` says which and why."""
+    those records get no geometry, and ``attrs["geometry_problems"]`` says which and why.
+    """
     import pyogrio
 
     gdf = gpd.read_file(source, on_invalid="ignore", **kwargs)
@@ -443,7 +446,8 @@ def _geojson_entries(path: Path, member: str | None) -> tuple[int, dict[int, str
 
 def _dbf_entries(path: Path, member: str | None) -> tuple[int, dict[int, str]] | None:
     """How many records a shapefile's .dbf holds, and which are marked deleted (``*``):
-    GDAL does not return those."""
+    GDAL does not return those.
+    """
     try:
         if member is None:
             dbf = _sidecar(path, ".dbf")
@@ -480,7 +484,8 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
                          label: str) -> gpd.GeoDataFrame:
     """Every entry the file holds, at its position in the file, also those GDAL does not
     return (deleted DBF records, GeoJSON entries that are not Features): those become rows
-    without attributes or geometry, listed in ``attrs["unreadable"]`` ({row: why})."""
+    without attributes or geometry, listed in ``attrs["unreadable"]`` ({row: why}).
+    """
     suffix = PurePosixPath(member or path.name).suffix.lower()
     if suffix == ".shp":
         entries = _dbf_entries(path, member)
@@ -522,7 +527,8 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
 
 def _csv_geometry_options(path: Path, label: str) -> dict[str, str]:
     """GDAL open options for a CSV: its WKT column (names in ``aliases.toml [csv]``).
-    Point coordinates (x/y columns) are refused: parcels and zones are polygons."""
+    Point coordinates (x/y columns) are refused: parcels and zones are polygons.
+    """
     import csv
 
     from ._text import name_key
@@ -561,7 +567,8 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
 
 def _check_shapefile(path: Path) -> None:
     """Catch the broken shapefiles GDAL reads silently: empty or truncated ``.shp``, no
-    ``.dbf``, or a ``.dbf`` with a different number of records than the ``.shx``."""
+    ``.dbf``, or a ``.dbf`` with a different number of records than the ``.shx``.
+    """
     fix = "Export the layer again from the cadastral software (all of .shp, .shx, .dbf, .prj)."
     size = path.stat().st_size
     if size == 0:
@@ -673,7 +680,8 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
 def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
                 override_crs: object = None) -> gpd.GeoDataFrame:
     """``crs`` for a layer that declares none; ``override_crs`` in any case (with a note when
-    it replaces a different declared CRS)."""
+    it replaces a different declared CRS).
+    """
     if override_crs is not None:
         wanted = parse_crs(override_crs, what=f"CRS given for {label}")
         if gdf.crs is None:
@@ -705,7 +713,8 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
 
 def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] | None) -> None:
     """Stop when a layer given as the plan or the decisions is another kind of layer (the
-    two swapped, projects given as decisions…), in Vietnamese and English."""
+    two swapped, projects given as decisions…), in Vietnamese and English.
+    """
     attributes = [str(c) for c in raw.columns if c != raw.geometry.name]
     if len(raw) == 0:
         return

@@ -62,7 +62,8 @@ def _expected() -> dict[str, frozenset[str]]:
 
 def expected_classes(code: str | None, codes: pd.DataFrame) -> frozenset[str] | None:
     """Cover classes expected for a (multi-purpose) land-use code: for each component, the
-    entry of its nearest ancestor in ``expected.csv``; None when a component has none."""
+    entry of its nearest ancestor in ``expected.csv``; None when a component has none.
+    """
     table = _expected()
     out: set[str] = set()
     for part in split_code(code):
@@ -90,7 +91,8 @@ def _is_raster(path: Path) -> bool:
 
 def check_raster(path: str | Path, what: str = "Land-cover raster") -> None:
     """Refuse a raster that cannot be placed on the ground: not a readable raster, no CRS,
-    or a rotated/sheared geotransform (an InputError saying what, where and how to fix)."""
+    or a rotated/sheared geotransform (an InputError saying what, where and how to fix).
+    """
     import rasterio
     from rasterio.errors import RasterioIOError
 
@@ -221,7 +223,8 @@ def cover_fractions(parcels: gpd.GeoDataFrame, raster: str | Path) -> pd.DataFra
 def landcover_table(parcels: gpd.GeoDataFrame,
                     rasters: Iterable[tuple[pd.Timestamp, Path]]) -> pd.DataFrame:
     """Class fractions of every parcel on every raster: a long table with ``row``
-    (position in ``parcels``), ``date``, ``coverage`` and one column per class."""
+    (position in ``parcels``), ``date``, ``coverage`` and one column per class.
+    """
     frames = []
     for date, path in rasters:
         frame = cover_fractions(parcels.reset_index(drop=True), path)

@@ -99,7 +99,8 @@ def _left_over(zones: np.ndarray, others: np.ndarray, z: np.ndarray, o: np.ndarr
     """Positions and geometries of the parts of ``zones`` that no zone of ``others`` covers
     (``z``, ``o``: the overlapping pairs; ``pieces``/``area``: their intersections), at least
     ``min_area_m2``. Both sides are disjoint, so the uncovered area is the zone's area less
-    its pieces'; only zones with such a remainder pay for a difference."""
+    its pieces'; only zones with such a remainder pay for a difference.
+    """
     covered = np.bincount(z, weights=area, minlength=len(zones))
     total = np.nan_to_num(shapely.area(zones))
     which = np.flatnonzero(total - covered >= min_area_m2 * (1 - 1e-9))

@@ -31,7 +31,8 @@ OVERLAP_COLUMNS = ["zone_a", "zone_b", "winner", "loser", "area_m2", "geometry"]
 
 def polygonal(geoms: np.ndarray) -> np.ndarray:
     """The polygonal part of each geometry (lines and points left by an overlay along a
-    shared edge are dropped); None stays None, a geometry without area becomes empty."""
+    shared edge are dropped); None stays None, a geometry without area becomes empty.
+    """
     geoms = np.asarray(geoms, dtype=object)
     out = geoms.copy()
     types = shapely.get_type_id(geoms)
@@ -95,7 +96,8 @@ def plan_overlaps(geoms: np.ndarray, versions: np.ndarray,
 def resolve_overlaps(geoms: np.ndarray, overlaps: pd.DataFrame) -> np.ndarray:
     """The zones made disjoint: each zone minus the overlaps it loses
     (:func:`plan_overlaps`). A zone that loses all of itself (the second of two identical
-    zones) becomes empty."""
+    zones) becomes empty.
+    """
     out = np.asarray(geoms, dtype=object).copy()
     if overlaps.empty:
         return out

@@ -99,7 +99,8 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     they hold a comma, a quote or a line break — what ``DataFrame.to_csv`` writes, but
     formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows).
     Text cells that a spreadsheet would take for a formula get a ``'`` in front
-    (:mod:`landplan._formula`); numbers are written as they are."""
+    (:mod:`landplan._formula`); numbers are written as they are.
+    """
     columns = [_csv_column(frame[name]) for name in frame.columns]
     names = pa.array([str(c) for c in frame.columns], pa.string())
     header = ",".join(_quote_fields(neutralise_array(names)).to_pylist())
@@ -247,7 +248,8 @@ def write_plan_diff(diff: gpd.GeoDataFrame, new_plan: gpd.GeoDataFrame, out_dir:
                     offline: bool = True) -> dict[str, Path]:
     """Write what a plan adjustment changed (:func:`landplan.plan_diff`) into ``out_dir``:
     ``plan_diff.gpkg`` (layer ``plan_diff``), ``plan_diff.csv``, ``plan_diff_summary.csv``
-    and, unless ``map_html=False``, ``plan_diff.html``."""
+    and, unless ``map_html=False``, ``plan_diff.html``.
+    """
     from .plandiff import plan_diff_summary
 
     with staged(out_dir, PLAN_DIFF_FILES) as stage:

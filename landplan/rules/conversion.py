@@ -22,7 +22,8 @@ def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
     children, protection and special-use forest) while the plan does not designate that
     place for the new use (the planned code must be the new use or its parent; the
     compatibility table does not count). Area beyond the tolerance, per planned code.
-    Conversions of rice land (parameter ``rice``) get severity ``severity_rice``."""
+    Conversions of rice land (parameter ``rice``) get severity ``severity_rice``.
+    """
     params = {name: ctx.config.param("conversion-contrary-to-plan", name)
               for name in ("protected", "rice", "severity_rice")}
     d = ctx.decisions
@@ -62,7 +63,8 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
     """Conversions and allocations for non-agricultural use, dated in a year the annual-plan
     project layer covers, whose parcel lies outside every project of that year whose purpose
     allows the granted use by more than the tolerance. Years without any project in the
-    layer are not judged."""
+    layer are not judged.
+    """
     d, projects = ctx.decisions, ctx.projects
     years = d["decision_date"].dt.year.to_numpy(dtype=float)
     covered_years = set(projects["year"].dropna().astype(int))
@@ -95,7 +97,8 @@ def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
     """Conversions counted against the 5-year plan's quotas (per unit, from → to use or
     group): converted area (the parcel's) is accumulated in decision-date order (ties by
     decision number, parcel id, area — never by input order) and every decision whose
-    running total exceeds the quota is flagged, with the running total."""
+    running total exceeds the quota is flagged, with the running total.
+    """
     d = ctx.decisions
     usable = (d["geometry_status"] != "unusable").to_numpy() & d["decision_date"].notna()
     base = usable.to_numpy() & (ctx.kinds == "conversion")
@@ -133,7 +136,8 @@ def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
 def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
     """Quota rows that can never count a decision: a ``from``/``to`` that is neither a
     land-use code of the registry nor a group, or a unit (not ``*``) that no decision has.
-    One finding per such row, on the quota table (not on a record)."""
+    One finding per such row, on the quota table (not on a record).
+    """
     q = ctx.quotas
     lang = ctx.config.lang
     why = RULES["quota-unmatched"].why

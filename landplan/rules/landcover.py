@@ -26,7 +26,8 @@ def landcover_unchecked(ctx: CheckContext) -> pd.DataFrame:
     pixels (nodata, clouds, outside the raster, or values not in the class table — an
     unknown class is no evidence of any cover; its share is reported): the land-cover
     rules do not judge them.
-    Decisions dated after the last image are not judged either, without a finding."""
+    Decisions dated after the last image are not judged either, without a finding.
+    """
     img = ctx.landcover_images()
     minimum = ctx.config.param("landcover-unchecked", "min_coverage")
     mask = img["date"].notna().to_numpy() & ~(img["coverage"] >= minimum).to_numpy()
@@ -47,7 +48,8 @@ def _unexpected(ctx: CheckContext, img: pd.DataFrame
                 ) -> tuple[np.ndarray, list[list[str]], list[frozenset[str] | None]]:
     """Per decision: the share of its image's valid area in classes not expected for the
     granted use (NaN when not judged or nothing is expected), those classes by share, and
-    the expected classes."""
+    the expected classes.
+    """
     classes = list(landcover_classes()["class"])
     granted = ctx.decisions["land_use"].to_numpy(dtype=object)
     table = {c: expected_classes(c, ctx.codes) for c in pd.unique(granted) if c}
@@ -72,7 +74,8 @@ def _unexpected(ctx: CheckContext, img: pd.DataFrame
 def wrong_purpose(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose parcel, on its image, shows more than ``max_share`` of its valid
     area in cover classes not expected for the granted use (``expected.csv``; e.g. rice
-    land built over, a residential parcel turned into a pond)."""
+    land built over, a residential parcel turned into a pond).
+    """
     img = ctx.landcover_images()
     classes = landcover_classes()
     names = dict(zip(classes["class"], classes[f"name_{ctx.config.lang}"], strict=True))
@@ -100,7 +103,8 @@ def unused_land(ctx: CheckContext) -> pd.DataFrame:
     defence…) dated at least ``months`` before the evaluation date, whose parcel on its
     image is less than ``min_developed`` built-up or bare — unless the developed share rose
     by ``min_rise`` since the image before (construction under way), or the land is used
-    for another purpose (then ``wrong-purpose`` reports it: a pond is not unused land)."""
+    for another purpose (then ``wrong-purpose`` reports it: a pond is not unused land).
+    """
     p = {k: ctx.config.param("unused-land", k)
          for k in ("development", "months", "min_developed", "min_rise")}
     img = ctx.landcover_images()

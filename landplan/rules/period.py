@@ -13,7 +13,8 @@ from ._skip import SkipRule
 @register("outside-plan-period")
 def outside_plan_period(ctx: CheckContext) -> pd.DataFrame:
     """Decisions dated before the plan's (earliest) approval date or ``plan_start``, or after
-    ``plan_end`` (configuration). Decisions without a date are left to ``missing-date``."""
+    ``plan_end`` (configuration). Decisions without a date are left to ``missing-date``.
+    """
     earliest = ctx.approvals["approved"].min() if ctx.approvals is not None else pd.NaT
     starts = [t for t in (earliest, ctx.config.plan_start) if pd.notna(t)]
     start = max(starts) if starts else None

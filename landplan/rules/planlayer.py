@@ -18,7 +18,8 @@ def plan_overlap(ctx: CheckContext) -> pd.DataFrame:
     The check counts every overlap once: it is given to the smaller zone (the one listed
     first when both are equal), so a parcel's shares never exceed 100 % and no area is
     doubled. Reported in every case so that the plan can be corrected; decisions are not
-    made violations by it."""
+    made violations by it.
+    """
     found = ctx.plan_overlaps
     minimum = float(ctx.config.param("plan-overlap", "min_area_m2"))
     if found is None or found.empty:
@@ -47,7 +48,8 @@ def plan_overlap(ctx: CheckContext) -> pd.DataFrame:
 def plan_gap(ctx: CheckContext) -> pd.DataFrame:
     """Holes inside a plan version's extent that no zone covers (interior rings of the
     union of its zones), larger than ``min_area_m2``, reported on the plan layer with the
-    hole as geometry. Parcels in a hole are reported by ``no-plan-coverage``."""
+    hole as geometry. Parcels in a hole are reported by ``no-plan-coverage``.
+    """
     minimum = float(ctx.config.param("plan-gap", "min_area_m2"))
     plan = ctx.plan
     usable = (plan["geometry_status"] != "unusable").to_numpy()

@@ -37,7 +37,8 @@ def _unreadable(d: pd.DataFrame) -> np.ndarray:
 @register("unreadable-record")
 def unreadable_record(ctx: CheckContext) -> pd.DataFrame:
     """Records the file holds but GDAL does not return (a record marked deleted in the DBF,
-    a GeoJSON entry that is not a Feature): kept at their place in the file, unchecked."""
+    a GeoJSON entry that is not a Feature): kept at their place in the file, unchecked.
+    """
     d = ctx.decisions
     mask = _unreadable(d)
     detail = d["geometry_note"].astype(str).str.slice(len(UNREADABLE)).to_numpy()
@@ -86,7 +87,8 @@ def missing_date(ctx: CheckContext) -> pd.DataFrame:
 @register("duplicate-id")
 def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
     """Records sharing the same decision number and parcel id (both present): every such
-    record is reported, naming the other rows."""
+    record is reported, naming the other rows.
+    """
     d = ctx.decisions
     keyed = d[d["decision_no"].notna() & d["parcel_id"].notna()]
     dup = keyed[keyed.duplicated(["decision_no", "parcel_id"], keep=False)]
@@ -105,7 +107,8 @@ def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
 @register("area-mismatch")
 def area_mismatch(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose declared legal area (``DienTich``, ``DienTichPhapLy``) differs from
-    the parcel's mapped area by more than ``tolerance_pct`` % and ``tolerance_m2`` m²."""
+    the parcel's mapped area by more than ``tolerance_pct`` % and ``tolerance_m2`` m².
+    """
     d = ctx.decisions
     pct = float(ctx.config.param("area-mismatch", "tolerance_pct"))
     m2 = float(ctx.config.param("area-mismatch", "tolerance_m2"))
@@ -121,7 +124,8 @@ def area_mismatch(ctx: CheckContext) -> pd.DataFrame:
 @register("crs-assumed")
 def crs_assumed(ctx: CheckContext) -> pd.DataFrame:
     """Layers that declared no CRS and were read with the CRS the user gave (one finding
-    per layer, not tied to a record)."""
+    per layer, not tied to a record).
+    """
     names = {"vi": {"decisions": "quyết định", "plan": "quy hoạch", "projects": "dự án",
                     "corridors": "hành lang"}}
     rows = [(layer, crs) for layer, crs in ctx.crs_assumed.items() if crs]
