@@ -154,7 +154,7 @@ def parse_date(value: object, *, bare_year: str | None = None) -> pd.Timestamp:
 
 
 def _year_of(value: object) -> int | None:
-    """The year of a well-formed date whatever its value (to tell 'out of range' apart)."""
+    """Return the year of a well-formed date whatever its value (to tell 'out of range' apart)."""
     if isinstance(value, (_dt.date, pd.Timestamp)):
         return value.year
     match = _PATTERN.match(str(value).strip())
