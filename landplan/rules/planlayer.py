@@ -12,9 +12,10 @@ from ._registry import register
 
 @register("plan-overlap")
 def plan_overlap(ctx: CheckContext) -> pd.DataFrame:
-    """Pairs of zones of the same plan version that overlap on more than ``min_area_m2``
-    (identical duplicated zones, slivers between neighbours, a zone drawn inside another;
-    same or different codes), reported on the plan layer with the overlap as geometry.
+    """Pairs of zones of the same plan version that overlap on more than ``min_area_m2``.
+
+    Identical duplicated zones, slivers between neighbours, a zone drawn inside another
+    (same or different codes), reported on the plan layer with the overlap as geometry.
     The check counts every overlap once: it is given to the smaller zone (the one listed
     first when both are equal), so a parcel's shares never exceed 100 % and no area is
     doubled. Reported in every case so that the plan can be corrected; decisions are not
@@ -46,9 +47,10 @@ def plan_overlap(ctx: CheckContext) -> pd.DataFrame:
 
 @register("plan-gap")
 def plan_gap(ctx: CheckContext) -> pd.DataFrame:
-    """Holes inside a plan version's extent that no zone covers (interior rings of the
-    union of its zones), larger than ``min_area_m2``, reported on the plan layer with the
-    hole as geometry. Parcels in a hole are reported by ``no-plan-coverage``.
+    """Holes inside a plan version's extent that no zone covers, larger than ``min_area_m2``.
+
+    The holes are the interior rings of the union of its zones, reported on the plan layer
+    with the hole as geometry. Parcels in a hole are reported by ``no-plan-coverage``.
     """
     minimum = float(ctx.config.param("plan-gap", "min_area_m2"))
     plan = ctx.plan
