@@ -1,5 +1,6 @@
-"""Clipping kernels of the overlay engine (:mod:`landplan.engine`): the area of a parcel
-that crosses a zone's boundary.
+"""Clipping kernels of the overlay engine (:mod:`landplan.engine`).
+
+They compute the area of a parcel that crosses a zone's boundary.
 
 The zone is cut to a rectangle around the parcel with GEOS's rectangle clipping (a linear
 walk, several times cheaper than an overlay) and that small piece is clipped to the parcel
@@ -30,7 +31,8 @@ def _intersection_area(parcels: np.ndarray, zones: np.ndarray, parcel_area: np.n
     plan drawn on the cadastral map the parcel's extreme vertices, which lie on its
     bounding box, are the zone's vertices, so the box itself is the worst rectangle: the
     rectangle is the box grown by a margin (:func:`_padded_boxes`) that puts no vertex of
-    any zone (``vertices``: the zones' sorted distinct x and y) on its boundary."""
+    any zone (``vertices``: the zones' sorted distinct x and y) on its boundary.
+    """
     rect = _padded_boxes(shapely.bounds(parcels), vertices)
     pieces = _clip_by_rect(zones, rect)
     out = np.zeros(len(parcels))
@@ -49,13 +51,15 @@ _MAX_TRIANGLE_WORK = 200_000  # triangles × piece vertices above which GEOS is 
 
 def _concave_clip_area(parcels: np.ndarray, pieces: np.ndarray,
                        zones: np.ndarray) -> np.ndarray:
-    """Area of ``parcels[i] ∩ pieces[i]`` for parcels that are not convex: the parcel is
-    cut into triangles (a constrained Delaunay triangulation has no new vertices, so the
-    triangles tile it exactly) and the piece is clipped to each in numpy. The pieces of
-    GEOS's rectangle clipping may be invalid (a hole touching the outline becomes one
-    self-touching ring), which a GEOS overlay of the piece would misread; the numpy clip
-    only sums signed ring areas. Parcels too large for that, or whose triangulation fails,
-    are intersected with the whole zone by GEOS (valid inputs)."""
+    """Compute the area of ``parcels[i] ∩ pieces[i]`` for parcels that are not convex.
+
+    The parcel is cut into triangles (a constrained Delaunay triangulation has no new
+    vertices, so the triangles tile it exactly) and the piece is clipped to each in numpy.
+    The pieces of GEOS's rectangle clipping may be invalid (a hole touching the outline
+    becomes one self-touching ring), which a GEOS overlay of the piece would misread; the
+    numpy clip only sums signed ring areas. Parcels too large for that, or whose
+    triangulation fails, are intersected with the whole zone by GEOS (valid inputs).
+    """
     out = np.full(len(parcels), np.nan)
     tri = _triangles(parcels)
     if tri is not None:
@@ -89,17 +93,20 @@ def _triangles(polygons: np.ndarray) -> np.ndarray | None:
 
 
 def _zone_vertices(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct x and the distinct y of every zone vertex, sorted."""
+    """Return the distinct x and the distinct y of every zone vertex, sorted."""
     xy = shapely.get_coordinates(zones)
     return np.unique(xy[:, 0]), np.unique(xy[:, 1])
 
 
 def _padded_boxes(bounds: np.ndarray, vertices: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Each box grown by 1/64 of its larger side plus 1 cm (the parcel is then strictly
+    """Grow each box until no zone vertex lies on its boundary.
+
+    Each box is grown by 1/64 of its larger side plus 1 cm (the parcel is then strictly
     inside), and grown further, box by box, while one of its four sides lies on the x (or
     y) of any zone vertex, so that no zone vertex is on a rectangle's boundary and no zone
     edge runs along one. (Checked against every zone's vertices at once: a conservative,
-    cheap test.)"""
+    cheap test.)
+    """
     xs, ys = vertices
     size = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
     pad = size / 64.0 + 0.01
@@ -126,10 +133,13 @@ _MAX_CLIP_VERTICES = 16
 
 
 def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
-    """Area of ``subjects[i] ∩ clips[i]`` when ``clips[i]`` is a convex polygon without
-    holes (NaN otherwise), by Sutherland–Hodgman clipping of every ring of the subject
-    against each edge of the clip, vectorised over all pairs at once. The clipped ring of
-    a concave subject may have degenerate edges but its area is exact."""
+    """Compute the area of ``subjects[i] ∩ clips[i]`` when ``clips[i]`` is convex.
+
+    ``clips[i]`` must be a convex polygon without holes (NaN otherwise). Every ring of the
+    subject is clipped by Sutherland–Hodgman against each edge of the clip, vectorised over
+    all pairs at once. The clipped ring of a concave subject may have degenerate edges but
+    its area is exact.
+    """
     n = len(clips)
     out = np.full(n, np.nan)
     # the clip polygons: one ring each, convex, counter-clockwise
@@ -206,8 +216,11 @@ def _convex_clip_area(clips: np.ndarray, subjects: np.ndarray) -> np.ndarray:
 
 def _clip_half_plane(xy: np.ndarray, ring_of: np.ndarray, a: np.ndarray, b: np.ndarray,
                      sign: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One Sutherland–Hodgman pass: each ring (consecutive points sharing ``ring_of``)
-    cut to the left of the line a→b (right when ``sign`` is -1); inactive points pass."""
+    """Make one Sutherland–Hodgman pass over every ring.
+
+    Each ring (consecutive points sharing ``ring_of``) is cut to the left of the line a→b
+    (right when ``sign`` is -1); inactive points pass.
+    """
     if not len(xy):
         return xy, ring_of
     nxt = _ring_successor(ring_of)
@@ -231,8 +244,11 @@ def _clip_half_plane(xy: np.ndarray, ring_of: np.ndarray, a: np.ndarray, b: np.n
 
 
 def _ring_successor(ring_of: np.ndarray) -> np.ndarray:
-    """For points stored ring after ring (``ring_of`` non-decreasing, closing point
-    dropped): the position of each point's successor, the last wrapping to the first."""
+    """Return the position of each point's successor in its ring.
+
+    The points are stored ring after ring (``ring_of`` non-decreasing, closing point
+    dropped); the last point of a ring wraps to the first.
+    """
     if not len(ring_of):
         return np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])

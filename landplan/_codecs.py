@@ -1,6 +1,8 @@
-"""Codecs of :mod:`landplan.encodings`: names and aliases, the byte tables of TCVN3 and
-VNI (data files), the transcoders of the four encodings, and the Python codecs ``"tcvn3"``
-and ``"vni"`` (registered on import). See :mod:`landplan.encodings` for the encodings.
+"""Codecs of :mod:`landplan.encodings`.
+
+Names and aliases, the byte tables of TCVN3 and VNI (data files), the transcoders of the
+four encodings, and the Python codecs ``"tcvn3"`` and ``"vni"`` (registered on import). See
+:mod:`landplan.encodings` for the encodings.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ def _alias_key(name: str) -> str:
 
 
 def canonical(encoding: str) -> str | None:
-    """Canonical name of ``encoding`` (one of :data:`ENCODINGS`), or None when it is not
-    one of ours.
+    """Return the canonical name of ``encoding``, one of :data:`ENCODINGS`.
+
+    None when it is not one of ours.
 
     Examples
     --------
@@ -72,7 +75,7 @@ def _read_table(name: str) -> list[dict[str, str]]:
 
 
 def _codepoint(row: dict[str, str], name: str) -> str:
-    """The character of a table row, checked against its ``char`` column."""
+    """Return the character of a table row, checked against its ``char`` column."""
     ch = chr(int(row["codepoint"].removeprefix("U+"), 16))
     if row.get("char", ch) != ch:  # pragma: no cover - guards the data file
         raise RuntimeError(f"{name}: row {row} has a char that is not its codepoint")
@@ -81,7 +84,7 @@ def _codepoint(row: dict[str, str], name: str) -> str:
 
 @cache
 def _tcvn3_decoding_table() -> str:
-    """256-character decoding table of TCVN3 ('\\ufffe' marks an undefined byte)."""
+    r"""Build the 256-character decoding table of TCVN3 ('\ufffe' marks an undefined byte)."""
     table = [chr(i) for i in range(128)] + ["\ufffe"] * 128
     for row in _read_table("tcvn3.csv"):
         byte = int(row["byte"], 16)
@@ -105,8 +108,11 @@ def _tcvn3_encoding_map() -> dict[int, int]:
 
 @cache
 def _vni_tables() -> tuple[dict[int, bytes | int], dict[str, str], re.Pattern[str]]:
-    """VNI encoding map, decoding map (sequence as latin-1 text -> letter) and the regex
-    that finds letters, modifier sequences and undefined bytes in latin-1 text."""
+    """Build the VNI encoding map, decoding map and letter regex.
+
+    The decoding map takes a sequence as latin-1 text to a letter; the regex finds letters,
+    modifier sequences and undefined bytes in latin-1 text.
+    """
     encoding_map: dict[int, bytes | int] = {i: i for i in range(128)}
     decoding: dict[str, str] = {}
     for row in _read_table("vni.csv"):
@@ -138,15 +144,18 @@ def _vni_tables() -> tuple[dict[int, bytes | int], dict[str, str], re.Pattern[st
 
 @cache
 def _vietnamese_letters() -> frozenset[str]:
-    """The 134 non-ASCII letters of Vietnamese (67 lowercase, 67 capitals)."""
+    """Return the 134 non-ASCII letters of Vietnamese (67 lowercase, 67 capitals)."""
     _, decoding, _ = _vni_tables()
     return frozenset(decoding.values())
 
 
 @cache
 def _cp1258_encoding_map() -> dict[int, bytes | int]:
-    """Character -> bytes for cp1258: its own single bytes, plus every Vietnamese letter it
-    lacks as base letter + combining tone byte."""
+    """Map each character to its bytes in cp1258.
+
+    Its own single bytes, plus every Vietnamese letter it lacks as base letter + combining
+    tone byte.
+    """
     mapping: dict[int, bytes | int] = {}
     for byte in range(256):
         try:
@@ -201,9 +210,12 @@ def _tcvn3_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
 
 @cache
 def _vni_lenient() -> re.Pattern[str]:
-    """The VNI regex with runs of bytes that can be no part of a letter (neither a letter
-    alone nor the start of a pair) as its last alternative instead of single bytes: a
-    modifier right after its base letter is matched with it first."""
+    """Return the VNI regex with runs of non-letter bytes as its last alternative.
+
+    Runs of bytes that can be no part of a letter (neither a letter alone nor the start of
+    a pair) replace single bytes as its last alternative: a modifier right after its base
+    letter is matched with it first.
+    """
     _, decoding, pattern = _vni_tables()
     useful = "".join(sorted({key[0] for key in decoding if not key[0].isascii()}))
     strict, _, _ = pattern.pattern.rpartition("|")
@@ -224,8 +236,11 @@ def _vni_encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
 
 
 def _vni_decode(data: bytes, errors: str = "strict", final: bool = True) -> tuple[str, int]:
-    """Decode VNI bytes; with ``final=False`` a trailing byte that may take a modifier from
-    the next chunk is left unconsumed (incremental decoding)."""
+    """Decode VNI bytes.
+
+    With ``final=False`` a trailing byte that may take a modifier from the next chunk is
+    left unconsumed (incremental decoding).
+    """
     data = bytes(data)
     _, decoding, pattern = _vni_tables()
     bases, modifiers = _vni_parts()
@@ -326,7 +341,7 @@ def decode(data: bytes, encoding: str) -> str:
 
 
 def encode(text: str, encoding: str) -> bytes:
-    """Encode ``text`` (NFC-normalised first) in ``encoding``.
+    r"""Encode ``text`` (NFC-normalised first) in ``encoding``.
 
     Parameters
     ----------
@@ -350,7 +365,7 @@ def encode(text: str, encoding: str) -> bytes:
     Examples
     --------
     >>> encode("Hải Dương", "tcvn3")
-    b'H\\xb6i D\\xad\\xacng'
+    b'H\xb6i D\xad\xacng'
     >>> encode("Xin chào", "vni").decode("cp1252")
     'Xin chaøo'
     """
@@ -367,7 +382,7 @@ def encode(text: str, encoding: str) -> bytes:
 
 
 def transcode(text: str, encoding: str) -> str:
-    """Re-decode text that was read as latin-1 (one character per byte).
+    r"""Re-decode text that was read as latin-1 (one character per byte).
 
     Parameters
     ----------
@@ -390,7 +405,7 @@ def transcode(text: str, encoding: str) -> str:
 
     Examples
     --------
-    >>> transcode("H¶i D\\xad¬ng", "tcvn3")
+    >>> transcode("H¶i D\xad¬ng", "tcvn3")
     'Hải Dương'
     >>> transcode("Hải Dương", "tcvn3")
     'Hải Dương'

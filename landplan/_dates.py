@@ -161,7 +161,7 @@ def parse_date(value: object, *, bare_year: str | None = None) -> pd.Timestamp:
 
 
 def _year_of(value: object) -> int | None:
-    """The year of a well-formed date whatever its value (to tell 'out of range' apart)."""
+    """Return the year of a well-formed date whatever its value (to tell 'out of range' apart)."""
     if isinstance(value, (_dt.date, pd.Timestamp)):
         return value.year
     match = _PATTERN.match(str(value).strip())
@@ -182,6 +182,8 @@ def format_date(value: pd.Timestamp | _dt.date, lang: str) -> str:
 
 
 def format_dates(values: pd.Series, lang: str) -> np.ndarray:
-    """A column of dates as :func:`format_date` writes them (an object array; NaN where
-    there is no date)."""
+    """Format a column of dates as :func:`format_date` does.
+
+    An object array; NaN where there is no date.
+    """
     return values.dt.strftime(label("date.format", lang)).to_numpy(dtype=object)

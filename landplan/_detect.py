@@ -1,5 +1,6 @@
-"""Encoding detection of :mod:`landplan.encodings`: which of the candidate encodings
-makes text values read as Vietnamese (:func:`detect_encoding`).
+"""Encoding detection of :mod:`landplan.encodings` (:func:`detect_encoding`).
+
+Which of the candidate encodings makes text values read as Vietnamese.
 """
 
 from __future__ import annotations
@@ -80,9 +81,12 @@ _RHYMES = (  # (nuclei, finals, final required)
 
 
 def _syllable_pattern() -> re.Pattern[str]:
-    """Regex of a syllable written without its tone mark but with the toned vowel in upper
-    case ("người" -> "ngưƠi"): the tone sits on the nucleus (or, in the old style, on the
-    medial glide: "hòa"), never on a final."""
+    """Build the regex of an untoned syllable whose toned vowel is in upper case.
+
+    A syllable written without its tone mark but with the toned vowel in upper case ("người"
+    -> "ngưƠi"): the tone sits on the nucleus (or, in the old style, on the medial glide:
+    "hòa"), never on a final.
+    """
     rhymes = []
     for nuclei, finals, required in _RHYMES:
         final = f"(?:{finals})" + ("" if required else "?") if finals else ""
@@ -129,8 +133,11 @@ def _is_vietnamese_word(token: str) -> bool:
 
 
 def _judge(token: str) -> bool | None:
-    """True for a Vietnamese word, False for a spoilt one, None for a token without letters
-    (a dash, a degree sign: they say nothing about the encoding)."""
+    """Tell whether ``token`` reads as Vietnamese.
+
+    True for a Vietnamese word, False for a spoilt one, None for a token without letters (a
+    dash, a degree sign: they say nothing about the encoding).
+    """
     if not any(ch == "\ufffd" or unicodedata.category(ch)[0] == "L" for ch in token):
         return None
     return _is_vietnamese_word(token)
@@ -156,6 +163,23 @@ def _word_counts(text: str, verdicts: dict[str, bool | None]) -> tuple[int, int]
 
 def _percent(share: float) -> str:
     return f"{round(share * 100)}%"
+
+
+def _distinct_samples(samples: Iterable[bytes]) -> dict[bytes, None]:
+    """Return the distinct non-empty samples, in order (as the keys of a dict).
+
+    ``None`` values are skipped; text raises :class:`TypeError` (bytes are needed).
+    """
+    distinct: dict[bytes, None] = {}
+    for sample in samples:
+        if sample is None:
+            continue
+        if isinstance(sample, str):
+            raise TypeError("detect_encoding takes bytes; for text read as latin-1 pass "
+                            "value.encode('latin-1')")
+        if sample:
+            distinct[bytes(sample)] = None
+    return distinct
 
 
 def detect_encoding(samples: Iterable[bytes], declared: str | None = None) -> Detection:
@@ -198,15 +222,7 @@ def detect_encoding(samples: Iterable[bytes], declared: str | None = None) -> De
     >>> detect_encoding(["Nguyễn Thị Hường".encode("vni")], declared="UTF-8").encoding
     'vni'
     """
-    distinct: dict[bytes, None] = {}
-    for sample in samples:
-        if sample is None:
-            continue
-        if isinstance(sample, str):
-            raise TypeError("detect_encoding takes bytes; for text read as latin-1 pass "
-                            "value.encode('latin-1')")
-        if sample:
-            distinct[bytes(sample)] = None
+    distinct = _distinct_samples(samples)
     declared_name = canonical(declared) if declared is not None else None
     note = ""
     if declared is not None and declared_name is None:

@@ -11,8 +11,10 @@ import pandas as pd
 
 def per_distinct(values: Iterable[Any], func: Callable[[Any], Any],
                  missing: Any = None) -> np.ndarray:
-    """``func(v)`` for every element, computed once per distinct value; ``missing`` for
-    None/NaN elements. Returns an object array aligned with ``values``."""
+    """Compute ``func(v)`` for every element, once per distinct value.
+
+    ``missing`` for None/NaN elements. Returns an object array aligned with ``values``.
+    """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     index, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)

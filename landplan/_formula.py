@@ -27,8 +27,10 @@ def is_formula(text: str) -> bool:
 
 
 def neutralise(text: str) -> str:
-    """``text`` as a CSV field that a spreadsheet shows as text: ``'`` put in front of a
-    formula, every other text unchanged."""
+    """Return ``text`` as a CSV field that a spreadsheet shows as text.
+
+    ``'`` is put in front of a formula; every other text is unchanged.
+    """
     return QUOTE + text if is_formula(text) else text
 
 

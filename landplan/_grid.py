@@ -1,7 +1,8 @@
-"""Certification without GEOS (:mod:`landplan.engine`, step 1): on a grid over the
-parcels' extent the zone boundaries are burnt in and the zones scan-line filled at the cell
-centres, all in numpy; a parcel whose bounding box covers only boundary-free cells lies
-wholly in the one zone those cells are in (or outside every zone).
+"""Certification without GEOS (:mod:`landplan.engine`, step 1).
+
+On a grid over the parcels' extent the zone boundaries are burnt in and the zones scan-line
+filled at the cell centres, all in numpy; a parcel whose bounding box covers only
+boundary-free cells lies wholly in the one zone those cells are in (or outside every zone).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class _Grid:
 
     @classmethod
     def build(cls, bounds: np.ndarray, zones: np.ndarray, cell: float | None) -> _Grid | None:
-        """The grid over the parcels' extent (``bounds``: their ``shapely.bounds``)."""
+        """Build the grid over the parcels' extent (``bounds``: their ``shapely.bounds``)."""
         with np.errstate(invalid="ignore"):
             px0, py0 = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
             px1, py1 = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
@@ -57,8 +58,10 @@ class _Grid:
         return cls(x0, y1, cell, (height, width), blocked, zone, near)
 
     def lookup(self, bounds: np.ndarray) -> np.ndarray:
-        """Per parcel (given by its bounds): the zone position it is certified in (-1:
-        certified outside every zone, -2: not certified)."""
+        """Return, per parcel (given by its bounds), the zone position it is certified in.
+
+        -1: certified outside every zone, -2: not certified.
+        """
         b = bounds
         c0 = np.floor((b[:, 0] - self.x0) / self.cell)
         c1 = np.floor((b[:, 2] - self.x0) / self.cell)
@@ -76,9 +79,11 @@ class _Grid:
 
 def _burn(lines: np.ndarray, x0: float, y1: float, cell: float,
           shape: tuple[int, int]) -> np.ndarray:
-    """Cells the lines pass through, and their neighbours (a conservative superset): the
-    lines are densified to vertices at most half a cell apart, the vertices' cells marked
-    and the mask dilated by one cell."""
+    """Mark the cells the lines pass through, and their neighbours (a conservative superset).
+
+    The lines are densified to vertices at most half a cell apart, the vertices' cells
+    marked and the mask dilated by one cell.
+    """
     height, width = shape
     dense = shapely.segmentize(lines, cell / 2.0)
     coords = shapely.get_coordinates(dense)
@@ -96,9 +101,11 @@ def _burn(lines: np.ndarray, x0: float, y1: float, cell: float,
 
 def _fill(zones: np.ndarray, x0: float, y1: float, cell: float,
           shape: tuple[int, int]) -> np.ndarray:
-    """Scan-line fill of polygons at cell centres (even-odd rule, vectorised): the
-    position of the zone containing each cell's centre, -1 where none does, -2 where
-    several do."""
+    """Fill polygons at cell centres by scan line (even-odd rule, vectorised).
+
+    The result is the position of the zone containing each cell's centre, -1 where none
+    does, -2 where several do.
+    """
     height, width = shape
     parts, part_owner = shapely.get_parts(zones, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)

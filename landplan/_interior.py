@@ -1,5 +1,6 @@
-"""Pairs of polygons whose interiors may intersect (:func:`landplan.engine.interior_pairs`):
-a separating-axis test in numpy for small polygons, GEOS predicates for the rest.
+"""Pairs of polygons whose interiors may intersect (:func:`landplan.engine.interior_pairs`).
+
+A separating-axis test in numpy for small polygons, GEOS predicates for the rest.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ _SAT_EPS = 1e-6  # metres: overlaps shallower than a micrometre are not overlaps
 
 
 def interior_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``a < b`` of polygons whose interiors may intersect: every pair that overlaps
-    (or where one contains the other) is returned, and parcels that only share an edge,
-    as a cadastre's neighbours do, are not. For polygons of up to 8 vertices a
-    separating-axis test in numpy (the edge normals of both; a 1 µm tolerance) settles most
-    pairs without GEOS: separated projections prove the interiors apart, convex or not;
-    the pairs it cannot separate, and larger polygons, go through GEOS's ``overlaps`` /
-    ``contains`` / ``within``.
+    """Return the pairs ``a < b`` of polygons whose interiors may intersect.
+
+    Every pair that overlaps (or where one contains the other) is returned, and parcels that
+    only share an edge, as a cadastre's neighbours do, are not. For polygons of up to 8
+    vertices a separating-axis test in numpy (the edge normals of both; a 1 µm tolerance)
+    settles most pairs without GEOS: separated projections prove the interiors apart, convex
+    or not; the pairs it cannot separate, and larger polygons, go through GEOS's
+    ``overlaps`` / ``contains`` / ``within``.
 
     Parameters
     ----------
@@ -47,10 +49,12 @@ def interior_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _polygon_vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices of each polygon of up to 8 (holes' vertices included: they change no
-    projection), padded by repeating the last one: an (n, k, 2) array with k the largest
-    count, and which polygons qualify. (The projection of a polygon on an axis spans its
-    vertices' projections, convex or not.)"""
+    """Return the padded vertices of each polygon of up to 8, and which polygons qualify.
+
+    Holes' vertices are included (they change no projection); the vertices are padded by
+    repeating the last one: an (n, k, 2) array with k the largest count. (The projection of
+    a polygon on an axis spans its vertices' projections, convex or not.)
+    """
     n = len(geoms)
     simple = np.flatnonzero(shapely.get_type_id(geoms) == 3)
     coords, owner = shapely.get_coordinates(geoms[simple], return_index=True)
@@ -69,8 +73,11 @@ def _polygon_vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _separated(vertices: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Separating-axis test for pairs of polygons (padded vertex arrays): True where the
-    projections on one of the edge normals of either are apart (by at least -1 µm)."""
+    """Run the separating-axis test for pairs of polygons (padded vertex arrays).
+
+    True where the projections on one of the edge normals of either are apart (by at least
+    -1 µm).
+    """
     origin = vertices[a, :1]  # around a's first vertex: no cancellation
     va, vb = vertices[a] - origin, vertices[b] - origin
     separated = np.zeros(len(a), dtype=bool)

@@ -46,7 +46,7 @@ def check_lang(lang: str) -> str:
 
 
 def label(key: str, lang: str) -> str:
-    """The label of ``key`` (``"status.violation"``) in ``lang``.
+    """Return the label of ``key`` (``"status.violation"``) in ``lang``.
 
     Raises
     ------
@@ -77,26 +77,32 @@ def labels(section: str, lang: str) -> dict[str, Any]:
 
 
 def prefixed(sections: Iterable[str], lang: str) -> dict[str, str]:
-    """The labels of several sections in one dict, each key prefixed by its section:
-    ``{"status_violation": …, "severity_high": …}``."""
+    """Return the labels of several sections in one dict, keys prefixed by their section.
+
+    ``{"status_violation": …, "severity_high": …}``.
+    """
     return {f"{section}_{key}": text for section in sections
             for key, text in labels(section, lang).items() if isinstance(text, str)}
 
 
 def colors(section: str) -> dict[str, str]:
-    """The map colour of every entry of ``section`` that has one (statuses, severities),
-    in the order of the table."""
+    """Return the map colour of every entry of ``section`` that has one.
+
+    Statuses and severities, in the order of the table.
+    """
     return _attribute(section, "color")
 
 
 def ranks(section: str) -> dict[str, int]:
-    """The ``rank`` of every entry of ``section`` that has one (severities: info 0 …
-    critical 4)."""
+    """Return the ``rank`` of every entry of ``section`` that has one.
+
+    Severities: info 0 … critical 4.
+    """
     return _attribute(section, "rank")
 
 
 def label_keys() -> tuple[str, ...]:
-    """The key of every entry of the table, in its order (``"status.violation"``, …)."""
+    """Return the key of every entry of the table, in its order (``"status.violation"``, …)."""
     out: list[str] = []
 
     def walk(node: dict[str, Any], path: str) -> None:
@@ -138,8 +144,10 @@ def _attribute(section: str, name: str) -> dict[str, Any]:
 
 @cache
 def _table() -> dict[str, Any]:
-    """The table with every ``same_as`` replaced by the words it names (checked; cached,
-    do not mutate)."""
+    """Return the table with every ``same_as`` replaced by the words it names.
+
+    Checked; cached, do not mutate.
+    """
     raw = load_toml(_FILE)
     problems: list[str] = []
 
@@ -172,7 +180,7 @@ def _table() -> dict[str, Any]:
 
 def _same_as(raw: dict[str, Any], at: str, entry: dict[str, Any],
              problems: list[str]) -> dict[str, Any]:
-    """The words of the entry ``entry["same_as"]`` names (itself an entry with words)."""
+    """Return the words of the entry ``entry["same_as"]`` names (an entry with words)."""
     target: Any = raw
     for part in str(entry["same_as"]).split("."):
         target = target.get(part) if isinstance(target, dict) else None

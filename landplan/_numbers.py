@@ -35,9 +35,11 @@ _AMBIGUOUS = r"[+-]?[1-9]\d{0,2}[.,]\d{3}"
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
-    """A column of user numbers as floats (NaN where not a finite number); see the module
-    docstring for the forms and the rule for ambiguous values. Each distinct text is read
-    once, with whole-column string operations."""
+    """Read a column of user numbers as floats (NaN where not a finite number).
+
+    See the module docstring for the forms and the rule for ambiguous values. Each distinct
+    text is read once, with whole-column string operations.
+    """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         out = values.astype(float)
         return out.where(np.isfinite(out.to_numpy()))

@@ -56,8 +56,10 @@ def touched_names(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def _entry(path: Path) -> Path:
-    """``path`` with its folder resolved but not its last part (a symbolic link named like an
-    output is itself what would be replaced)."""
+    """Return ``path`` with its folder resolved but not its last part.
+
+    A symbolic link named like an output is itself what would be replaced.
+    """
     path = Path(os.path.abspath(path))
     return path.parent.resolve() / path.name
 
@@ -73,9 +75,12 @@ def _same(a: Path, b: Path) -> bool:
 
 def check_output_folder(out: Path, names: Sequence[str],
                         inputs: Iterable[tuple[str, Path]] = ()) -> None:
-    """Raise :class:`OutputError` when ``out`` cannot be the output folder of a run writing
-    ``names``: it (or a folder above it) is a file, an output name in it is a folder, or an
-    input (``(option, path)`` pairs) would be replaced or deleted by the run."""
+    """Raise :class:`OutputError` when ``out`` cannot be the output folder of a run.
+
+    The run writes ``names``; ``out`` cannot be its folder when it (or a folder above it) is
+    a file, an output name in it is a folder, or an input (``(option, path)`` pairs) would be
+    replaced or deleted by the run.
+    """
     out = Path(out)
     inputs = [(option, Path(p)) for option, p in inputs if p is not None]
     for option, path in inputs:
@@ -94,6 +99,21 @@ def check_output_folder(out: Path, names: Sequence[str],
             break
     if not out.is_dir():
         return
+    _check_inputs_kept(out, names, inputs)
+    for name in names:
+        if (out / name).is_dir() and not (out / name).is_symlink():
+            raise OutputError(
+                f"{out / name} is a folder, but landplan writes a file of that name into "
+                f"--out {out}. Rename or move that folder, or choose another --out.")
+
+
+def _check_inputs_kept(out: Path, names: Sequence[str],
+                       inputs: list[tuple[str, Path]]) -> None:
+    """Raise :class:`OutputError` when the run would replace or delete an input in ``out``.
+
+    An input is at risk when it has the name of a file that writing ``names`` may replace or
+    delete (:func:`touched_names`), or lies in a run's temporary folder there.
+    """
     targets = [out / name for name in touched_names(names)]
     for option, path in inputs:
         hit = next((t for t in targets if _same(t, path)), None)
@@ -109,11 +129,6 @@ def check_output_folder(out: Path, names: Sequence[str],
                 f"{option} {path} is inside the output folder under the name of a file that "
                 f"landplan writes there ({hit.name}): the run would replace it. Move the "
                 f"input out of {out} or rename it, or choose another --out.")
-    for name in names:
-        if (out / name).is_dir() and not (out / name).is_symlink():
-            raise OutputError(
-                f"{out / name} is a folder, but landplan writes a file of that name into "
-                f"--out {out}. Rename or move that folder, or choose another --out.")
 
 
 # --------------------------------------------------------------------------- Ctrl-C
@@ -121,8 +136,11 @@ def check_output_folder(out: Path, names: Sequence[str],
 
 @contextlib.contextmanager
 def no_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) back while the block runs, then deliver it: the block (moving
-    files into place, removing the temporary folder) is never left half done."""
+    """Hold Ctrl-C (SIGINT) back while the block runs, then deliver it.
+
+    The block (moving files into place, removing the temporary folder) is never left half
+    done.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -141,10 +159,13 @@ def no_interrupt() -> Iterator[None]:
 
 
 def block_interrupt_in_thread() -> None:
-    """Keep Ctrl-C away from the calling worker thread: the system then delivers SIGINT to
-    the main thread, which Python turns into KeyboardInterrupt; otherwise the signal may
-    land in the worker and break the system call GDAL is making there (a half-written
-    file, a GDAL error on the terminal). Use as a thread pool's ``initializer``."""
+    """Keep Ctrl-C away from the calling worker thread.
+
+    The system then delivers SIGINT to the main thread, which Python turns into
+    KeyboardInterrupt; otherwise the signal may land in the worker and break the system call
+    GDAL is making there (a half-written file, a GDAL error on the terminal). Use as a
+    thread pool's ``initializer``.
+    """
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
@@ -327,17 +348,21 @@ def output_folder(out: str | Path, names: Sequence[str],
 
 @dataclass
 class Staging:
-    """A run's temporary folder inside the output folder; :meth:`commit` moves its files
-    into place."""
+    """A run's temporary folder inside the output folder.
+
+    :meth:`commit` moves its files into place.
+    """
 
     out: Path
     tmp: Path
     names: Sequence[str]
 
     def commit(self, written: Mapping[str, Path]) -> dict[str, Path]:
-        """Move the files ``written`` (name -> path inside :attr:`tmp`) into the output
-        folder, after removing every file of :attr:`names` left there by an earlier run.
-        Ctrl-C waits until this is done. Returns name -> final path, in ``written`` order."""
+        """Move the files ``written`` (name -> path inside :attr:`tmp`) into the output folder.
+
+        Every file of :attr:`names` left there by an earlier run is removed first. Ctrl-C
+        waits until this is done. Returns name -> final path, in ``written`` order.
+        """
         final = {name: self.out / name for name in written}
         with no_interrupt():
             for name in touched_names(self.names)[:-1]:  # not the lock
@@ -351,8 +376,10 @@ class Staging:
 
 @contextlib.contextmanager
 def staged(out: str | Path, names: Sequence[str]) -> Iterator[Staging]:
-    """Lock ``out`` (see :func:`output_folder`) and give a :class:`Staging` whose temporary
-    folder is always removed on leaving."""
+    """Lock ``out`` (see :func:`output_folder`) and give a :class:`Staging`.
+
+    Its temporary folder is always removed on leaving.
+    """
     with output_folder(out, names) as folder:
         tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
         try:

@@ -86,6 +86,8 @@ def _meta(rule_id: str, table: dict[str, Any]) -> RuleMeta:
 
 @cache
 def rule_meta() -> dict[str, RuleMeta]:
-    """Every rule's metadata, in the order of ``rules.toml`` (the run order; cached, do
-    not mutate)."""
+    """Return every rule's metadata, in the order of ``rules.toml`` (the run order).
+
+    The result is cached: do not mutate it.
+    """
     return {rule_id: _meta(rule_id, table) for rule_id, table in load_toml("rules.toml").items()}

@@ -1,5 +1,7 @@
-"""The bundled sample data (a source checkout's ``sample_data/`` folder): where it is, the
-inputs ``landplan demo`` checks, and their check."""
+"""The bundled sample data (a source checkout's ``sample_data/`` folder).
+
+Where it is, the inputs ``landplan demo`` checks, and their check.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ __all__ = ["SampleInputs", "sample_dir", "sample_inputs", "sample_path", "sample
 
 
 def sample_dir() -> Path:
-    """The sample-data folder: ``$LANDPLAN_SAMPLE_DATA`` or the checkout's ``sample_data/``."""
+    """Return the sample-data folder.
+
+    ``$LANDPLAN_SAMPLE_DATA`` or the checkout's ``sample_data/``.
+    """
     env = os.environ.get("LANDPLAN_SAMPLE_DATA")
     candidates = [Path(env)] if env else []
     candidates.append(Path(__file__).resolve().parents[1] / "sample_data")
@@ -55,8 +60,10 @@ class SampleInputs:
 
 
 def sample_inputs() -> tuple[SampleInputs, CheckConfig]:
-    """The sample district with every optional input it ships, and its configuration
-    (its ``landplan.toml``, else the defaults)."""
+    """Return the sample district with every optional input it ships, and its configuration.
+
+    The configuration is its ``landplan.toml``, else the defaults.
+    """
     root = sample_dir()
     plans: list[tuple[Path, str | None]] = [(root / "plan.gpkg", None)]
     if (root / "plan_2023.gpkg").exists():
@@ -73,8 +80,10 @@ def sample_inputs() -> tuple[SampleInputs, CheckConfig]:
 
 
 def sample_result(**config_changes: Any) -> CheckResult:
-    """The check of the bundled sample district with every input it ships, as
-    ``landplan demo`` runs it (``config_changes`` e.g. ``lang="en"``)."""
+    """Check the bundled sample district with every input it ships, as ``landplan demo`` does.
+
+    ``config_changes`` change its configuration, e.g. ``lang="en"``.
+    """
     inputs, config = sample_inputs()
     plans = {date: load_plan(path) for path, date in inputs.plans}
     plan = plans[None] if None in plans else plan_versions(plans)

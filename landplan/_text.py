@@ -44,9 +44,11 @@ _RE2_SPACES = ("[\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a
 
 
 def clean_values(values: pd.Series) -> pd.Series:
-    """:func:`clean_value` of a whole column (object dtype, None for blanks). Text columns
-    go through Arrow's string kernels in one pass; mixed columns value by value (once per
-    distinct value)."""
+    """Apply :func:`clean_value` to a whole column (object dtype, None for blanks).
+
+    Text columns go through Arrow's string kernels in one pass; mixed columns value by value
+    (once per distinct value).
+    """
     if isinstance(values.dtype, pd.StringDtype):
         arr = pc.cast(pa.array(values, from_pandas=True), pa.string())
     elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
@@ -64,7 +66,7 @@ def clean_values(values: pd.Series) -> pd.Series:
 
 
 def clean_value(value: object) -> str | None:
-    """A text cell as NFC with collapsed spaces, or None when blank/NaN.
+    """Return a text cell as NFC with collapsed spaces, or None when blank/NaN.
 
     Floats that are whole numbers ("4.0" from a DBF numeric field) become "4".
     """

@@ -22,7 +22,7 @@ _DELIMITERS = (",", ";", "\t", "|")
 
 
 def read_text_table(path: str | Path, what: str, error: type[Exception]) -> pd.DataFrame:
-    """A user's CSV table as text columns, read as Excel and other programs write it.
+    """Read a user's CSV table as text columns, as Excel and other programs write it.
 
     The encoding is taken from a byte-order mark (UTF-8, UTF-16), else UTF-8 when the bytes
     are valid UTF-8, else detected among the Vietnamese legacy encodings (Windows-1258 as
@@ -58,6 +58,27 @@ def read_text_table(path: str | Path, what: str, error: type[Exception]) -> pd.D
     else:
         counts = [lines[first].count(d) for d in _DELIMITERS]
         delimiter = _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+    header, rows, numbers, problems = _read_rows(lines, delimiter)
+    if problems:
+        sep = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
+        raise error(f"{what} {path} (separator {sep}) has rows with more cells than its "
+                    "header:\n  - " + "\n  - ".join(problems)
+                    + "\nA decimal comma in a comma-separated file splits the number: quote "
+                    'it ("0,05"), write 0.05, or save the file with ";" as separator.')
+    if not rows:
+        raise error(f"{what} {path} has a header ({', '.join(header or [])}) but no rows.")
+    table = pd.DataFrame(rows, columns=header, dtype=str)
+    table.attrs.update(lines=numbers, encoding=encoding, delimiter=delimiter)
+    return table
+
+
+def _read_rows(lines: list[str], delimiter: str
+               ) -> tuple[list[str] | None, list[list[str]], list[int], list[str]]:
+    """Read the header and the rows of the CSV ``lines``, skipping rows of empty cells.
+
+    Returns the header (trimmed, Excel's trailing empty cells dropped), the rows padded to
+    its length, their line numbers, and a problem for each row with more cells than it.
+    """
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     header: list[str] | None = None
     rows, numbers, problems = [], [], []
@@ -76,17 +97,7 @@ def read_text_table(path: str | Path, what: str, error: type[Exception]) -> pd.D
             continue
         rows.append((cells + [""] * len(header))[:len(header)])
         numbers.append(reader.line_num)
-    if problems:
-        sep = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
-        raise error(f"{what} {path} (separator {sep}) has rows with more cells than its "
-                    "header:\n  - " + "\n  - ".join(problems)
-                    + "\nA decimal comma in a comma-separated file splits the number: quote "
-                    'it ("0,05"), write 0.05, or save the file with ";" as separator.')
-    if not rows:
-        raise error(f"{what} {path} has a header ({', '.join(header or [])}) but no rows.")
-    table = pd.DataFrame(rows, columns=header, dtype=str)
-    table.attrs.update(lines=numbers, encoding=encoding, delimiter=delimiter)
-    return table
+    return header, rows, numbers, problems
 
 
 def _header_cell(cell: str) -> str:

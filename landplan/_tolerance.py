@@ -9,8 +9,10 @@ __all__ = ["area_differs", "beyond_tolerances"]
 
 def beyond_tolerances(amount: np.ndarray, whole: np.ndarray, tolerance_pct: float,
                       tolerance_m2: float) -> np.ndarray:
-    """Whether ``amount`` (m²) is above ``tolerance_m2`` AND above ``tolerance_pct`` % of
-    ``whole`` (NaN compares False)."""
+    """Tell where ``amount`` (m²) is beyond both tolerances (NaN compares False).
+
+    That is above ``tolerance_m2`` AND above ``tolerance_pct`` % of ``whole``.
+    """
     amount = np.asarray(amount, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = 100.0 * amount / np.asarray(whole, dtype=float)
@@ -19,8 +21,10 @@ def beyond_tolerances(amount: np.ndarray, whole: np.ndarray, tolerance_pct: floa
 
 def area_differs(legal: np.ndarray, mapped: np.ndarray, tolerance_pct: float,
                  tolerance_m2: float) -> np.ndarray:
-    """Where a declared area differs from the mapped one beyond both tolerances (NaN and
-    non-positive declared areas are not compared)."""
+    """Tell where a declared area differs from the mapped one beyond both tolerances.
+
+    NaN and non-positive declared areas are not compared.
+    """
     legal = np.asarray(legal, dtype=float)
     mapped = np.asarray(mapped, dtype=float)
     with np.errstate(invalid="ignore"):

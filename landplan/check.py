@@ -86,8 +86,11 @@ class CheckResult(NamedTuple):
 
     @property
     def lang(self) -> str:
-        """The language the check ran in: its messages', and the default of the writers
-        (:func:`landplan.write_outputs`, :func:`landplan.make_map`, the Excel report)."""
+        """The language the check ran in.
+
+        Its messages' language, and the default of the writers (:func:`landplan.write_outputs`,
+        :func:`landplan.make_map`, the Excel report).
+        """
         return self.config.lang if self.config is not None else CheckConfig.lang
 
 
@@ -237,8 +240,10 @@ def check(
 
 def _versions(plan: gpd.GeoDataFrame,
               decisions: gpd.GeoDataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Version in force for each decision (index into the approvals table) and the table
-    ``plan_version, approved`` in approval order.
+    """Return the version in force for each decision and the table of the versions.
+
+    The version in force is an index into the approvals table, ``plan_version, approved`` in
+    approval order.
 
     The version in force is the latest approved on or before the decision's date; a
     decision dated before every approval uses the earliest; one without a date the latest.

@@ -87,7 +87,7 @@ _QUIET_LISTING = "print the result and errors only (no log messages)"
 
 
 def _verbosity(quiet_help: str) -> argparse.ArgumentParser:
-    """The parent parser of every subcommand: ``-v/--verbose`` and ``-q/--quiet``."""
+    """Make the parent parser of every subcommand: ``-v/--verbose`` and ``-q/--quiet``."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_mutually_exclusive_group()
     group.add_argument("-v", "--verbose", action="store_true",
@@ -170,8 +170,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace, base: CheckConfig | None = None) -> CheckConfig:
-    """The configuration file (else ``base``) with the options on top, every value checked
-    in one pass."""
+    """Read the configuration file (else ``base``) with the options on top.
+
+    Every value is checked in one pass.
+    """
     options = {name: getattr(args, name) for name in
                ("lang", "tolerance_pct", "tolerance_m2", "as_of", "plan_start", "plan_end")}
     return resolve_config(args.config, options, base)
@@ -186,8 +188,10 @@ def _plan_arg(value: str) -> tuple[Path, str | None]:
 
 
 def _plan_args(values: Sequence[str]) -> list[tuple[Path, str | None]]:
-    """Every ``--plan PATH[@DATE]``, the dates read day first; all bad dates reported at
-    once."""
+    """Read every ``--plan PATH[@DATE]``, the dates day first.
+
+    All bad dates are reported at once.
+    """
     plans, problems = [], []
     for value in values:
         path, when = _plan_arg(value)
@@ -226,8 +230,10 @@ class _Inputs:
 
 
 def _landcover_rasters(table: Path | None) -> list[Path]:
-    """The rasters listed in a land-cover table (none when it cannot be read: the check
-    then says why)."""
+    """List the rasters of a land-cover table.
+
+    None when it cannot be read: the check then says why.
+    """
     if table is None:
         return []
     from .landcover import load_landcover
@@ -239,8 +245,10 @@ def _landcover_rasters(table: Path | None) -> list[Path]:
 
 
 def _plan_dates(plans: list[tuple[Path, str | None]]) -> None:
-    """Refuse two versions approved on the same day (one would silently replace the
-    other): exit 2 naming the files. (The dates were read by :func:`_plan_args`.)"""
+    """Refuse two versions approved on the same day (one would silently replace the other).
+
+    Exit 2 naming the files. (The dates were read by :func:`_plan_args`.)
+    """
     seen: dict[pd.Timestamp, Path] = {}
     for path, date in plans:
         if date is None:
@@ -324,7 +332,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
 
 @contextmanager
 def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[str], None]]:
-    """A progress bar on a terminal (stderr); nothing in pipes, files or with --quiet."""
+    """Show a progress bar on a terminal (stderr); nothing in pipes, files or with --quiet."""
     from tqdm import tqdm
 
     bar = tqdm(total=total, unit="step", disable=quiet or not sys.stderr.isatty(),
@@ -346,7 +354,7 @@ def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[str], None]]:
 
 
 def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
-    """The sample district with every optional input it ships."""
+    """Return the sample district with every optional input it ships."""
     from ._sample import sample_inputs
 
     sample, config = sample_inputs()
@@ -354,8 +362,7 @@ def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
 
 
 def _run_check_command(args: argparse.Namespace) -> int:
-    """``landplan check``: the plans and configuration read from the options, then the
-    check."""
+    """Run ``landplan check``: read the plans and configuration from the options, then check."""
     plans, config, problems = None, None, []
     for what in ("plans", "config"):  # every bad option value reported in one message
         try:

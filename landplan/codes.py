@@ -238,12 +238,12 @@ def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def compatibility_pairs(compat: pd.DataFrame) -> frozenset[tuple[str, str]]:
-    """The (planned, granted) pairs of a compatibility table as a set."""
+    """Return the (planned, granted) pairs of a compatibility table as a set."""
     return frozenset(zip(compat["planned"], compat["granted"], strict=True))
 
 
 def load_code_mapping(path: str | Path | None = None) -> pd.DataFrame:
-    """The Circular 27/2018 (and legacy) → Circular 08/2024 code mapping.
+    """Load the Circular 27/2018 (and legacy) → Circular 08/2024 code mapping.
 
     Columns ``code_from, code_to, relation, note``; ``relation`` is one of same, merged,
     renamed, replaced, dropped, legacy.
@@ -336,8 +336,11 @@ def code_group(code: str | None, codes: pd.DataFrame) -> str | None:
 
 
 def matches(code: str | None, spec: str, codes: pd.DataFrame) -> bool:
-    """Whether a code's primary component is ``spec`` or a descendant of it, or belongs to
-    the group ``spec`` (``"non-agricultural"``)."""
+    """Tell whether a code matches ``spec``, a code or a group of codes.
+
+    True when its primary component is ``spec`` or a descendant of it, or belongs to the
+    group ``spec`` (``"non-agricultural"``).
+    """
     primary = primary_code(code)
     if primary is None or primary not in codes.index:
         return False
@@ -348,9 +351,12 @@ def matches(code: str | None, spec: str, codes: pd.DataFrame) -> bool:
 
 def designates(granted: str | None, planned: str | None, codes: pd.DataFrame,
                compat: pd.DataFrame | None = None) -> bool:
-    """Whether the planned use designates the place for ``granted``: its primary component
-    is the planned code or a descendant of it, and the other components are allowed there.
-    Stricter than :func:`is_allowed`: compatibility pairs do not designate."""
+    """Tell whether the planned use designates the place for ``granted``.
+
+    It does when the primary component of ``granted`` is the planned code or a descendant
+    of it, and the other components are allowed there. Stricter than :func:`is_allowed`:
+    compatibility pairs do not designate.
+    """
     parts = split_code(granted)
     if not parts or not planned:
         return False

@@ -97,11 +97,11 @@ class CheckConfig:
         return str(self.rules.get(rule_id, {}).get("severity", rule_meta()[rule_id].severity))
 
     def param(self, rule_id: str, name: str) -> Any:
-        """A rule parameter: configured, else the registry default."""
+        """Return a rule parameter: configured, else the registry default."""
         return self.rules.get(rule_id, {}).get(name, rule_meta()[rule_id].params[name])
 
     def updated(self, **changes: Any) -> CheckConfig:
-        """A copy with some settings changed (``None`` values are ignored)."""
+        """Return a copy with some settings changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -163,41 +163,53 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
             if not isinstance(value, Mapping):
                 problems.append(f"{where} must be a table of rule settings ([rules.<id>])")
                 continue
-            for rule_id, settings in value.items():
-                at = f"{where}.{rule_id}"
-                if rule_id not in rules:
-                    problems.append(f"{at}: unknown rule id '{rule_id}' "
-                                    f"(known: {', '.join(rules)})")
-                    continue
-                if not isinstance(settings, Mapping):
-                    problems.append(f"{at} must be a table of settings")
-                    continue
-                rule = rules[rule_id]
-                extra = set(settings) - {"enabled", "severity"} - set(rule.params)
-                if extra:
-                    problems.append(f"{at}: unknown setting(s) {', '.join(sorted(extra))} "
-                                    f"(known: {', '.join(['enabled', 'severity', *rule.params])})")
-                enabled = settings.get("enabled", True)
-                if not isinstance(enabled, bool):
-                    problems.append(f"{at}.enabled must be true or false (without quotes), "
-                                    f"got {enabled!r}")
-                elif enabled is False and rule.required:
-                    problems.append(f"rule '{rule_id}' cannot be disabled: it marks records "
-                                    "that cannot be checked")
-                for key in ("severity", *(k for k in rule.params if k.startswith("severity"))):
-                    sev = settings.get(key)
-                    if sev is not None and sev not in SEVERITIES:
-                        problems.append(f"{at}.{key} must be one of {', '.join(SEVERITIES)}, "
-                                        f"got {sev!r}")
-                for key, default in rule.params.items():
-                    if key in settings and not key.startswith("severity"):
-                        why = _param_problem(settings[key], default)
-                        if why:
-                            problems.append(f"{at}.{key} {why}, got {settings[key]!r}")
+            problems += _rules_problems(value, where, rules)
             clean[name] = {k: dict(v) for k, v in value.items()}
         else:
             clean[name] = value
     return clean, problems
+
+
+def _rules_problems(value: Mapping[str, Any], where: str,
+                    rules: Mapping[str, Any]) -> list[str]:
+    """Check the per-rule settings (``[rules.<id>]`` tables) against the rules' metadata.
+
+    Returns every problem: unknown rule ids and settings, a required rule disabled, wrong
+    severities and parameters that do not fit the type of their default.
+    """
+    problems: list[str] = []
+    for rule_id, settings in value.items():
+        at = f"{where}.{rule_id}"
+        if rule_id not in rules:
+            problems.append(f"{at}: unknown rule id '{rule_id}' "
+                            f"(known: {', '.join(rules)})")
+            continue
+        if not isinstance(settings, Mapping):
+            problems.append(f"{at} must be a table of settings")
+            continue
+        rule = rules[rule_id]
+        extra = set(settings) - {"enabled", "severity"} - set(rule.params)
+        if extra:
+            problems.append(f"{at}: unknown setting(s) {', '.join(sorted(extra))} "
+                            f"(known: {', '.join(['enabled', 'severity', *rule.params])})")
+        enabled = settings.get("enabled", True)
+        if not isinstance(enabled, bool):
+            problems.append(f"{at}.enabled must be true or false (without quotes), "
+                            f"got {enabled!r}")
+        elif enabled is False and rule.required:
+            problems.append(f"rule '{rule_id}' cannot be disabled: it marks records "
+                            "that cannot be checked")
+        for key in ("severity", *(k for k in rule.params if k.startswith("severity"))):
+            sev = settings.get(key)
+            if sev is not None and sev not in SEVERITIES:
+                problems.append(f"{at}.{key} must be one of {', '.join(SEVERITIES)}, "
+                                f"got {sev!r}")
+        for key, default in rule.params.items():
+            if key in settings and not key.startswith("severity"):
+                why = _param_problem(settings[key], default)
+                if why:
+                    problems.append(f"{at}.{key} {why}, got {settings[key]!r}")
+    return problems
 
 
 def _number(value: Any, text: bool) -> float | None:
@@ -213,7 +225,7 @@ def _number(value: Any, text: bool) -> float | None:
 
 
 def _param_problem(value: Any, default: Any) -> str | None:
-    """What is wrong with a rule parameter, judged by the type of its default."""
+    """Say what is wrong with a rule parameter, judged by the type of its default."""
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "must be true or false (without quotes)"
     if isinstance(default, int):
@@ -246,7 +258,7 @@ def _problem_text(problems: list[str]) -> str:
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
-    """The raw settings of a TOML configuration file (UTF-8, with or without a BOM)."""
+    """Read the raw settings of a TOML configuration file (UTF-8, with or without a BOM)."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
@@ -268,10 +280,13 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 
 def resolve_config(path: str | Path | None = None, options: Mapping[str, Any] | None = None,
                    base: CheckConfig | None = None) -> CheckConfig:
-    """The configuration of a command: the file at ``path`` (else ``base``, else the
-    defaults) with the command-line ``options`` (``{setting: text}``, None = not given)
-    on top. Every value of the file and the options is validated in one pass; all problems
-    are raised together in one :class:`~landplan.errors.ConfigError`."""
+    """Build the configuration of a command from its file and command-line options.
+
+    The file at ``path`` (else ``base``, else the defaults) with the command-line
+    ``options`` (``{setting: text}``, None = not given) on top. Every value of the file and
+    the options is validated in one pass; all problems are raised together in one
+    :class:`~landplan.errors.ConfigError`.
+    """
     problems: list[str] = []
     settings: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -304,6 +319,8 @@ def _option_name(name: str) -> str:
 
 
 def load_config(path: str | Path) -> CheckConfig:
-    """Read a TOML configuration file into a :class:`CheckConfig` (every value validated;
-    all problems reported together)."""
+    """Read a TOML configuration file into a :class:`CheckConfig`.
+
+    Every value is validated; all problems are reported together.
+    """
     return resolve_config(path)

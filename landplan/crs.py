@@ -32,12 +32,15 @@ def _zones() -> pd.DataFrame:
 
 
 def vn2000_zones() -> pd.DataFrame:
-    """The VN-2000 / TM-3 zones: ``epsg, central_meridian, name``."""
+    """Return the VN-2000 / TM-3 zones: ``epsg, central_meridian, name``."""
     return _zones().copy()
 
 
 def parse_crs(value: object, what: str = "CRS") -> CRS:
-    """A :class:`pyproj.CRS` from ``EPSG:9209``, ``9209``, WKT or a CRS; clear error otherwise."""
+    """Make a :class:`pyproj.CRS` from ``EPSG:9209``, ``9209``, WKT or a CRS.
+
+    Anything else raises a clear error.
+    """
     try:
         return CRS.from_user_input(int(value) if str(value).isdigit() else value)
     except (_PyprojCRSError, TypeError, ValueError) as exc:
@@ -55,7 +58,7 @@ def is_metric_projected(crs: CRS | None) -> bool:
 
 
 def vn2000_zone(crs: CRS | None) -> str | None:
-    """The VN-2000 zone name of ``crs`` ("VN-2000 / TM-3 105-30"), or None if not VN-2000."""
+    """Name the VN-2000 zone of ``crs`` ("VN-2000 / TM-3 105-30"); None if it is not VN-2000."""
     if crs is None:
         return None
     epsg = crs.to_epsg(min_confidence=90)
@@ -67,7 +70,7 @@ def vn2000_zone(crs: CRS | None) -> str | None:
 
 
 def working_crs(gdf: gpd.GeoDataFrame) -> CRS:
-    """The projected CRS in metres in which a layer's areas are computed.
+    """Choose the projected CRS in metres in which a layer's areas are computed.
 
     Parameters
     ----------
@@ -209,9 +212,38 @@ _MAX_COORDINATE = 1e12  # beyond any CRS's range: a corrupt record
 
 
 def plausible(xy: np.ndarray) -> np.ndarray:
-    """Rows of an (n, 2) coordinate array that are finite and within ±1e12 (no CRS has
-    larger values: NaN, inf and 1e300 are corrupt records)."""
+    """Tell which rows of an (n, 2) coordinate array are finite and within ±1e12.
+
+    No CRS has larger values: NaN, inf and 1e300 are corrupt records.
+    """
     return np.isfinite(xy).all(axis=1) & (np.abs(xy) <= _MAX_COORDINATE).all(axis=1)
+
+
+def _centre_lonlat(x: float, y: float, crs: CRS, to_lonlat: Transformer, where: str,
+                   fix: str) -> tuple[float, float]:
+    """Return a layer's centre ``x, y`` as longitude and latitude (NaN where PROJ fails).
+
+    Raises :class:`CRSError` when the coordinates are in the wrong unit for ``crs``:
+    degrees (possibly swapped) in a geographic CRS, metres in a projected one.
+    """
+    degrees = abs(x) <= 180 and abs(y) <= 90
+    if crs.is_geographic:
+        if not degrees and abs(x) <= 90 and abs(y) <= 180:
+            raise CRSError(f"{where} have longitude and latitude swapped for {crs.name}. "
+                           "Swap the columns or axes when exporting.")
+        if not degrees:
+            raise CRSError(f"{where} are not degrees, but the layer's CRS is {crs.name} "
+                           f"(longitude/latitude). {fix}")
+        lon, lat = x, y  # GeoPandas keeps x = longitude whatever the CRS's axis order
+    else:
+        if degrees and is_metric_projected(crs):
+            raise CRSError(f"{where} look like longitude/latitude degrees, but the layer's "
+                           f"CRS is {crs.name} (metres). {fix}")
+        try:
+            lon, lat = to_lonlat.transform(x, y)
+        except Exception:  # PROJ may fail far outside the projection's domain
+            lon, lat = float("nan"), float("nan")
+    return lon, lat
 
 
 def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
@@ -243,24 +275,8 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
            "--decisions-crs / --plan-crs replace the CRS a layer declares (override_crs= in "
            "Python), --crs only applies to layers that declare none (e.g. EPSG:9209 for "
            "VN-2000 / TM-3 105-30, Hải Dương; EPSG:4326 for longitude/latitude).")
-    degrees = abs(x) <= 180 and abs(y) <= 90
     to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
-    if crs.is_geographic:
-        if not degrees and abs(x) <= 90 and abs(y) <= 180:
-            raise CRSError(f"{where} have longitude and latitude swapped for {crs.name}. "
-                           "Swap the columns or axes when exporting.")
-        if not degrees:
-            raise CRSError(f"{where} are not degrees, but the layer's CRS is {crs.name} "
-                           f"(longitude/latitude). {fix}")
-        lon, lat = x, y  # GeoPandas keeps x = longitude whatever the CRS's axis order
-    else:
-        if degrees and is_metric_projected(crs):
-            raise CRSError(f"{where} look like longitude/latitude degrees, but the layer's "
-                           f"CRS is {crs.name} (metres). {fix}")
-        try:
-            lon, lat = to_lonlat.transform(x, y)
-        except Exception:  # PROJ may fail far outside the projection's domain
-            lon, lat = float("nan"), float("nan")
+    lon, lat = _centre_lonlat(x, y, crs, to_lonlat, where, fix)
     area = crs.area_of_use
     if area is None:
         return

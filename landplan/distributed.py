@@ -75,7 +75,7 @@ def _require(module: str) -> Any:
 
 
 def _connect(client: Client | str | None, timeout: float) -> tuple[Client, bool]:
-    """The client to use and whether it was opened here (and must be closed here)."""
+    """Return the client to use and whether it was opened here (and must be closed here)."""
     distributed = _require("distributed")
     _require("dask_geopandas")
     if client is None:
@@ -129,8 +129,11 @@ def _present(geoms: np.ndarray) -> np.ndarray:
 
 
 def _hilbert_order(geoms: np.ndarray) -> np.ndarray:
-    """Order of ``geoms`` (present, non-empty) along a Hilbert curve through their
-    bounding-box centres: consecutive geometries are near each other."""
+    """Return the order of ``geoms`` (present, non-empty) along a Hilbert curve.
+
+    The curve runs through their bounding-box centres: consecutive geometries are near each
+    other.
+    """
     if len(geoms) < 2:
         return np.arange(len(geoms), dtype=np.int64)
     bounds = shapely.bounds(geoms)
@@ -148,8 +151,10 @@ def _empty_pairs() -> pd.DataFrame:
 
 
 def _combine(chunks: Sequence[np.ndarray], results: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Partition-local pairs → one frame with global parcel positions, sorted as
-    :func:`landplan.engine.overlay_pairs` sorts."""
+    """Combine partition-local pairs into one frame with global parcel positions.
+
+    The frame is sorted as :func:`landplan.engine.overlay_pairs` sorts.
+    """
     frames = []
     for positions, pairs in zip(chunks, results, strict=True):
         if len(pairs):
@@ -164,7 +169,7 @@ def _combine(chunks: Sequence[np.ndarray], results: Sequence[pd.DataFrame]) -> p
 
 
 def _scatter_zones(client: Client, zones: np.ndarray) -> Future:
-    """The zones, as WKB, on every worker (once per overlay call)."""
+    """Put the zones, as WKB, on every worker (once per overlay call)."""
     return client.scatter([shapely.to_wkb(zones)], broadcast=True, hash=False)[0]
 
 
@@ -172,8 +177,10 @@ def _scatter_zones(client: Client, zones: np.ndarray) -> Future:
 
 
 def _overlay(parcels: np.ndarray, zones: np.ndarray) -> pd.DataFrame:
-    """:func:`landplan.engine.overlay_pairs` in one thread: dask runs one task per worker
-    thread already."""
+    """Run :func:`landplan.engine.overlay_pairs` in one thread.
+
+    Dask runs one task per worker thread already.
+    """
     return overlay_pairs(parcels, zones, workers=1)
 
 
@@ -183,15 +190,21 @@ def _pairs_task(parcels_wkb: np.ndarray, zones_wkb: np.ndarray) -> pd.DataFrame:
 
 
 def _resident_task(part: tuple, mask: np.ndarray, zones_wkb: np.ndarray) -> pd.DataFrame:
-    """On a worker: the overlay of a partition kept in the worker's memory, with only the
-    rows in ``mask`` (the others are None, as :func:`landplan.check` passes them)."""
+    """Overlay a partition kept in the worker's memory (run on a worker).
+
+    Only the rows in ``mask`` take part (the others are None, as :func:`landplan.check`
+    passes them).
+    """
     geoms = np.asarray(part[0].geometry.values, dtype=object)
     return _overlay(np.where(mask, geoms, None), shapely.from_wkb(zones_wkb))
 
 
 def _plain_text(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Text columns as pandas builds them by default, missing values None/NaN: dask and
-    pyarrow give ``pd.NA``-based string columns, which the normalisation does not expect."""
+    """Make text columns as pandas builds them by default, missing values None/NaN.
+
+    Dask and pyarrow give ``pd.NA``-based string columns, which the normalisation does not
+    expect.
+    """
     gdf = gdf.copy(deep=False)
     for col in gdf.columns:
         dtype = gdf[col].dtype
@@ -204,9 +217,11 @@ def _plain_text(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _prepare_partition(part: gpd.GeoDataFrame, target: CRS | None, columns: dict | None,
                        label: str) -> tuple[gpd.GeoDataFrame, np.ndarray | None, bool]:
-    """On a worker: one partition read from GeoParquet → normalised decisions in the
-    working CRS, the rows recorded by :func:`write_partitioned` (or None), and whether
-    it was normalised here (a raw layer)."""
+    """Normalise one partition read from GeoParquet (run on a worker).
+
+    Returns the normalised decisions in the working CRS, the rows recorded by
+    :func:`write_partitioned` (or None), and whether it was normalised here (a raw layer).
+    """
     part = _plain_text(part.reset_index(drop=True))
     rows = None
     if ROW_COLUMN in part.columns:
@@ -265,7 +280,7 @@ class DaskOverlay:
         self.timeout = timeout
 
     def __call__(self, parcels: np.ndarray, zones: np.ndarray) -> pd.DataFrame:
-        """The pairs of :func:`landplan.engine.overlay_pairs` (same contract and order)."""
+        """Return the pairs of :func:`landplan.engine.overlay_pairs` (same contract and order)."""
         started = time.perf_counter()
         parcels = np.asarray(parcels, dtype=object)
         zones = np.asarray(zones, dtype=object)
@@ -301,9 +316,11 @@ class DaskOverlay:
 
 
 class _ResidentOverlay:
-    """The overlay of decisions that the workers already hold (read by :func:`check_parquet`):
-    only a mask of the rows wanted travels to them, and the pairs come back. If the parcels
-    asked for are not those decisions, the parcels are shipped as :class:`DaskOverlay` does."""
+    """The overlay of decisions that the workers already hold (read by :func:`check_parquet`).
+
+    Only a mask of the rows wanted travels to them, and the pairs come back. If the parcels
+    asked for are not those decisions, the parcels are shipped as :class:`DaskOverlay` does.
+    """
 
     def __init__(self, client: Client, futures: list, positions: list[np.ndarray],
                  geometry: np.ndarray, timeout: float) -> None:
@@ -411,7 +428,7 @@ def write_partitioned(decisions: gpd.GeoDataFrame, path: str | Path, npartitions
 
 
 def _json_attrs(attrs: dict) -> dict:
-    """The layer attributes that GeoParquet can keep (as JSON), e.g. ``crs_assumed``."""
+    """Return the layer attributes that GeoParquet can keep (as JSON), e.g. ``crs_assumed``."""
     kept = {}
     for key, value in attrs.items():
         try:
@@ -423,8 +440,10 @@ def _json_attrs(attrs: dict) -> dict:
 
 
 def _dataset_attrs(path: str | Path, storage_options: dict | None) -> dict:
-    """The layer attributes stored with the dataset (geopandas' ``PANDAS_ATTRS``: e.g.
-    ``crs_assumed``, which a rule reports), read from its first file; {} if none."""
+    """Read the layer attributes stored with the dataset, from its first file ({} if none).
+
+    These are geopandas' ``PANDAS_ATTRS``: e.g. ``crs_assumed``, which a rule reports.
+    """
     try:
         import fsspec.core
         import pyarrow.parquet as pq
@@ -454,8 +473,10 @@ def _read_parquet(path: str | Path, storage_options: dict | None) -> Any:
 
 def _assemble(parts: list[tuple[gpd.GeoDataFrame, np.ndarray | None, bool]],
               path: str | Path) -> tuple[gpd.GeoDataFrame, list[np.ndarray]]:
-    """The partitions gathered → one decisions layer in input order, and each
-    partition's row positions in it."""
+    """Gather the partitions into one decisions layer in input order.
+
+    Also returns each partition's row positions in it.
+    """
     sizes = [len(p[0]) for p in parts]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     has_rows = [p[1] is not None for p in parts]

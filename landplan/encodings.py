@@ -1,4 +1,4 @@
-"""Vietnamese text encodings of legacy cadastral data: decoding, encoding and detection.
+r"""Vietnamese text encodings of legacy cadastral data: decoding, encoding and detection.
 
 Attribute tables of old Vietnamese shapefiles (DBF files) store text in one of four
 encodings, often without saying which (or with a ``.cpg`` file that is wrong):
@@ -12,7 +12,7 @@ encodings, often without saying which (or with a ``.cpg`` file that is wrong):
     NFC-normalised, and encoding decomposes each letter into the base + tone form cp1258 carries.
 ``tcvn3``
     TCVN 5712:1993 VN3, the "ABC" encoding of the ``.VnTime`` fonts: one byte per letter,
-    ASCII below 0x80, Vietnamese letters in 0xA1-0xFE (``H\\xb6i D\\xad\\xacng`` = "Hải Dương").
+    ASCII below 0x80, Vietnamese letters in 0xA1-0xFE (``H\xb6i D\xad\xacng`` = "Hải Dương").
     Only the capitals Ă Â Ê Ô Ơ Ư Đ exist; capitals with a tone mark do not (the ``.VnTimeH``
     capitals fonts reuse the lowercase bytes), so :func:`encode` writes them as the lowercase
     letter's byte and decoding gives lowercase: this step loses case. glibc's ``TCVN5712-1``
@@ -32,13 +32,13 @@ not define is an error. Importing this module registers Python codecs named ``"t
 
 The codecs live in :mod:`landplan._codecs`, the detection in :mod:`landplan._detect`.
 
->>> decode(b"H\\xb6i D\\xad\\xacng", "tcvn3")
+>>> decode(b"H\xb6i D\xad\xacng", "tcvn3")
 'Hải Dương'
 >>> decode("Xin chaøo".encode("cp1252"), "vni")
 'Xin chào'
 >>> encode("Đất ở", "abc")
-b'\\xa7\\xcat \\xeb'
->>> values = [b"H\\xb6i D\\xad\\xacng", b"\\xae\\xcat \\xeb t\\xb9i n\\xabng th\\xabn"]
+b'\xa7\xcat \xeb'
+>>> values = [b"H\xb6i D\xad\xacng", b"\xae\xcat \xeb t\xb9i n\xabng th\xabn"]
 >>> detect_encoding(values).encoding
 'tcvn3'
 """

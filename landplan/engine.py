@@ -146,7 +146,7 @@ def _frame(columns: list[np.ndarray], parcel_area: np.ndarray | None = None) -> 
 
 def _geos_pairs(parcels: np.ndarray, zones: np.ndarray, rest: np.ndarray, area: np.ndarray,
                 workers: int) -> list[tuple[np.ndarray, ...]]:
-    """The STRtree + contains_properly + intersection path for ``rest`` (in threads)."""
+    """Run the STRtree + contains_properly + intersection path for ``rest`` (in threads)."""
     chunks = [rest[i:i + _CHUNK] for i in range(0, len(rest), _CHUNK)]
     threads = min(workers, len(chunks))
     local = threading.local()
@@ -207,8 +207,10 @@ def intersection_areas(parcels: np.ndarray, zones: np.ndarray, parcel_idx: np.nd
 
 
 def union_by_group(geoms: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    """The union of each group's geometries: most groups hold one piece, taken as it is;
-    only groups of several pieces are dissolved (one GEOS union each).
+    """Return the union of each group's geometries.
+
+    Most groups hold one piece, taken as it is; only groups of several pieces are dissolved
+    (one GEOS union each).
 
     Parameters
     ----------
@@ -236,7 +238,7 @@ def union_by_group(geoms: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
 
 def uncovered_geometries(parcels: np.ndarray, zones: np.ndarray, pairs: pd.DataFrame,
                          which: np.ndarray) -> np.ndarray:
-    """The part of each parcel in ``which`` that lies outside every zone (vectorised)."""
+    """Return the part of each parcel in ``which`` that lies outside every zone (vectorised)."""
     parcels = np.asarray(parcels, dtype=object)
     sub = pairs[pairs["parcel"].isin(which)]
     pieces = intersection_geometries(parcels, zones, sub["parcel"].to_numpy(),

@@ -40,5 +40,7 @@ class ConfigError(LandplanError, ValueError):
 
 
 class OutputError(LandplanError, ValueError):
-    """The output folder cannot be used: it is a file, it would overwrite an input, or
-    another run is writing into it."""
+    """The output folder cannot be used.
+
+    It is a file, it would overwrite an input, or another run is writing into it.
+    """

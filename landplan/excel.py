@@ -95,9 +95,11 @@ _VALUES = (*dict.fromkeys(_TRANSLATED.values()), "state")  # and the rules' stat
 
 
 def excel_labels(lang: str) -> dict[str, Any]:
-    """The report's labels in ``lang`` (``vi`` or ``en``) from ``landplan/data/labels.toml``:
-    its own words (``excel``), the column headers (``columns``) and the coded values
-    (``status``, ``kind`` …)."""
+    """Load the report's labels in ``lang`` (``vi`` or ``en``) from ``labels.toml``.
+
+    Its own words (``excel``), the column headers (``columns``) and the coded values
+    (``status``, ``kind`` …).
+    """
     return {**_section("excel", lang), "columns": _section("column", lang),
             **{name: _section(name, lang) for name in _VALUES}}
 
@@ -174,8 +176,10 @@ def _finding_rows(f: pd.DataFrame, labels: dict, lang: str) -> list[list[Any]]:
 
 def _frame_rows(frame: pd.DataFrame, keys: Sequence[str], labels: dict,
                 stt: bool = True) -> list[list[Any]]:
-    """Rows of ``frame`` in the order of ``keys`` (``stt`` = running number), coded values
-    translated, missing values as empty cells."""
+    """Return the rows of ``frame`` in the order of ``keys`` (``stt`` = running number).
+
+    Coded values are translated, missing values are empty cells.
+    """
     columns = [k for k in keys if k != "stt"]
     data = frame[columns].astype(object).to_numpy()
     tables = [labels.get(_TRANSLATED[k], {}) if k in _TRANSLATED else None for k in columns]
@@ -193,7 +197,7 @@ def _translate(value: Any, table: dict | None) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A pandas/numpy scalar as a plain Python value for a cell (None when missing)."""
+    """Convert a pandas/numpy scalar to a plain Python value for a cell (None when missing)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
@@ -259,8 +263,11 @@ def _summary_sheet(ws: Any, result: CheckResult, labels: dict, lang: str) -> Non
 
 def _status_rows(d: pd.DataFrame, dim: str, order: list[str], labels: dict,
                  names: dict | None = None) -> list[list[Any]]:
-    """One row per value of ``dim`` (blank last): decisions per status, decisions, findings,
-    parcel area (ha), conflict area (ha); then the total row."""
+    """Return one row per value of ``dim`` (blank last), then the total row.
+
+    Each row holds the decisions per status, decisions, findings, parcel area (ha) and
+    conflict area (ha).
+    """
     key = d[dim].astype(object).where(d[dim].notna(), None)
     key = key.map(lambda v: v if v is None else str(v))
     values: list[str | None] = list(order) + ([None] if key.isna().any() else [])
@@ -281,8 +288,11 @@ def _status_rows(d: pd.DataFrame, dim: str, order: list[str], labels: dict,
 
 
 def _rule_rows(result: CheckResult, labels: dict, lang: str) -> list[list[Any]]:
-    """Every rule that ran (in run order, with zero counts) and any other rule with findings:
-    id, title, category, severities found (highest first), findings, decisions concerned."""
+    """Return a row for every rule that ran (in run order, with zero counts) or has findings.
+
+    Each row holds the id, title, category, severities found (highest first), findings and
+    decisions concerned.
+    """
     f = result.findings
     ran = result.rules.loc[result.rules["state"] == "ran", "rule"].tolist()
     rules = ran + sorted(set(f["rule"]) - set(ran))
@@ -310,7 +320,7 @@ def _not_run_rows(result: CheckResult, labels: dict, lang: str) -> list[list[Any
 
 
 def _reason(reason: str, labels: dict) -> str:
-    """A rule's not-run reason in the report's language when it is a known one."""
+    """Translate a rule's not-run reason into the report's language when it is a known one."""
     if reason in labels.get("reasons", {}):
         return labels["reasons"][reason]
     missing = re.fullmatch(r"no (.+) given", reason or "")
@@ -325,8 +335,11 @@ def _reason(reason: str, labels: dict) -> str:
 
 def _cell(ws: Any, value: Any, fmt: str | None = None, *, font: Font | None = None,
           align: Alignment | None = None) -> Any:
-    """``value`` for a cell, as a value: texts are never formulas. A plain value is returned
-    as it is (cheaper to write); one that needs a format, a style or protection as a cell."""
+    """Return ``value`` for a cell, as a value: texts are never formulas.
+
+    A plain value is returned as it is (cheaper to write); one that needs a format, a style
+    or protection as a cell.
+    """
     if isinstance(value, str):
         value = _ILLEGAL.sub("", value)[:_MAX_CELL_TEXT]
         risky = is_formula(value)
@@ -357,7 +370,7 @@ def _head(ws: Any, text: str) -> Any:
 
 
 def _list_sheet(ws: Any, cols: Sequence[_Col], rows: list[list[Any]], labels: dict) -> None:
-    """A table sheet: header row frozen and filtered, widths from content, then the rows."""
+    """Write a table sheet: header row frozen and filtered, widths from content, then the rows."""
     head = [labels["columns"][c.key] for c in cols]
     formats = [c.fmt for c in cols]
     widths = [_MIN_WIDTH] * len(cols)
@@ -380,8 +393,11 @@ def _list_sheet(ws: Any, cols: Sequence[_Col], rows: list[list[Any]], labels: di
 
 def _fit(widths: list[float], head: Sequence[str], formats: Sequence[str | None],
          rows: Iterable[Sequence[Any]], cap: int) -> None:
-    """Widen ``widths`` to fit the header (it wraps: its longest word, or all of it when
-    short) and the displayed values, up to ``cap`` characters (longer texts wrap)."""
+    """Widen ``widths`` to fit the header and the displayed values, up to ``cap`` characters.
+
+    The header wraps: its longest word is fitted, or all of it when short. Longer texts
+    wrap.
+    """
     for i, text in enumerate(head):
         need = max(min(len(text), 16), *(len(w) for w in text.split()))
         widths[i] = max(widths[i], min(cap, need + 2))
@@ -418,8 +434,10 @@ def _page_setup(ws: Any) -> None:
 
 
 def _discard(wb: Workbook) -> None:
-    """Close the sheets of an unfinished write-only workbook and remove openpyxl's temporary
-    files (otherwise their generators fail noisily when the interpreter exits)."""
+    """Discard an unfinished write-only workbook: close its sheets, remove its temporary files.
+
+    Otherwise openpyxl's generators of those files fail noisily when the interpreter exits.
+    """
     from openpyxl.worksheet import _writer
 
     with no_interrupt():
@@ -437,8 +455,11 @@ def _discard(wb: Workbook) -> None:
 
 
 def _write_stable(data: bytes, path: Path) -> None:
-    """Write the workbook with fixed zip time stamps and ``modified`` time (openpyxl stamps
-    both with the current time); the file is opened only once its bytes are ready."""
+    """Write the workbook with fixed zip time stamps and ``modified`` time.
+
+    openpyxl stamps both with the current time; the file is opened only once its bytes are
+    ready.
+    """
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, \

@@ -219,7 +219,7 @@ def _area_info(gdf: Any, column: str | None, crs: dict[str, Any]) -> dict[str, A
 
 
 def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
-    """The text ``landplan info`` prints for :func:`file_info`'s result."""
+    """Return the text ``landplan info`` prints for :func:`file_info`'s result."""
     t = labels("info", lang)
     lines: list[str] = []
     for info in layers:
@@ -231,42 +231,8 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
         lines.append(f"  {t['features']}: {info['features']:,}")
         types = ", ".join(f"{k} {v:,}" for k, v in info["geometry_types"].items())
         lines.append(f"  {t['geometry_types']}: {types or t['none']}")
-        crs = info["crs"]
-        lines.append(f"  {t['crs']}: " + (f"{crs['name']}"
-                     + (f" (EPSG:{crs['epsg']})" if crs["epsg"] else "")
-                     if crs["name"] else t["crs_none"]))
-        if crs.get("vn2000_zone"):
-            lines.append(f"  {t['vn2000_zone']}: {crs['vn2000_zone']}")
-        if crs.get("note"):
-            lines.append(f"  {t['crs_note']}: {crs['note']}")
-        if crs.get("problem"):
-            lines.append(f"  {t['crs_problem']}: {crs['problem']}")
-        if info["bounds"]:
-            lines.append(f"  {t['bounds']}: " + ", ".join(f"{v:,.3f}" for v in info["bounds"]))
-        if info["bounds_lonlat"]:
-            lines.append(f"  {t['bounds_lonlat']}: "
-                         + ", ".join(f"{v:.6f}" for v in info["bounds_lonlat"]))
-        if info["looks_like"]:
-            why = ", ".join(f"{col} ({role})" for role, col in info.get("evidence", {}).items())
-            lines.append(f"  {t['looks_like']}: {t['kinds'][info['looks_like']]}"
-                         + (f" — {t['because']} {why}" if why else ""))
-        if info.get("roles"):
-            lines.append(f"  {t['roles']}:")
-            for role, taken in info["roles"].items():
-                others = [c for c in taken["candidates"] if c != taken["column"]]
-                seen = f" ({t['candidates']}: {', '.join(map(str, taken['candidates']))})" \
-                    if others else ""
-                lines.append(f"    - {role}: {taken['column']}{seen}")
-        enc = info["encoding"]
-        declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
-        lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "
-                     f"{enc['confidence']:.2f}{declared}) — {enc['reason']}")
-        if enc["samples"]:
-            lines.append(f"    {t['samples']}: " + " | ".join(enc["samples"]))
-        lines.append(f"  {t['fields']}:")
-        for field in info["fields"]:
-            role = f"  [{t['role']}: {field['role']}]" if field["role"] else ""
-            lines.append(f"    - {field['name']} ({field['dtype']}){role}")
+        lines += _crs_lines(info, t)
+        lines += _column_lines(info, t)
         g = info["geometry"]
         reasons = ", ".join(f"{k} {v}" for k, v in g["invalid_reasons"].items())
         lines.append(f"  {t['geometry']}: {t['empty']} {g['empty']}, {t['invalid']} "
@@ -283,3 +249,51 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
             lines.append(f"  {t['area']} ({area['column']}): {t['area_mismatch']}: "
                          f"{area['mismatch']:,} / {area['compared']:,}")
     return "\n".join(lines)
+
+
+def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
+    """Return the lines of :func:`format_info` on a layer's CRS and extent (labels ``t``)."""
+    lines: list[str] = []
+    crs = info["crs"]
+    lines.append(f"  {t['crs']}: " + (f"{crs['name']}"
+                 + (f" (EPSG:{crs['epsg']})" if crs["epsg"] else "")
+                 if crs["name"] else t["crs_none"]))
+    if crs.get("vn2000_zone"):
+        lines.append(f"  {t['vn2000_zone']}: {crs['vn2000_zone']}")
+    if crs.get("note"):
+        lines.append(f"  {t['crs_note']}: {crs['note']}")
+    if crs.get("problem"):
+        lines.append(f"  {t['crs_problem']}: {crs['problem']}")
+    if info["bounds"]:
+        lines.append(f"  {t['bounds']}: " + ", ".join(f"{v:,.3f}" for v in info["bounds"]))
+    if info["bounds_lonlat"]:
+        lines.append(f"  {t['bounds_lonlat']}: "
+                     + ", ".join(f"{v:.6f}" for v in info["bounds_lonlat"]))
+    return lines
+
+
+def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
+    """Return the lines of :func:`format_info` on a layer's kind, columns and encoding."""
+    lines: list[str] = []
+    if info["looks_like"]:
+        why = ", ".join(f"{col} ({role})" for role, col in info.get("evidence", {}).items())
+        lines.append(f"  {t['looks_like']}: {t['kinds'][info['looks_like']]}"
+                     + (f" — {t['because']} {why}" if why else ""))
+    if info.get("roles"):
+        lines.append(f"  {t['roles']}:")
+        for role, taken in info["roles"].items():
+            others = [c for c in taken["candidates"] if c != taken["column"]]
+            seen = f" ({t['candidates']}: {', '.join(map(str, taken['candidates']))})" \
+                if others else ""
+            lines.append(f"    - {role}: {taken['column']}{seen}")
+    enc = info["encoding"]
+    declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
+    lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "
+                 f"{enc['confidence']:.2f}{declared}) — {enc['reason']}")
+    if enc["samples"]:
+        lines.append(f"    {t['samples']}: " + " | ".join(enc["samples"]))
+    lines.append(f"  {t['fields']}:")
+    for field in info["fields"]:
+        role = f"  [{t['role']}: {field['role']}]" if field["role"] else ""
+        lines.append(f"    - {field['name']} ({field['dtype']}){role}")
+    return lines

@@ -1,5 +1,6 @@
-"""Reading vector layers: Shapefile (also zipped), GeoPackage, GeoJSON, GeoParquet,
-FileGDB, MapInfo TAB and anything else GDAL reads.
+"""Reading vector layers: Shapefile, GeoPackage, GeoJSON, GeoParquet and whatever GDAL reads.
+
+Shapefiles may be zipped; FileGDB, MapInfo TAB and anything else GDAL reads work too.
 
 pyogrio is the default engine; ``engine="fiona"`` uses fiona instead. Paths are only
 read, never written. Errors say which file, what is wrong and how to fix it.
@@ -193,16 +194,11 @@ def read_layer(
 
 def read_stored(path: str | Path, layer: str | None, *, engine: str,
                 encoding: str | None) -> gpd.GeoDataFrame:
-    """The layer as stored: attributes decoded, CRS as declared (may be None)."""
+    """Read the layer as stored: attributes decoded, CRS as declared (may be None)."""
     path = _existing(path)
     _check_engine(engine)
     if path.is_dir() and path.suffix.lower() != ".gdb":
-        shapefiles = sorted(p for p in path.iterdir() if p.suffix.lower() == ".shp")
-        named = [p for p in shapefiles if layer is not None and p.stem == layer]
-        if len(named) == 1 or (layer is None and len(shapefiles) == 1):
-            path, layer = (named or shapefiles)[0], None  # a folder holding one shapefile
-        elif not shapefiles:
-            _no_layer_in_folder(path)
+        path, layer = _folder_layer(path, layer)
     source_label = str(path)
     member, dbf = None, False  # dbf: text read byte-for-byte, to be decoded here
     if path.suffix.lower() in _PARQUET:
@@ -212,60 +208,14 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
             raise InputError(f"Cannot read GeoParquet {path}: {exc}") from exc
     else:
         if path.suffix.lower() == ".zip":
-            members = list_layers(path, engine=engine)
-            if layer is None and len(members) > 1:
-                raise InputError(
-                    f"{path} holds {len(members)} layers: {', '.join(members)}. "
-                    "Choose one with --decisions-layer NAME or --plan-layer NAME "
-                    "(layer=NAME in Python)."
-                )
-            if layer is not None and layer not in members:
-                wanted = nfc(layer)  # a hint typed in NFC finds a member stored in NFD
-                matches = [m for m in members if nfc(m) == wanted] or [
-                    m for m in members if nfc(PurePosixPath(m).stem) == wanted]
-                if len(matches) != 1:
-                    raise LayerNotFoundError(
-                        f"Layer '{layer}' not in {path}; it holds: {', '.join(members)}."
-                    )
-                layer = matches[0]
-            member = layer or members[0]
+            member = _chosen_member(path, layer, engine)
             layer = None
             source_label = f"{path}!{member}"
         source = _gdal_path(path, member, engine)
-        if member is None and path.suffix.lower() == ".shp":
-            _check_shapefile(path)
-        if member is not None and member.lower().endswith(".shp"):
-            _check_zipped_shapefile(path, member)
-        if member is None or not member.lower().endswith(".shp"):
-            layers = _layers_of(source, engine)
-            if layer is None and len(layers) > 1:
-                raise InputError(
-                    f"{source_label} holds {len(layers)} layers: {', '.join(layers)}. "
-                    "Choose one with --plan-layer/--decisions-layer (layer=NAME)."
-                )
-            if layer is not None and layer not in layers:
-                raise LayerNotFoundError(
-                    f"Layer '{layer}' not in {source_label}; it holds: {', '.join(layers)}."
-                )
-        kwargs: dict[str, object] = {"engine": engine}
-        if layer is not None:
-            kwargs["layer"] = layer
-        dbf = encoding is not None and (member or path.name).lower().endswith((".shp", ".dbf"))
-        if dbf:
-            kwargs["encoding"] = "ISO-8859-1"  # one character per byte; decoded below
-        elif encoding not in (None, "auto"):
-            kwargs["encoding"] = encoding
-        if (member or path.name).lower().endswith(".csv"):
-            kwargs.update(_csv_geometry_options(path, source_label))
-        try:
-            gdf = _read_file(source, kwargs, arrow=PurePosixPath(member or path.name).suffix
-                             .lower() in _UTF8_FORMATS)
-        except shapely.errors.GEOSException as exc:
-            if engine != "pyogrio":
-                raise InputError(_gdal_message(source_label, exc)) from exc
-            gdf = _read_tolerant(source, kwargs, source_label)
-        except Exception as exc:
-            raise InputError(_gdal_message(source_label, exc)) from exc
+        _check_source(path, member, layer, source, source_label, engine)
+        kwargs, dbf = _read_options(path, member, layer, engine, encoding, source_label)
+        gdf = _read_gdal(source, kwargs, PurePosixPath(member or path.name).suffix.lower()
+                         in _UTF8_FORMATS, engine, source_label)
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise InputError(f"{source_label} has no geometry column; it is a table, not a layer. "
                          "Give the layer with the parcel polygons (.shp, .gpkg, .geojson), or "
@@ -287,10 +237,113 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
     return gdf
 
 
+def _folder_layer(path: Path, layer: str | None) -> tuple[Path, str | None]:
+    """Return the shapefile to read in a folder given as the layer (and the layer left).
+
+    A folder holding one shapefile, or one named ``layer``, gives that file; a folder without
+    shapefiles raises; otherwise the folder is read by GDAL with ``layer``.
+    """
+    shapefiles = sorted(p for p in path.iterdir() if p.suffix.lower() == ".shp")
+    named = [p for p in shapefiles if layer is not None and p.stem == layer]
+    if len(named) == 1 or (layer is None and len(shapefiles) == 1):
+        path, layer = (named or shapefiles)[0], None  # a folder holding one shapefile
+    elif not shapefiles:
+        _no_layer_in_folder(path)
+    return path, layer
+
+
+def _chosen_member(path: Path, layer: str | None, engine: str) -> str:
+    """Return the layer file to read inside a zip: ``layer``, else its only layer.
+
+    ``layer`` may name a member or its stem in another Unicode form. Raises when the zip
+    holds several layers and none is chosen, or not the one asked for.
+    """
+    members = list_layers(path, engine=engine)
+    if layer is None and len(members) > 1:
+        raise InputError(
+            f"{path} holds {len(members)} layers: {', '.join(members)}. "
+            "Choose one with --decisions-layer NAME or --plan-layer NAME "
+            "(layer=NAME in Python)."
+        )
+    if layer is not None and layer not in members:
+        wanted = nfc(layer)  # a hint typed in NFC finds a member stored in NFD
+        matches = [m for m in members if nfc(m) == wanted] or [
+            m for m in members if nfc(PurePosixPath(m).stem) == wanted]
+        if len(matches) != 1:
+            raise LayerNotFoundError(
+                f"Layer '{layer}' not in {path}; it holds: {', '.join(members)}."
+            )
+        layer = matches[0]
+    return layer or members[0]
+
+
+def _check_source(path: Path, member: str | None, layer: str | None, source: str,
+                  source_label: str, engine: str) -> None:
+    """Check a source before GDAL reads it: a shapefile's files, and the layer chosen.
+
+    Raises when a shapefile is broken, or when a multi-layer source has several layers and
+    none is chosen, or not the one asked for.
+    """
+    if member is None and path.suffix.lower() == ".shp":
+        _check_shapefile(path)
+    if member is not None and member.lower().endswith(".shp"):
+        _check_zipped_shapefile(path, member)
+    if member is None or not member.lower().endswith(".shp"):
+        layers = _layers_of(source, engine)
+        if layer is None and len(layers) > 1:
+            raise InputError(
+                f"{source_label} holds {len(layers)} layers: {', '.join(layers)}. "
+                "Choose one with --plan-layer/--decisions-layer (layer=NAME)."
+            )
+        if layer is not None and layer not in layers:
+            raise LayerNotFoundError(
+                f"Layer '{layer}' not in {source_label}; it holds: {', '.join(layers)}."
+            )
+
+
+def _read_options(path: Path, member: str | None, layer: str | None, engine: str,
+                  encoding: str | None, source_label: str) -> tuple[dict[str, object], bool]:
+    """Return the options of ``geopandas.read_file`` for a source, and whether it is a DBF.
+
+    A DBF's text (with ``encoding`` not None) is read byte-for-byte, to be decoded by
+    :func:`read_stored`; a CSV gets the options of its WKT column.
+    """
+    kwargs: dict[str, object] = {"engine": engine}
+    if layer is not None:
+        kwargs["layer"] = layer
+    dbf = encoding is not None and (member or path.name).lower().endswith((".shp", ".dbf"))
+    if dbf:
+        kwargs["encoding"] = "ISO-8859-1"  # one character per byte; decoded below
+    elif encoding not in (None, "auto"):
+        kwargs["encoding"] = encoding
+    if (member or path.name).lower().endswith(".csv"):
+        kwargs.update(_csv_geometry_options(path, source_label))
+    return kwargs, dbf
+
+
+def _read_gdal(source: str, kwargs: dict[str, object], arrow: bool, engine: str,
+               source_label: str) -> gpd.GeoDataFrame:
+    """Read a source with GDAL (:func:`_read_file`); failures become :class:`InputError`.
+
+    With pyogrio, a layer some of whose geometries GEOS refuses is read by
+    :func:`_read_tolerant`.
+    """
+    try:
+        return _read_file(source, kwargs, arrow=arrow)
+    except shapely.errors.GEOSException as exc:
+        if engine != "pyogrio":
+            raise InputError(_gdal_message(source_label, exc)) from exc
+        return _read_tolerant(source, kwargs, source_label)
+    except Exception as exc:
+        raise InputError(_gdal_message(source_label, exc)) from exc
+
+
 def _read_file(source: str, kwargs: dict[str, object], *, arrow: bool) -> gpd.GeoDataFrame:
-    """``geopandas.read_file``; through Arrow with pyogrio (2–3× faster) for formats whose
-    text is UTF-8 by definition (``arrow``), falling back to the plain reader if Arrow
-    fails."""
+    """Call ``geopandas.read_file``, through Arrow where that is safe.
+
+    Through Arrow with pyogrio (2–3× faster) for formats whose text is UTF-8 by definition
+    (``arrow``), falling back to the plain reader if Arrow fails.
+    """
     if arrow and kwargs.get("engine") == "pyogrio" and "encoding" not in kwargs:
         try:
             return gpd.read_file(source, use_arrow=True, **kwargs)
@@ -303,9 +356,11 @@ _SHP_PARTS = "(.shp, .shx, .dbf, .prj)"
 
 
 def _gdal_message(label: str, exc: BaseException) -> str:
-    """landplan's own message for a GDAL (or GEOS) failure to open or read ``label``: what is
-    wrong, where, and how to fix it. GDAL's text is kept only as a last detail when the
-    failure is not one landplan knows."""
+    """Return landplan's own message for a GDAL (or GEOS) failure to open or read ``label``.
+
+    It says what is wrong, where, and how to fix it. GDAL's text is kept only as a last
+    detail when the failure is not one landplan knows.
+    """
     text = str(exc).strip()
     low = text.lower()
     if ".shx" in low and ("unable to open" in low or "shape_restore_shx" in low):
@@ -351,7 +406,7 @@ def _no_layer_in_folder(path: Path) -> None:
 
 
 def _zip_sibling(names: list[str], member: str, suffix: str) -> str | None:
-    """The entry beside ``member`` in a zip with ``suffix``, in any case and Unicode form."""
+    """Find the entry beside ``member`` in a zip with ``suffix``, in any case and Unicode form."""
     stem = nfc(str(PurePosixPath(member).with_suffix(""))).lower()
     for name in names:
         pure = PurePosixPath(name)
@@ -361,7 +416,7 @@ def _zip_sibling(names: list[str], member: str, suffix: str) -> str | None:
 
 
 def _check_zipped_shapefile(path: Path, member: str) -> None:
-    """A shapefile inside a zip needs its .shx and .dbf in the same folder of the zip."""
+    """Check that a shapefile inside a zip has its .shx and .dbf in the same folder of the zip."""
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
     for suffix, what in ((".shx", "the index of the shapes"),
@@ -374,8 +429,10 @@ def _check_zipped_shapefile(path: Path, member: str) -> None:
 
 
 def _read_tolerant(source: str, kwargs: dict[str, object], label: str) -> gpd.GeoDataFrame:
-    """Read a layer some of whose geometries GEOS refuses (an unclosed ring in a GeoPackage):
-    those records get no geometry, and ``attrs["geometry_problems"]`` says which and why."""
+    """Read a layer some of whose geometries GEOS refuses (an unclosed ring in a GeoPackage).
+
+    Those records get no geometry, and ``attrs["geometry_problems"]`` says which and why.
+    """
     import pyogrio
 
     gdf = gpd.read_file(source, on_invalid="ignore", **kwargs)
@@ -443,8 +500,10 @@ def _geojson_entries(path: Path, member: str | None) -> tuple[int, dict[int, str
 
 
 def _dbf_entries(path: Path, member: str | None) -> tuple[int, dict[int, str]] | None:
-    """How many records a shapefile's .dbf holds, and which are marked deleted (``*``):
-    GDAL does not return those."""
+    """Count the records a shapefile's .dbf holds, and find those marked deleted (``*``).
+
+    GDAL does not return those.
+    """
     try:
         if member is None:
             dbf = _sidecar(path, ".dbf")
@@ -479,9 +538,12 @@ def _dbf_entries(path: Path, member: str | None) -> tuple[int, dict[int, str]] |
 
 def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
                          label: str) -> gpd.GeoDataFrame:
-    """Every entry the file holds, at its position in the file, also those GDAL does not
-    return (deleted DBF records, GeoJSON entries that are not Features): those become rows
-    without attributes or geometry, listed in ``attrs["unreadable"]`` ({row: why})."""
+    """Give every entry the file holds a row, at its position in the file.
+
+    Also those GDAL does not return (deleted DBF records, GeoJSON entries that are not
+    Features): those become rows without attributes or geometry, listed in
+    ``attrs["unreadable"]`` ({row: why}).
+    """
     suffix = PurePosixPath(member or path.name).suffix.lower()
     if suffix == ".shp":
         entries = _dbf_entries(path, member)
@@ -522,8 +584,10 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
 
 
 def _csv_geometry_options(path: Path, label: str) -> dict[str, str]:
-    """GDAL open options for a CSV: its WKT column (names in ``aliases.toml [csv]``).
-    Point coordinates (x/y columns) are refused: parcels and zones are polygons."""
+    """Return GDAL's open options for a CSV: its WKT column (names in ``aliases.toml [csv]``).
+
+    Point coordinates (x/y columns) are refused: parcels and zones are polygons.
+    """
     import csv
 
     from ._text import name_key
@@ -553,7 +617,7 @@ def _csv_geometry_options(path: Path, label: str) -> dict[str, str]:
 
 
 def _sidecar(path: Path, suffix: str) -> Path | None:
-    """The file beside a shapefile with ``suffix`` in either case, if present."""
+    """Find the file beside a shapefile with ``suffix`` in either case, if present."""
     for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
         if candidate.exists():
             return candidate
@@ -561,8 +625,11 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
 
 
 def _check_shapefile(path: Path) -> None:
-    """Catch the broken shapefiles GDAL reads silently: empty or truncated ``.shp``, no
-    ``.dbf``, or a ``.dbf`` with a different number of records than the ``.shx``."""
+    """Catch the broken shapefiles GDAL reads silently.
+
+    Empty or truncated ``.shp``, no ``.dbf``, or a ``.dbf`` with a different number of
+    records than the ``.shx``.
+    """
     fix = "Export the layer again from the cadastral software (all of .shp, .shx, .dbf, .prj)."
     size = path.stat().st_size
     if size == 0:
@@ -597,7 +664,7 @@ def _check_shapefile(path: Path) -> None:
 
 
 def _declared_encoding(path: Path, member: str | None) -> str | None:
-    """What a shapefile's .cpg says, if there is one."""
+    """Return what a shapefile's .cpg says, if there is one."""
     try:
         if member is None:
             cpg = _sidecar(path, ".cpg")
@@ -673,8 +740,10 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
 
 def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
                 override_crs: object = None) -> gpd.GeoDataFrame:
-    """``crs`` for a layer that declares none; ``override_crs`` in any case (with a note when
-    it replaces a different declared CRS)."""
+    """Set ``crs`` on a layer that declares none, and ``override_crs`` in any case.
+
+    A note is added when ``override_crs`` replaces a different declared CRS.
+    """
     if override_crs is not None:
         wanted = parse_crs(override_crs, what=f"CRS given for {label}")
         if gdf.crs is None:
@@ -705,8 +774,11 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
 
 
 def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] | None) -> None:
-    """Stop when a layer given as the plan or the decisions is another kind of layer (the
-    two swapped, projects given as decisions…), in Vietnamese and English."""
+    """Stop when a layer given as the plan or the decisions is another kind of layer.
+
+    For example the two swapped, or projects given as decisions…; the message is in
+    Vietnamese and English.
+    """
     attributes = [str(c) for c in raw.columns if c != raw.geometry.name]
     if len(raw) == 0:
         return
@@ -733,7 +805,7 @@ def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] |
 
 def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
             doc: str, kind: str | None = None) -> Callable[..., gpd.GeoDataFrame]:
-    """A ``load_*`` function: :func:`read_layer`, then ``normalize``."""
+    """Make a ``load_*`` function: :func:`read_layer`, then ``normalize``."""
 
     def load(
         path: str | Path,

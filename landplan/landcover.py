@@ -48,7 +48,7 @@ def _classes() -> pd.DataFrame:
 
 
 def landcover_classes() -> pd.DataFrame:
-    """The class scheme: ``value, class, name_vi, name_en, color, developed``."""
+    """Return the class scheme: ``value, class, name_vi, name_en, color, developed``."""
     return _classes().copy()
 
 
@@ -61,8 +61,11 @@ def _expected() -> dict[str, frozenset[str]]:
 
 
 def expected_classes(code: str | None, codes: pd.DataFrame) -> frozenset[str] | None:
-    """Cover classes expected for a (multi-purpose) land-use code: for each component, the
-    entry of its nearest ancestor in ``expected.csv``; None when a component has none."""
+    """Return the cover classes expected for a (multi-purpose) land-use code.
+
+    For each component, the entry of its nearest ancestor in ``expected.csv``; None when a
+    component has none.
+    """
     table = _expected()
     out: set[str] = set()
     for part in split_code(code):
@@ -89,8 +92,11 @@ def _is_raster(path: Path) -> bool:
 
 
 def check_raster(path: str | Path, what: str = "Land-cover raster") -> None:
-    """Refuse a raster that cannot be placed on the ground: not a readable raster, no CRS,
-    or a rotated/sheared geotransform (an InputError saying what, where and how to fix)."""
+    """Refuse a raster that cannot be placed on the ground.
+
+    That is a file that is not a readable raster, or has no CRS, or a rotated/sheared
+    geotransform (an InputError saying what, where and how to fix).
+    """
     import rasterio
     from rasterio.errors import RasterioIOError
 
@@ -116,7 +122,7 @@ def check_raster(path: str | Path, what: str = "Land-cover raster") -> None:
 
 def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
                    ) -> list[tuple[pd.Timestamp, Path]]:
-    """The land-cover rasters and their dates, sorted by date.
+    """Load the land-cover rasters and their dates, sorted by date.
 
     Parameters
     ----------
@@ -220,8 +226,11 @@ def cover_fractions(parcels: gpd.GeoDataFrame, raster: str | Path) -> pd.DataFra
 
 def landcover_table(parcels: gpd.GeoDataFrame,
                     rasters: Iterable[tuple[pd.Timestamp, Path]]) -> pd.DataFrame:
-    """Class fractions of every parcel on every raster: a long table with ``row``
-    (position in ``parcels``), ``date``, ``coverage`` and one column per class."""
+    """Compute the class fractions of every parcel on every raster.
+
+    A long table with ``row`` (position in ``parcels``), ``date``, ``coverage`` and one
+    column per class.
+    """
     frames = []
     for date, path in rasters:
         frame = cover_fractions(parcels.reset_index(drop=True), path)
@@ -236,8 +245,10 @@ def landcover_table(parcels: gpd.GeoDataFrame,
 
 def decision_images(table: pd.DataFrame, decision_dates: pd.Series,
                     as_of: pd.Timestamp) -> pd.DataFrame:
-    """For each decision, the fractions on its image — the latest raster dated on or after
-    the decision and on or before the evaluation date — and on the raster before it.
+    """Return, for each decision, the fractions on its image and on the raster before it.
+
+    Its image is the latest raster dated on or after the decision and on or before the
+    evaluation date.
 
     Parameters
     ----------

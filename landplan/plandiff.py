@@ -86,7 +86,7 @@ def plan_diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
 
 
 def _zones(plan: gpd.GeoDataFrame) -> np.ndarray:
-    """The usable zones of a version, with overlaps resolved (disjoint)."""
+    """Return the usable zones of a version, with overlaps resolved (disjoint)."""
     usable = plan["geometry_status"] != "unusable"
     geoms = np.where(usable, plan.geometry.values, None)
     areas = shapely.area(geoms)
@@ -96,10 +96,12 @@ def _zones(plan: gpd.GeoDataFrame) -> np.ndarray:
 def _left_over(zones: np.ndarray, others: np.ndarray, z: np.ndarray, o: np.ndarray,
                pieces: np.ndarray, area: np.ndarray, min_area_m2: float
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and geometries of the parts of ``zones`` that no zone of ``others`` covers
-    (``z``, ``o``: the overlapping pairs; ``pieces``/``area``: their intersections), at least
-    ``min_area_m2``. Both sides are disjoint, so the uncovered area is the zone's area less
-    its pieces'; only zones with such a remainder pay for a difference."""
+    """Return the parts of ``zones`` that no zone of ``others`` covers, at least ``min_area_m2``.
+
+    Their positions and geometries (``z``, ``o``: the overlapping pairs; ``pieces``/``area``:
+    their intersections). Both sides are disjoint, so the uncovered area is the zone's area
+    less its pieces'; only zones with such a remainder pay for a difference.
+    """
     covered = np.bincount(z, weights=area, minlength=len(zones))
     total = np.nan_to_num(shapely.area(zones))
     which = np.flatnonzero(total - covered >= min_area_m2 * (1 - 1e-9))
@@ -124,7 +126,7 @@ def _left_over(zones: np.ndarray, others: np.ndarray, z: np.ndarray, o: np.ndarr
 
 
 def plan_diff_summary(diff: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Changed area by (old → new code) and by administrative unit.
+    """Sum the changed area by (old → new code) and by administrative unit.
 
     Returns
     -------

@@ -30,8 +30,11 @@ OVERLAP_COLUMNS = ["zone_a", "zone_b", "winner", "loser", "area_m2", "geometry"]
 
 
 def polygonal(geoms: np.ndarray) -> np.ndarray:
-    """The polygonal part of each geometry (lines and points left by an overlay along a
-    shared edge are dropped); None stays None, a geometry without area becomes empty."""
+    """Return the polygonal part of each geometry.
+
+    Lines and points left by an overlay along a shared edge are dropped; None stays None, a
+    geometry without area becomes empty.
+    """
     geoms = np.asarray(geoms, dtype=object)
     out = geoms.copy()
     types = shapely.get_type_id(geoms)
@@ -93,9 +96,10 @@ def plan_overlaps(geoms: np.ndarray, versions: np.ndarray,
 
 
 def resolve_overlaps(geoms: np.ndarray, overlaps: pd.DataFrame) -> np.ndarray:
-    """The zones made disjoint: each zone minus the overlaps it loses
-    (:func:`plan_overlaps`). A zone that loses all of itself (the second of two identical
-    zones) becomes empty."""
+    """Make the zones disjoint: each zone minus the overlaps it loses (:func:`plan_overlaps`).
+
+    A zone that loses all of itself (the second of two identical zones) becomes empty.
+    """
     out = np.asarray(geoms, dtype=object).copy()
     if overlaps.empty:
         return out
@@ -113,8 +117,9 @@ def resolve_overlaps(geoms: np.ndarray, overlaps: pd.DataFrame) -> np.ndarray:
 
 
 def plan_gaps(geoms: np.ndarray, versions: np.ndarray, min_area_m2: float) -> pd.DataFrame:
-    """Holes inside each plan version's extent that no zone covers: the interior rings of
-    the union of its zones, larger than ``min_area_m2``.
+    """Find the holes inside each plan version's extent that no zone covers.
+
+    They are the interior rings of the union of its zones, larger than ``min_area_m2``.
 
     Returns
     -------

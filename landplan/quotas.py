@@ -30,9 +30,12 @@ QUOTA_COLUMNS = ["unit", "from", "to", "quota_ha"]
 
 
 def load_quotas(path: str | Path) -> pd.DataFrame:
-    """Read and validate a quota CSV, as Excel saves it: UTF-8 (with or without BOM) or
-    Windows-1258, separated by ``,`` or ``;``, ``quota_ha`` with a decimal comma or point
-    (``12,5``, ``1.234,5``: see :func:`landplan._numbers.parse_numbers`)."""
+    """Read and validate a quota CSV, as Excel saves it.
+
+    UTF-8 (with or without BOM) or Windows-1258, separated by ``,`` or ``;``, ``quota_ha``
+    with a decimal comma or point (``12,5``, ``1.234,5``: see
+    :func:`landplan._numbers.parse_numbers`).
+    """
     table = read_text_table(path, "Quota table", InputError)
     table.attrs["source"] = str(path)
     return normalize_quotas(table)

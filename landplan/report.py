@@ -37,7 +37,7 @@ PLAN_DIFF_FILES = ("plan_diff.gpkg", "plan_diff.csv", "plan_diff_summary.csv", "
 
 
 def summarize(result: CheckResult) -> pd.DataFrame:
-    """Counts and areas by status, rule, severity, kind and administrative unit.
+    """Summarise counts and areas by status, rule, severity, kind and administrative unit.
 
     Returns
     -------
@@ -95,12 +95,14 @@ def _by(d: pd.DataFrame, dim: str) -> pd.DataFrame:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as UTF-8 CSV with a BOM (Excel opens it as Unicode): numbers with
-    two decimals, dates as YYYY-MM-DD, blanks for missing values, fields quoted only when
-    they hold a comma, a quote or a line break — what ``DataFrame.to_csv`` writes, but
-    formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows).
+    """Write ``frame`` as UTF-8 CSV with a BOM (Excel opens it as Unicode).
+
+    Numbers with two decimals, dates as YYYY-MM-DD, blanks for missing values, fields quoted
+    only when they hold a comma, a quote or a line break — what ``DataFrame.to_csv`` writes,
+    but formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows).
     Text cells that a spreadsheet would take for a formula get a ``'`` in front
-    (:mod:`landplan._formula`); numbers are written as they are."""
+    (:mod:`landplan._formula`); numbers are written as they are.
+    """
     columns = [_csv_column(frame[name]) for name in frame.columns]
     names = pa.array([str(c) for c in frame.columns], pa.string())
     header = ",".join(_quote_fields(neutralise_array(names)).to_pylist())
@@ -248,9 +250,11 @@ def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 def write_plan_diff(diff: gpd.GeoDataFrame, new_plan: gpd.GeoDataFrame, out_dir: str | Path,
                     *, map_html: bool = True, lang: str = "vi",
                     offline: bool = True) -> dict[str, Path]:
-    """Write what a plan adjustment changed (:func:`landplan.plan_diff`) into ``out_dir``:
-    ``plan_diff.gpkg`` (layer ``plan_diff``), ``plan_diff.csv``, ``plan_diff_summary.csv``
-    and, unless ``map_html=False``, ``plan_diff.html``."""
+    """Write what a plan adjustment changed (:func:`landplan.plan_diff`) into ``out_dir``.
+
+    The files are ``plan_diff.gpkg`` (layer ``plan_diff``), ``plan_diff.csv``,
+    ``plan_diff_summary.csv`` and, unless ``map_html=False``, ``plan_diff.html``.
+    """
     from .plandiff import plan_diff_summary
 
     with staged(out_dir, PLAN_DIFF_FILES) as stage:

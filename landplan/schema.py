@@ -72,7 +72,7 @@ _TEXT_ROLES = ("decision_no", "unit", "sheet", "parcel_no", "owner", "address", 
 
 
 def column_aliases(layer: str) -> dict[str, list[str]]:
-    """The shipped aliases for each canonical column of ``layer`` ("decisions" or "plan")."""
+    """Return the shipped aliases for each canonical column of ``layer`` ("decisions" or "plan")."""
     return {role: list(names) for role, names in load_toml("aliases.toml")[layer].items()}
 
 
@@ -127,8 +127,11 @@ def match_columns(
 
 
 def _named_column(name: str, columns: list[str]) -> str | None:
-    """The column a user named: the exact name, else the one column equal to it ignoring
-    case and Unicode form (``mdsd_moi`` finds ``MDSD_MOI``); None if none or several."""
+    """Find the column a user named; None if none or several.
+
+    The exact name, else the one column equal to it ignoring case and Unicode form
+    (``mdsd_moi`` finds ``MDSD_MOI``).
+    """
     if name in columns:
         return name
     wanted = nfc(str(name)).strip().casefold()
@@ -137,8 +140,11 @@ def _named_column(name: str, columns: list[str]) -> str | None:
 
 
 def column_candidates(columns: list[str], aliases: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """Every column that an alias of each role matches (the one :func:`match_columns` takes
-    first), e.g. ``{"land_use": ["MaQH", "maloaidat"]}``: what ``landplan info`` shows."""
+    """List every column that an alias of each role matches: what ``landplan info`` shows.
+
+    The first of each list is the one :func:`match_columns` takes, as in
+    ``{"land_use": ["MaQH", "maloaidat"]}``.
+    """
     keys = {col: name_key(col) for col in columns}
     out: dict[str, list[str]] = {}
     for role, names in aliases.items():
@@ -309,8 +315,11 @@ def _text_column(values: pd.Series) -> pd.Series:
 def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) -> tuple[
     gpd.GeoDataFrame, dict[str, str], gpd.GeoDataFrame
 ]:
-    """The canonical frame's first columns (source_row, geometry and its status), the
-    role → column mapping, and the raw layer to read the roles from."""
+    """Start the canonical frame and find the column of each role.
+
+    Returns the canonical frame's first columns (source_row, geometry and its status), the
+    role → column mapping, and the raw layer to read the roles from.
+    """
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame for the {layer} layer, got {type(gdf).__name__}")
     attributes = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -479,8 +488,10 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
 
 
 def version_table(plan: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The versions of a (normalised) plan in approval order: ``plan_version`` (``"v1"`` when
-    the layer names none) and ``approved``."""
+    """Return the versions of a (normalised) plan in approval order.
+
+    Columns ``plan_version`` (``"v1"`` when the layer names none) and ``approved``.
+    """
     return (plan.assign(plan_version=plan["plan_version"].fillna("v1"))
             .groupby("plan_version", sort=False, dropna=False)["approved"].min()
             .reset_index()
@@ -490,8 +501,10 @@ def version_table(plan: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def normalize_projects(gdf: gpd.GeoDataFrame, *,
                        columns: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
-    """Normalise an annual-plan projects layer: ``project_name``, ``year``, ``land_use``
-    (purpose code), ``unit``."""
+    """Normalise an annual-plan projects layer.
+
+    Its columns become ``project_name``, ``year``, ``land_use`` (purpose code), ``unit``.
+    """
     out, mapping, gdf = _base(gdf, "projects", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     out["project_name"] = (_text_column(raw["project_name"]).values if "project_name" in raw
@@ -507,10 +520,12 @@ _A_YEAR = r"(?<!\d)(\d{4})(?!\d)"
 
 
 def project_years(values: pd.Series) -> pd.Series:
-    """The plan year of each project (``Int64``, NA when unreadable): a whole number, or the
-    one four-digit year in a text (``"Năm 2023"``, ``"KH 2023"``, ``"2023"``); NA for blanks,
-    texts with several different years (``"2021-2025"``) and years outside 1945–2100. Each
-    distinct value is read once."""
+    """Read the plan year of each project (``Int64``, NA when unreadable).
+
+    A whole number, or the one four-digit year in a text (``"Năm 2023"``, ``"KH 2023"``,
+    ``"2023"``); NA for blanks, texts with several different years (``"2021-2025"``) and
+    years outside 1945–2100. Each distinct value is read once.
+    """
     low, high = PLAUSIBLE[0].year, PLAUSIBLE[1].year
     numeric = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_bool_dtype(
         values) else pd.Series(np.nan, index=values.index)
@@ -530,8 +545,11 @@ def project_years(values: pd.Series) -> pd.Series:
 
 def normalize_corridors(gdf: gpd.GeoDataFrame, *,
                         columns: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
-    """Normalise a restriction-corridor layer: ``name``, ``restriction``, ``allowed`` (the
-    land-use codes allowed inside, as a normalised ``"DGT,DTL"`` string)."""
+    """Normalise a restriction-corridor layer.
+
+    Its columns become ``name``, ``restriction``, ``allowed`` (the land-use codes allowed
+    inside, as a normalised ``"DGT,DTL"`` string).
+    """
     out, mapping, gdf = _base(gdf, "corridors", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     out["name"] = (_text_column(raw["name"]).values if "name" in raw

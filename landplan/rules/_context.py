@@ -89,15 +89,20 @@ class CheckContext:
         return self.decisions["kind"].to_numpy(dtype=object)
 
     def landcover_images(self) -> pd.DataFrame:
-        """Each decision's land-cover fractions on its image and the one before
-        (:func:`landplan.landcover.decision_images`; computed once per check)."""
+        """Return each decision's land-cover fractions on its image and the one before.
+
+        See :func:`landplan.landcover.decision_images`; computed once per check.
+        """
         return self.memo("landcover-images", lambda: decision_images(
             self.landcover, self.decisions["decision_date"], self.config.as_of))
 
     def issue_order(self) -> np.ndarray:
-        """Decision rows in the order they were issued: by date (undated last), decision
-        number, parcel id, area, then the geometry itself — never by input row, so rules
-        that ask "which came first" answer the same whatever the row order."""
+        """Return the decision rows in the order they were issued.
+
+        By date (undated last), decision number, parcel id, area, then the geometry itself —
+        never by input row, so rules that ask "which came first" answer the same whatever the
+        row order.
+        """
         def compute() -> np.ndarray:
             d = self.decisions
             return pd.DataFrame({

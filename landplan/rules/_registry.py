@@ -152,7 +152,7 @@ def _supported_param(value: Any) -> bool:
 
 
 def rule_table(lang: str = "en") -> pd.DataFrame:
-    """The registered rules as a table: id, category, severity, required, title, legal basis."""
+    """Tabulate the registered rules: id, category, severity, required, title, legal basis."""
     rows = [
         {"rule": r.id, "category": r.category, "severity": r.severity, "required": r.required,
          "title": r.title(lang), "legal_basis": r.legal_basis()}
@@ -163,7 +163,7 @@ def rule_table(lang: str = "en") -> pd.DataFrame:
 
 
 def rule_reference() -> str:
-    """The rule reference in Markdown, generated from the registry (``docs/rules.md``)."""
+    """Generate the rule reference in Markdown from the registry (``docs/rules.md``)."""
     lines = [
         "# Rules",
         "",

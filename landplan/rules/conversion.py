@@ -18,12 +18,14 @@ _NON_AGRICULTURAL = "non-agricultural"
 
 @register("conversion-contrary-to-plan")
 def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
-    """Conversions (chuyển mục đích) whose new use is not allowed by the planned use, or
-    whose previous use is protected (parameter ``protected``: rice land LUA and its
-    children, protection and special-use forest) while the plan does not designate that
+    """Conversions (chuyển mục đích) whose new use is not allowed by the planned use.
+
+    Also those whose previous use is protected (parameter ``protected``: rice land LUA and
+    its children, protection and special-use forest) while the plan does not designate that
     place for the new use (the planned code must be the new use or its parent; the
     compatibility table does not count). Area beyond the tolerance, per planned code.
-    Conversions of rice land (parameter ``rice``) get severity ``severity_rice``."""
+    Conversions of rice land (parameter ``rice``) get severity ``severity_rice``.
+    """
     params = {name: ctx.config.param("conversion-contrary-to-plan", name)
               for name in ("protected", "rice", "severity_rice")}
     d = ctx.decisions
@@ -60,10 +62,13 @@ def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
 
 @register("conversion-not-in-annual-plan")
 def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
-    """Conversions and allocations for non-agricultural use, dated in a year the annual-plan
+    """Non-agricultural conversions and allocations outside the annual plan's projects.
+
+    Conversions and allocations for non-agricultural use, dated in a year the annual-plan
     project layer covers, whose parcel lies outside every project of that year whose purpose
     allows the granted use by more than the tolerance. Years without any project in the
-    layer are not judged."""
+    layer are not judged.
+    """
     d, projects = ctx.decisions, ctx.projects
     years = d["decision_date"].dt.year.to_numpy(dtype=float)
     covered_years = set(projects["year"].dropna().astype(int))
@@ -93,10 +98,13 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
 
 @register("quota-exceeded")
 def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
-    """Conversions counted against the 5-year plan's quotas (per unit, from → to use or
-    group): converted area (the parcel's) is accumulated in decision-date order (ties by
-    decision number, parcel id, area — never by input order) and every decision whose
-    running total exceeds the quota is flagged, with the running total."""
+    """Conversions that take a unit's converted area over its quota in the 5-year plan.
+
+    Conversions are counted against the plan's quotas (per unit, from → to use or group):
+    converted area (the parcel's) is accumulated in decision-date order (ties by decision
+    number, parcel id, area — never by input order) and every decision whose running total
+    exceeds the quota is flagged, with the running total.
+    """
     d = ctx.decisions
     usable = (d["geometry_status"] != "unusable").to_numpy() & d["decision_date"].notna()
     base = usable.to_numpy() & (ctx.kinds == "conversion")
@@ -131,9 +139,12 @@ def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
 
 @register("quota-unmatched")
 def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
-    """Quota rows that can never count a decision: a ``from``/``to`` that is neither a
-    land-use code of the registry nor a group, or a unit (not ``*``) that no decision has.
-    One finding per such row, on the quota table (not on a record)."""
+    """Quota rows that can never count a decision.
+
+    A ``from``/``to`` that is neither a land-use code of the registry nor a group, or a unit
+    (not ``*``) that no decision has. One finding per such row, on the quota table (not on
+    a record).
+    """
     q = ctx.quotas
     lang = ctx.config.lang
     why = RULES["quota-unmatched"].why

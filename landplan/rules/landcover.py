@@ -19,11 +19,13 @@ def _judged(ctx: CheckContext, img: pd.DataFrame) -> np.ndarray:
 
 @register("landcover-unchecked")
 def landcover_unchecked(ctx: CheckContext) -> pd.DataFrame:
-    """Decisions whose image covers less than ``min_coverage`` of the parcel with valid
-    pixels (nodata, clouds, outside the raster, or values not in the class table — an
-    unknown class is no evidence of any cover; its share is reported): the land-cover
-    rules do not judge them.
-    Decisions dated after the last image are not judged either, without a finding."""
+    """Decisions whose image covers less than ``min_coverage`` of the parcel with valid pixels.
+
+    Pixels are not valid where there is nodata, clouds, outside the raster, or values not in
+    the class table (an unknown class is no evidence of any cover; its share is reported).
+    The land-cover rules do not judge these decisions. Decisions dated after the last image
+    are not judged either, without a finding.
+    """
     img = ctx.landcover_images()
     minimum = ctx.config.param("landcover-unchecked", "min_coverage")
     mask = img["date"].notna().to_numpy() & ~(img["coverage"] >= minimum).to_numpy()
@@ -42,9 +44,12 @@ def unexpected(ctx: CheckContext, img: pd.DataFrame) -> tuple[np.ndarray, list[l
 
 def _unexpected(ctx: CheckContext, img: pd.DataFrame
                 ) -> tuple[np.ndarray, list[list[str]], list[frozenset[str] | None]]:
-    """Per decision: the share of its image's valid area in classes not expected for the
-    granted use (NaN when not judged or nothing is expected), those classes by share, and
-    the expected classes."""
+    """Return, per decision, the share of its image's valid area in unexpected classes.
+
+    Unexpected classes are those not expected for the granted use (the share is NaN when
+    not judged or nothing is expected). Also returned: those classes by share, and the
+    expected classes.
+    """
     classes = list(landcover_classes()["class"])
     granted = ctx.decisions["land_use"].to_numpy(dtype=object)
     table = {c: expected_classes(c, ctx.codes) for c in pd.unique(granted) if c}
@@ -67,9 +72,12 @@ def _unexpected(ctx: CheckContext, img: pd.DataFrame
 
 @register("wrong-purpose")
 def wrong_purpose(ctx: CheckContext) -> pd.DataFrame:
-    """Decisions whose parcel, on its image, shows more than ``max_share`` of its valid
-    area in cover classes not expected for the granted use (``expected.csv``; e.g. rice
-    land built over, a residential parcel turned into a pond)."""
+    """Decisions whose parcel, on its image, shows cover not expected for the granted use.
+
+    More than ``max_share`` of its valid area is in cover classes not expected for the
+    granted use (``expected.csv``; e.g. rice land built over, a residential parcel turned
+    into a pond).
+    """
     img = ctx.landcover_images()
     classes = landcover_classes()
     names = dict(zip(classes["class"], classes[f"name_{ctx.config.lang}"], strict=True))
@@ -92,12 +100,15 @@ def _months(start: pd.Series, end: pd.Timestamp) -> np.ndarray:
 
 @register("unused-land")
 def unused_land(ctx: CheckContext) -> pd.DataFrame:
-    """Allocations, leases and conversions for a use that implies building (parameter
+    """Grants for a use that implies building whose parcel is still not developed.
+
+    Allocations, leases and conversions for a use that implies building (parameter
     ``development``: residential, production and business, public works, offices,
     defence…) dated at least ``months`` before the evaluation date, whose parcel on its
     image is less than ``min_developed`` built-up or bare — unless the developed share rose
     by ``min_rise`` since the image before (construction under way), or the land is used
-    for another purpose (then ``wrong-purpose`` reports it: a pond is not unused land)."""
+    for another purpose (then ``wrong-purpose`` reports it: a pond is not unused land).
+    """
     p = {k: ctx.config.param("unused-land", k)
          for k in ("development", "months", "min_developed", "min_rise")}
     img = ctx.landcover_images()

@@ -16,9 +16,12 @@ _GRANTING = ("allocation", "lease", "recognition")
 
 @register("protected-area")
 def protected_area(ctx: CheckContext) -> pd.DataFrame:
-    """Decisions granting a use that a restriction corridor does not allow (its ``allowed``
-    codes; same/child/compatible codes count) on more than the tolerance of the parcel;
-    one finding per corridor, geometry = the overlap."""
+    """Decisions granting a use that a restriction corridor does not allow.
+
+    The corridor allows its ``allowed`` codes (same/child/compatible codes count); flagged
+    on more than the tolerance of the parcel; one finding per corridor, geometry = the
+    overlap.
+    """
     d, corridors = ctx.decisions, ctx.corridors
     usable = (corridors["geometry_status"] != "unusable").to_numpy()
     parcels = np.where(ctx.checkable, d.geometry.values, None)
@@ -54,9 +57,11 @@ def protected_area(ctx: CheckContext) -> pd.DataFrame:
 
 @register("double-allocation")
 def double_allocation(ctx: CheckContext) -> pd.DataFrame:
-    """Two allocations, leases or recognitions whose parcels overlap by more than the
-    tolerance (relative to the smaller parcel): the later decision (by date, then decision
-    number) is flagged, naming the earlier. Conversions are not grants of new land."""
+    """Two allocations, leases or recognitions whose parcels overlap by more than the tolerance.
+
+    The tolerance is relative to the smaller parcel. The later decision (by date, then
+    decision number) is flagged, naming the earlier. Conversions are not grants of new land.
+    """
     d = ctx.decisions
     active = (np.isin(ctx.kinds, _GRANTING)
               & (d["geometry_status"] != "unusable").to_numpy())

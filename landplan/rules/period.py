@@ -13,8 +13,11 @@ from ._skip import SkipRule
 
 @register("outside-plan-period")
 def outside_plan_period(ctx: CheckContext) -> pd.DataFrame:
-    """Decisions dated before the plan's (earliest) approval date or ``plan_start``, or after
-    ``plan_end`` (configuration). Decisions without a date are left to ``missing-date``."""
+    """Decisions dated outside the plan period.
+
+    Before the plan's (earliest) approval date or ``plan_start``, or after ``plan_end``
+    (configuration). Decisions without a date are left to ``missing-date``.
+    """
     earliest = ctx.approvals["approved"].min() if ctx.approvals is not None else pd.NaT
     starts = [t for t in (earliest, ctx.config.plan_start) if pd.notna(t)]
     start = max(starts) if starts else None

@@ -13,13 +13,15 @@ from ._registry import register
 
 @register("plan-overlap")
 def plan_overlap(ctx: CheckContext) -> pd.DataFrame:
-    """Pairs of zones of the same plan version that overlap on more than ``min_area_m2``
-    (identical duplicated zones, slivers between neighbours, a zone drawn inside another;
-    same or different codes), reported on the plan layer with the overlap as geometry.
+    """Pairs of zones of the same plan version that overlap on more than ``min_area_m2``.
+
+    Identical duplicated zones, slivers between neighbours, a zone drawn inside another
+    (same or different codes), reported on the plan layer with the overlap as geometry.
     The check counts every overlap once: it is given to the smaller zone (the one listed
     first when both are equal), so a parcel's shares never exceed 100 % and no area is
     doubled. Reported in every case so that the plan can be corrected; decisions are not
-    made violations by it."""
+    made violations by it.
+    """
     found = ctx.plan_overlaps
     minimum = float(ctx.config.param("plan-overlap", "min_area_m2"))
     if found is None or found.empty:
@@ -46,9 +48,11 @@ def plan_overlap(ctx: CheckContext) -> pd.DataFrame:
 
 @register("plan-gap")
 def plan_gap(ctx: CheckContext) -> pd.DataFrame:
-    """Holes inside a plan version's extent that no zone covers (interior rings of the
-    union of its zones), larger than ``min_area_m2``, reported on the plan layer with the
-    hole as geometry. Parcels in a hole are reported by ``no-plan-coverage``."""
+    """Holes inside a plan version's extent that no zone covers, larger than ``min_area_m2``.
+
+    The holes are the interior rings of the union of its zones, reported on the plan layer
+    with the hole as geometry. Parcels in a hole are reported by ``no-plan-coverage``.
+    """
     minimum = float(ctx.config.param("plan-gap", "min_area_m2"))
     plan = ctx.plan
     usable = (plan["geometry_status"] != "unusable").to_numpy()

@@ -15,10 +15,13 @@ _REALISING = ("conversion", "allocation", "lease")
 
 @register("stale-plan-item")
 def stale_plan_item(ctx: CheckContext) -> pd.DataFrame:
-    """Annual-plan projects of year Y with no conversion, allocation or lease decision
-    overlapping them by more than ``tolerance_m2``, dated from 1 January of Y to the
-    evaluation date, once the evaluation date reaches 1 January of Y + ``years`` (default
-    2: Land Law 2024 Art. 76(7)). Reported on the project (``layer`` = projects)."""
+    """Annual-plan projects with no decision on their land within ``years`` of their year.
+
+    Projects of year Y with no conversion, allocation or lease decision overlapping them by
+    more than ``tolerance_m2``, dated from 1 January of Y to the evaluation date, once the
+    evaluation date reaches 1 January of Y + ``years`` (default 2: Land Law 2024 Art.
+    76(7)). Reported on the project (``layer`` = projects).
+    """
     years_param = int(ctx.config.param("stale-plan-item", "years"))
     projects, d = ctx.projects, ctx.decisions
     as_of = ctx.config.as_of
@@ -50,9 +53,11 @@ def stale_plan_item(ctx: CheckContext) -> pd.DataFrame:
 
 @register("project-year-unreadable")
 def project_year_unreadable(ctx: CheckContext) -> pd.DataFrame:
-    """Annual-plan projects whose year is blank or not one year of 1945–2100 (``2023``,
-    ``Năm 2023`` and ``KH 2023`` are read; ``2021-2025`` is not one year): the rules that use
-    the year cannot use them, so each is reported on the project."""
+    """Annual-plan projects whose year is blank or not one year of 1945–2100.
+
+    ``2023``, ``Năm 2023`` and ``KH 2023`` are read; ``2021-2025`` is not one year. The rules
+    that use the year cannot use them, so each is reported on the project.
+    """
     projects = ctx.projects
     rows = np.flatnonzero(projects["year"].isna().to_numpy())
     raw = (projects["year_raw"] if "year_raw" in projects.columns

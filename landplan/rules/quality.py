@@ -37,8 +37,11 @@ def _unreadable(d: pd.DataFrame) -> np.ndarray:
 
 @register("unreadable-record")
 def unreadable_record(ctx: CheckContext) -> pd.DataFrame:
-    """Records the file holds but GDAL does not return (a record marked deleted in the DBF,
-    a GeoJSON entry that is not a Feature): kept at their place in the file, unchecked."""
+    """Unreadable records: those the file holds but GDAL does not return.
+
+    A record marked deleted in the DBF, a GeoJSON entry that is not a Feature: kept at their
+    place in the file, unchecked.
+    """
     d = ctx.decisions
     mask = _unreadable(d)
     detail = d["geometry_note"].astype(str).str.slice(len(UNREADABLE)).to_numpy()
@@ -86,8 +89,10 @@ def missing_date(ctx: CheckContext) -> pd.DataFrame:
 
 @register("duplicate-id")
 def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
-    """Records sharing the same decision number and parcel id (both present): every such
-    record is reported, naming the other rows."""
+    """Duplicate records: those sharing the same decision number and parcel id (both present).
+
+    Every such record is reported, naming the other rows.
+    """
     d = ctx.decisions
     keyed = d[d["decision_no"].notna() & d["parcel_id"].notna()]
     dup = keyed[keyed.duplicated(["decision_no", "parcel_id"], keep=False)]
@@ -105,8 +110,11 @@ def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
 
 @register("area-mismatch")
 def area_mismatch(ctx: CheckContext) -> pd.DataFrame:
-    """Decisions whose declared legal area (``DienTich``, ``DienTichPhapLy``) differs from
-    the parcel's mapped area by more than ``tolerance_pct`` % and ``tolerance_m2`` m²."""
+    """Decisions whose declared legal area differs from the parcel's mapped area.
+
+    The declared area (``DienTich``, ``DienTichPhapLy``) differs by more than
+    ``tolerance_pct`` % and ``tolerance_m2`` m².
+    """
     d = ctx.decisions
     pct = float(ctx.config.param("area-mismatch", "tolerance_pct"))
     m2 = float(ctx.config.param("area-mismatch", "tolerance_m2"))
@@ -121,8 +129,10 @@ def area_mismatch(ctx: CheckContext) -> pd.DataFrame:
 
 @register("crs-assumed")
 def crs_assumed(ctx: CheckContext) -> pd.DataFrame:
-    """Layers that declared no CRS and were read with the CRS the user gave (one finding
-    per layer, not tied to a record)."""
+    """Layers that declared no CRS and were read with the CRS the user gave.
+
+    One finding per layer, not tied to a record.
+    """
     names = labels("message.layer", ctx.config.lang)
     rows = [(layer, crs) for layer, crs in ctx.crs_assumed.items() if crs]
     return pd.DataFrame({

@@ -12,10 +12,13 @@ from ._registry import register
 
 @register("zoning-conflict")
 def zoning_conflict(ctx: CheckContext) -> pd.DataFrame:
-    """Allocations, leases and recognitions (and decisions of unrecognised kind) whose
+    """Grants whose use the plan version in force does not allow, on more than the tolerance.
+
+    Allocations, leases and recognitions (and decisions of unrecognised kind) whose
     granted use is not allowed by the planned use of the plan version in force on their
     date, on more than the tolerance; one finding per conflicting planned code, geometry =
-    the conflicting part. Conversions are judged by ``conversion-contrary-to-plan``."""
+    the conflicting part. Conversions are judged by ``conversion-contrary-to-plan``.
+    """
     pairs = ctx.pairs
     not_conversion = ctx.kinds != "conversion"
     bad = pairs[pairs["plan_code_known"] & ~pairs["allowed"]
@@ -24,8 +27,11 @@ def zoning_conflict(ctx: CheckContext) -> pd.DataFrame:
 
 
 def conflict_findings(ctx: CheckContext, bad: pd.DataFrame) -> pd.DataFrame:
-    """Findings for decisions whose conflicting pairs ``bad`` exceed the tolerance in total:
-    one row per (decision, planned code) with the union of the conflicting parts."""
+    """Make the findings of decisions whose conflicting pairs ``bad`` exceed the tolerance.
+
+    The pairs count in total; one row per (decision, planned code) with the union of the
+    conflicting parts.
+    """
     if bad.empty:
         return pd.DataFrame(columns=["row"])
     total = np.bincount(bad["parcel"], weights=bad["area_m2"], minlength=len(ctx.area))
@@ -76,7 +82,9 @@ def _share_finding(ctx: CheckContext, area: np.ndarray, other: np.ndarray) -> pd
 @register("no-plan-coverage")
 def no_plan_coverage(ctx: CheckContext) -> pd.DataFrame:
     """Decisions partly or wholly outside every plan zone; the outside part is reported.
-    Blocking (unchecked) when what is left inside the plan is within the tolerance."""
+
+    Blocking (unchecked) when what is left inside the plan is within the tolerance.
+    """
     outside, unknown = _uncovered(ctx)
     found = _share_finding(ctx, outside, unknown)
     if found.empty:
