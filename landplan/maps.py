@@ -63,6 +63,7 @@ __all__ = [
     "escape",
     "findings_layer",
     "geo_layer",
+    "inline_assets",
     "make_map",
     "plan_changes_layer",
     "plan_diff_map",
