@@ -39,7 +39,7 @@ from branca.element import Element
 # landplan/data/map.
 from ._map_assets import inline_assets
 from ._map_controls import _add_controls, _legend, _Ready, _Search, _summary
-from ._map_json import _js as _js  # re-exported for the tests
+from ._map_json import _js as _js  # re-exported for the tests (as is _add_runtime)
 from ._map_json import escape
 from ._map_layers import (
     corridors_layer,
