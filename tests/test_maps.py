@@ -102,3 +102,10 @@ def test_raster_is_embedded_as_an_image_overlay(hostile, tmp_path):
     fmap = landplan.make_map(hostile, raster=path, offline=True)
     html = fmap.get_root().render()
     assert "data:image/png;base64," in html and "cover" in html
+
+
+def test_runtime_values_fill_their_slots_in_one_pass():
+    from landplan._map_runtime import _fill
+
+    # a code name that reads "{{ legal }}" stays that text: a value is never searched for slots
+    assert _fill("{{ a }}|{{ b }}", {"a": "{{ b }}", "b": "1"}) == "{{ b }}|1"

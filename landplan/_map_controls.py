@@ -1,0 +1,126 @@
+"""The map's panels and controls (:mod:`landplan.maps`).
+
+The legend and the summary panel are HTML written on the server, every text in them
+escaped (:func:`landplan._map_json.escape`); the search box, the offline mini-map and the
+ready signal are folium elements whose scripts are templates in ``data/map``. The layer
+control, fullscreen, measure and the online mini-map are folium's own.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+
+from ._map_json import _features, _js, _to_wgs84, escape
+from ._map_layers import _GeoLayer
+from ._map_runtime import _SEVERITY_COLORS, _STATUS_COLORS, _labels, _map_template
+from .check import CheckResult
+from .codes import code_color, code_names
+
+
+def _legend(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str) -> str:
+    """Return the legend: the plan's codes with their colours and names, statuses, severities."""
+    labels = _labels(lang)
+    names = code_names(codes, lang)
+    rows = "".join(
+        f'<div><span class="landplan-swatch" style="background:{code_color(c, codes)}"></span>'
+        f"{escape(c)} – {escape(names.get(c, ''))}</div>"
+        for c in sorted(plan["land_use"].dropna().unique())
+    )
+    status = "".join(
+        f'<div><span class="landplan-swatch" style="background:{color}"></span>'
+        f"{escape(labels['status_' + s])}</div>" for s, color in _STATUS_COLORS.items())
+    severity = "".join(
+        f'<div><span class="landplan-swatch" style="background:{color}"></span>'
+        f"{escape(labels['severity_' + s])}</div>" for s, color in _SEVERITY_COLORS.items())
+    return (f'<details open class="landplan-panel landplan-legend" '
+            f'style="bottom:60px;left:10px"><summary><b>{escape(labels["legend"])}</b>'
+            f"</summary>{rows}<hr>{status}<hr>{severity}</details>")
+
+
+def _summary(result: CheckResult, lang: str) -> str:
+    """Return the summary panel: decisions by status, findings by rule and severity."""
+    labels = _labels(lang)
+    d, f = result.decisions, result.findings
+    counts = d["status"].value_counts()
+    status = "".join(f"<tr><td>{escape(labels['status_' + s])}</td>"
+                     f"<td>{int(counts.get(s, 0)):,}</td></tr>" for s in _STATUS_COLORS)
+    by_rule = f.groupby(["rule", "severity"], sort=True).size()
+    rules = "".join(f"<tr><td>{escape(r)}</td><td>{escape(labels['severity_' + s])}</td>"
+                    f"<td>{n:,}</td></tr>" for (r, s), n in by_rule.items())
+    return (f'<details open class="landplan-panel landplan-summary" '
+            f'style="top:10px;right:60px;max-width:360px">'
+            f'<summary><b>{escape(labels["summary"])}</b> — {len(d):,} '
+            f"{escape(labels['decisions_count'])}</summary>"
+            f"<table>{status}</table><hr><table><tr><th>{escape(labels['rule'])}</th>"
+            f"<th>{escape(labels['severity'])}</th><th>#</th></tr>{rules}</table></details>")
+
+
+class _Search(JSCSSMixin, MacroElement):
+    """Search a layer's ``q`` property (decision number · parcel id) with leaflet-search."""
+
+    _template = _map_template("search.js")
+    default_js = folium.plugins.Search.default_js
+    default_css = folium.plugins.Search.default_css
+
+    def __init__(self, layer: _GeoLayer, lang: str) -> None:
+        super().__init__()
+        self._name = "Search"
+        self.layer = layer
+        labels = _labels(lang)
+        self.placeholder = _js(labels["search"])
+        self.not_found = _js(html.escape(labels["not_found"]))  # shown with innerHTML
+
+
+class _OfflineMiniMap(JSCSSMixin, MacroElement):
+    """A mini-map drawing the district outline instead of tiles (no network)."""
+
+    _template = _map_template("offline_minimap.js")
+    default_js = folium.plugins.MiniMap.default_js
+    default_css = folium.plugins.MiniMap.default_css
+
+    def __init__(self, outline: str) -> None:
+        super().__init__()
+        self._name = "OfflineMiniMap"
+        self.outline = outline
+
+
+class _Ready(MacroElement):
+    """Set ``window.LANDPLAN_READY`` to the time at which the map's layers were drawn.
+
+    The time is in ms since navigation, after every layer's script and two animation frames.
+    """
+
+    _template = _map_template("ready.js")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Ready"
+
+
+
+def _add_controls(fmap: folium.Map, plan: gpd.GeoDataFrame, lang: str, offline: bool) -> None:
+    """Add the layer control, fullscreen, measure and the mini-map.
+
+    Offline, the mini-map draws ``plan``'s outline (simplified by 20 m) instead of tiles.
+    """
+    labels = _labels(lang)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    folium.plugins.Fullscreen(title=labels["fullscreen"],
+                              title_cancel=labels["fullscreen_exit"]).add_to(fmap)
+    folium.plugins.MeasureControl(primary_length_unit="meters",
+                                  primary_area_unit="sqmeters").add_to(fmap)
+    if offline:
+        outline = shapely.union_all(shapely.simplify(plan.geometry.values, 20.0))
+        outline_gdf = gpd.GeoDataFrame(geometry=[outline], crs=plan.crs)
+        _OfflineMiniMap(_features(_to_wgs84(outline_gdf),
+                                  pd.DataFrame(index=[0]))).add_to(fmap)
+    else:
+        folium.plugins.MiniMap(toggle_display=True).add_to(fmap)

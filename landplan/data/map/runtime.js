@@ -1,0 +1,51 @@
+window.LANDPLAN = (function () {
+  var names = {{ names }}, legal = {{ legal }};
+  function text(v) { return (v === undefined || v === null) ? "" : String(v); }
+  function value(f, key) {
+    if (key.charAt(0) === "%") { return text(f.properties[key.slice(1)]).split(", ")
+      .map(function (r) { return legal[r] || ""; }).filter(function (x) { return x; })
+      .join("\n"); }
+    if (key.charAt(0) === "@") { return names[f.properties[key.slice(1)]] ||
+      text(f.properties[key.slice(1)]).split("+").map(function (c) { return names[c] || c; })
+      .join(" + "); }
+    return f.properties[key];
+  }
+  function table(f, fields) {
+    var box = document.createElement("div"), t = document.createElement("table");
+    box.className = "landplan-popup";
+    fields.forEach(function (pair) {
+      var v = value(f, pair[0]);
+      if (v === undefined || v === null || v === "") { return; }
+      var row = t.insertRow(), th = document.createElement("th");
+      th.textContent = pair[1]; row.appendChild(th); row.insertCell().textContent = text(v);
+    });
+    box.appendChild(t); return box;
+  }
+  function line(f, fields) {
+    var span = document.createElement("span");
+    span.textContent = fields.map(function (p) { return text(value(f, p[0])); })
+      .filter(function (s) { return s !== ""; }).join(" · ");
+    return span;
+  }
+  return {
+    names: names,
+    layers: {},
+    searchTip: function (q) {
+      /* leaflet-search would put the tip (decision number · parcel) in with innerHTML */
+      var li = document.createElement("li"); li.textContent = text(q); return li;
+    },
+    style: function (s, f) {
+      var key = s.by ? f.properties[s.by] : null;
+      var color = (s.colors && s.colors[key]) || s.color || "#666666";
+      return {color: s.stroke || color, weight: s.weight || 1, opacity: 1,
+              fillColor: color, fillOpacity: (s.fill === undefined ? 0.6 : s.fill),
+              dashArray: s.dash || null};
+    },
+    bind: function (layer, f, popup, tooltip) {
+      if (popup.length) { layer.bindPopup(function () { return table(f, popup); },
+                                          {maxWidth: 420}); }
+      if (tooltip.length) { layer.bindTooltip(function () { return line(f, tooltip); },
+                                              {sticky: true}); }
+    }
+  };
+})();
