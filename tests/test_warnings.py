@@ -23,6 +23,7 @@ from landplan.config import CheckConfig
 from landplan.rules import SkipRule
 
 from .conftest import X0, Y0
+from .corpus_reading import _unclose_ring
 from .test_crs_diagnostics import ESRI_NOI_BO
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +55,15 @@ def _deleted_record(decisions: gpd.GeoDataFrame, tmp_path: Path) -> Path:
     start, width = int.from_bytes(data[8:10], "little"), int.from_bytes(data[10:12], "little")
     data[start + width] = 0x2A
     dbf.write_bytes(bytes(data))
+    return path
+
+
+def _unclosed_ring(decisions: gpd.GeoDataFrame, tmp_path: Path) -> Path:
+    """A GeoPackage whose second record's ring is not closed (GEOS refuses it)."""
+    path = tmp_path / "ring" / "qd.gpkg"
+    path.parent.mkdir(parents=True)
+    decisions.iloc[:3].to_file(path, engine="pyogrio")  # polygons, not multipolygons
+    _unclose_ring(path, 2)
     return path
 
 
@@ -91,9 +101,12 @@ def test_uncertain_encoding_warns_in_a_notebook(tmp_path):
     (_noi_bo, landplan.CRSWarning, "VN-2000 without a datum shift"),
     (_deleted_record, landplan.UnreadableRecordsWarning,
      "1 of its 12 entries cannot be read by GDAL"),
+    (_unclosed_ring, landplan.UnreadableRecordsWarning,
+     r"1 geometries cannot be read \(record 1\)"),
     (_unsafe_zip, landplan.UnsafeZipEntryWarning,
      "Ignoring unsafe entry '../evil.shp'"),
-], ids=["vn2000-prj-reinterpreted", "deleted-dbf-record", "unsafe-zip-entry"])
+], ids=["vn2000-prj-reinterpreted", "deleted-dbf-record", "unclosed-ring",
+        "unsafe-zip-entry"])
 def test_input_problems_warn_with_their_class_at_the_callers_line(decisions, tmp_path, build,
                                                                   category, words):
     path = build(decisions, tmp_path)
