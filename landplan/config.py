@@ -195,7 +195,7 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
                         why = _param_problem(settings[key], default)
                         if why:
                             problems.append(f"{at}.{key} {why}, got {settings[key]!r}")
-            clean[name] = {k: dict(v) for k, v in value.items()}
+            clean[name] = {k: dict(v) for k, v in value.items() if isinstance(v, Mapping)}
         else:
             clean[name] = value
     return clean, problems
