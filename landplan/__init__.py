@@ -16,6 +16,7 @@ Results are plain GeoDataFrames.
 from __future__ import annotations
 
 import logging
+from importlib import metadata
 
 from ._sample import sample_dir, sample_path
 from .check import CheckResult, check
@@ -23,12 +24,22 @@ from .codes import load_codes, load_compatibility
 from .config import CheckConfig, load_config
 from .encodings import detect_encoding
 from .errors import (
+    CodeTableError,
     ColumnError,
     ConfigError,
     CRSError,
+    CRSWarning,
     InputError,
     LandplanError,
+    LandplanWarning,
     LayerNotFoundError,
+    MissingDependencyError,
+    OutputError,
+    RuleSkippedWarning,
+    StrictError,
+    TextEncodingWarning,
+    UnreadableRecordsWarning,
+    UnsafeZipEntryWarning,
 )
 from .info import file_info, format_info
 from .io import (
@@ -45,18 +56,40 @@ from .report import summarize, write_outputs
 from .rules import RULES, rule_table
 from .schema import plan_versions
 
-__version__ = "0.1.0"
+
+def _installed_version() -> str:
+    """Return the version of the installed distribution.
+
+    ``0+unknown`` from a source tree that is not installed.
+    """
+    try:
+        return metadata.version("landplan")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _installed_version()
 
 __all__ = [
     "RULES",
     "CRSError",
+    "CRSWarning",
     "CheckConfig",
     "CheckResult",
+    "CodeTableError",
     "ColumnError",
     "ConfigError",
     "InputError",
     "LandplanError",
+    "LandplanWarning",
     "LayerNotFoundError",
+    "MissingDependencyError",
+    "OutputError",
+    "RuleSkippedWarning",
+    "StrictError",
+    "TextEncodingWarning",
+    "UnreadableRecordsWarning",
+    "UnsafeZipEntryWarning",
     "check",
     "detect_encoding",
     "file_info",

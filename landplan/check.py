@@ -19,6 +19,7 @@ import shapely
 
 from ._distinct import flags
 from ._labels import label
+from ._problems import strict_mode, warn
 from .codes import (
     allowed_matrix,
     code_name,
@@ -30,7 +31,7 @@ from .codes import (
 from .config import CheckConfig
 from .crs import working_crs
 from .engine import overlay_pairs
-from .errors import CRSError, InputError
+from .errors import CRSError, InputError, RuleSkippedWarning
 from .landcover import landcover_classes, landcover_table, load_landcover
 from .planlayer import plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
@@ -108,6 +109,7 @@ def check(
     plan_columns: Mapping[str, str] | None = None,
     decision_columns: Mapping[str, str] | None = None,
     overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None = None,
+    strict: bool = False,
 ) -> CheckResult:
     """Check decisions against the plan.
 
@@ -141,12 +143,22 @@ def check(
         The zoning overlay engine: ``overlay(parcels, zones) -> pairs`` with the contract
         of :func:`landplan.engine.overlay_pairs` (the default, on this machine's cores);
         e.g. :class:`landplan.distributed.DaskOverlay` runs it on a dask cluster.
+    strict
+        Raise :class:`~landplan.errors.StrictError` instead of issuing a
+        :class:`~landplan.errors.LandplanWarning` (a rule that cannot run on the inputs
+        given).
 
     Returns
     -------
     CheckResult
         ``(decisions, findings, plan, rules)``. Rules whose optional input is missing are
         skipped and listed as such in ``rules``.
+
+    Warns
+    -----
+    RuleSkippedWarning
+        A rule could not run on the inputs given (``outside-plan-period`` without a plan
+        approval date or period); an optional input not given is only listed in ``rules``.
 
     Examples
     --------
@@ -157,6 +169,29 @@ def check(
     >>> len(result.decisions) == len(decisions)
     True
     """
+    with strict_mode(strict):
+        return _check(plan, decisions, projects=projects, quotas=quotas, corridors=corridors,
+                      landcover=landcover, config=config, codes=codes, compat=compat,
+                      plan_columns=plan_columns, decision_columns=decision_columns,
+                      overlay=overlay)
+
+
+def _check(
+    plan: gpd.GeoDataFrame,
+    decisions: gpd.GeoDataFrame,
+    *,
+    projects: gpd.GeoDataFrame | None,
+    quotas: pd.DataFrame | None,
+    corridors: gpd.GeoDataFrame | None,
+    landcover: object,
+    config: CheckConfig | None,
+    codes: pd.DataFrame | None,
+    compat: pd.DataFrame | None,
+    plan_columns: Mapping[str, str] | None,
+    decision_columns: Mapping[str, str] | None,
+    overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None,
+) -> CheckResult:
+    """:func:`check` itself (in the strict mode :func:`check` sets)."""
     started = time.perf_counter()
     config = config or CheckConfig()
     codes = load_codes() if codes is None else codes
@@ -291,6 +326,7 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     lang = config.lang
     frames = []
     states = []
+    unusable = set()  # rules that raised SkipRule: the inputs given do not allow them
     for order, rule in enumerate(RULES.values()):
         missing = [need for need in rule.needs if getattr(ctx, need) is None]
         if not config.enabled(rule.id):
@@ -303,6 +339,7 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             found = rule.func(ctx)
         except SkipRule as why:
             states.append((rule.id, "skipped", str(why), 0))
+            unusable.add(rule.id)
             continue
         n = 0 if found is None else len(found)
         states.append((rule.id, "ran", "", n))
@@ -321,7 +358,9 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         frames.append(found)
     rules = pd.DataFrame(states, columns=["rule", "state", "reason", "n_findings"])
     for rule_id, state, reason, _ in states:
-        if state == "skipped":
+        if state == "skipped" and rule_id in unusable:
+            warn(RuleSkippedWarning(f"rule {rule_id} skipped: {reason}"), __name__)
+        elif state == "skipped":  # an optional input not given: the user's choice
             log.warning("rule %s skipped: %s", rule_id, reason)
     return _assemble(ctx, frames), rules
 

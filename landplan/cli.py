@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from ._labels import label
 from ._outdir import output_folder
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, resolve_config
-from .errors import LandplanError
+from .errors import LandplanError, LandplanWarning
 from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
 from .plandiff import plan_diff, plan_diff_summary
 from .quotas import load_quotas
@@ -443,6 +444,28 @@ def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float
         print(f"  {path}")
 
 
+@contextmanager
+def _warnings_logged() -> Iterator[None]:
+    """Log every :class:`~landplan.errors.LandplanWarning` issued within the block.
+
+    Each time, by the logger of the module that issued it (``WARNING landplan.io: …``),
+    instead of printing it as a Python warning; the warning state is restored after it.
+    """
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+        warnings.simplefilter("always", LandplanWarning)
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: object = None, line: str | None = None) -> None:
+            if isinstance(message, LandplanWarning):
+                logging.getLogger(message.origin).warning("%s", message)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``landplan`` command."""
     args = _parser().parse_args(argv)
@@ -450,6 +473,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("landplan").setLevel(level)
+    with _warnings_logged():
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the subcommand; errors become exit codes and one message."""
     try:
         command: Callable[[argparse.Namespace], int] = args.func
         return command(args)

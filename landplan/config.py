@@ -164,7 +164,7 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
                 problems.append(f"{where} must be a table of rule settings ([rules.<id>])")
                 continue
             problems += _rules_problems(value, where, rules)
-            clean[name] = {k: dict(v) for k, v in value.items()}
+            clean[name] = {k: dict(v) for k, v in value.items() if isinstance(v, Mapping)}
         else:
             clean[name] = value
     return clean, problems

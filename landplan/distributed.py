@@ -17,8 +17,8 @@ normalising. The rules (double allocation, duplicate ids, quotas, ...) compare d
 across the whole district, so they run on the client after the overlay.
 
 dask is imported only when these functions are used: ``import landplan`` works without it,
-and without it they raise :class:`landplan.InputError` saying what to install
-(``pip install 'landplan[distributed]'``). See ``docs/distributed.md`` for running on a
+and without it they raise :class:`landplan.MissingDependencyError` saying what to install
+(``pip install "landplan[distributed]"``). See ``docs/distributed.md`` for running on a
 cluster.
 """
 
@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._problems import missing_dependency
 from .check import CheckResult, check
 from .crs import working_crs
 from .engine import PAIR_COLUMNS, overlay_pairs
@@ -57,8 +58,6 @@ ROW_COLUMN = "landplan_row"
 """Column written by :func:`write_partitioned`: each record's row in the layer it was given,
 so that :func:`check_parquet` restores the input order and ``source_row``."""
 
-_INSTALL = "pip install 'landplan[distributed]'"
-
 
 # --------------------------------------------------------------------------- set-up
 
@@ -68,10 +67,7 @@ def _require(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise InputError(
-            f"The distributed engine needs the {module!r} package, which is not installed "
-            f"({exc}). Install it with: {_INSTALL}"
-        ) from exc
+        raise missing_dependency("landplan.distributed", module, "distributed") from exc
 
 
 def _connect(client: Client | str | None, timeout: float) -> tuple[Client, bool]:
@@ -261,8 +257,10 @@ class DaskOverlay:
 
     Raises
     ------
+    landplan.MissingDependencyError
+        dask is not installed.
     landplan.InputError
-        dask is not installed, the scheduler cannot be reached, or there is no client.
+        The scheduler cannot be reached, or there is no client.
 
     Examples
     --------

@@ -1,8 +1,24 @@
-"""Errors raised by landplan.
+"""Errors raised by landplan, and the warnings it issues.
 
 Every error derives from :class:`LandplanError` and also from the builtin error
 that fits it, so ``except ValueError`` keeps working for callers that do not know
 landplan. Messages say what went wrong, where, and how to fix it.
+
+Every warning derives from :class:`LandplanWarning` (a :class:`UserWarning`): a problem in
+the inputs that the user can act on, after which the work went on (an uncertain text
+encoding, a replaced CRS, records GDAL cannot read…). In a notebook they show like any
+warning; filter them by class with :mod:`warnings`::
+
+    import warnings
+    import landplan
+
+    warnings.simplefilter("ignore", landplan.CRSWarning)        # not these
+    warnings.simplefilter("always", landplan.LandplanWarning)   # every time, not once
+
+``strict=True`` (:func:`landplan.load_plan`, :func:`landplan.load_decisions`,
+:func:`landplan.check` …) turns them into errors: the call raises :class:`StrictError`,
+whose ``warning`` is the warning it would have issued. The command line prints them as
+``WARNING <module>: <message>`` lines.
 """
 
 from __future__ import annotations
@@ -43,4 +59,80 @@ class OutputError(LandplanError, ValueError):
     """The output folder cannot be used.
 
     It is a file, it would overwrite an input, or another run is writing into it.
+    """
+
+
+class MissingDependencyError(LandplanError, ImportError):
+    """An optional dependency is not installed.
+
+    The distributed engine's dask, the fiona engine's fiona; the message gives the
+    ``pip install "landplan[…]"`` command.
+    """
+
+
+class StrictError(InputError):
+    """A :class:`LandplanWarning` raised as an error, because the call had ``strict=True``.
+
+    Attributes
+    ----------
+    warning : LandplanWarning or None
+        The warning the call would have issued; its class says which kind of problem it
+        is (e.g. ``isinstance(err.warning, landplan.CRSWarning)``).
+    """
+
+    def __init__(self, message: str, warning: LandplanWarning | None = None) -> None:
+        super().__init__(message)
+        self.warning = warning
+
+
+class LandplanWarning(UserWarning):
+    """Base class of every warning issued by landplan.
+
+    A problem the user can act on, after which the work went on.
+
+    Attributes
+    ----------
+    origin : str
+        The landplan module that issued it (``"landplan.io"``); the command line prints it
+        as ``WARNING landplan.io: <message>``.
+    """
+
+    origin: str = "landplan"
+
+
+class TextEncodingWarning(LandplanWarning, UnicodeWarning):
+    """The text encoding of a shapefile's attributes is uncertain: names may be garbled.
+
+    Give the encoding (``encoding="tcvn3"``, ``"vni"``, ``"cp1258"``, ``"utf-8"``).
+    """
+
+
+class CRSWarning(LandplanWarning):
+    """A layer's declared CRS was not used as declared.
+
+    Replaced by ``override_crs``, or a VN-2000 ``.prj`` reinterpreted as its EPSG CRS
+    (``attrs["crs_note"]`` says which).
+    """
+
+
+class UnreadableRecordsWarning(LandplanWarning):
+    """Records or geometries of a layer cannot be read (by GDAL or GEOS).
+
+    They are kept as records without attributes or geometry, and flagged by the rules.
+    """
+
+
+class UnsafeZipEntryWarning(LandplanWarning):
+    """An entry of a zip archive with an absolute path or ``..`` in it was ignored.
+
+    It is never extracted.
+    """
+
+
+class RuleSkippedWarning(LandplanWarning):
+    """A rule could not run on the inputs given.
+
+    E.g. ``outside-plan-period`` without a plan approval date or a plan period;
+    ``CheckResult.rules`` gives the reason. (A rule whose optional input was not given at
+    all is only listed there.)
     """

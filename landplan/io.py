@@ -24,10 +24,19 @@ from pyproj import CRS
 from ._data import load_toml
 from ._distinct import per_distinct
 from ._labels import LANGS, labels
+from ._problems import missing_dependency, strict_mode, warn
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
 from .encodings import Detection, canonical, detect_encoding, transcode
-from .errors import CRSError, InputError, LayerNotFoundError
+from .errors import (
+    CRSError,
+    CRSWarning,
+    InputError,
+    LayerNotFoundError,
+    TextEncodingWarning,
+    UnreadableRecordsWarning,
+    UnsafeZipEntryWarning,
+)
 from .schema import (
     column_aliases,
     layer_kind,
@@ -56,9 +65,7 @@ def _check_engine(engine: str) -> None:
         try:
             import fiona  # noqa: F401
         except ImportError as exc:
-            raise InputError(
-                "engine='fiona' needs fiona: pip install 'landplan[fiona]'"
-            ) from exc
+            raise missing_dependency("engine='fiona'", "fiona", "fiona") from exc
 
 
 def _zip_members(path: Path) -> list[str]:
@@ -72,7 +79,7 @@ def _zip_members(path: Path) -> list[str]:
     for name in names:
         pure = PurePosixPath(name)
         if pure.is_absolute() or ".." in pure.parts:
-            log.warning("Ignoring unsafe entry %r in %s", name, path)
+            warn(UnsafeZipEntryWarning(f"Ignoring unsafe entry {name!r} in {path}"), __name__)
             continue
         if pure.suffix.lower() in _VECTOR_IN_ZIP and not pure.name.startswith("."):
             members.append(name)
@@ -146,6 +153,7 @@ def read_layer(
     crs: object = None,
     encoding: str | None = "auto",
     override_crs: object = None,
+    strict: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer into a GeoDataFrame with a 0-based RangeIndex.
 
@@ -171,6 +179,10 @@ def read_layer(
         not trusted blindly); any other name (``"tcvn3"``, ``"vni"``, ``"cp1258"``,
         ``"utf-8"``…) forces it. Text is Unicode NFC. What was used is in
         ``gdf.attrs["encoding"]`` (a :class:`landplan.encodings.Detection`).
+    strict
+        Raise :class:`~landplan.errors.StrictError` instead of issuing a
+        :class:`~landplan.errors.LandplanWarning` (an uncertain encoding, a replaced CRS,
+        unreadable records, an unsafe zip entry).
 
     Raises
     ------
@@ -179,16 +191,29 @@ def read_layer(
     CRSError
         The coordinates do not fit the declared CRS (degrees in a projected layer,
         swapped axes, far from where the CRS is used).
+    StrictError
+        With ``strict=True``, what would otherwise be a warning.
+    MissingDependencyError
+        ``engine="fiona"`` without fiona installed.
 
-    Notes
+    Warns
     -----
-    A VN-2000 ``.prj`` without a datum shift, or with the Position Vector ``+towgs84``,
-    is replaced by its EPSG CRS (see :func:`landplan.crs.resolve_crs`); the note is in
-    ``gdf.attrs["crs_note"]`` and logged.
+    TextEncodingWarning
+        The encoding was detected with low confidence.
+    CRSWarning
+        ``override_crs`` replaced a different declared CRS, or a VN-2000 ``.prj``
+        without a datum shift, or with the Position Vector ``+towgs84``, was replaced by
+        its EPSG CRS (see :func:`landplan.crs.resolve_crs`); the note is also in
+        ``gdf.attrs["crs_note"]``.
+    UnreadableRecordsWarning
+        Records or geometries GDAL cannot read (kept, and flagged by the rules).
+    UnsafeZipEntryWarning
+        A zip entry with an absolute path or ``..`` (ignored).
     """
-    gdf = read_stored(path, layer, engine=engine, encoding=encoding)
-    gdf = _assign_crs(gdf, crs, gdf.attrs["source"], override_crs)
-    check_coordinates(gdf, gdf.attrs["source"])
+    with strict_mode(strict):
+        gdf = read_stored(path, layer, engine=engine, encoding=encoding)
+        gdf = _assign_crs(gdf, crs, gdf.attrs["source"], override_crs)
+        check_coordinates(gdf, gdf.attrs["source"])
     return gdf
 
 
@@ -231,7 +256,7 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
     if gdf.crs is not None:
         resolved, note = resolve_crs(CRS.from_user_input(gdf.crs))
         if note:
-            log.warning("%s: %s", source_label, note)
+            warn(CRSWarning(f"{source_label}: {note}"), __name__)
             gdf = gdf.set_crs(resolved, allow_override=True)
             gdf.attrs["crs_note"] = note
     return gdf
@@ -451,9 +476,10 @@ def _read_tolerant(source: str, kwargs: dict[str, object], label: str) -> gpd.Ge
             reason = "a ring that is not closed (its last point is not its first)"
         problems[int(row)] = f"unreadable geometry: {reason}"
     if problems:
-        log.warning("%s: %d geometries cannot be read (record%s %s); they are flagged",
-                    label, len(problems), "s" if len(problems) > 1 else "",
-                    ", ".join(str(r) for r in list(problems)[:10]))
+        shown = ", ".join(str(r) for r in list(problems)[:10])
+        warn(UnreadableRecordsWarning(
+            f"{label}: {len(problems)} geometries cannot be read (record"
+            f"{'s' if len(problems) > 1 else ''} {shown}); they are flagged"), __name__)
     gdf.attrs["geometry_problems"] = problems
     return gdf
 
@@ -577,9 +603,10 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
         out.attrs["geometry_problems"] = {int(kept[r]): n for r, n in problems.items()}
     out.attrs["unreadable"] = missing
     shown = ", ".join(str(i) for i in list(missing)[:10])
-    log.warning("%s: %d of its %d entries cannot be read by GDAL (entries %s%s); they are kept "
-                "as unreadable records", label, len(missing), total, shown,
-                ", …" if len(missing) > 10 else "")
+    more = ", …" if len(missing) > 10 else ""
+    warn(UnreadableRecordsWarning(
+        f"{label}: {len(missing)} of its {total} entries cannot be read by GDAL (entries "
+        f"{shown}{more}); they are kept as unreadable records"), __name__)
     return out
 
 
@@ -700,9 +727,10 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
         log.info("%s: text encoding %s (confidence %.2f): %s", label, detection.encoding,
                  detection.confidence, detection.reason)
         if detection.confidence < 0.5:
-            log.warning("%s: text encoding uncertain, read as %s (%s). If names look wrong, "
-                        "give the encoding (--encoding tcvn3|vni|cp1258|utf-8).", label,
-                        detection.encoding, detection.reason)
+            warn(TextEncodingWarning(
+                f"{label}: text encoding uncertain, read as {detection.encoding} "
+                f"({detection.reason}). If names look wrong, give the encoding "
+                "(--encoding tcvn3|vni|cp1258|utf-8)."), __name__)
     else:
         detection = Detection(encoding=encoding, confidence=1.0,
                               reason=f"given by the user ({encoding})", scores={})
@@ -751,7 +779,7 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
         elif not CRS.from_user_input(gdf.crs).equals(wanted):
             note = (f"the file declares {gdf.crs.name}; read as {wanted.name} as asked "
                     "(--plan-crs / --decisions-crs replace the declared CRS)")
-            log.warning("%s: %s", label, note)
+            warn(CRSWarning(f"{label}: {note}"), __name__)
             gdf.attrs["crs_note"] = note
         return gdf.set_crs(wanted, allow_override=True)
     if crs is not None:
@@ -816,20 +844,24 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
         engine: str = "pyogrio",
         encoding: str | None = "auto",
         override_crs: object = None,
+        strict: bool = False,
     ) -> gpd.GeoDataFrame:
-        raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding,
-                         override_crs=override_crs)
-        if kind is not None:
-            _check_kind(raw, kind, columns)
-        return normalize(raw, columns=columns)
+        with strict_mode(strict):
+            raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding,
+                             override_crs=override_crs)
+            if kind is not None:
+                _check_kind(raw, kind, columns)
+            return normalize(raw, columns=columns)
 
     load.__name__ = load.__qualname__ = name
     load.__doc__ = doc + """
 
     Parameters
     ----------
-    path, layer, crs, engine, encoding, override_crs
-        As for :func:`read_layer`.
+    path, layer, crs, engine, encoding, override_crs, strict
+        As for :func:`read_layer`: with ``strict=True`` what would be a
+        :class:`~landplan.errors.LandplanWarning` raises
+        :class:`~landplan.errors.StrictError`.
     columns
         ``{role: column}`` where the defaults and Vietnamese aliases do not find a column,
         e.g. ``{"land_use": "MDSD_MOI"}``.

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1] / "landplan"
 # module of the package must match one entry (a name, or a pattern such as "landplan.rules.*"
 # for a package and everything in it); a new module goes into the layer of what it imports.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("landplan._data", "landplan.errors", "landplan._distinct",
+    ("base", ("landplan._data", "landplan.errors", "landplan._problems", "landplan._distinct",
               "landplan._formula", "landplan._labels")),
     ("values", ("landplan._text", "landplan._dates", "landplan._numbers",
                 "landplan._tolerance", "landplan._rulemeta", "landplan._outdir")),

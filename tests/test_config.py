@@ -70,3 +70,29 @@ def test_every_rule_parameter_of_a_wrong_type_is_refused_when_the_config_is_read
     path.write_text(f"[rules.{rule_id}]\n{name} = {{ wrong = 1 }}\n", encoding="utf-8")
     with pytest.raises(landplan.ConfigError, match=f"rules.{rule_id}.{name} (must|is)"):
         resolve_config(path)
+
+
+@pytest.mark.parametrize("text", [
+    "[rules]\nzoning-conflict = 3\n",              # a value where the rule's table goes
+    '[rules]\nzoning-conflict = "disabled"\n',
+    '[rules.quota-exceeded]\nneeds = ["quotas"]\n',  # a rule's inputs are not settings
+])
+def test_a_rule_setting_of_the_wrong_shape_exits_two_not_three(tmp_path, capsys, text):
+    path = tmp_path / "landplan.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(landplan.ConfigError, match=r"rules\.(zoning-conflict must be a table|"
+                                                   r"quota-exceeded: unknown setting\(s\) needs)"):
+        resolve_config(path)
+    from landplan.cli import main
+
+    code = main(["check", "--plan", str(tmp_path / "qh.gpkg"), "--decisions",
+                 str(tmp_path / "qd.shp"), "--out", str(tmp_path / "out"), "--config",
+                 str(path), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "landplan: error: Invalid configuration" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_rule_given_a_value_instead_of_a_table_is_refused_in_python_too():
+    with pytest.raises(landplan.ConfigError, match=r"rules\.zoning-conflict must be a table"):
+        CheckConfig(rules={"zoning-conflict": 3})

@@ -226,5 +226,6 @@ def test_the_default_client_is_used(client, sample):
 
 def test_without_dask_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(landplan.InputError, match=r"pip install 'landplan\[distributed\]'"):
+    with pytest.raises(landplan.MissingDependencyError,
+                       match=r'pip install "landplan\[distributed\]"'):
         DaskOverlay("tcp://scheduler:8786")

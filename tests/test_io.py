@@ -185,15 +185,14 @@ def test_csv_decisions_are_read_from_wkt_polygons_and_refused_as_points(decision
         landplan.load_decisions(tmp_path / "diem.csv", crs="EPSG:9209", engine=engine)
 
 
-def test_crs_is_only_assumed_and_override_crs_replaces_with_a_note(decisions, tmp_path,
-                                                                  caplog):
+def test_crs_is_only_assumed_and_override_crs_replaces_with_a_note(decisions, tmp_path):
     shp = _shapefile(decisions.to_crs("EPSG:9210"), tmp_path / "hp")
     kept = landplan.read_layer(shp, crs="EPSG:9209")
     assert kept.crs.to_epsg() == 9210 and "crs_assumed" not in kept.attrs
-    with caplog.at_level("WARNING", logger="landplan"):
+    with pytest.warns(landplan.CRSWarning, match="declares"):
         replaced = landplan.read_layer(shp, override_crs="EPSG:9209")
     assert replaced.crs.to_epsg() == 9209
-    assert "declares" in replaced.attrs["crs_note"] and "declares" in caplog.text
+    assert "declares" in replaced.attrs["crs_note"]
     shp.with_suffix(".prj").unlink()
     assumed = landplan.read_layer(shp, crs="EPSG:9210")
     assert assumed.crs.to_epsg() == 9210 and assumed.attrs["crs_assumed"]

@@ -49,6 +49,9 @@ def test_a_rule_registered_twice_is_reported(monkeypatch):
     ({"fields": ("area", "pct")}, "message_en uses ['decision_no'] not listed in fields"),
     ({"fields": ("area", "pct", "decision_no", "zone")},
      "fields ['zone'] are not used by message_en"),
+    ({"message_vi": "{area:.1f} m² ({pct:.1f}%) {zone}: {decision_no}"},
+     "message_vi uses ['zone'] not listed in fields"),
+    ({"message_vi": "{area:.1f} m²: {decision_no}"}, "fields ['pct'] are not used by message_vi"),
     ({"severity": "severe"}, "severity 'severe' is not one of"),
     ({"params": {"limit": {"a": 1}}}, "parameter limit = {'a': 1} has a type"),
 ])

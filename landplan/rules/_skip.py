@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from ..errors import LandplanError
 
+class SkipRule(Exception):
+    """Raised by a rule whose inputs do not allow it to run.
 
-class SkipRule(LandplanError):
-    """Raised by a rule whose inputs do not allow it to run; the reason is reported."""
+    The reason is reported (a :class:`~landplan.errors.RuleSkippedWarning`, and
+    ``CheckResult.rules``). Control flow
+    inside :func:`landplan.check`, not a :class:`~landplan.errors.LandplanError`: it never
+    leaves the check.
+    """
