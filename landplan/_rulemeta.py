@@ -47,6 +47,9 @@ class RuleMeta:
         rule is skipped.
     params
         Parameters and their defaults (settable in ``[rules.<id>]``).
+    limits
+        Inclusive ``(low, high)`` range of numeric parameters that have one
+        (``[<id>.limits]``, e.g. a share between 0 and 1).
     why
         Extra texts the rule's function fills into its messages (``[<id>.why]``).
     """
@@ -63,6 +66,7 @@ class RuleMeta:
     legal: tuple[dict[str, Any], ...]
     needs: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)
 
 
@@ -80,6 +84,7 @@ def _meta(rule_id: str, table: dict[str, Any]) -> RuleMeta:
         legal=tuple(table.get("legal", ())),
         needs=tuple(table.get("needs", ())),
         params=dict(table.get("params", {})),
+        limits={name: tuple(pair) for name, pair in table.get("limits", {}).items()},
         why=dict(table.get("why", {})),
     )
 

@@ -206,10 +206,20 @@ def _rules_problems(value: Mapping[str, Any], where: str,
                                 f"got {sev!r}")
         for key, default in rule.params.items():
             if key in settings and not key.startswith("severity"):
-                why = _param_problem(settings[key], default)
+                why = (_param_problem(settings[key], default)
+                       or _limit_problem(settings[key], rule.limits.get(key)))
                 if why:
                     problems.append(f"{at}.{key} {why}, got {settings[key]!r}")
     return problems
+
+
+def _limit_problem(value: float, limits: tuple[float, float] | None) -> str | None:
+    """Say how a rule parameter lies outside its ``limits`` (a share above 1: ``50``)."""
+    if limits is None or limits[0] <= value <= limits[1]:
+        return None
+    share = limits == (0, 1)
+    return (f"must be between {limits[0]} and {limits[1]}"
+            + (" (a share: 0.5 means 50 %)" if share else ""))
 
 
 def _number(value: Any, text: bool) -> float | None:

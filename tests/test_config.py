@@ -96,3 +96,20 @@ def test_a_rule_setting_of_the_wrong_shape_exits_two_not_three(tmp_path, capsys,
 def test_a_rule_given_a_value_instead_of_a_table_is_refused_in_python_too():
     with pytest.raises(landplan.ConfigError, match=r"rules\.zoning-conflict must be a table"):
         CheckConfig(rules={"zoning-conflict": 3})
+
+
+@pytest.mark.parametrize(("rule_id", "name", "value"), [
+    ("wrong-purpose", "max_share", "50"),        # a percentage where a share goes
+    ("landcover-unchecked", "min_coverage", "1.5"),
+    ("unused-land", "min_developed", "20"),
+    ("unused-land", "min_rise", "10"),
+])
+def test_a_share_outside_zero_to_one_is_refused_not_silently_never_flagged(
+        tmp_path, rule_id, name, value):
+    path = tmp_path / "landplan.toml"
+    path.write_text(f"[rules.{rule_id}]\n{name} = {value}\n", encoding="utf-8")
+    with pytest.raises(landplan.ConfigError,
+                       match=rf"rules\.{rule_id}\.{name} must be between 0 and 1 \(a share"):
+        resolve_config(path)
+    path.write_text(f"[rules.{rule_id}]\n{name} = 0.25\n", encoding="utf-8")
+    assert resolve_config(path).rules[rule_id][name] == 0.25

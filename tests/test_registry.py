@@ -54,6 +54,9 @@ def test_a_rule_registered_twice_is_reported(monkeypatch):
     ({"message_vi": "{area:.1f} m²: {decision_no}"}, "fields ['pct'] are not used by message_vi"),
     ({"severity": "severe"}, "severity 'severe' is not one of"),
     ({"params": {"limit": {"a": 1}}}, "parameter limit = {'a': 1} has a type"),
+    ({"limits": {"share": (0, 1)}}, "limits.share names no numeric parameter"),
+    ({"params": {"share": 0.5}, "limits": {"share": (0.6, 1)}},
+     "limits.share = [0.6, 1] is not a range holding its default 0.5"),
 ])
 def test_a_table_that_does_not_fit_the_code_is_reported(monkeypatch, change, expected):
     metas = dict(rule_meta())

@@ -86,6 +86,21 @@ def _reorder() -> None:
     RULES.update(ordered)
 
 
+def _limit_problems(at: str, params: dict[str, Any],
+                    limits: dict[str, tuple[float, float]]) -> list[str]:
+    """Return the problems of a rule's ``limits``: unknown or non-numeric parameters, bad ranges."""
+    problems = []
+    for name, pair in limits.items():
+        default = params.get(name)
+        numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+        if not numeric:
+            problems.append(f"{at}: limits.{name} names no numeric parameter")
+        elif len(pair) != 2 or not pair[0] <= default <= pair[1]:
+            problems.append(f"{at}: limits.{name} = {list(pair)} is not a range holding "
+                            f"its default {default!r}")
+    return problems
+
+
 def rule_table_problems(context_fields: set[str] | None = None) -> list[str]:
     """Every mismatch between the registered functions and ``rules.toml``, in one pass.
 
@@ -129,6 +144,7 @@ def rule_table_problems(context_fields: set[str] | None = None) -> list[str]:
             if set(meta.fields) - used:
                 problems.append(f"{at}: fields {sorted(set(meta.fields) - used)} are not used "
                                 f"by message_{lang}")
+        problems += _limit_problems(at, meta.params, meta.limits)
         for name, value in meta.params.items():
             if not _supported_param(value):
                 problems.append(f"{at}: parameter {name} = {value!r} has a type the "
