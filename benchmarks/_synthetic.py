@@ -96,12 +96,7 @@ def parcels(n: int, seed: int = 2, side: float = SIDE,
     if plan is None:
         granted = rng.choice(CODES, n)
     else:
-        n_side = round(float(np.sqrt(len(plan))))
-        step = side / n_side
-        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-        col = np.clip(((cx - X0) // step).astype(int), 0, n_side - 1)
-        row = np.clip(((cy - Y0) // step).astype(int), 0, n_side - 1)
-        planned = plan["land_use"].to_numpy()[row * n_side + col]  # grid cell, wiggles aside
+        planned = _planned(plan, b, side)
         granted = np.where(rng.random(n) < p_same, planned, rng.choice(CODES, n))
     return gpd.GeoDataFrame({
         "decision_no": np.char.add(k.astype(str), "/QĐ-UBND"),
@@ -109,6 +104,16 @@ def parcels(n: int, seed: int = 2, side: float = SIDE,
         "kind": rng.choice(["Giao đất", "Cho thuê đất", "Công nhận", "Chuyển mục đích"], n),
         "land_use": granted,
     }, geometry=geoms, crs="EPSG:9209")
+
+
+def _planned(plan: gpd.GeoDataFrame, bounds: np.ndarray, side: float = SIDE) -> np.ndarray:
+    """The code of the :func:`zones` grid cell under each box's centre (wiggles aside)."""
+    n_side = round(float(np.sqrt(len(plan))))
+    step = side / n_side
+    cx, cy = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
+    col = np.clip(((cx - X0) // step).astype(int), 0, n_side - 1)
+    row = np.clip(((cy - Y0) // step).astype(int), 0, n_side - 1)
+    return plan["land_use"].to_numpy()[row * n_side + col]
 
 
 def aligned(n: int, seed: int = 5, parcels_per_zone: float = 9.0, simplify: float = 1.0,
@@ -158,3 +163,68 @@ def aligned(n: int, seed: int = 5, parcels_per_zone: float = 9.0, simplify: floa
         "land_use": granted,
     }, geometry=geoms, crs="EPSG:9209")
     return zones_gdf, parcels_gdf
+
+
+def _days(rng: np.random.Generator, n: int, first: str, last: str) -> np.ndarray:
+    """``n`` dates drawn uniformly from ``first`` to ``last`` (ISO), as ``dd/mm/yyyy`` text."""
+    lo, hi = np.datetime64(first, "D"), np.datetime64(last, "D")
+    days = lo + rng.integers(0, int((hi - lo).astype(int)) + 1, n).astype("timedelta64[D]")
+    iso = np.datetime_as_string(days, unit="D").astype("U10").view("U1").reshape(n, 10)
+    out = np.full((n, 10), "/", dtype="U1")  # dd/mm/yyyy from yyyy-mm-dd, character by character
+    out[:, [0, 1, 3, 4, 6, 7, 8, 9]] = iso[:, [8, 9, 5, 6, 0, 1, 2, 3]]
+    return out.view("U10").ravel().astype(object)
+
+
+KINDS = np.array(["Giao đất", "Cho thuê đất", "Công nhận", "Chuyển mục đích"], dtype=object)
+
+
+def stress(n: int, seed: int = 7, plan: gpd.GeoDataFrame | None = None, regrant: float = 0.3,
+           p_same: float = 0.87, shift: float = 0.4, turn: float = 20.0,
+           ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A bad day: ``n`` decisions of which a share ``regrant`` grant land granted before.
+
+    The plan is :func:`zones` (the wavy one, unless ``plan`` is given). ``n - r`` parcels
+    (``r = round(regrant * n)``) tile a centred square as in :func:`parcels`, dated
+    2019–2021, a quarter of each kind; the other ``r`` are re-grants: each a copy of one of
+    those parcels granted by allocation, lease or recognition, turned by up to ``turn``
+    degrees about its centre and moved by up to ``shift`` of its box's width and height, so
+    that it overlaps that parcel (and often its neighbours) well beyond the tolerance; they
+    are grants dated 2022–2024, so each is the later decision of its overlaps
+    (``double-allocation``). Every decision is granted the planned code of its place with
+    probability ``p_same``, otherwise a random one (``zoning-conflict`` on part of those,
+    and on parcels across zones of different codes). All vectorised; rows in cadastral order
+    (by the first vertex), ``decision_no`` = ``"<row>/QĐ-UBND"``. Returns ``(zones,
+    parcels)``.
+    """
+    rng = np.random.default_rng(seed)
+    plan = zones() if plan is None else plan
+    r = round(regrant * n)
+    base = parcels(n - r, seed=seed + 1, plan=plan, p_same=p_same)
+    kind = rng.choice(KINDS, n - r)
+    granting = np.flatnonzero(kind != KINDS[3])
+    target = rng.choice(granting, r, replace=r > len(granting))
+    quads = shapely.get_coordinates(base.geometry.values[target]).reshape(r, 5, 2)
+    centre = quads[:, :4].mean(axis=1, keepdims=True)
+    theta = np.radians(rng.uniform(-turn, turn, r))[:, None]
+    cos, sin = np.cos(theta), np.sin(theta)
+    rel = quads - centre
+    size = quads.max(axis=1) - quads.min(axis=1)  # (r, 2): box width and height
+    move = rng.uniform(-shift, shift, (r, 2)) * size
+    turned = np.stack([cos * rel[..., 0] - sin * rel[..., 1],
+                       sin * rel[..., 0] + cos * rel[..., 1]], axis=-1)
+    moved = shapely.polygons(turned + centre + move[:, None, :])
+    geoms = np.concatenate([base.geometry.values, moved])
+    planned = _planned(plan, shapely.bounds(moved))
+    codes = np.concatenate([base["land_use"].to_numpy(),
+                            np.where(rng.random(r) < p_same, planned, rng.choice(CODES, r))])
+    kinds = np.concatenate([kind, rng.choice(KINDS[:3], r)])
+    dates = np.concatenate([_days(rng, n - r, "2019-01-01", "2021-12-31"),
+                            _days(rng, r, "2022-01-01", "2024-12-31")])
+    first = shapely.get_coordinates(geoms).reshape(n, 5, 2)[:, 0]
+    order = np.lexsort((first[:, 0], first[:, 1]))  # row by row, as cadastral sheets are
+    return plan, gpd.GeoDataFrame({
+        "decision_no": np.char.add(np.arange(n).astype(str), "/QĐ-UBND"),
+        "decision_date": dates[order],
+        "kind": kinds[order],
+        "land_use": codes[order],
+    }, geometry=geoms[order], crs="EPSG:9209")
