@@ -76,9 +76,8 @@ def test_rules_lists_every_rule(capsys):
         assert rule in out
 
 
-def test_demo_runs_on_the_bundled_sample(tmp_path, capsys):
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out)]) == 0
+def test_demo_runs_on_the_bundled_sample(demo_output):
+    out = demo_output  # `landplan demo --out DIR`, run once per session (conftest)
     decisions = pd.read_csv(out / "decisions.csv", encoding="utf-8-sig")
     assert set(decisions["status"]) == {"compliant", "violation", "unchecked"}
     findings = pd.read_csv(out / "findings.csv", encoding="utf-8-sig")

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 import landplan
-from landplan._sample import sample_result
 from landplan.check import DECISION_OUTPUT_COLUMNS, STATUSES
 from landplan.errors import ConfigError
 from landplan.excel import FIXED_TIME, excel_labels, write_xlsx
@@ -22,9 +21,10 @@ INJECTION = '=HYPERLINK("http://x")'
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The demo check (as `landplan demo` runs it), its CSV outputs and its workbook."""
-    result = sample_result(lang="vi")
+def sample(sample_check, tmp_path_factory):
+    """The demo check (as `landplan demo` runs it, shared by the session), its CSV outputs and
+    its workbook."""
+    result = sample_check
     out = tmp_path_factory.mktemp("sample")
     landplan.write_outputs(result, out, map_html=False)
     path = write_xlsx(result, out / "report.xlsx")
