@@ -105,6 +105,21 @@ def importorskip_or_fail(name: str) -> ModuleType:
         skip_or_fail(f"could not import {name!r}: {exc}")
 
 
+# --- slow tests ----------------------------------------------------------------------------
+
+#: Fixtures that run the whole sample check (or ``landplan demo``) once per session.
+SAMPLE_FIXTURES = {"sample_check", "demo_output"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` what is marked by where it is, not by a decorator: the notebooks (nbmake
+    runs them top to bottom) and every test that reads the whole sample check or demo."""
+    for item in items:
+        if item.path.suffix == ".ipynb" or SAMPLE_FIXTURES & set(getattr(item, "fixturenames",
+                                                                         ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # --- the sample district, checked once per session ------------------------------------------
 
 def _frames(result) -> list[pd.DataFrame]:

@@ -43,6 +43,7 @@ pytestmark = [
                        reason="PostGIS is not installed; set LANDPLAN_TEST_POSTGIS=1 to "
                               "install it with apt-get and run this test"),
     pytest.mark.timeout(1800),
+    pytest.mark.slow,  # a private PostgreSQL server
 ]
 
 X0, Y0 = 583_000.0, 2_300_000.0

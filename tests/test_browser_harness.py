@@ -180,6 +180,7 @@ def loopback_server() -> Iterator[tuple[int, list[str]]]:
         thread.join(timeout=5)
 
 
+@pytest.mark.slow  # a browser of its own for each case
 @pytest.mark.parametrize(
     ("layers", "block_network", "expect_hits"),
     [

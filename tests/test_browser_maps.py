@@ -115,6 +115,7 @@ def test_hostile_attribute_text_is_shown_as_text_and_runs_nothing(browser, hosti
     assert browser.requests() == []  # the <img src=x> was never created, so never fetched
 
 
+@pytest.mark.slow  # plan-diff of the sample district
 def test_plan_diff_map_and_online_map_render(browser, tmp_path):  # noqa: F811
     out = tmp_path / "diff"
     sample = landplan.sample_dir()

@@ -29,6 +29,7 @@ from landplan.distributed import (  # noqa: E402
 )
 
 pytestmark = [
+    pytest.mark.slow,  # dask clusters
     pytest.mark.timeout(120),
     # dask's parquet reader (2026.8) calls reset_index(inplace=True), deprecated by pandas 3.1
     pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning"),

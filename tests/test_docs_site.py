@@ -13,10 +13,10 @@ from .conftest import ci_strict
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     importlib.util.find_spec("mkdocs") is None and not ci_strict(),
     reason='mkdocs is not installed: pip install -e ".[docs]" (in CI it always runs)',
-)
+)]
 
 
 def test_site_builds_strict(tmp_path):

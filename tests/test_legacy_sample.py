@@ -40,6 +40,7 @@ def reference(sample_check):
     return sample_check
 
 
+@pytest.mark.slow  # the sample check, once for each legacy copy
 @pytest.mark.parametrize("encoding, cpg", [("tcvn3", None), ("vni", None), ("cp1258", None),
                                            ("tcvn3", "UTF-8")])
 def test_legacy_encoded_sample_gives_the_same_findings(sample, reference, tmp_path, encoding,
