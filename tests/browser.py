@@ -19,7 +19,8 @@ named like an imported name trips ruff's F811)::
         assert browser.alert_text() is None
 
 The ``browser`` fixture skips (with the reason) on a machine without Chromium, ChromeDriver or
-Selenium, except under CI (``CI=true``), where it fails instead, so CI cannot pass silently.
+Selenium, except in CI (``LANDPLAN_CI=1``, which ``.ci/run`` exports, or ``CI=true``), where it
+fails instead, so CI cannot pass silently.
 
 Limitations:
 
@@ -380,8 +381,15 @@ def open_browser(block_network: bool = True) -> Iterator[Browser]:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def in_ci() -> bool:
+    """Whether this is a CI run: ``LANDPLAN_CI=1`` (``.ci/run``) or ``CI=true``. The same rule
+    as ``tests/conftest.py``'s ``ci_strict`` (this module is also loaded on its own, by
+    ``benchmarks/bench_map.py``, so it does not import the test package)."""
+    return os.environ.get("LANDPLAN_CI") == "1" or os.environ.get("CI") == "true"
+
+
 def require_browser() -> None:
-    """Skip the calling test when no browser can run here, or fail under ``CI=true``.
+    """Skip the calling test when no browser can run here, or fail in CI (:func:`in_ci`).
 
     CI must never pass by skipping the browser tests, so there a missing Chromium,
     ChromeDriver or Selenium is an error.
@@ -389,7 +397,7 @@ def require_browser() -> None:
     reason = chromium_available()
     if reason is None:
         return
-    if os.environ.get("CI") == "true":
+    if in_ci():
         pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
     pytest.skip(f"browser tests need a browser: {reason}")
 
@@ -398,7 +406,7 @@ def skip_unless_browser() -> pytest.MarkDecorator:
     """A ``pytestmark`` for browser test modules: skip without a browser, except in CI."""
     reason = chromium_available()
     return pytest.mark.skipif(
-        reason is not None and os.environ.get("CI") != "true",
+        reason is not None and not in_ci(),
         reason=f"browser tests need a browser: {reason}",
     )
 
@@ -407,7 +415,7 @@ def skip_unless_browser() -> pytest.MarkDecorator:
 def browser_fixture() -> Iterator[Browser]:
     """One network-blocked browser per test module; each :meth:`Browser.load` a fresh page.
 
-    Skips when Chromium, ChromeDriver or Selenium is missing, except under ``CI=true``,
+    Skips when Chromium, ChromeDriver or Selenium is missing, except in CI (:func:`in_ci`),
     where it fails so that a CI without a browser cannot pass silently.
     """
     require_browser()

@@ -1,8 +1,23 @@
-"""Shared fixtures: a tiny synthetic plan and decisions in EPSG:9209 (Hải Dương)."""
+"""Shared fixtures and helpers.
+
+* ``plan`` / ``decisions``: a tiny synthetic plan and decisions in EPSG:9209 (Hải Dương).
+* ``sample_check`` / ``demo_output``: the check of the bundled sample district and the folder
+  ``landplan demo`` writes, each run once per session and shared by the tests that only read
+  them.
+* :func:`skip_or_fail`, :func:`importorskip_or_fail`: skip a test whose tool (PostGIS, dask,
+  iconv, …) is missing on a developer machine, but fail it in CI (:func:`ci_strict`), so that
+  CI cannot pass by skipping.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
+from types import ModuleType
+from typing import NoReturn
+
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
@@ -64,3 +79,74 @@ def decisions() -> gpd.GeoDataFrame:
 
 def row_of(result_decisions: gpd.GeoDataFrame, case: str) -> int:
     return list(CASES).index(case)
+
+
+# --- CI: a missing tool fails instead of skipping -------------------------------------------
+
+def ci_strict() -> bool:
+    """Whether this run is CI's: ``.ci/run`` exports ``LANDPLAN_CI=1`` (CI services also set
+    ``CI=true``, which ``tests/browser.py`` has always honoured). There a test that cannot run
+    for want of a tool fails; on a developer machine it is skipped with the reason."""
+    return os.environ.get("LANDPLAN_CI") == "1" or os.environ.get("CI") == "true"
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the calling test (or module) with ``reason``, or fail it under :func:`ci_strict`."""
+    if ci_strict():
+        pytest.fail(f"{reason} (a skip is a failure in CI: LANDPLAN_CI=1)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def importorskip_or_fail(name: str) -> ModuleType:
+    """:func:`pytest.importorskip` that fails under :func:`ci_strict`."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        skip_or_fail(f"could not import {name!r}: {exc}")
+
+
+# --- slow tests ----------------------------------------------------------------------------
+
+#: Fixtures that run the whole sample check (or ``landplan demo``) once per session.
+SAMPLE_FIXTURES = {"sample_check", "demo_output"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` what is marked by where it is, not by a decorator: the notebooks (nbmake
+    runs them top to bottom) and every test that reads the whole sample check or demo."""
+    for item in items:
+        if item.path.suffix == ".ipynb" or SAMPLE_FIXTURES & set(getattr(item, "fixturenames",
+                                                                         ())):
+            item.add_marker(pytest.mark.slow)
+
+
+# --- the sample district, checked once per session ------------------------------------------
+
+def _frames(result) -> list[pd.DataFrame]:
+    return [result.decisions.drop(columns=result.decisions.geometry.name),
+            result.findings.drop(columns=result.findings.geometry.name), result.rules]
+
+
+@pytest.fixture(scope="session")
+def sample_check():
+    """The check of the bundled sample district exactly as ``landplan demo`` runs it
+    (Vietnamese, every input the sample ships), run once per session. Shared: read it, never
+    change it (a test that did would fail the teardown here)."""
+    from landplan._sample import sample_result
+
+    result = sample_result()
+    before = [frame.copy() for frame in _frames(result)]
+    yield result
+    for was, now in zip(before, _frames(result), strict=True):
+        pd.testing.assert_frame_equal(was, now, obj="the shared sample check (changed by a test)")
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory):
+    """The folder ``landplan demo --out DIR`` wrote (Vietnamese, offline map), run once per
+    session. Shared: read the files, write nothing there."""
+    from landplan.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    assert main(["demo", "--out", str(out), "-q"]) == 0
+    return out

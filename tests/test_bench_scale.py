@@ -14,6 +14,8 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
+pytestmark = pytest.mark.slow
+
 
 def _load(name: str):
     sys.path.insert(0, str(BENCH))

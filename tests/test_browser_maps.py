@@ -21,11 +21,10 @@ ARTIFACTS = Path(os.environ.get("LANDPLAN_ARTIFACTS",
 
 
 @pytest.fixture(scope="module")
-def sample_map(tmp_path_factory) -> Path:
-    """The demo's map.html: offline (the CLI default), every sample layer."""
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out), "-q", "--lang", "vi"]) == 0
-    return out
+def sample_map(demo_output) -> Path:
+    """The demo's folder (conftest, one run per session): its map.html is offline (the CLI
+    default) with every sample layer."""
+    return demo_output
 
 
 def _run(browser, body: str):  # noqa: F811
@@ -42,7 +41,8 @@ def _counts(browser) -> dict[str, int]:  # noqa: F811
 
 
 def test_sample_map_loads_offline_with_every_feature_and_no_request(browser, sample_map):  # noqa: F811
-    seconds = browser.load(sample_map / "map.html", wait_js="window.LANDPLAN_READY")
+    # Render time is measured in benchmarks/bench_map.py; here only a generous wait.
+    browser.load(sample_map / "map.html", wait_js="window.LANDPLAN_READY", timeout=180)
     assert browser.console_errors() == []
     assert browser.requests() == []
     assert browser.alert_text() is None
@@ -67,7 +67,6 @@ def test_sample_map_loads_offline_with_every_feature_and_no_request(browser, sam
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = browser.screenshot(ARTIFACTS / "sample_map.png")
     assert shot.stat().st_size > 20_000
-    assert seconds < 60  # a sanity bound only; render time is measured in benchmarks/
 
 
 def test_search_finds_a_decision_and_opens_its_popup(browser, sample_map):  # noqa: F811
@@ -116,6 +115,7 @@ def test_hostile_attribute_text_is_shown_as_text_and_runs_nothing(browser, hosti
     assert browser.requests() == []  # the <img src=x> was never created, so never fetched
 
 
+@pytest.mark.slow  # plan-diff of the sample district
 def test_plan_diff_map_and_online_map_render(browser, tmp_path):  # noqa: F811
     out = tmp_path / "diff"
     sample = landplan.sample_dir()

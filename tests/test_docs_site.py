@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from .conftest import ci_strict
+
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("mkdocs") is None and os.environ.get("CI") != "true",
-    reason='mkdocs is not installed: pip install -e ".[docs]" (with CI=true it always runs)',
-)
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    importlib.util.find_spec("mkdocs") is None and not ci_strict(),
+    reason='mkdocs is not installed: pip install -e ".[docs]" (in CI it always runs)',
+)]
 
 
 def test_site_builds_strict(tmp_path):

@@ -8,7 +8,6 @@ import io
 import random
 import shutil
 import subprocess
-import time
 import unicodedata
 
 import pytest
@@ -26,6 +25,8 @@ from landplan.encodings import (
     transcode,
 )
 from landplan.errors import InputError
+
+from .conftest import skip_or_fail
 
 BASES = "aăâeêioôơuưy"
 TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
@@ -413,27 +414,23 @@ def _many_values(n: int) -> list[str]:
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_detection_of_5000_values_is_right_and_fast(encoding):
+def test_detection_of_5000_values_is_right(encoding):
+    # Its speed is a benchmark (benchmarks/bench_encodings.py), not a test.
     samples = [encode(v, encoding) for v in _many_values(5000)]
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        found = detect_encoding(samples)
-        timings.append(time.perf_counter() - start)
+    found = detect_encoding(samples)
     assert found.encoding == encoding and found.confidence > 0.95
-    # Measured about 0.07-0.1 s on a 2-core machine; the bound leaves room for a busy CI.
-    assert min(timings) < 0.4, timings
 
 
 # --- the TCVN3 table against glibc ---------------------------------------------------------
 
-@pytest.mark.skipif(shutil.which("iconv") is None, reason="iconv is not on PATH")
 def test_tcvn3_table_agrees_with_glibc_tcvn5712_1_where_vn1_and_vn3_overlap():
+    if shutil.which("iconv") is None:
+        skip_or_fail("iconv is not on PATH")
     rows = _table("tcvn3.csv")
     raw = b"\n".join(bytes([int(r["byte"], 16)]) for r in rows)
     result = subprocess.run(["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=raw,
                             capture_output=True, check=False)
     if result.returncode != 0:
-        pytest.skip(f"iconv has no TCVN5712-1: {result.stderr.decode(errors='replace')}")
+        skip_or_fail(f"iconv has no TCVN5712-1: {result.stderr.decode(errors='replace')}")
     theirs = result.stdout.decode("utf-8").split("\n")
     assert theirs == [r["char"] for r in rows]

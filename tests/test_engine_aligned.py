@@ -229,6 +229,7 @@ def aligned_district(request):
     return parcels.geometry.values, zones.geometry.values
 
 
+@pytest.mark.slow  # a district of aligned parcels, every path × 2 plans
 @pytest.mark.parametrize("grid, workers", PATHS)
 def test_every_parcel_of_an_aligned_district_has_the_geos_pairs(aligned_district, grid,
                                                                  workers):

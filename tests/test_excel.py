@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 import landplan
-from landplan._sample import sample_result
 from landplan.check import DECISION_OUTPUT_COLUMNS, STATUSES
 from landplan.errors import ConfigError
 from landplan.excel import FIXED_TIME, excel_labels, write_xlsx
@@ -22,9 +21,10 @@ INJECTION = '=HYPERLINK("http://x")'
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The demo check (as `landplan demo` runs it), its CSV outputs and its workbook."""
-    result = sample_result(lang="vi")
+def sample(sample_check, tmp_path_factory):
+    """The demo check (as `landplan demo` runs it, shared by the session), its CSV outputs and
+    its workbook."""
+    result = sample_check
     out = tmp_path_factory.mktemp("sample")
     landplan.write_outputs(result, out, map_html=False)
     path = write_xlsx(result, out / "report.xlsx")
@@ -234,6 +234,8 @@ def test_summary_by_unit_matches_decisions_csv_and_summarize(sample):
     assert table["Số phát hiện"].to_dict() == by_unit["n_findings"].sum().to_dict()
     assert table["Diện tích (ha)"].astype(float).to_numpy() == pytest.approx(
         (by_unit["area_m2"].sum() / 10_000).to_numpy(), abs=1e-4)
+    assert table["Diện tích vi phạm (ha)"].astype(float).to_numpy() == pytest.approx(
+        (by_unit["conflict_area_m2"].sum() / 10_000).to_numpy(), abs=1e-4)
     summary = landplan.summarize(sample.result)
     units = summary[summary["dimension"] == "unit"].set_index("value")
     assert table["Diện tích vi phạm (ha)"].astype(float).to_numpy() == pytest.approx(
@@ -249,6 +251,10 @@ def test_summary_by_rule_matches_findings_csv(sample):
     assert table["Số phát hiện"].to_dict() == {r: int(counts.get(r, 0)) for r in table.index}
     ran = sample.result.rules.loc[sample.result.rules["state"] == "ran", "rule"]
     assert list(table.index) == list(ran)  # every rule that ran, zero counts included
+    # decisions per rule: as counted from findings.csv, and as summarize (summary.csv) says
+    on_decisions = f[f["layer"] == "decisions"].groupby("rule")["source_row"].nunique()
+    assert table["Số quyết định"].to_dict() == {r: int(on_decisions.get(r, 0))
+                                                for r in table.index}
     summary = landplan.summarize(sample.result)
     rules = summary[summary["dimension"] == "rule"].set_index("value")
     assert table.loc[rules.index, "Số quyết định"].tolist() == rules["n_decisions"].tolist()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -37,10 +38,14 @@ def test_info_of_the_sample_decisions_finds_roles_encoding_and_counts():
     assert info["crs"]["epsg"] == 9209 and info["crs"]["problem"] is None
     lon0, lat0, lon1, lat1 = info["bounds_lonlat"]
     assert 105 < lon0 < lon1 < 107 and 20 < lat0 < lat1 < 22
-    d = landplan.load_decisions(landplan.sample_dir() / "decisions")
-    assert info["geometry"]["empty"] == int((d["geometry_status"] == "unusable").sum()) - \
-        info["geometry"]["non_polygon"]
-    assert info["geometry"]["invalid"] == int((d["geometry_status"] == "repaired").sum())
+    # The geometry problems planted in the sample (sample_data/ground_truth.csv): the null
+    # shapes and the bow-ties, and nothing else.
+    truth = pd.read_csv(landplan.sample_path("ground_truth.csv"), keep_default_na=False)
+    planted = truth.loc[truth["layer"] == "decisions", "expected_rule"].value_counts()
+    assert planted["empty-geometry"] == 2 and planted["invalid-geometry"] == 3
+    assert info["geometry"] == {"empty": 2, "invalid": 3,
+                                "invalid_reasons": {"Self-intersection": 3},
+                                "non_polygon": 0, "has_z": 0}
     assert info["codes"]["column"] == "kyhieumucd" and info["codes"]["unknown"]
     assert info["area"]["compared"] > 3000
 

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 import landplan
-from landplan._sample import sample_result
 from landplan.encodings import encode
 
 
@@ -36,10 +35,12 @@ def sample():
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return sample_result()
+def reference(sample_check):
+    """The check of the UTF-8 sample as `landplan demo` runs it (conftest: once a session)."""
+    return sample_check
 
 
+@pytest.mark.slow  # the sample check, once for each legacy copy
 @pytest.mark.parametrize("encoding, cpg", [("tcvn3", None), ("vni", None), ("cp1258", None),
                                            ("tcvn3", "UTF-8")])
 def test_legacy_encoded_sample_gives_the_same_findings(sample, reference, tmp_path, encoding,
@@ -57,12 +58,22 @@ def test_legacy_encoded_sample_gives_the_same_findings(sample, reference, tmp_pa
         assert (decoded == owners).all()
     assert any(not name.isascii() for name in decoded)
 
-    from landplan import _sample, cli
+    from landplan import _sample
 
-    inputs, config = cli._demo_inputs()
+    # The demo's inputs with the legacy copy as the decisions (sample_result reads
+    # _sample.sample_inputs; patching the CLI's _demo_inputs would check the UTF-8 sample).
+    inputs, config = _sample.sample_inputs()
     inputs.decisions = path
-    monkeypatch.setattr(cli, "_demo_inputs", lambda: (inputs, config))
+    monkeypatch.setattr(_sample, "sample_inputs", lambda: (inputs, config))
+    read = []
+
+    def load_decisions(source, *args, **kwargs):
+        read.append(source)
+        return landplan.load_decisions(source, *args, **kwargs)
+
+    monkeypatch.setattr(_sample, "load_decisions", load_decisions)
     result = _sample.sample_result()
+    assert read == [path]  # the check read the legacy copy, not the UTF-8 sample
     columns = ["source_row", "rule", "severity", "message"]
     pd.testing.assert_frame_equal(result.findings[columns], reference.findings[columns])
     assert list(result.decisions["status"]) == list(reference.decisions["status"])

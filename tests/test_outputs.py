@@ -282,6 +282,7 @@ def _language(out: Path) -> set[str]:
             "vi" if "Trái quy hoạch" in html else "en"}
 
 
+@pytest.mark.slow  # two `landplan demo` subprocesses
 @pytest.mark.timeout(600)
 def test_two_runs_at_once_into_one_folder_never_mix(tmp_path):
     """The second run starts while the first holds the folder (its lock file is there and
@@ -311,6 +312,7 @@ def test_two_runs_at_once_into_one_folder_never_mix(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
 
 
+@pytest.mark.slow  # a `landplan demo` subprocess
 @pytest.mark.timeout(600)
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process")
 def test_ctrl_c_while_writing_exits_130_with_one_line_and_leaves_nothing(tmp_path):

@@ -22,11 +22,13 @@ def sample():
             landplan.load_plan(landplan.sample_path("plan_2023.gpkg")))
 
 
+@pytest.mark.slow  # the sample plan (464 zones) against itself
 def test_a_plan_against_itself_has_no_change(sample):
     base, _ = sample
     assert len(plan_diff(base, base)) == 0
 
 
+@pytest.mark.slow
 def test_the_sample_adjustment_changes_exactly_its_six_zones(sample):
     # sample_data/README.md, "Plan versions": rows 94, 106, 147, 196, 260, 292 change
     # code; areas 5.06 + 4.12 + 10.02 + 3.90 + 10.77 + 6.74 = 40.61 ha

@@ -197,6 +197,7 @@ def assert_close(a: float, b: float, rel: float, abs_: float, what: str) -> None
 
 # --- 1. every decision once; findings point at decisions --------------------------------
 
+@pytest.mark.slow
 @_settings(20)
 @given(scenarios())
 def test_every_input_decision_appears_once_and_every_finding_names_an_existing_one(case):
@@ -238,6 +239,7 @@ def assert_same_outcome(base: dict, other: dict) -> None:
             assert_close(area, b["finding_areas"][key], 1e-6, 1e-9, f"{no} {key}")
 
 
+@pytest.mark.slow
 @_settings(12)
 @given(scenarios(), st.data())
 def test_result_does_not_depend_on_the_order_of_decision_or_plan_rows(case, data):
@@ -259,6 +261,7 @@ CRS_CASES = (("EPSG:4326", "EPSG:4326"), ("EPSG:9210", "EPSG:9210"),
              ("EPSG:32648", "EPSG:32648"), ("EPSG:4326", "EPSG:9209"))
 
 
+@pytest.mark.slow
 @_settings(10)
 @given(scenarios())
 def test_statuses_rules_and_areas_do_not_depend_on_the_input_crs(case):
@@ -286,6 +289,7 @@ def test_statuses_rules_and_areas_do_not_depend_on_the_input_crs(case):
 
 # --- 4. deterministic outputs -----------------------------------------------------------
 
+@pytest.mark.slow
 @_settings(6)
 @given(scenarios())
 def test_written_csv_outputs_are_byte_identical_across_two_runs(case):
@@ -314,4 +318,6 @@ def test_overlapping_parcels_of_one_decision_flag_the_same_parcel_whatever_the_r
         out = run(plan, d).decisions
         return set(out.loc[out["status"] == "violation", "parcel_id"])
 
-    assert flagged(decisions) == flagged(decisions.iloc[::-1].reset_index(drop=True))
+    # Same date and number: the tie goes by parcel id, so 1-8 is the later grant in both orders.
+    assert flagged(decisions) == {"1-8"}
+    assert flagged(decisions.iloc[::-1].reset_index(drop=True)) == {"1-8"}

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 import landplan
-from landplan._sample import sample_result
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +14,9 @@ def truth() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result():
-    """The check exactly as `landplan demo` runs it, in English."""
-    return sample_result(lang="en")
+def result(sample_check):
+    """The check exactly as `landplan demo` runs it (conftest: one run per session)."""
+    return sample_check
 
 
 def test_sample_is_a_realistic_size(result, truth):
