@@ -282,10 +282,12 @@ def is_allowed(granted: str | None, planned: str | None, codes: pd.DataFrame,
 def _allowed(granted: str | None, planned: str | None, codes: pd.DataFrame,
              pairs: frozenset[tuple[str, str]], to_2024: dict[str, str]) -> bool:
     """:func:`is_allowed` with the compatibility pairs and the 2024 mapping prepared."""
-    if not granted or not planned:
+    if not isinstance(granted, str) or not isinstance(planned, str):
+        return False  # None, NaN, pd.NA: a missing code is never allowed
+    plan_parts, granted_parts = split_code(planned), split_code(granted)
+    if not plan_parts or not granted_parts:
         return False
-    plan_parts = split_code(planned)
-    for g in split_code(granted):
+    for g in granted_parts:
         ok = False
         for p in plan_parts:
             if _single_allowed(g, p, codes, pairs):
@@ -314,7 +316,9 @@ def allowed_matrix(granted: np.ndarray, planned: np.ndarray, codes: pd.DataFrame
     keys = pd.MultiIndex.from_arrays(
         [pd.Index(granted, dtype=object), pd.Index(planned, dtype=object)]
     )
-    index, uniques = pd.factorize(keys)
+    # use_na_sentinel=False: a pair with a missing code is a pair of its own (judged not
+    # allowed), not the sentinel -1, which would index the last distinct pair's verdict
+    index, uniques = pd.factorize(keys, use_na_sentinel=False)
     pairs, to_2024 = compatibility_pairs(compat), _mapping_dict(mapping)
     verdict = np.array([_allowed(g, p, codes, pairs, to_2024) for g, p in uniques], dtype=bool)
     return verdict[index] if len(index) else np.zeros(0, dtype=bool)
