@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import importlib.util
 import io
 import random
 import shutil
 import subprocess
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -394,23 +396,12 @@ def test_detection_wants_bytes_not_text():
 
 
 def _many_values(n: int) -> list[str]:
-    rng = random.Random(1)
-    family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
-              "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
-    middle = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Quang", "Thanh", "Ngọc", "Xuân", "Kim"]
-    given = ["Hường", "Đức", "Hà", "Khánh", "Tuấn", "Ánh", "Lượng", "Xuân", "Cường", "Huy",
-             "Nguyệt", "Tường", "Thủy", "Phượng", "Dũng", "Hùng", "Lan", "Hoa", "Sơn", "Trí"]
-    values: set[str] = set()
-    while len(values) < n:
-        r = rng.random()
-        if r < 0.6:
-            values.add(f"{rng.choice(family)} {rng.choice(middle)} {rng.choice(given)}")
-        elif r < 0.9:
-            values.add(f"Thôn {rng.choice(given)} {rng.randint(1, 99)}, "
-                       f"xã {rng.choice(given)} {rng.choice(family)}")
-        else:
-            values.add(f"{rng.randint(1, 9999)}/QĐ-UBND")
-    return sorted(values)
+    """The benchmark's own realistic values (benchmarks/bench_encodings.py), one generator."""
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_encodings.py"
+    spec = importlib.util.spec_from_file_location("bench_encodings", bench)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.many_values(n)
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
