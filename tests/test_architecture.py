@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("check", ("landplan.check", "landplan.distributed", "landplan.info")),
     ("writers", ("landplan.excel", "landplan.maps", "landplan._map_json", "landplan._map_runtime",
                  "landplan._map_layers", "landplan._map_raster", "landplan._map_controls",
-                 "landplan._map_assets")),
+                 "landplan._map_assets", "landplan._map_codec")),
     ("outputs", ("landplan.report", "landplan._sample")),
     ("api", ("landplan",)),
     ("cli", ("landplan.cli",)),

@@ -27,9 +27,20 @@ window.LANDPLAN = (function () {
       .filter(function (s) { return s !== ""; }).join(" · ");
     return span;
   }
-  return {
+  var api = {
     names: names,
     layers: {},
+    decode: LANDPLAN_CODEC.decode,
+    layer: function (key, data, style, popup, tooltip) {
+      /* a layer of the page: its features decoded (codec.js), styled and labelled here */
+      var group = L.geoJSON(LANDPLAN_CODEC.decode(data), {
+        style: function (f) { return api.style(style, f); },
+        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
+        onEachFeature: function (f, layer) { api.bind(layer, f, popup, tooltip); }
+      });
+      api.layers[key] = group;
+      return group;
+    },
     searchTip: function (q) {
       /* leaflet-search would put the tip (decision number · parcel) in with innerHTML */
       var li = document.createElement("li"); li.textContent = text(q); return li;
@@ -48,4 +59,5 @@ window.LANDPLAN = (function () {
                                               {sticky: true}); }
     }
   };
+  return api;
 })();
