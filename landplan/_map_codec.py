@@ -156,6 +156,10 @@ def _column(values: pd.Series) -> tuple[Any, np.ndarray]:
         values = values.astype(object)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         values = values.dt.strftime("%Y-%m-%d").astype(object)
+    if pd.api.types.is_integer_dtype(values.dtype):
+        whole = values.astype("Int64")
+        data = [None if pd.isna(x) else int(x) for x in whole.tolist()]
+        return data, np.full(n, 8, dtype=np.int64)
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = np.round(values.to_numpy(dtype=float), 1)
         data = [None if np.isnan(x) else float(x) for x in numbers.tolist()]

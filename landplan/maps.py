@@ -24,7 +24,6 @@ rendering uses canvas, and compliant decisions are drawn only when asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import folium
@@ -38,7 +37,7 @@ from branca.element import Element
 # mini-map), _map_assets (offline copies of Leaflet). Scripts and styles are files in
 # landplan/data/map.
 from ._map_assets import inline_assets
-from ._map_controls import _add_controls, _legend, _Ready, _Search, _summary
+from ._map_controls import _legend
 from ._map_json import _js as _js  # re-exported for the tests (as is _add_runtime)
 from ._map_json import escape
 from ._map_layers import (
@@ -50,11 +49,14 @@ from ._map_layers import (
     plan_layer,
     projects_layer,
 )
-from ._map_raster import _landcover_colors, raster_layer
-from ._map_runtime import _add_runtime, _labels
+from ._map_page import PERSONAL_ROLES, Extras, base_map, draw, raster_image
+from ._map_page import personal_columns as personal_columns
+from ._map_raster import raster_layer
+from ._map_runtime import _add_runtime as _add_runtime
+from ._map_runtime import _labels as _labels  # the label scan reads the map's labels here
 from .check import CheckResult
 from .codes import load_codes
-from .schema import column_aliases, version_table
+from .schema import version_table
 
 __all__ = [
     "PERSONAL_ROLES",
@@ -72,8 +74,6 @@ __all__ = [
     "raster_layer",
     "save_map",
 ]
-
-PERSONAL_ROLES = ("owner", "address", "id_number")
 
 
 def make_map(
@@ -124,102 +124,35 @@ def make_map(
     """
     codes = load_codes() if codes is None else codes
     lang = result.lang if lang is None else lang
+    extras = _extras(result, projects=projects, corridors=corridors,
+                     plan_changes=plan_changes, raster=raster, lang=lang)
+    return draw(result, extras, lang=lang, codes=codes, offline=offline, public=public,
+                all_decisions=all_decisions)
+
+
+def _extras(result: CheckResult, *, projects: gpd.GeoDataFrame | None,
+            corridors: gpd.GeoDataFrame | None, plan_changes: gpd.GeoDataFrame | None,
+            raster: str | Path | None, lang: str) -> Extras:
+    """Return the layers a map of ``result`` draws besides decisions and findings.
+
+    The defaults of :func:`make_map`: the check's projects and corridors, the changes
+    between the last two plan versions, the latest land-cover image (hidden at first).
+    """
+    plan = result.plan
     projects = result.projects if projects is None else projects
     corridors = result.corridors if corridors is None else corridors
-    plan = result.plan
-    fmap = _base_map(plan, codes, lang, offline)
-    versions = plan["plan_version"].fillna("v1")
     order = version_table(plan)["plan_version"].tolist()
-    _add_plan_layers(fmap, plan, versions, order, codes=codes, lang=lang)
     if plan_changes is None and len(order) > 1:
         from .plandiff import plan_diff
 
+        versions = plan["plan_version"].fillna("v1")
         plan_changes = plan_diff(plan[versions == order[-2]], plan[versions == order[-1]])
-    if plan_changes is not None and len(plan_changes):
-        plan_changes_layer(_public(plan_changes, public), lang=lang).add_to(fmap)
-    if corridors is not None and len(corridors):
-        corridors_layer(_public(corridors, public), lang=lang).add_to(fmap)
-    if projects is not None and len(projects):
-        projects_layer(_public(projects, public), result.findings, lang=lang).add_to(fmap)
     if raster is None and result.landcover:
         raster = result.landcover[-1][1]  # the latest land-cover image, hidden at first
-    if raster is not None:
-        _add_raster(fmap, raster, show=result.landcover is None, lang=lang)
-    findings = findings_layer(result.findings, lang=lang)
-    if findings is not None:
-        findings.add_to(fmap)
-    decisions = decisions_layer(_public(result.decisions, public), result.findings, lang=lang,
-                                all_decisions=all_decisions, public=public)
-    if decisions is not None:
-        decisions.add_to(fmap)
-        _Search(decisions, lang).add_to(fmap)
-    newest = plan[versions == order[-1]]
-    _add_controls(fmap, newest, lang, offline)
-    fmap.get_root().html.add_child(Element(_legend(newest, codes, lang)))
-    fmap.get_root().html.add_child(Element(_summary(result, lang)))
-    _Ready().add_to(fmap)
-    if offline:
-        inline_assets(fmap)
-    return fmap
-
-
-def _base_map(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str,
-              offline: bool) -> folium.Map:
-    """Return an empty map over ``plan`` with the page's runtime; a basemap unless offline."""
-    fmap = folium.Map(tiles=None if offline else "OpenStreetMap", control_scale=True,
-                      prefer_canvas=True, zoom_control=True)
-    bounds = plan.to_crs(4326).total_bounds
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    _add_runtime(fmap, codes, lang)
-    return fmap
-
-
-def _add_plan_layers(fmap: folium.Map, plan: gpd.GeoDataFrame, versions: pd.Series,
-                     order: list[str], *, codes: pd.DataFrame, lang: str) -> None:
-    """Add one plan layer per version, in ``order``; only the newest is shown.
-
-    With several versions, each layer's name gives its version and approval date.
-    """
-    labels = _labels(lang)
-    for name in order:
-        zones = plan[versions == name]
-        approved = zones["approved"].min()
-        title = labels["plan"]
-        if len(order) > 1:
-            when = "" if pd.isna(approved) else f", {pd.Timestamp(approved):%d/%m/%Y}"
-            title = f"{title} ({name}{when})"
-        plan_layer(zones, lang=lang, codes=codes, name=title,
-                   show=name == order[-1]).add_to(fmap)
-
-
-def _add_raster(fmap: folium.Map, raster: str | Path, *, show: bool, lang: str) -> None:
-    """Add ``raster`` as an image overlay, with the land-cover legend when it has classes."""
-    colors, legend = _landcover_colors(raster, lang)
-    raster_layer(raster, colors=colors, show=show,
-                 name=f"{_labels(lang)['landcover']} ({Path(raster).stem})").add_to(fmap)
-    if legend:
-        fmap.get_root().html.add_child(Element(legend))
-
-
-def _public(gdf: gpd.GeoDataFrame, public: bool) -> gpd.GeoDataFrame:
-    """Return ``gdf`` without personal columns when ``public``."""
-    if not public:
-        return gdf
-    return gdf.drop(columns=personal_columns(gdf.columns))
-
-
-def personal_columns(columns: Iterable[str]) -> list[str]:
-    """Return the columns that hold personal data.
-
-    Owner, address and identity-number columns, by name: the canonical names and the
-    cadastral aliases of ``aliases.toml``.
-    """
-    from ._text import name_key
-
-    aliases = column_aliases("decisions")
-    keys = {name_key(a) for role in PERSONAL_ROLES for a in aliases.get(role, [])}
-    keys |= {name_key(a[:10]) for role in PERSONAL_ROLES for a in aliases.get(role, [])}
-    return [c for c in columns if name_key(str(c)) in keys]
+    image = None if raster is None else raster_image(raster, show=result.landcover is None,
+                                                     lang=lang)
+    return Extras(projects=projects, corridors=corridors, plan_changes=plan_changes,
+                  raster=image)
 
 
 def save_map(fmap: folium.Map, path: str | Path) -> Path:
@@ -250,7 +183,7 @@ def plan_diff_map(new_plan: gpd.GeoDataFrame, diff: gpd.GeoDataFrame, *, lang: s
         The plan zones and, shown, the changed pieces.
     """
     codes = load_codes()
-    fmap = _base_map(new_plan, codes, lang, offline)
+    fmap = base_map(new_plan, codes, lang, offline)
     plan_layer(new_plan, lang=lang, codes=codes).add_to(fmap)
     if len(diff):
         plan_changes_layer(diff, lang=lang, show=True).add_to(fmap)

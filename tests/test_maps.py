@@ -142,7 +142,7 @@ def test_the_compact_encoding_reads_back_exactly():
     assert data["p"]["s"] == {"d": ["a", "b"], "i": encode_ints(np.array([1, 2, 1, 0, 1]))[0]}
     assert len(cost) == 5 and (cost > 0).all()
     back, records = decode_layer(json.loads(_js(data)))
-    assert all(shapely.equals_exact(a, b, tolerance=1e-9) for a, b in zip(back, geoms))
+    assert all(shapely.equals_exact(a, b, tolerance=1e-9) for a, b in zip(back, geoms, strict=True))
     assert records == [{"s": "a", "n": EVIL, "a": 1.3}, {"s": "b", "n": "x"},
                        {"s": "a", "n": "y", "a": 3.0}, {"n": "z", "a": -4.0},
                        {"s": "a", "a": 5.0}]
