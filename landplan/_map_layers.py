@@ -129,7 +129,7 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
     messages and legal basis; the owner too unless ``public``.
     """
     labels = _labels(lang)
-    chosen = drawn_decisions(decisions, all_decisions)
+    chosen = decisions[drawn_decisions(decisions, all_decisions)]
     if chosen.empty:
         return None
     props = decision_props(chosen, findings, lang=lang, public=public)
@@ -146,10 +146,10 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
                                            ["st", labels["status"]]])
 
 
-def drawn_decisions(decisions: gpd.GeoDataFrame, all_decisions: bool) -> gpd.GeoDataFrame:
-    """Return the decisions a map draws: violations and unchecked ones (all, if asked)."""
+def drawn_decisions(decisions: gpd.GeoDataFrame, all_decisions: bool) -> np.ndarray:
+    """Return which decisions a map draws: violations and unchecked ones (all, if asked)."""
     keep = decisions["status"].isin(["violation", "unchecked"]) | all_decisions
-    return decisions[keep & decisions.geometry.notna() & ~decisions.geometry.is_empty]
+    return (keep & decisions.geometry.notna() & ~decisions.geometry.is_empty).to_numpy()
 
 
 def decision_props(chosen: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *, lang: str,
@@ -199,7 +199,7 @@ def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
     finding of the decisions has a geometry.
     """
     labels = _labels(lang)
-    f = drawn_findings(findings)
+    f = findings[drawn_findings(findings)]
     if f.empty:
         return None
     return geo_layer(f, finding_props(f, lang=lang), name=name or labels["findings"],
@@ -212,10 +212,10 @@ def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
                      tooltip=[["r", labels["rule"]], ["v", labels["severity"]]])
 
 
-def drawn_findings(findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return the findings a map draws: compliance findings of decisions, with a geometry."""
-    return findings[(findings["category"] == "compliance") & findings.geometry.notna()
-                    & ~findings.geometry.is_empty & (findings["layer"] == "decisions")]
+def drawn_findings(findings: gpd.GeoDataFrame) -> np.ndarray:
+    """Return which findings a map draws: compliance findings of decisions, with a geometry."""
+    return ((findings["category"] == "compliance") & findings.geometry.notna()
+            & ~findings.geometry.is_empty & (findings["layer"] == "decisions")).to_numpy()
 
 
 def finding_props(f: gpd.GeoDataFrame, *, lang: str) -> pd.DataFrame:

@@ -55,15 +55,19 @@ class Extras:
 def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
          offline: bool, public: bool, all_decisions: bool,
          findings_drawn: gpd.GeoDataFrame | None = None,
-         summary: CheckResult | None = None, panels: Sequence[str] = ()) -> folium.Map:
+         summary: CheckResult | None = None, panels: Sequence[str] = (),
+         focus: gpd.GeoDataFrame | None = None) -> folium.Map:
     """Return the map page of ``result``.
 
     ``findings_drawn`` are the findings the page draws (default: every finding of
     ``result``, whose findings also give the decisions' popups); ``summary`` the check the
-    summary panel counts (default: ``result``); ``panels`` extra HTML, already escaped.
+    summary panel counts (default: ``result``); ``panels`` extra HTML, already escaped;
+    ``focus`` what the page opens on (default: the plan).
     """
     plan = result.plan
-    fmap = base_map(plan if len(plan) else result.decisions, codes, lang, offline)
+    if focus is None or not len(focus):
+        focus = plan if len(plan) else result.decisions
+    fmap = base_map(focus, codes, lang, offline)
     versions = plan["plan_version"].fillna("v1")
     order = version_table(plan)["plan_version"].tolist() if len(plan) else []
     _add_plan_layers(fmap, plan, versions, order, codes=codes, lang=lang)

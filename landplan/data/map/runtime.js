@@ -1,5 +1,7 @@
 window.LANDPLAN = (function () {
   var names = {{ names }}, legal = {{ legal }};
+  /* the only links a popup makes: to a unit's map (landplan/_outdir.py, FOLDER_FILE) */
+  var PAGE = /^maps\/[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{8}(?:-[0-9]+)?\.html$/;
   function text(v) { return (v === undefined || v === null) ? "" : String(v); }
   function value(f, key) {
     if (key.charAt(0) === "%") { return text(f.properties[key.slice(1)]).split(", ")
@@ -14,12 +16,19 @@ window.LANDPLAN = (function () {
     var box = document.createElement("div"), t = document.createElement("table");
     box.className = "landplan-popup";
     fields.forEach(function (pair) {
+      if (pair[0].charAt(0) === "#") { return link(t, text(f.properties[pair[0].slice(1)]),
+                                                   pair[1]); }
       var v = value(f, pair[0]);
       if (v === undefined || v === null || v === "") { return; }
       var row = t.insertRow(), th = document.createElement("th");
       th.textContent = pair[1]; row.appendChild(th); row.insertCell().textContent = text(v);
     });
     box.appendChild(t); return box;
+  }
+  function link(t, href, label) {
+    if (!PAGE.test(href)) { return; }
+    var cell = t.insertRow().insertCell(), a = document.createElement("a");
+    cell.colSpan = 2; a.href = href; a.textContent = label; cell.appendChild(a);
   }
   function line(f, fields) {
     var span = document.createElement("span");
