@@ -10,11 +10,12 @@ plan zones of every version, the plan adjustments, corridors and projects there.
 When all of it fits one file, the check has one map. Otherwise the items are grouped by
 their unit (the decisions' ``unit``) and each unit's are halved, again and again, across
 the longer side of their extent (at the median of the items' centres) until each part
-fits: one map per unit, or per part of a unit. A part whose items all sit at one spot
-cannot be halved: it draws what fits, the most severe first (:func:`choose`), and says what
-is left out. The planning works on each item's estimated size (its features' share of the
-compact encoding, :func:`landplan._map_codec.encode_layer`); the written file is measured
-again, and a part that is still too large is halved or given less.
+fits: one map per unit, or per part of a unit. Items at one spot stay together, so a part
+whose items all sit at one spot (a pile of identical parcels) cannot be halved: it draws
+what fits, the most severe first (:func:`choose`), and says what is left out. The planning
+works on each item's estimated size (its features' share of the compact encoding,
+:func:`landplan._map_codec.encode_layer`); the written file is measured again, and a part
+that is still too large is halved or given less.
 
 File names are ASCII and stable: ``maps/<slug>-<id>.html``, ``maps/<slug>-<id>-<part>.html``
 (:func:`page_file`), where the slug is the unit's name in lower-case letters and digits and
@@ -97,8 +98,10 @@ def items(result: CheckResult, *, lang: str, public: bool, all_decisions: bool) 
     orphan = owner < 0
     owner[orphan] = len(chosen) + np.arange(int(orphan.sum()))
     status_rank = chosen["status"].map({"violation": 20, "unchecked": 10}).fillna(0)
-    severity = chosen["max_severity"].map(_SEVERITY_RANK).fillna(0)
+    severity = chosen["max_severity"].map(_SEVERITY_RANK).fillna(0).to_numpy()
     f_rank = f["severity"].map(_SEVERITY_RANK).fillna(0).to_numpy() + 20
+    mine = ~orphan
+    np.maximum.at(severity, owner[mine], f_rank[mine] - 20)  # at least its worst finding
     units = np.concatenate([_units(chosen["unit"]), _units(f["unit"][orphan])])
     boxes = np.concatenate([shapely.bounds(np.asarray(chosen.geometry.values)),
                             shapely.bounds(np.asarray(f.geometry.values[orphan]))])
@@ -106,7 +109,7 @@ def items(result: CheckResult, *, lang: str, public: bool, all_decisions: bool) 
                  finding_rank=f_rank.astype(np.int64),
                  finding_size=np.where(orphan, 0, f_size),
                  unit=units, box=boxes.reshape(-1, 4),
-                 rank=np.concatenate([(status_rank + severity).to_numpy(), f_rank[orphan]])
+                 rank=np.concatenate([status_rank.to_numpy() + severity, f_rank[orphan]])
                  .astype(np.int64),
                  size=np.concatenate([d_size, f_size[orphan]]))
 
@@ -236,18 +239,21 @@ class Planner:
     def halves(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Return ``idx`` halved at the median of its items' centres; None if it cannot be.
 
-        It cannot when it is one item, or when every item has the same centre.
+        Across the longer side of their extent (else the other): the items before the
+        median and the others, so that items at one spot stay together. It cannot be halved
+        when it is one item, or when every item has the same centre.
         """
         if len(idx) < 2:
             return None
         b = self.items.box[idx]
         centre = np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2])
-        extent = np.ptp(centre, axis=0)
-        if not extent.any():
-            return None
-        order = idx[np.argsort(centre[:, int(np.argmax(extent))], kind="stable")]
-        half = len(order) // 2
-        return np.sort(order[:half]), np.sort(order[half:])
+        for axis in np.argsort(-np.ptp(centre, axis=0), kind="stable"):
+            c = centre[:, axis]
+            middle = np.median(c)
+            for first in (c < middle, c <= middle):
+                if first.any() and not first.all():
+                    return idx[first], idx[~first]
+        return None
 
 
 # --------------------------------------------------------------------------- what fits
