@@ -92,14 +92,15 @@ def index_map(result: CheckResult, pages: Sequence[PageInfo], *, lang: str,
     labels = _labels(lang)
     fmap = base_map(result.plan if len(result.plan) else result.decisions, codes, lang,
                     offline)
-    hulls = gpd.GeoDataFrame(geometry=[p.hull for p in pages], crs=result.decisions.crs)
+    drawn = sorted(pages, key=lambda p: -p.hull.area)  # the larger below: each clickable
+    hulls = gpd.GeoDataFrame(geometry=[p.hull for p in drawn], crs=result.decisions.crs)
     props = pd.DataFrame({
-        "u": [unit_name(p.unit, lang) for p in pages],
-        "pt": [part_text(p.part, p.parts, lang) for p in pages],
-        "v": [p.violations for p in pages], "x": [p.unchecked for p in pages],
-        "f": [p.findings for p in pages],
-        "c": [_class(p.findings) for p in pages],
-        "h": [f"maps/{p.file}" for p in pages],
+        "u": [unit_name(p.unit, lang) for p in drawn],
+        "pt": [part_text(p.part, p.parts, lang) for p in drawn],
+        "v": [p.violations for p in drawn], "x": [p.unchecked for p in drawn],
+        "f": [p.findings for p in drawn],
+        "c": [_class(p.findings) for p in drawn],
+        "h": [f"maps/{p.file}" for p in drawn],
     })
     geo_layer(hulls, props, name=labels["units"], key="units",
               style=_style(_CLASSES, "c", weight=2, fill=0.3),
