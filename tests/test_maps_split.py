@@ -23,7 +23,7 @@ from landplan.errors import ConfigError
 from .conftest import at
 from .stress import district
 
-MB, FEATURES = 2, 2_000  # a small budget, so that the stress district's map is split
+MB, FEATURES = 1, 3_000  # a small budget: the map is split, by size here, by count there
 
 
 def _files(out: Path) -> list[Path]:
@@ -173,6 +173,9 @@ def test_a_pile_split_off_from_its_neighbours_is_the_only_map_with_a_notice(tmp_
     result = landplan.check(plan, decisions)
     written = write_maps(result, tmp_path, budget=MapBudget(1, 300))
     assert set(written) == {"map.html", "maps/"}
+    for path in (tmp_path / "maps").iterdir():  # here the count binds, not the size
+        layers = read_layers(path.read_text(encoding="utf-8"))
+        assert sum(len(geoms) for geoms, _ in layers.values()) <= 300, path.name
     notices = [p.name for p in (tmp_path / "maps").iterdir()
                if "landplan-notice" in p.read_text(encoding="utf-8")]
     assert len(notices) == 1
