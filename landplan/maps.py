@@ -17,9 +17,14 @@ escaped on the server, so nothing from a file is ever parsed as HTML or script
 Offline: ``offline=True`` inlines Leaflet and the plugins from pinned copies shipped in
 ``landplan/data/assets`` (see its README) and uses no basemap, so the saved HTML makes no
 network request at all. Large layers: geometry is simplified (plan zones with
-``shapely.coverage_simplify``, which keeps shared edges shared), coordinates are rounded
-to 6 decimals (~0.1 m), properties use short keys, names are looked up client-side,
-rendering uses canvas, and compliant decisions are drawn only when asked.
+``shapely.coverage_simplify``, which keeps shared edges shared), layers are embedded in a
+compact encoding (coordinates quantised to 6 decimals, ~0.1 m, and delta-encoded; properties
+column by column with short keys; :mod:`landplan._map_codec`), names are looked up
+client-side, rendering uses canvas, and compliant decisions are drawn only when asked.
+
+Maps that open, whatever the count: :func:`write_maps` writes one ``map.html`` when it fits
+a :class:`MapBudget` (25 MB and 30,000 features by default), else an index of the units
+and one map per unit (per part of a unit) in ``maps/`` (:mod:`landplan._map_split`).
 """
 
 from __future__ import annotations
@@ -36,10 +41,12 @@ import shapely
 from branca.element import Element
 
 # The parts of the page, one private module each: _map_json (text and data made safe),
-# _map_runtime (labels, colours, the LANDPLAN script and styles), _map_layers (the vector
-# layers), _map_raster (the image overlay), _map_controls (legend, panels, search,
-# mini-map), _map_assets (offline copies of Leaflet). Scripts and styles are files in
-# landplan/data/map.
+# _map_codec (the compact layer encoding), _map_runtime (labels, colours, the LANDPLAN
+# script and styles), _map_layers (the vector layers), _map_raster (the image overlay),
+# _map_controls (legend, panels, search, mini-map), _map_assets (offline copies of
+# Leaflet), _map_page (one page of them); a map too large for one file: _map_budget (the
+# budget, file names), _map_split (the split), _map_index (the index, the units' panels).
+# Scripts and styles are files in landplan/data/map.
 from ._map_assets import inline_assets
 from ._map_budget import MAPS_FOLDER, MapBudget
 from ._map_controls import _legend
