@@ -148,7 +148,9 @@ def make_map(
     -------
     folium.Map
         Displays inline in Jupyter; add your own layers to it. Save it with
-        :func:`save_map` (or ``Map.save``) to get an HTML file.
+        :func:`save_map` (or ``Map.save``) to get an HTML file. It draws everything,
+        however much: :func:`write_maps` writes maps that keep a size budget (what the
+        command line and :func:`landplan.write_outputs` write).
     """
     codes = load_codes() if codes is None else codes
     lang = result.lang if lang is None else lang
