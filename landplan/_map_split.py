@@ -279,10 +279,11 @@ class Choice:
 def choose(planner: Planner, page: Page) -> Choice:
     """Return what ``page`` draws.
 
-    Everything when it fits. Otherwise the context layers in order of use (the newest plan
-    first, older versions last) while they take at most half the budget, and then the
-    items' features by severity, most severe first (a decision before its findings), while
-    the rest of the budget lasts.
+    Everything when it fits. Otherwise the context layers, whole, in order of use (the
+    newest plan first, older versions last) while they fit in what the items leave of the
+    budget (at least half of it) — a layer is drawn whole or not at all, so that a plan
+    never shows gaps it does not have — and then the items' features by severity, most
+    severe first (a decision before its findings), while the rest of the budget lasts.
     """
     it, idx = planner.items, page.items
     box = planner.box(idx) if len(idx) else None
@@ -291,12 +292,14 @@ def choose(planner: Planner, page: Page) -> Choice:
         return _everything(it, idx, hits)
     max_bytes = int(_MARGIN * page.share * planner.budget.max_bytes) - planner.fixed
     max_features = planner.budget.max_features
+    room_f = max(max_features // 2, max_features - int(it.features[idx].sum()))
+    room_b = max(max_bytes // 2, max_bytes - int(it.total[idx].sum()))
     context, left_layers = {}, []
     used_f = used_b = 0
     for layer in planner.context:
         rows = hits[layer.key]
         size = int(layer.size[rows].sum())
-        if used_f + len(rows) <= max_features // 2 and used_b + size <= max_bytes // 2:
+        if used_f + len(rows) <= room_f and used_b + size <= room_b:
             context[layer.key] = rows
             used_f, used_b = used_f + len(rows), used_b + size
         elif len(rows):

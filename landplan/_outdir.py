@@ -40,7 +40,7 @@ from pathlib import Path
 from .errors import OutputError
 
 __all__ = ["FOLDER_FILE", "LOCK_NAME", "TMP_PREFIX", "Staging", "block_interrupt_in_thread",
-           "no_interrupt", "output_folder", "staged"]
+           "clear_folder", "no_interrupt", "output_folder", "staged"]
 
 LOCK_NAME = ".landplan.lock"
 TMP_PREFIX = ".landplan-tmp-"
@@ -397,7 +397,7 @@ class Staging:
             for name in touched_names(self.names)[:-1]:  # not the lock
                 target = self.out / name.rstrip("/")
                 if is_folder(name) and target.is_dir() and not target.is_symlink():
-                    _clear_folder(target)
+                    clear_folder(target)
                 elif target.is_symlink() or target.is_file():
                     target.unlink()
             for name, path in written.items():
@@ -409,7 +409,7 @@ class Staging:
         return final
 
 
-def _clear_folder(folder: Path) -> None:
+def clear_folder(folder: Path) -> None:
     """Remove the files of ``folder`` named like :data:`FOLDER_FILE`; the folder if empty."""
     for item in folder.iterdir():
         if FOLDER_FILE.fullmatch(item.name) and (item.is_symlink() or item.is_file()):

@@ -225,3 +225,28 @@ def test_an_index_of_the_library_writer_has_what_the_cli_writes(tmp_path):
     assert written["maps/"] == tmp_path / "maps" and written["maps/"].is_dir()
     index = json.dumps(_links((tmp_path / "map.html").read_text(encoding="utf-8")))
     assert "maps/xa-dong-" in index
+
+
+def test_a_plan_too_large_for_one_map_and_no_violation_gives_one_map_with_a_notice(tmp_path):
+    """Nothing to split by unit: the one map draws whole layers, the newest plan first, and
+    names those it leaves out; the maps of an earlier call are removed."""
+    from landplan.maps import write_maps
+
+    plan, decisions = district(10_000)  # 400 zones a version
+    plans = landplan.plan_versions({"2020-01-01": plan.assign(maloaidat="LUC"),
+                                    "2023-01-01": plan})
+    result = landplan.check(plans, decisions.iloc[:20])
+    result = result._replace(decisions=result.decisions.assign(status="compliant"),
+                             findings=result.findings.iloc[:0])
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "xa-cu-0123abcd.html").write_text("an earlier map")
+    (tmp_path / "maps" / "ghi_chu.txt").write_text("mine")
+    written = write_maps(result, tmp_path, budget=MapBudget(1, 600))
+    assert set(written) == {"map.html"}
+    assert [p.name for p in (tmp_path / "maps").iterdir()] == ["ghi_chu.txt"]
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    layers = read_layers(html)
+    assert sum(len(g) for g, _ in layers.values()) <= 600
+    assert len(layers["plan:v2"][0]) == 400 and "plan:v1" not in layers  # whole or none
+    notice = re.search(r'landplan-notice"[^>]*>(.*?)</div>', html).group(1)
+    assert "Lớp không vẽ trên bản đồ này:" in notice and "Quy hoạch sử dụng đất (v1)" in notice
