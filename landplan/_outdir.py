@@ -398,7 +398,7 @@ class Staging:
                 target = self.out / name.rstrip("/")
                 if is_folder(name) and target.is_dir() and not target.is_symlink():
                     clear_folder(target)
-                elif target.is_symlink() or target.is_file():
+                elif target.is_symlink() or (target.is_file() and not is_folder(name)):
                     target.unlink()
             for name, path in written.items():
                 if is_folder(name) and final[name].is_dir():  # other files stay in it
