@@ -77,6 +77,7 @@ from ._map_split import (
     items,
     page_summary,
 )
+from ._outdir import clear_folder
 from .check import CheckResult
 from .codes import load_codes
 from .errors import ConfigError
@@ -206,8 +207,10 @@ def write_maps(result: CheckResult, folder: str | Path, *, lang: str | None = No
     result
         What :func:`landplan.check` returned.
     folder
-        An existing folder; ``map.html`` and ``maps/`` in it are written over (use
-        :func:`landplan.write_outputs` for a run's output folder).
+        An existing folder. ``map.html`` in it is written over, and the maps an earlier
+        call left in ``maps/`` are removed (the files named as landplan names them; the
+        folder too when nothing else is left in it). :func:`landplan.write_outputs` writes
+        a run's output folder all at once instead.
     lang, offline, public, all_decisions, raster, codes
         As in :func:`make_map` (offline by default).
     budget
@@ -228,6 +231,9 @@ def write_maps(result: CheckResult, folder: str | Path, *, lang: str | None = No
     extras = _extras(result, projects=None, corridors=None, plan_changes=None, raster=raster,
                      lang=lang)
     outline = _outline(result.plan)
+    maps = folder / MAPS_FOLDER
+    if maps.is_dir() and not maps.is_symlink():
+        clear_folder(maps)
     planner = Planner(items(result, lang=lang, public=public, all_decisions=all_decisions),
                       _contexts(result.plan, extras), budget,
                       _fixed_size(result, extras, outline, opts, budget))
@@ -237,7 +243,6 @@ def write_maps(result: CheckResult, folder: str | Path, *, lang: str | None = No
             return {"map.html": _write(folder / "map.html", html)}
     if not len(planner.items.unit):  # nothing to split: the one map draws what fits
         return {"map.html": _write_whole(result, extras, planner, opts, outline, folder)}
-    maps = folder / MAPS_FOLDER
     maps.mkdir(exist_ok=True)
     infos, pages = [], planner.pages()
     for unit in dict.fromkeys(p.unit for p in pages):
@@ -268,9 +273,9 @@ def _write_unit(result: CheckResult, extras: Extras, planner: Planner, pages: li
     for _ in range(_ATTEMPTS):
         infos, again, written = [], [], []
         for page in pages:
-            html, choice = _page_html(result, extras, planner, page, opts, outline)
+            html, info = _page_html(result, extras, planner, page, opts, outline)
             written.append(_write(maps / page.file, html))
-            infos.append(_info(result, planner, page, choice))
+            infos.append(info)
             if _size(html) > limit:
                 halves = planner.halves(page.items)
                 again += [Page(page.unit, h, share=page.share) for h in halves] if halves \
@@ -288,8 +293,11 @@ def _write_unit(result: CheckResult, extras: Extras, planner: Planner, pages: li
 
 def _page_html(result: CheckResult, extras: Extras, planner: Planner, page: Page,
                opts: dict[str, Any], outline: gpd.GeoDataFrame, *,
-               header: bool = True) -> tuple[str, Choice]:
-    """Return the HTML of one unit's map (or of the whole check's, without ``header``)."""
+               header: bool = True) -> tuple[str, PageInfo]:
+    """Return the HTML of one unit's map (or of the whole check's, without ``header``).
+
+    And what the index says about it.
+    """
     lang = opts["lang"]
     choice = choose(planner, page)
     frames = {layer.key: layer.frame.iloc[choice.context.get(layer.key, [])]
@@ -302,9 +310,8 @@ def _page_html(result: CheckResult, extras: Extras, planner: Planner, page: Page
     page_extras = Extras(projects=frames.get("projects"), corridors=frames.get("corridors"),
                          plan_changes=frames.get("changes"), raster=extras.raster,
                          outline=outline)
-    panels = []
+    panels, info = [], _info(result, planner, page, choice)
     if header:
-        info = _info(result, planner, page, choice)
         panels.append(header_panel(info, decisions=len(decisions), findings=len(findings),
                                    lang=lang))
     if not choice.complete:
@@ -315,7 +322,7 @@ def _page_html(result: CheckResult, extras: Extras, planner: Planner, page: Page
     focus = decisions if len(decisions) else findings
     fmap = draw(sub, page_extras, findings_drawn=findings, panels=panels, focus=focus,
                 summary=page_summary(result, page.unit) if header else None, **opts)
-    return fmap.get_root().render(), choice
+    return fmap.get_root().render(), info
 
 
 def _info(result: CheckResult, planner: Planner, page: Page, choice: Choice) -> PageInfo:
