@@ -3,8 +3,8 @@
 Everything from a file reaches the page through one of these: :func:`escape` for HTML
 written on the server (legend, panels), :func:`_text_name` for a layer's name (Leaflet's
 layer control shows it with ``innerHTML``), :func:`_js` for JSON inside a ``<script>``
-element and :func:`_features` for a layer's GeoJSON (compact: rounded coordinates, short
-property keys, missing values left out).
+element and :func:`_features` for a layer's features (compact: quantised, delta-encoded
+coordinates, columnar properties with short keys; :mod:`landplan._map_codec`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-_DECIMALS = 6  # ~0.1 m: finer than a screen pixel at any useful zoom
+from ._map_codec import encode_layer
 
 _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                                "`": "\\u0060", "$": "\\u0024", "\u2028": "\\u2028",
@@ -72,34 +72,20 @@ def _js(value: Any) -> str:
     return text.translate(_JSON_ESCAPES)
 
 
-def _clean(value: Any) -> Any:
-    """Return a property value as JSON-friendly Python (None for missing, rounded floats)."""
-    if value is None:
-        return None
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else round(float(value), 1)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-    if not isinstance(value, str) and pd.isna(value):
-        return None
-    return value if isinstance(value, (str, int, bool)) else str(value)
-
-
 def _features(geoms: np.ndarray, props: pd.DataFrame) -> str:
-    """Return a GeoJSON FeatureCollection as safe JSON text: rounded coordinates, short keys."""
+    """Return a layer's features as safe JSON text, in the compact encoding.
+
+    Missing and empty geometries are left out; see :mod:`landplan._map_codec` for the
+    encoding (quantised, delta-encoded coordinates, columnar properties).
+    """
+    return _js(_encoded(geoms, props)[0])
+
+
+def _encoded(geoms: np.ndarray, props: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:
+    """Return :func:`landplan._map_codec.encode_layer` of the drawable features."""
     geoms = np.asarray(geoms, dtype=object)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    geoms = shapely.transform(geoms[keep], lambda c: np.round(c, _DECIMALS))
-    texts = shapely.to_geojson(geoms)
-    records = props[keep].to_dict("records")
-    parts = []
-    for text, record in zip(texts, records, strict=True):
-        clean = {k: v for k, v in ((k, _clean(v)) for k, v in record.items()) if v is not None}
-        parts.append(f'{{"type":"Feature","properties":{_js(clean)},"geometry":{text}}}')
-    body = ",".join(parts).replace("<", "\\u003c").replace(">", "\\u003e")
-    return f'{{"type":"FeatureCollection","features":[{body}]}}'
+    return encode_layer(geoms[keep], props[keep].reset_index(drop=True))
 
 
 def _to_wgs84(gdf: gpd.GeoDataFrame) -> np.ndarray:

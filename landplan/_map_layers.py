@@ -129,10 +129,37 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
     messages and legal basis; the owner too unless ``public``.
     """
     labels = _labels(lang)
-    keep = decisions["status"].isin(["violation", "unchecked"]) | all_decisions
-    chosen = decisions[keep & decisions.geometry.notna()]
+    chosen = decisions[drawn_decisions(decisions, all_decisions)]
     if chosen.empty:
         return None
+    props = decision_props(chosen, findings, lang=lang, public=public)
+    popup = [["n", labels["decision"]], ["d", labels["date"]], ["p", labels["parcel"]],
+             ["k", labels["kind"]], ["st", labels["status"]], ["g", labels["land_use"]],
+             ["@g", ""], ["pl", labels["planned"]], ["@pl", ""], ["a", labels["area"]],
+             ["c", labels["pct"]], ["r", labels["rule"]], ["m", labels["message"]],
+             ["%r", labels["legal"]]]
+    if "o" in props.columns:
+        popup.insert(3, ["o", labels["owner"]])
+    return geo_layer(chosen, props, name=name or labels["decisions"], key="decisions",
+                     style=_style(_STATUS_COLORS, "s", weight=1.5, fill=0.45),
+                     popup=popup, tooltip=[["n", labels["decision"]], ["p", labels["parcel"]],
+                                           ["st", labels["status"]]])
+
+
+def drawn_decisions(decisions: gpd.GeoDataFrame, all_decisions: bool) -> np.ndarray:
+    """Return which decisions a map draws: violations and unchecked ones (all, if asked)."""
+    keep = decisions["status"].isin(["violation", "unchecked"]) | all_decisions
+    return (keep & decisions.geometry.notna() & ~decisions.geometry.is_empty).to_numpy()
+
+
+def decision_props(chosen: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *, lang: str,
+                   public: bool) -> pd.DataFrame:
+    """Return the properties of the decisions layer's features (short keys), for ``chosen``.
+
+    ``i`` is the decision's ``source_row`` (not shown; it ties a feature to
+    ``decisions.csv``); the rules and messages of each come from ``findings``.
+    """
+    labels = _labels(lang)
     f = findings[(findings["layer"] == "decisions") & findings["source_row"].notna()]
     f = f[f["source_row"].isin(chosen["source_row"])]
     per = (f.sort_values(["source_row", "finding_id"], kind="stable").groupby("source_row")
@@ -155,22 +182,13 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
         "m": joined["m"].to_numpy(dtype=object),
         "q": (joined["decision_no"].fillna("") + " · " + joined["parcel_id"].fillna(""))
         .to_numpy(dtype=object),
+        "i": joined["source_row"].to_numpy(),
     })
     if not public and "owner" in joined.columns:
         props["o"] = joined["owner"].to_numpy(dtype=object)
     status_labels = {s: labels[f"status_{s}"] for s in _STATUS_COLORS}
     props["st"] = props["s"].map(status_labels)
-    popup = [["n", labels["decision"]], ["d", labels["date"]], ["p", labels["parcel"]],
-             ["k", labels["kind"]], ["st", labels["status"]], ["g", labels["land_use"]],
-             ["@g", ""], ["pl", labels["planned"]], ["@pl", ""], ["a", labels["area"]],
-             ["c", labels["pct"]], ["r", labels["rule"]], ["m", labels["message"]],
-             ["%r", labels["legal"]]]
-    if "o" in props.columns:
-        popup.insert(3, ["o", labels["owner"]])
-    return geo_layer(chosen, props, name=name or labels["decisions"], key="decisions",
-                     style=_style(_STATUS_COLORS, "s", weight=1.5, fill=0.45),
-                     popup=popup, tooltip=[["n", labels["decision"]], ["p", labels["parcel"]],
-                                           ["st", labels["status"]]])
+    return props
 
 
 def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
@@ -181,24 +199,41 @@ def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
     finding of the decisions has a geometry.
     """
     labels = _labels(lang)
-    f = findings[(findings["category"] == "compliance") & findings.geometry.notna()
-                 & (findings["layer"] == "decisions")]
+    f = findings[drawn_findings(findings)]
     if f.empty:
         return None
-    severity = {s: labels[f"severity_{s}"] for s in _SEVERITY_COLORS}
-    props = pd.DataFrame({
-        "v": f["severity"].to_numpy(dtype=object), "r": f["rule"].to_numpy(dtype=object),
-        "n": f["decision_no"].to_numpy(dtype=object), "a": f["conflict_area_m2"].to_numpy(),
-        "pl": f["planned_land_use"].to_numpy(dtype=object),
-    })
-    props["vl"] = props["v"].map(severity)
-    return geo_layer(f, props, name=name or labels["findings"], show=show, key="findings",
+    return geo_layer(f, finding_props(f, lang=lang), name=name or labels["findings"],
+                     show=show, key="findings",
                      style=_style(_SEVERITY_COLORS, "v", weight=1, fill=0.7,
                                   stroke="#000000"),
                      popup=[["r", labels["rule"]], ["vl", labels["severity"]],
                             ["n", labels["decision"]], ["pl", labels["planned"]],
                             ["@pl", ""], ["a", labels["area"]], ["%r", labels["legal"]]],
                      tooltip=[["r", labels["rule"]], ["v", labels["severity"]]])
+
+
+def drawn_findings(findings: gpd.GeoDataFrame) -> np.ndarray:
+    """Return which findings a map draws: compliance findings of decisions, with a geometry."""
+    return ((findings["category"] == "compliance") & findings.geometry.notna()
+            & ~findings.geometry.is_empty & (findings["layer"] == "decisions")).to_numpy()
+
+
+def finding_props(f: gpd.GeoDataFrame, *, lang: str) -> pd.DataFrame:
+    """Return the properties of the findings layer's features (short keys), for ``f``.
+
+    ``i`` is the finding's ``finding_id`` (not shown; it ties a feature to
+    ``findings.csv``).
+    """
+    labels = _labels(lang)
+    severity = {s: labels[f"severity_{s}"] for s in _SEVERITY_COLORS}
+    props = pd.DataFrame({
+        "v": f["severity"].to_numpy(dtype=object), "r": f["rule"].to_numpy(dtype=object),
+        "n": f["decision_no"].to_numpy(dtype=object), "a": f["conflict_area_m2"].to_numpy(),
+        "pl": f["planned_land_use"].to_numpy(dtype=object),
+        "i": f["finding_id"].to_numpy(dtype=object),
+    })
+    props["vl"] = props["v"].map(severity)
+    return props
 
 
 def projects_layer(projects: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None = None, *,

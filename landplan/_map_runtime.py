@@ -1,6 +1,7 @@
 """What every map page has (:mod:`landplan.maps`): its labels, colours and ``LANDPLAN`` runtime.
 
-The runtime (``data/map/runtime.js``) is the script every landplan layer draws with: it
+The runtime (``data/map/runtime.js``, after ``codec.js``, which decodes the layers'
+compact encoding) is the script every landplan layer draws with: it
 styles features, builds popups, tooltips and search tips with ``textContent``, and looks
 up land-use names and legal bases in the page. The page's styles are ``data/map/map.css``.
 :func:`_source` reads those files and the folium templates next to them.
@@ -60,7 +61,8 @@ def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
     runtime = _fill(_source("runtime.js"),
                     {"names": _js(code_names(codes, lang)), "legal": _js(_legal())})
     fmap.get_root().header.add_child(
-        Element(f"<style>\n{_source('map.css')}</style><script>\n{runtime}</script>"),
+        Element(f"<style>\n{_source('map.css')}</style>"
+                f"<script>\n{_source('codec.js')}{runtime}</script>"),
         name=_RUNTIME_ELEMENT)
 
 

@@ -8,6 +8,12 @@ from an earlier run are removed — other files in the folder are never touched 
 folder holds the files of one run, never a mixture. The temporary folder is always removed,
 also on errors and Ctrl-C.
 
+An output may also be a folder of files (``maps/`` for a check: the per-unit maps), named in
+the list with a trailing ``/``. landplan owns the files in it whose names it gives
+(:data:`FOLDER_FILE`): an earlier run's are removed, the folder too when nothing else is left
+in it, and the new folder is moved into place in one rename (file by file into a folder that
+still holds other files, which are never touched).
+
 While a run writes, it holds a lock on ``.landplan.lock`` in the output folder (an OS file
 lock, released by the system if the process dies); a second run into the same folder stops
 at once with an error instead of mixing its files with the first. The lock file is removed
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -32,18 +39,29 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["LOCK_NAME", "TMP_PREFIX", "Staging", "block_interrupt_in_thread", "no_interrupt",
-           "output_folder", "staged"]
+__all__ = ["FOLDER_FILE", "LOCK_NAME", "TMP_PREFIX", "Staging", "block_interrupt_in_thread",
+           "clear_folder", "no_interrupt", "output_folder", "staged"]
 
 LOCK_NAME = ".landplan.lock"
 TMP_PREFIX = ".landplan-tmp-"
+FOLDER_FILE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{8}(?:-[0-9]+)?\.html")
+"""The names landplan gives the files of an output folder (``maps/<slug>-<8 hex digits>.html``,
+``…-<part>.html``): only files so named are replaced or removed there."""
 # SQLite files beside a GeoPackage: a left-over hot journal would be replayed into the new
 # file when it is opened, so they go with the GeoPackage they belong to.
 _SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
 
 
+def is_folder(name: str) -> bool:
+    """Whether the output ``name`` is a folder of files (written with a trailing ``/``)."""
+    return name.endswith("/")
+
+
 def touched_names(names: Iterable[str]) -> tuple[str, ...]:
-    """Every name in the output folder that writing ``names`` may replace or delete."""
+    """Every name in the output folder that writing ``names`` may replace or delete.
+
+    A folder keeps its trailing ``/``: the files in it named like :data:`FOLDER_FILE`.
+    """
     out = []
     for name in names:
         out.append(name)
@@ -101,9 +119,14 @@ def check_output_folder(out: Path, names: Sequence[str],
         return
     _check_inputs_kept(out, names, inputs)
     for name in names:
-        if (out / name).is_dir() and not (out / name).is_symlink():
+        place = out / name.rstrip("/")
+        if is_folder(name) and place.exists() and not place.is_dir():
             raise OutputError(
-                f"{out / name} is a folder, but landplan writes a file of that name into "
+                f"{place} is a file, but landplan writes a folder of that name into "
+                f"--out {out}. Rename or move that file, or choose another --out.")
+        if not is_folder(name) and place.is_dir() and not place.is_symlink():
+            raise OutputError(
+                f"{place} is a folder, but landplan writes a file of that name into "
                 f"--out {out}. Rename or move that folder, or choose another --out.")
 
 
@@ -114,21 +137,26 @@ def _check_inputs_kept(out: Path, names: Sequence[str],
     An input is at risk when it has the name of a file that writing ``names`` may replace or
     delete (:func:`touched_names`), or lies in a run's temporary folder there.
     """
-    targets = [out / name for name in touched_names(names)]
+    touched = touched_names(names)
+    targets = [out / name for name in touched if not is_folder(name)]
+    folders = [out / name.rstrip("/") for name in touched if is_folder(name)]
     for option, path in inputs:
-        hit = next((t for t in targets if _same(t, path)), None)
+        hit = next((t.name for t in targets if _same(t, path)), None)
+        if hit is None and FOLDER_FILE.fullmatch(path.name):
+            hit = next((f"{f.name}/{path.name}" for f in folders if _same(f, path.parent)),
+                       None)
         if hit is None:
             try:
                 inside = _entry(path).relative_to(out.resolve()).parts
             except ValueError:
                 inside = ()
             if inside and inside[0].startswith(TMP_PREFIX):
-                hit = out / inside[0]
+                hit = inside[0]
         if hit is not None:
             raise OutputError(
                 f"{option} {path} is inside the output folder under the name of a file that "
-                f"landplan writes there ({hit.name}): the run would replace it. Move the "
-                f"input out of {out} or rename it, or choose another --out.")
+                f"landplan writes there ({hit}): the run would replace it. "
+                f"Move the input out of {out} or rename it, or choose another --out.")
 
 
 # --------------------------------------------------------------------------- Ctrl-C
@@ -360,18 +388,34 @@ class Staging:
     def commit(self, written: Mapping[str, Path]) -> dict[str, Path]:
         """Move the files ``written`` (name -> path inside :attr:`tmp`) into the output folder.
 
-        Every file of :attr:`names` left there by an earlier run is removed first. Ctrl-C
-        waits until this is done. Returns name -> final path, in ``written`` order.
+        Every file of :attr:`names` left there by an earlier run is removed first (in a
+        folder of :attr:`names`, the files named like :data:`FOLDER_FILE`). Ctrl-C waits
+        until this is done. Returns name -> final path, in ``written`` order.
         """
-        final = {name: self.out / name for name in written}
+        final = {name: self.out / name.rstrip("/") for name in written}
         with no_interrupt():
             for name in touched_names(self.names)[:-1]:  # not the lock
-                target = self.out / name
-                if target.is_symlink() or target.is_file():
+                target = self.out / name.rstrip("/")
+                if is_folder(name) and target.is_dir() and not target.is_symlink():
+                    clear_folder(target)
+                elif target.is_symlink() or (target.is_file() and not is_folder(name)):
                     target.unlink()
             for name, path in written.items():
-                os.replace(path, final[name])
+                if is_folder(name) and final[name].is_dir():  # other files stay in it
+                    for item in sorted(path.iterdir()):
+                        os.replace(item, final[name] / item.name)
+                else:
+                    os.replace(path, final[name])
         return final
+
+
+def clear_folder(folder: Path) -> None:
+    """Remove the files of ``folder`` named like :data:`FOLDER_FILE`; the folder if empty."""
+    for item in folder.iterdir():
+        if FOLDER_FILE.fullmatch(item.name) and (item.is_symlink() or item.is_file()):
+            item.unlink()
+    with contextlib.suppress(OSError):  # other files are left in it, and the folder
+        folder.rmdir()
 
 
 @contextlib.contextmanager

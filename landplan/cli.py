@@ -25,6 +25,8 @@ import pandas as pd
 from . import __version__
 from ._dates import DATE_FORMS, parse_date
 from ._labels import label
+from ._map_budget import DEFAULT_MAX_FEATURES, DEFAULT_MAX_MB, MapBudget
+from ._numbers import parse_number
 from ._outdir import output_folder
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, resolve_config
@@ -32,7 +34,7 @@ from .errors import LandplanError, LandplanWarning
 from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
 from .plandiff import plan_diff, plan_diff_summary
 from .quotas import load_quotas
-from .report import OUTPUT_FILES, PLAN_DIFF_FILES, write_outputs, write_plan_diff
+from .report import OUTPUT_FILES, OUTPUT_FOLDERS, PLAN_DIFF_FILES, write_outputs, write_plan_diff
 from .rules import rule_table
 from .schema import plan_versions
 
@@ -81,6 +83,12 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
                    help="also write bao_cao.xlsx, an Excel report for officials")
     p.add_argument("--raster", type=Path,
                    help="GeoTIFF (land cover, orthophoto) to show on the map")
+    p.add_argument("--map-budget-mb", metavar="MB",
+                   help=f"largest map file, in MB (default {DEFAULT_MAX_MB:g}): a larger map "
+                        "is split into one map per unit in maps/, map.html their index")
+    p.add_argument("--map-max-features", metavar="N",
+                   help=f"most features one map file draws (default {DEFAULT_MAX_FEATURES:,}"
+                        "; keeps its first render within seconds)")
 
 
 _QUIET = "print nothing but errors"
@@ -178,6 +186,22 @@ def _config(args: argparse.Namespace, base: CheckConfig | None = None) -> CheckC
     options = {name: getattr(args, name) for name in
                ("lang", "tolerance_pct", "tolerance_m2", "as_of", "plan_start", "plan_end")}
     return resolve_config(args.config, options, base)
+
+
+def _map_budget(args: argparse.Namespace) -> MapBudget:
+    """Read ``--map-budget-mb`` and ``--map-max-features`` (both problems reported at once)."""
+    from ._map_budget import budget_problems
+
+    mb = DEFAULT_MAX_MB if args.map_budget_mb is None else parse_number(args.map_budget_mb)
+    count: object = DEFAULT_MAX_FEATURES
+    if args.map_max_features is not None:
+        text = str(args.map_max_features).strip()
+        count = int(text) if text.isdigit() else args.map_max_features
+    problems = budget_problems(mb if mb == mb else args.map_budget_mb, count,
+                               ("--map-budget-mb", "--map-max-features"))
+    if problems:
+        raise LandplanError("\n".join(problems))
+    return MapBudget(mb, count)
 
 
 def _plan_arg(value: str) -> tuple[Path, str | None]:
@@ -281,6 +305,7 @@ def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
 
 def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -> int:
     args.lang_used = config.lang
+    budget = _map_budget(args)
     started = time.perf_counter()
     steps = 4 + bool(inputs.projects) + bool(inputs.corridors) + bool(inputs.quotas)
     if args.raster is not None:  # fail before the check, not after it
@@ -289,7 +314,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
         check_raster(args.raster, "--raster")
     inputs.config, inputs.raster = getattr(args, "config", None), args.raster
     # the output folder is checked and locked before the check runs (errors come early)
-    with output_folder(args.out, OUTPUT_FILES, inputs.named()), \
+    with output_folder(args.out, (*OUTPUT_FILES, *OUTPUT_FOLDERS), inputs.named()), \
             _progress(steps, quiet=args.quiet) as step:
         step("plan")
         plan = _load_plan(args, inputs.plans)
@@ -319,7 +344,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
         written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
                                 offline=not args.online, public=args.public,
                                 all_decisions=args.all_decisions, raster=args.raster,
-                                xlsx=args.xlsx)
+                                xlsx=args.xlsx, map_budget=budget)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         _print_summary(result, written, elapsed)
@@ -365,12 +390,14 @@ def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
 def _run_check_command(args: argparse.Namespace) -> int:
     """Run ``landplan check``: read the plans and configuration from the options, then check."""
     plans, config, problems = None, None, []
-    for what in ("plans", "config"):  # every bad option value reported in one message
+    for what in ("plans", "config", "budget"):  # every bad option value in one message
         try:
             if what == "plans":
                 plans = _plan_args(args.plan)
-            else:
+            elif what == "config":
                 config = _config(args)
+            else:
+                _map_budget(args)
         except LandplanError as exc:
             problems.append(str(exc))
     if problems:

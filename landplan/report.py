@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -22,8 +23,11 @@ from ._labels import check_lang
 from ._outdir import block_interrupt_in_thread, no_interrupt, staged
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
-__all__ = ["OUTPUT_FILES", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs",
-           "write_plan_diff"]
+if TYPE_CHECKING:
+    from .maps import MapBudget
+
+__all__ = ["OUTPUT_FILES", "OUTPUT_FOLDERS", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS", "summarize",
+           "write_outputs", "write_plan_diff"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,9 @@ OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv",
                 "bao_cao.xlsx")
 """The files a check writes into its output folder (an earlier run's are replaced or
 removed by name; no other file there is touched)."""
+OUTPUT_FOLDERS = ("maps/",)
+"""The folders a check writes into its output folder: ``maps/``, the units' maps when the
+map does not fit one file (an earlier run's maps there are removed; other files are left)."""
 PLAN_DIFF_FILES = ("plan_diff.gpkg", "plan_diff.csv", "plan_diff_summary.csv", "plan_diff.html")
 
 
@@ -178,6 +185,7 @@ def write_outputs(
     all_decisions: bool = False,
     raster: str | Path | None = None,
     xlsx: bool = False,
+    map_budget: MapBudget | None = None,
 ) -> dict[str, Path]:
     """Write a check's outputs into ``out_dir`` (created if needed; nothing else is touched).
 
@@ -191,17 +199,20 @@ def write_outputs(
     Files: ``findings.gpkg`` (layers ``findings`` and ``decisions``), ``findings.csv``,
     ``decisions.csv``, ``summary.csv`` and, unless ``map_html=False``, ``map.html`` (see
     :func:`landplan.make_map` for ``offline``, ``public``, ``all_decisions``, ``raster``;
-    the file is self-contained and offline by default), and with ``xlsx=True`` the Excel
+    the file is self-contained and offline by default) — or, when the map does not fit one
+    file of ``map_budget`` (:class:`landplan.maps.MapBudget`: 25 MB and 30,000 features by
+    default), ``map.html`` as an index of the units' maps in the folder ``maps/``
+    (:func:`landplan.maps.write_maps`) — and with ``xlsx=True`` the Excel
     report ``bao_cao.xlsx`` (:func:`landplan.excel.write_xlsx`). The map and the report are
     in ``lang`` (``"vi"`` or ``"en"``), by default the language the check ran in.
 
     Returns
     -------
     dict
-        File name → path of each file written.
+        File name → path of each file written (``"maps/"`` → the folder, when written).
     """
     lang = result.lang if lang is None else check_lang(lang)
-    with staged(out_dir, OUTPUT_FILES) as stage:
+    with staged(out_dir, (*OUTPUT_FILES, *OUTPUT_FOLDERS)) as stage:
         out = stage.tmp
         written: dict[str, Path] = {}
         extra = [c for c in result.decisions.columns
@@ -229,12 +240,11 @@ def write_outputs(
 
             written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
         if map_html:
-            from .maps import make_map
+            from .maps import write_maps
 
-            path = out / "map.html"
-            make_map(result, lang=lang, offline=offline, public=public,
-                     all_decisions=all_decisions, raster=raster).save(str(path))
-            written["map.html"] = path
+            written.update(write_maps(result, out, lang=lang, offline=offline, public=public,
+                                      all_decisions=all_decisions, raster=raster,
+                                      budget=map_budget))
         written = stage.commit(written)
     log.info("wrote %s", ", ".join(str(p) for p in written.values()))
     return written

@@ -4,6 +4,7 @@ feature, treat hostile attribute text as text, and work with the network blocked
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,75 @@ def test_plan_diff_map_and_online_map_render(browser, tmp_path):  # noqa: F811
     browser.load(out / "plan_diff.html", wait_js="window.LANDPLAN && LANDPLAN.layers.changes")
     assert browser.console_errors() == []
     assert browser.requests() == []
+
+
+# --- a map split by unit: the index, its links, the units' maps ---------------------------
+
+@pytest.fixture(scope="module")
+def split_map(tmp_path_factory) -> Path:
+    """400 overlapping parcels in 12 communes and a pile of 30 identical parcels in one of
+    them, 300 features a file: an index and the units' maps (offline, the default); the
+    pile's map cannot draw everything."""
+    import pandas as pd
+
+    from landplan.maps import MapBudget
+
+    from .stress import district
+    from .test_maps_split import pile
+
+    plan, spread = district(400)
+    _, heap = pile(30, unit=spread["ma_xa"].dropna().iloc[0])
+    heap = heap.set_geometry(heap.geometry.translate(0, -8_000))  # into the district
+    result = landplan.check(plan, pd.concat([spread, heap], ignore_index=True))
+    out = tmp_path_factory.mktemp("split")
+    landplan.write_outputs(result, out, map_budget=MapBudget(1, 300))
+    return out
+
+
+def _ready_after_click(browser, name: str) -> None:  # noqa: F811
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser.driver, 60, poll_frequency=0.05).until(lambda d: d.execute_script(
+        f"return location.href.endsWith({name!r}) && !!window.LANDPLAN_READY;"))
+
+
+def test_index_links_to_unit_maps_that_render_offline(browser, split_map):  # noqa: F811
+    seconds = browser.load(split_map / "map.html", wait_js="window.LANDPLAN_READY")
+    assert browser.console_errors() == [] and browser.requests() == []
+    assert seconds < 5
+    links = _run(browser, "return [...document.querySelectorAll('.landplan-units a')]"
+                          ".map(a => a.getAttribute('href'));")
+    files = sorted(f"maps/{p.name}" for p in (split_map / "maps").iterdir())
+    assert sorted(links) == files and len(files) > 12
+    # the units layer's popups link to the same maps
+    hrefs = _run(browser, """
+        const out = [];
+        LANDPLAN.layers.units.eachLayer(l => { l.openPopup();
+            const a = l.getPopup().getElement().querySelector('a');
+            out.push(a && a.getAttribute('href')); l.closePopup(); });
+        return out;""")
+    assert sorted(hrefs) == files
+    # an inspector clicks a unit in the list: its map opens and draws, from the disk alone
+    browser.click(f'.landplan-units a[href="{links[0]}"]')
+    _ready_after_click(browser, links[0])
+    assert _counts(browser)["decisions"] > 0
+    assert [u for u in browser.requests() if not u.startswith("file://")] == []
+    assert browser.console_errors() == []
+    for name in files:
+        seconds = browser.load(split_map / name, wait_js="window.LANDPLAN_READY")
+        assert browser.console_errors() == [] and browser.requests() == [], name
+        assert seconds < 5, name
+        assert browser.count(".landplan-page a[href='../map.html']") == 1
+
+
+def test_a_unit_map_that_cannot_hold_everything_says_so_as_text(browser, split_map):  # noqa: F811
+    crowded = [p for p in (split_map / "maps").iterdir()
+               if "landplan-notice" in p.read_text(encoding="utf-8")]
+    assert len(crowded) == 1
+    browser.load(crowded[0], wait_js="window.LANDPLAN_READY")
+    notice = _run(browser, "return document.querySelector('.landplan-notice').innerText;")
+    assert re.search(r"còn [\d,]+ vi phạm và [\d,]+ quyết định chưa vẽ", notice), notice
+    assert "findings.gpkg" in notice and "findings.csv" in notice
+    drawn = sum(_counts(browser).values())
+    assert drawn <= 300
+    assert browser.console_errors() == [] and browser.requests() == []

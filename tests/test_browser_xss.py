@@ -18,6 +18,7 @@ decodes back into the same script.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -340,3 +341,77 @@ def test_library_layers_in_a_stock_layer_control_and_own_code_names(browser, inp
         "LANDPLAN.layers.decisions._map", "Object.values(LANDPLAN.layers)[0]._map"))
     assert payload("codename") in seen[f"plan:{payload('version1')}"]["tooltips"]
     _assert_ran_nothing(browser)
+
+
+# --- unit names: in the split map's file names, its index and its units' maps ---------------
+
+TRAVERSAL = "../../etc"
+UNITS = {0: payload("unit"), 1: TRAVERSAL, 2: SCRIPT_CLOSE, 3: TEMPLATE,
+         4: "<img src=x onerror=alert(1)>"}
+
+
+@pytest.fixture(scope="module")
+def split_out(tmp_path_factory) -> Path:
+    """``landplan check`` on 300 parcels whose communes have hostile names, with a budget
+    that splits the map (100 features a file): an index and the units' maps."""
+    from .stress import COMMUNES, district
+
+    root = tmp_path_factory.mktemp("hostile-units")
+    data = root / "data"
+    data.mkdir()
+    plan, decisions = district(300)
+    names = {COMMUNES[k]: name for k, name in UNITS.items()}
+    decisions["ma_xa"] = decisions["ma_xa"].map(lambda u: names.get(u, u))
+    plan.to_file(data / "plan.gpkg")
+    decisions.to_file(data / "decisions.gpkg")
+    out = root / "out"
+    assert main(["check", "--plan", str(data / "plan.gpkg"), "--decisions",
+                 str(data / "decisions.gpkg"), "--out", str(out), "-q",
+                 "--map-max-features", "100"]) == 0
+    return out
+
+
+def test_hostile_unit_names_make_safe_file_names(split_out):
+    from landplan._outdir import FOLDER_FILE
+
+    root = split_out.parent
+    assert sorted(p.name for p in root.iterdir()) == ["data", "out"]  # nothing outside
+    assert sorted(p.name for p in (root / "data").iterdir()) == ["decisions.gpkg",
+                                                                 "plan.gpkg"]
+    names = [p.name for p in (split_out / "maps").iterdir()]
+    assert names and all(FOLDER_FILE.fullmatch(n) for n in names), names
+    assert any(n.startswith("img-src-x-alt-unit-onerror-window-xss-") for n in names)
+    assert any(n.startswith("etc-") for n in names)
+    assert [p for p in split_out.rglob("*") if p.is_dir()] == [split_out / "maps"]
+
+
+def test_hostile_unit_names_show_as_text_on_the_index(browser, split_out):
+    _load(browser, split_out / "map.html")
+    listed = _run(browser, "return document.querySelector('.landplan-units').textContent;")
+    shown = _run(browser, """
+        const out = [];
+        LANDPLAN.layers.units.eachLayer(l => {
+            l.openPopup(); out.push(l.getPopup().getElement().textContent); l.closePopup();
+            l.openTooltip(l.getBounds().getCenter());
+            out.push(l.getTooltip().getElement().textContent); l.closeTooltip(); });
+        return out.join("\\n");""")
+    for name in UNITS.values():
+        assert name in listed, name
+        assert name in shown, name
+    assert browser.count(".landplan-units img, .leaflet-popup-pane img, "
+                         ".leaflet-tooltip-pane img") == 0
+    hrefs = _run(browser, "return [...document.querySelectorAll('.landplan-units a')]"
+                          ".map(a => a.getAttribute('href'));")
+    assert hrefs and all(re.fullmatch(r"maps/[a-z0-9-]+\.html", h) for h in hrefs), hrefs
+    _assert_ran_nothing(browser)
+
+
+def test_hostile_unit_names_show_as_text_on_their_maps(browser, split_out):
+    seen = set()
+    for path in sorted((split_out / "maps").iterdir()):
+        _load(browser, path)
+        header = _run(browser, "return document.querySelector('.landplan-page').textContent;")
+        seen |= {k for k, name in UNITS.items() if name in header}
+        assert browser.count(".landplan-page img") == 0
+        _assert_ran_nothing(browser)
+    assert seen == set(UNITS)

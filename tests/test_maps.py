@@ -10,6 +10,7 @@ import folium
 import pytest
 
 import landplan
+from landplan._map_codec import read_layers
 from landplan.maps import _js, escape, personal_columns
 
 EVIL = "<img src=x onerror=alert(1)>`${alert(2)}`</script><!--"
@@ -80,12 +81,18 @@ def test_public_map_drops_personal_fields(plan, decisions):
         "tenchu", "DiaChi", "owner"}
 
 
+def _statuses(fmap) -> list[str]:
+    """The status of each decision the map draws (its ``decisions`` layer, decoded)."""
+    _, props = read_layers(fmap.get_root().render())["decisions"]
+    return [p["s"] for p in props]
+
+
 def test_compliant_decisions_are_drawn_only_when_asked(hostile):
-    few = landplan.make_map(hostile).get_root().render()
-    many = landplan.make_map(hostile, all_decisions=True).get_root().render()
-    assert few.count('"s":"compliant"') == 0
-    assert many.count('"s":"compliant"') == int((hostile.decisions["status"] ==
-                                                  "compliant").sum())
+    few = _statuses(landplan.make_map(hostile))
+    many = _statuses(landplan.make_map(hostile, all_decisions=True))
+    assert few.count("compliant") == 0
+    assert many.count("compliant") == int((hostile.decisions["status"] ==
+                                           "compliant").sum())
 
 
 @pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")  # the PNG
@@ -134,3 +141,35 @@ def test_runtime_values_fill_their_slots_in_one_pass():
 
     # a code name that reads "{{ legal }}" stays that text: a value is never searched for slots
     assert _fill("{{ a }}|{{ b }}", {"a": "{{ b }}", "b": "1"}) == "{{ b }}|1"
+
+
+def test_the_compact_encoding_reads_back_exactly():
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from landplan._map_codec import decode_layer, encode_ints, encode_layer
+
+    holed = shapely.Polygon([(105.1, 20.1), (105.3, 20.1), (105.3, 20.3), (105.1, 20.3)],
+                            [[(105.15, 20.15), (105.2, 20.15), (105.2, 20.2)]])
+    geoms = np.array([
+        holed,
+        shapely.MultiPolygon([shapely.box(-1, -1, 0, 0), shapely.box(2, 2, 3, 3)]),
+        shapely.Point(583_000.123456, 2_308_000.5),  # no CRS: raw metres, large numbers
+        shapely.LineString([(0, 0), (1e-6, -1e-6), (-179.999999, 89.999999)]),
+        shapely.GeometryCollection([shapely.Point(1, 1), shapely.box(0, 0, 1, 1)]),
+    ], dtype=object)
+    props = pd.DataFrame({"s": ["a", "b", "a", None, "a"], "n": [EVIL, "x", "y", "z", None],
+                          "a": [1.26, float("nan"), 3.0, -4.04, 5.0]})
+    data, cost = encode_layer(geoms, props)
+    assert set("".join(v for v in data.values() if isinstance(v, str))) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert data["p"]["s"] == {"d": ["a", "b"], "i": encode_ints(np.array([1, 2, 1, 0, 1]))[0]}
+    assert len(cost) == 5 and (cost > 0).all()
+    back, records = decode_layer(json.loads(_js(data)))
+    assert all(shapely.equals_exact(a, b, tolerance=1e-9) for a, b in zip(back, geoms, strict=True))
+    assert records == [{"s": "a", "n": EVIL, "a": 1.3}, {"s": "b", "n": "x"},
+                       {"s": "a", "n": "y", "a": 3.0}, {"n": "z", "a": -4.0},
+                       {"s": "a", "a": 5.0}]
+    text, digits = encode_ints(np.array([0, 31, 32, 2**40]))
+    assert digits.tolist() == [1, 1, 2, 9] and text[:2] == "Af"

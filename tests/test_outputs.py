@@ -20,7 +20,7 @@ import landplan.cli
 import landplan.report
 from landplan import _outdir
 from landplan._formula import FORMULA_START, neutralise
-from landplan._outdir import LOCK_NAME, TMP_PREFIX
+from landplan._outdir import FOLDER_FILE, LOCK_NAME, TMP_PREFIX
 from landplan.cli import main
 from landplan.report import OUTPUT_FILES, _csv
 
@@ -213,6 +213,76 @@ def test_a_second_run_removes_the_stale_outputs_of_the_first_and_nothing_else(fi
     assert sorted(p.name for p in out.iterdir()) == [
         "decisions.csv", "findings.csv", "findings.gpkg", "ghi_chu.txt", "summary.csv"]
     assert (out / "ghi_chu.txt").read_text() == "user file"
+
+
+@pytest.fixture
+def pile_files(tmp_path):
+    """30 identical parcels at one spot: their map is split (an index and maps/) under a
+    budget of 100 features (``--map-max-features 100``)."""
+    from .test_maps_split import pile
+
+    data = tmp_path / "pile"
+    data.mkdir()
+    plan, decisions = pile()
+    plan.to_file(data / "plan.gpkg", engine="pyogrio")
+    decisions.to_file(data / "decisions.gpkg", engine="pyogrio")
+    return data / "plan.gpkg", data / "decisions.gpkg"
+
+
+SPLIT = ("--map-max-features", "100")
+
+
+def test_stale_unit_maps_go_and_other_files_in_maps_stay(pile_files, files, tmp_path):
+    plan, dec = pile_files
+    out = tmp_path / "out"
+    assert main(_check(plan, dec, out, *SPLIT)) == 0
+    [unit_map] = (out / "maps").iterdir()
+    assert FOLDER_FILE.fullmatch(unit_map.name)
+    assert main(_check(plan, dec, out, *SPLIT)) == 0  # again: the same maps, replaced
+    assert [p.name for p in (out / "maps").iterdir()] == [unit_map.name]
+    assert main(_check(plan, dec, out)) == 0  # fits one file now: no maps/ left
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES[:5])
+    assert main(_check(plan, dec, out, *SPLIT)) == 0
+    (out / "maps" / "ghi_chu.txt").write_text("user file")
+    (out / "maps" / "ban_do_cua_toi.html").write_text("user map")
+    assert main(_check(*files, out, "--no-map")) == 0
+    assert sorted(p.name for p in (out / "maps").iterdir()) == [
+        "ban_do_cua_toi.html", "ghi_chu.txt"]  # landplan's map gone, the user's files kept
+    assert not (out / "map.html").exists()
+    assert main(_check(plan, dec, out, *SPLIT)) == 0  # into the folder the user still has
+    assert sorted(p.name for p in (out / "maps").iterdir()) == sorted(
+        ["ban_do_cua_toi.html", "ghi_chu.txt", unit_map.name])
+    assert not any(p.name.startswith(TMP_PREFIX) or p.name == LOCK_NAME
+                   for p in out.iterdir())
+
+
+def test_a_file_named_maps_is_refused_and_a_linked_maps_folder_is_replaced(
+        pile_files, tmp_path, capsys):
+    plan, dec = pile_files
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "maps").write_text("mine")
+    assert main(_check(plan, dec, out, *SPLIT)) == 2
+    assert "maps is a file" in capsys.readouterr().err
+    assert (out / "maps").read_text() == "mine"
+    (out / "maps").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "maps").symlink_to(elsewhere)
+    assert main(_check(plan, dec, out, *SPLIT)) == 0
+    assert not (out / "maps").is_symlink() and list(elsewhere.iterdir()) == []
+
+
+def test_an_input_named_like_a_unit_map_in_maps_is_refused(pile_files, tmp_path, capsys,
+                                                          no_check):
+    plan, dec = pile_files
+    out = tmp_path / "out"
+    (out / "maps").mkdir(parents=True)
+    raster = out / "maps" / "xa-dong-0123abcd.html"
+    shutil.copy(SAMPLE / "landcover_2021.tif", raster)
+    assert main(_check(plan, dec, out, "--raster", str(raster))) == 2
+    assert "maps/xa-dong-0123abcd.html" in capsys.readouterr().err
+    assert raster.exists()
 
 
 def test_the_library_writer_stages_and_cleans_up_too(files, tmp_path):

@@ -4,7 +4,7 @@
    puts in the page is JSON made safe for a <script> element (landplan/_map_json.py). #}
 {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = new L.Control.MiniMap(
-            L.geoJSON({{ this.outline }}, {style: {color: "#555", weight: 1,
+            L.geoJSON(LANDPLAN.decode({{ this.outline }}), {style: {color: "#555", weight: 1,
                                                  fillColor: "#ddd", fillOpacity: 0.8}}),
             {toggleDisplay: true, position: "bottomright", zoomLevelOffset: -4,
              width: 150, height: 150});

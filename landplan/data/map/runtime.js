@@ -1,5 +1,7 @@
 window.LANDPLAN = (function () {
   var names = {{ names }}, legal = {{ legal }};
+  /* the only links a popup makes: to a unit's map (landplan/_outdir.py, FOLDER_FILE) */
+  var PAGE = /^maps\/[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{8}(?:-[0-9]+)?\.html$/;
   function text(v) { return (v === undefined || v === null) ? "" : String(v); }
   function value(f, key) {
     if (key.charAt(0) === "%") { return text(f.properties[key.slice(1)]).split(", ")
@@ -14,6 +16,8 @@ window.LANDPLAN = (function () {
     var box = document.createElement("div"), t = document.createElement("table");
     box.className = "landplan-popup";
     fields.forEach(function (pair) {
+      if (pair[0].charAt(0) === "#") { return link(t, text(f.properties[pair[0].slice(1)]),
+                                                   pair[1]); }
       var v = value(f, pair[0]);
       if (v === undefined || v === null || v === "") { return; }
       var row = t.insertRow(), th = document.createElement("th");
@@ -21,15 +25,31 @@ window.LANDPLAN = (function () {
     });
     box.appendChild(t); return box;
   }
+  function link(t, href, label) {
+    if (!PAGE.test(href)) { return; }
+    var cell = t.insertRow().insertCell(), a = document.createElement("a");
+    cell.colSpan = 2; a.href = href; a.textContent = label; cell.appendChild(a);
+  }
   function line(f, fields) {
     var span = document.createElement("span");
     span.textContent = fields.map(function (p) { return text(value(f, p[0])); })
       .filter(function (s) { return s !== ""; }).join(" · ");
     return span;
   }
-  return {
+  var api = {
     names: names,
     layers: {},
+    decode: LANDPLAN_CODEC.decode,
+    layer: function (key, data, style, popup, tooltip) {
+      /* a layer of the page: its features decoded (codec.js), styled and labelled here */
+      var group = L.geoJSON(LANDPLAN_CODEC.decode(data), {
+        style: function (f) { return api.style(style, f); },
+        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
+        onEachFeature: function (f, layer) { api.bind(layer, f, popup, tooltip); }
+      });
+      api.layers[key] = group;
+      return group;
+    },
     searchTip: function (q) {
       /* leaflet-search would put the tip (decision number · parcel) in with innerHTML */
       var li = document.createElement("li"); li.textContent = text(q); return li;
@@ -48,4 +68,5 @@ window.LANDPLAN = (function () {
                                               {sticky: true}); }
     }
   };
+  return api;
 })();
