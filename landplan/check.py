@@ -20,6 +20,8 @@ import shapely
 from ._distinct import flags
 from ._labels import label
 from ._problems import strict_mode, warn
+from ._steps import log as steps_log
+from ._steps import step
 from .codes import (
     allowed_matrix,
     code_name,
@@ -35,7 +37,7 @@ from .errors import CRSError, InputError, RuleSkippedWarning
 from .landcover import landcover_classes, landcover_table, load_landcover
 from .planlayer import plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
-from .rules import RULES, CheckContext, SkipRule, severity_rank
+from .rules import RULES, CheckContext, Rule, SkipRule, severity_rank
 from .schema import (
     is_normalized,
     normalize_corridors,
@@ -201,76 +203,111 @@ def _check(
                for name, layer in (("decisions", decisions), ("plan", plan),
                                    ("projects", projects), ("corridors", corridors))
                if layer is not None}
-    if not is_normalized(plan, "plan"):
-        plan = normalize_plan(plan, columns=plan_columns)
-    if not is_normalized(decisions, "decisions"):
-        decisions = normalize_decisions(decisions, columns=decision_columns)
-    if projects is not None and not is_normalized(projects, "projects"):
-        projects = normalize_projects(projects)
-    if corridors is not None and not is_normalized(corridors, "corridors"):
-        corridors = normalize_corridors(corridors)
+    plan, decisions, projects, corridors = _normalized(
+        plan, decisions, projects, corridors, plan_columns, decision_columns)
     if quotas is not None:
         quotas = normalize_quotas(quotas)
-    layers = {"plan": plan, "decisions": decisions, "projects": projects,
-              "corridors": corridors}
-    for name, layer in layers.items():
-        if layer is not None and layer.crs is None:
-            raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")
-    if not (plan["geometry_status"] != "unusable").any():
-        source = plan.attrs.get("source", "The plan layer")
-        what = ("is empty (no features)" if len(plan) == 0 else
-                f"has no zones: none of its {len(plan)} features is a polygon with area")
-        raise InputError(f"{source} {what}. Give the plan's zoning polygons (--plan).")
-    target = working_crs(plan)
-    plan, decisions, projects, corridors = (
-        None if layer is None else layer.to_crs(target).reset_index(drop=True)
-        for layer in layers.values()
-    )
-    plan["area_m2"] = shapely.area(plan.geometry.values)
-    # overlapping zones (slivers, duplicates, insets) are resolved before the overlay: each
-    # overlap belongs to one zone (landplan.planlayer), so no land is counted twice
-    drawn = plan.geometry.values
-    usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
-    overlaps = plan_overlaps(np.where(usable_zone, drawn, None),
-                             plan["plan_version"].to_numpy(), plan["area_m2"].to_numpy())
-    zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
-    area = shapely.area(decisions.geometry.values).astype(float)
-
-    granted = decisions["land_use"].to_numpy(dtype=object)
-    checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted, codes)
-    version_of, approvals = _versions(plan, decisions)
-    t0 = time.perf_counter()
-    pairs = _version_pairs(zones, decisions, checkable, version_of, approvals,
-                           overlay or overlay_pairs)
-    log.info("overlay: %d decisions × %d zones → %d pairs in %.2f s", len(decisions), len(plan),
-             len(pairs), time.perf_counter() - t0)
-    planned = plan["land_use"].to_numpy(dtype=object)
-    pairs["plan_code_known"] = _known(planned, codes)[pairs["zone"].to_numpy()]
-    allowed = np.zeros(len(pairs), dtype=bool)
-    k = pairs["plan_code_known"].to_numpy()
-    allowed[k] = allowed_matrix(granted[pairs["parcel"].to_numpy()[k]],
-                                planned[pairs["zone"].to_numpy()[k]], codes, compat, mapping)
-    pairs["allowed"] = allowed
-
+    with step("prepare"):
+        plan, decisions, projects, corridors = _working(plan, decisions, projects, corridors)
+        plan["area_m2"] = shapely.area(plan.geometry.values)
+        # overlapping zones (slivers, duplicates, insets) are resolved before the overlay:
+        # each overlap belongs to one zone (landplan.planlayer), so no land is counted twice
+        drawn = plan.geometry.values
+        usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
+        overlaps = plan_overlaps(np.where(usable_zone, drawn, None),
+                                 plan["plan_version"].to_numpy(), plan["area_m2"].to_numpy())
+        zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
+        area = shapely.area(decisions.geometry.values).astype(float)
+        granted = decisions["land_use"].to_numpy(dtype=object)
+        checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted,
+                                                                                   codes)
+        version_of, approvals = _versions(plan, decisions)
+    with step("overlay", count=len(decisions)) as overlaying:
+        pairs = _version_pairs(zones, decisions, checkable, version_of, approvals,
+                               overlay or overlay_pairs)
+        overlaying.note = (f"{len(decisions):,} decisions × {len(plan):,} zones → "
+                           f"{len(pairs):,} pairs")
+        _allowed_pairs(pairs, plan, granted, codes, compat, mapping)
     cover = rasters = None
     if landcover is not None:
-        t1 = time.perf_counter()
-        rasters = load_landcover(landcover)
-        cover = landcover_table(decisions, rasters)
-        log.info("land cover: %d decisions × %d rasters in %.2f s", len(decisions),
-                 cover["date"].nunique(), time.perf_counter() - t1)
+        with step("landcover", count=len(decisions)) as reading:
+            rasters = load_landcover(landcover)
+            cover = landcover_table(decisions, rasters)
+            reading.note = (f"{len(decisions):,} decisions × {cover['date'].nunique()} "
+                            "rasters")
     ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
                        version_of=version_of, approvals=approvals, crs_assumed=assumed,
                        landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn))
     findings, rules = _run_rules(ctx)
-    decisions_out = _decision_status(ctx, findings)
+    with step("statuses", count=len(decisions)):
+        decisions_out = _decision_status(ctx, findings)
     findings = findings.drop(columns=["_row", "_order", "blocking"])
-    log.info("check: %d decisions, %d findings in %.2f s", len(decisions_out), len(findings),
-             time.perf_counter() - started)
+    steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
+                   f"{len(decisions_out):,}", f"{len(findings):,}")
     return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
                        config)
+
+
+def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
+                projects: gpd.GeoDataFrame | None, corridors: gpd.GeoDataFrame | None,
+                plan_columns: Mapping[str, str] | None,
+                decision_columns: Mapping[str, str] | None) -> tuple:
+    """Normalise the layers given raw (one step each); normalised layers are kept as they are.
+
+    Raises
+    ------
+    CRSError
+        A layer without a CRS.
+    InputError
+        A plan without a usable zone.
+    """
+    normalizers = {"plan": (normalize_plan, plan_columns),
+                   "decisions": (normalize_decisions, decision_columns),
+                   "projects": (normalize_projects, None),
+                   "corridors": (normalize_corridors, None)}
+    layers = {"plan": plan, "decisions": decisions, "projects": projects,
+              "corridors": corridors}
+    for name, layer in layers.items():
+        if layer is not None and not is_normalized(layer, name):
+            normalize, columns = normalizers[name]
+            with step(f"normalise_{name}", count=len(layer)):
+                layers[name] = normalize(layer, columns=columns)
+    for name, layer in layers.items():
+        if layer is not None and layer.crs is None:
+            raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")
+    plan = layers["plan"]
+    if not (plan["geometry_status"] != "unusable").any():
+        source = plan.attrs.get("source", "The plan layer")
+        what = ("is empty (no features)" if len(plan) == 0 else
+                f"has no zones: none of its {len(plan)} features is a polygon with area")
+        raise InputError(f"{source} {what}. Give the plan's zoning polygons (--plan).")
+    return plan, layers["decisions"], layers["projects"], layers["corridors"]
+
+
+def _working(*layers: gpd.GeoDataFrame | None) -> list[gpd.GeoDataFrame | None]:
+    """Return the layers in the plan's working CRS (the plan first), rows numbered from 0.
+
+    New frames sharing the layers' data (copy-on-write): a layer already in that CRS keeps
+    its geometries, none is copied.
+    """
+    target = working_crs(layers[0])
+    return [None if layer is None else layer.to_crs(target).reset_index(drop=True)
+            for layer in layers]
+
+
+def _allowed_pairs(pairs: pd.DataFrame, plan: gpd.GeoDataFrame, granted: np.ndarray,
+                   codes: pd.DataFrame, compat: pd.DataFrame, mapping: pd.DataFrame) -> None:
+    """Add ``plan_code_known`` and ``allowed`` (granted use allowed by the zone's) to ``pairs``."""
+    planned = plan["land_use"].to_numpy(dtype=object)
+    known = _known(planned, codes)[pairs["zone"].to_numpy()]
+    pairs["plan_code_known"] = known
+    allowed = np.zeros(len(pairs), dtype=bool)
+    allowed[known] = allowed_matrix(granted[pairs["parcel"].to_numpy()[known]],
+                                    planned[pairs["zone"].to_numpy()[known]], codes, compat,
+                                    mapping)
+    pairs["allowed"] = allowed
 
 
 def _versions(plan: gpd.GeoDataFrame,
@@ -321,13 +358,13 @@ def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
 
 
 def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Apply every enabled rule; assemble the findings table and the rules table."""
+    """Apply every enabled rule (a step each); assemble the findings and the rules table."""
     config = ctx.config
-    lang = config.lang
-    frames = []
+    frames: list[tuple[pd.DataFrame, str]] = []  # each rule's rows and message template
     states = []
     unusable = set()  # rules that raised SkipRule: the inputs given do not allow them
-    for order, rule in enumerate(RULES.values()):
+    registered = list(RULES.values())
+    for order, rule in enumerate(registered):
         missing = [need for need in rule.needs if getattr(ctx, need) is None]
         if not config.enabled(rule.id):
             states.append((rule.id, "disabled", "disabled in the configuration", 0))
@@ -336,33 +373,43 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             states.append((rule.id, "skipped", f"no {' or '.join(missing)} given", 0))
             continue
         try:
-            found = rule.func(ctx)
+            with step("rule", rule.id, index=order + 1, total=len(registered)) as running:
+                found = rule.func(ctx)
+                n = 0 if found is None else len(found)
+                running.count, running.note = n, f"{n:,} findings"
         except SkipRule as why:
             states.append((rule.id, "skipped", str(why), 0))
             unusable.add(rule.id)
             continue
-        n = 0 if found is None else len(found)
         states.append((rule.id, "ran", "", n))
-        if not n:
-            continue
-        found = found.copy()
-        if "layer" not in found.columns:
-            found["layer"] = "decisions"
-        found["rule"] = rule.id
-        found["rule_order"] = order
-        found["category"] = rule.category
-        if "severity" not in found.columns:
-            found["severity"] = config.severity(rule.id)
-        found["legal_basis"] = rule.legal_basis()
-        found["message"] = _messages(ctx, rule.template(lang), found, lang)
-        frames.append(found)
+        if n:
+            frames.append((_stamped(found, rule, order, config), rule.template(config.lang)))
     rules = pd.DataFrame(states, columns=["rule", "state", "reason", "n_findings"])
     for rule_id, state, reason, _ in states:
         if state == "skipped" and rule_id in unusable:
             warn(RuleSkippedWarning(f"rule {rule_id} skipped: {reason}"), __name__)
         elif state == "skipped":  # an optional input not given: the user's choice
             log.warning("rule %s skipped: %s", rule_id, reason)
-    return _assemble(ctx, frames), rules
+    total = sum(len(found) for found, _ in frames)
+    with step("messages", count=total):
+        for found, template in frames:
+            found["message"] = _messages(ctx, template, found, config.lang)
+    with step("findings", count=total):
+        return _assemble(ctx, [found for found, _ in frames]), rules
+
+
+def _stamped(found: pd.DataFrame, rule: Rule, order: int, config: CheckConfig) -> pd.DataFrame:
+    """Return a rule's rows with what each of its findings carries: rule, category, severity…."""
+    found = found.copy(deep=False)
+    if "layer" not in found.columns:
+        found["layer"] = "decisions"
+    found["rule"] = rule.id
+    found["rule_order"] = order
+    found["category"] = rule.category
+    if "severity" not in found.columns:
+        found["severity"] = config.severity(rule.id)
+    found["legal_basis"] = rule.legal_basis()
+    return found
 
 
 def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
