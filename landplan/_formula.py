@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._arrowtext import string_bytes
+
 __all__ = ["FORMULA_START", "QUOTE", "is_formula", "neutralise", "neutralise_array"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -48,22 +50,6 @@ def neutralise_array(text: pa.Array) -> pa.Array:
     if not pc.any(risky).as_py():
         return text
     return pc.if_else(risky, pc.binary_join_element_wise(QUOTE, text, ""), text)
-
-
-def string_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Return the UTF-8 bytes of a string array and where each text starts in them.
-
-    ``(data, offsets)``: text ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (numpy views
-    of Arrow's buffers, no copy; a null's span is empty or to be ignored).
-    """
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    buffers = text.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=width)[text.offset:text.offset + len(text) + 1]
-    data = (np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None
-            else np.zeros(0, dtype=np.uint8))
-    return data, offsets
 
 
 def _may_start_with(text: pa.Array, first: np.ndarray) -> bool:

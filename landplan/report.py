@@ -18,9 +18,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._formula import neutralise_array, string_bytes
+from ._arrowtext import any_byte, mostly_repeated, string_bytes, text_bytes
+from ._formula import neutralise_array
 from ._labels import check_lang
 from ._outdir import block_interrupt_in_thread, no_interrupt, staged
+from ._steps import step
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
 __all__ = ["OUTPUT_FILES", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS", "summarize", "write_outputs",
@@ -29,7 +31,6 @@ __all__ = ["OUTPUT_FILES", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS", "summarize", "w
 log = logging.getLogger(__name__)
 
 _CSV_ROWS = 100_000  # rows of a CSV formatted at a time
-_SPECIAL = np.frombuffer(b',"\n\r', dtype=np.uint8)  # bytes that make a CSV field quoted
 _CENTS = pa.array([f".{c:02d}" for c in range(100)], pa.string())
 SUMMARY_COLUMNS = ["dimension", "value", "n_decisions", "n_findings", "area_m2",
                    "conflict_area_m2", "note"]
@@ -158,8 +159,7 @@ def _csv_text(text: pa.Array) -> pa.Array:
     """
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    sample = text.slice(0, 1000)
-    if len(text) > 64 and 2 * len(pc.unique(sample)) <= len(sample):
+    if mostly_repeated(text):
         encoded = pc.dictionary_encode(text)
         if 2 * len(encoded.dictionary) <= len(text):
             return pc.take(_quote_fields(neutralise_array(encoded.dictionary)),
@@ -169,8 +169,7 @@ def _csv_text(text: pa.Array) -> pa.Array:
 
 def _quote_fields(text: pa.Array) -> pa.Array:
     """Quote the fields that hold a comma, a quote or a line break (quotes doubled)."""
-    data, offsets = string_bytes(text)
-    if len(text) == 0 or not np.isin(data[offsets[0]:offsets[-1]], _SPECIAL).any():
+    if not any_byte(text_bytes(text), b',"\n\r'):
         return text  # (a null's span may hold such a byte: then the regex looks)
     special = pc.match_substring_regex(text, '[,"\n\r]')
     if pc.any(special).as_py():
@@ -231,50 +230,72 @@ def write_outputs(
         File name → path of each file written.
     """
     lang = result.lang if lang is None else check_lang(lang)
-    with staged(out_dir, OUTPUT_FILES) as stage:
+    # GDAL writes the GeoPackage in a thread while the other files are made; Ctrl-C goes to
+    # this thread, not GDAL's. It is held back while the worker starts, so that the pool
+    # knows its worker and waits for it before the temporary folder is removed.
+    with staged(out_dir, OUTPUT_FILES) as stage, \
+            ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread,
+                               thread_name_prefix="landplan-gpkg") as pool:
         out = stage.tmp
-        written: dict[str, Path] = {}
         extra = [c for c in result.decisions.columns
                  if c.startswith(("landcover_", "cover_")) and c not in DECISION_OUTPUT_COLUMNS]
         decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, *extra, "geometry"]]
         findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
         gpkg = out / "findings.gpkg"
-        # GDAL writes while the CSVs format; Ctrl-C goes to this thread, not GDAL's. It is
-        # held back while the worker starts, so that the pool knows its worker and waits for
-        # it before the temporary folder is removed.
-        with ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread,
-                                thread_name_prefix="landplan-gpkg") as pool:
-            with no_interrupt():
-                gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
-                                                 _write_gpkg(decisions, gpkg, "decisions")))
-            for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
-                                ("decisions.csv", decisions.drop(columns="geometry")),
-                                ("summary.csv", summarize(result))):
-                _csv(frame, out / name)
-                written[name] = out / name
-            gpkg_done.result()
-        written = {"findings.gpkg": gpkg, **written}
+        with no_interrupt():
+            gpkg_done = pool.submit(_write_gpkg_layers, findings, decisions, gpkg)
+        written: dict[str, Path] = {"findings.gpkg": gpkg}
+        tables = (("findings.csv", lambda: findings[FINDING_COLUMNS]),
+                  ("decisions.csv", lambda: decisions.drop(columns="geometry")),
+                  ("summary.csv", lambda: summarize(result)))
+        for name, table in tables:
+            with step("write", name):
+                _csv(table(), out / name)
+            written[name] = out / name
         if xlsx:
             from .excel import write_xlsx
 
-            written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
+            with step("write", "bao_cao.xlsx"):
+                written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
         if map_html:
             from .maps import make_map
 
             path = out / "map.html"
-            make_map(result, lang=lang, offline=offline, public=public,
-                     all_decisions=all_decisions, raster=raster).save(str(path))
+            with step("write", "map.html"):
+                make_map(result, lang=lang, offline=offline, public=public,
+                         all_decisions=all_decisions, raster=raster).save(str(path))
             written["map.html"] = path
+        with step("write", "findings.gpkg", logged=False):  # its thread logs its layers
+            gpkg_done.result()
         written = stage.commit(written)
     log.info("wrote %s", ", ".join(str(p) for p in written.values()))
     return written
 
 
+def _write_gpkg_layers(findings: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
+                       path: Path) -> None:
+    """Write the layers ``findings`` and ``decisions`` of ``findings.gpkg`` (a step each)."""
+    for layer, frame in (("findings", findings), ("decisions", decisions)):
+        with step("write", f"{path.name} {layer}", count=len(frame)):
+            _write_gpkg(frame, path, layer)
+
+
 def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    frame = frame.copy()
+    """Write ``frame`` as the layer ``layer`` of the GeoPackage ``path``.
+
+    Dates as ``YYYY-MM-DD`` text. The frame is not copied: the dates replace the column in
+    a new frame sharing the others.
+    """
     if "decision_date" in frame.columns:
-        frame["decision_date"] = pd.to_datetime(frame["decision_date"]).dt.strftime("%Y-%m-%d")
+        frame = frame.assign(decision_date=_iso_dates(frame["decision_date"]))
     frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True)
+
+
+def _iso_dates(values: pd.Series) -> pd.Series:
+    """Dates as ``YYYY-MM-DD`` text, missing for NaT (Arrow's date formatting)."""
+    days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+    text = pc.cast(pa.array(days, type=pa.date32(), from_pandas=True), pa.string())
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
 
 
 def write_plan_diff(diff: gpd.GeoDataFrame, new_plan: gpd.GeoDataFrame, out_dir: str | Path,
