@@ -15,17 +15,17 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from ._distinct import flags
-from ._labels import label
+from ._messages import messages
 from ._problems import strict_mode, warn
 from ._steps import log as steps_log
 from ._steps import step
 from .codes import (
     allowed_matrix,
-    code_name,
-    code_names,
     load_code_mapping,
     load_codes,
     load_compatibility,
@@ -393,7 +393,8 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     total = sum(len(found) for found, _ in frames)
     with step("messages", count=total):
         for found, template in frames:
-            found["message"] = _messages(ctx, template, found, config.lang)
+            found["message"] = messages(template, found, ctx.decisions, ctx.codes,
+                                        config.lang)
     with step("findings", count=total):
         return _assemble(ctx, [found for found, _ in frames]), rules
 
@@ -485,8 +486,14 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
     out = out.sort_values(["_layer_order", "_source", "_order", "planned_land_use"],
                           kind="stable", na_position="first").reset_index(drop=True)
     out = out.drop(columns=["_layer_order", "_source"])
-    out.insert(0, "finding_id", [f"F{i + 1:06d}" for i in range(len(out))])
+    out.insert(0, "finding_id", _finding_ids(len(out)))
     return out
+
+
+def _finding_ids(n: int) -> pd.Series:
+    """Return ``F000001``, ``F000002`` … (at least six digits), as text (Arrow's kernels)."""
+    numbers = pc.cast(pa.array(np.arange(1, n + 1, dtype=np.int64)), pa.string())
+    return pc.binary_join_element_wise("F", pc.utf8_lpad(numbers, 6, "0"), "").to_pandas()
 
 
 def _layer_order(layer: np.ndarray) -> np.ndarray:
@@ -497,43 +504,31 @@ def _layer_order(layer: np.ndarray) -> np.ndarray:
     return pd.Categorical(layer, categories=LAYERS).codes
 
 
-def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) -> list[str]:
-    """Format a rule's message for each finding row with the record's values."""
-    d = ctx.decisions
-    rows = found["row"].to_numpy(dtype=np.int64)
-    decision_rows = (found["layer"].to_numpy(dtype=object) == "decisions") & (rows >= 0)
-    on_decision = decision_rows.tolist()
-    safe = np.where(decision_rows, rows, 0)
-    numbers = d["decision_no"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
-    source = d["source_row"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
-    granted = d["land_use"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
-    row_word = label("message.row", lang)
-    extra = [c for c in found.columns if c not in {"row", "geometry", "blocking", "layer"}]
-    columns = {c: found[c].tolist() for c in extra}
-    names = code_names(ctx.codes, lang)
-    messages = []
-    for i in range(len(found)):
-        values = {c: columns[c][i] for c in extra}
-        if on_decision[i]:
-            if not isinstance(values.get("granted"), str):
-                values["granted"] = granted[i] or ""
-            values["decision_no"] = numbers[i] or f"({row_word} {source[i]})"
-        for key in ("granted", "planned", "prev"):
-            code = values.get(key)
-            values[key] = code = code if isinstance(code, str) else ""
-            values[f"{key}_name"] = code_name(code, ctx.codes, names=names) if code else ""
-        values["granted_name"] = values["granted_name"] or "?"
-        for key in ("area", "pct"):
-            values.setdefault(key, float("nan"))
-        messages.append(template.format_map(_Defaults(values)))
-    return messages
+def _dominant_codes(pairs: pd.DataFrame, planned: np.ndarray, n: int) -> np.ndarray:
+    """Return each decision's planned code of largest area among ``pairs`` (None: no pair).
+
+    Areas are summed per decision and code; between codes of equal area, the first in text
+    order.
+    """
+    dominant = np.full(n, None, dtype=object)
+    if pairs.empty:
+        return dominant
+    code, names = pd.factorize(planned[pairs["zone"].to_numpy()], sort=True)
+    key = pairs["parcel"].to_numpy(dtype=np.int64) * len(names) + code
+    sums = pd.Series(pairs["area_m2"].to_numpy()).groupby(key, sort=True).sum()
+    keys, area = sums.index.to_numpy(), sums.to_numpy()
+    row, code = keys // len(names), keys % len(names)
+    order = np.lexsort((code, -area, row))  # by decision, largest area first, then code
+    row, code = row[order], code[order]
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    dominant[row[first]] = np.asarray(names, dtype=object)[code[first]]
+    return dominant
 
 
-class _Defaults(dict):
-    """Format values; a field a rule did not fill shows as empty text."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
+def _values(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Return a column's values for a new frame: Arrow-backed text as it is (no round trip)."""
+    return column.array if isinstance(column.dtype, pd.StringDtype) else column.to_numpy()
 
 
 def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -555,17 +550,14 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     max_rank = np.full(n, -1, dtype=np.int64)
     np.maximum.at(max_rank, rows, ranks)
     by_rank = {severity_rank(s): s for s in findings["severity"].unique()}
-    max_severity = [by_rank.get(int(r)) for r in max_rank]
+    severity_of = np.full(max([-1, *by_rank]) + 2, None, dtype=object)  # rank + 1 -> name
+    for rank, name in by_rank.items():
+        severity_of[rank + 1] = name
+    max_severity = severity_of[max_rank + 1]
 
     pairs = ctx.pairs
-    planned_all = ctx.plan["land_use"].to_numpy(dtype=object)
     known_pairs = pairs[pairs["plan_code_known"]]
-    by_code = pd.DataFrame({"row": known_pairs["parcel"].to_numpy(),
-                            "code": planned_all[known_pairs["zone"].to_numpy()],
-                            "area": known_pairs["area_m2"].to_numpy()})
-    by_code = by_code.groupby(["row", "code"], sort=True)["area"].sum().reset_index()
-    by_code = by_code.sort_values(["row", "area"], ascending=[True, False], kind="stable")
-    dominant = by_code.drop_duplicates("row").set_index("row")["code"].reindex(range(n))
+    dominant = _dominant_codes(known_pairs, ctx.plan["land_use"].to_numpy(dtype=object), n)
     bad = known_pairs[~known_pairs["allowed"]]
     conflict = np.bincount(bad["parcel"], weights=bad["area_m2"], minlength=n)
     area = ctx.area
@@ -576,22 +568,22 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
 
     out = gpd.GeoDataFrame({
         "source_row": d["source_row"].to_numpy(),
-        "decision_no": d["decision_no"].to_numpy(),
-        "parcel_id": d["parcel_id"].to_numpy(),
-        "kind": d["kind"].to_numpy(),
+        "decision_no": _values(d["decision_no"]),
+        "parcel_id": _values(d["parcel_id"]),
+        "kind": _values(d["kind"]),
         "decision_date": d["decision_date"].to_numpy(),
-        "land_use": d["land_use"].to_numpy(),
-        "prev_land_use": d["prev_land_use"].to_numpy(),
-        "unit": d["unit"].to_numpy(),
+        "land_use": _values(d["land_use"]),
+        "prev_land_use": _values(d["prev_land_use"]),
+        "unit": _values(d["unit"]),
         "status": status,
         "reason": reasons.to_numpy(dtype=object),
-        "planned_land_use": dominant.to_numpy(dtype=object),
+        "planned_land_use": dominant,
         "conflict_area_m2": conflict,
         "conflict_pct": conflict_pct,
         "n_findings": n_findings,
-        "max_severity": np.array(max_severity, dtype=object),
+        "max_severity": max_severity,
         "area_m2": area,
-        "geometry_status": d["geometry_status"].to_numpy(),
+        "geometry_status": _values(d["geometry_status"]),
         "plan_version": ctx.approvals["plan_version"].to_numpy(dtype=object)[ctx.version_of],
     }, geometry=d.geometry.values, crs=d.crs)
     if ctx.landcover is not None:

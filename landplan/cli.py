@@ -323,7 +323,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     elapsed = time.perf_counter() - started
     if not args.quiet:
         _print_summary(result, written, elapsed)
-    statuses = set(result.decisions["status"])
+    statuses = set(result.decisions["status"].unique())
     if args.fail_on == "violation" and "violation" in statuses:
         return EXIT_FAIL_ON
     if args.fail_on == "unchecked" and statuses & {"violation", "unchecked"}:

@@ -85,8 +85,8 @@ class CheckContext:
 
     @property
     def kinds(self) -> np.ndarray:
-        """Canonical kind of each decision (None when unrecognised)."""
-        return self.decisions["kind"].to_numpy(dtype=object)
+        """Canonical kind of each decision (None when unrecognised); computed once per check."""
+        return self.memo("kinds", lambda: self.decisions["kind"].to_numpy(dtype=object))
 
     def landcover_images(self) -> pd.DataFrame:
         """Return each decision's land-cover fractions on its image and the one before.
