@@ -25,10 +25,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
+from ._memory import release_memory
+
 __all__ = ["Display", "Step", "log", "showing", "step"]
 
 log = logging.getLogger("landplan.steps")
 """The logger of the steps' seconds (``INFO``)."""
+_RELEASE_AFTER = 0.1  # seconds: a step this long gives the memory it freed back
 
 
 @dataclass
@@ -93,6 +96,10 @@ def step(key: str, detail: str = "", *, index: int | None = None, total: int | N
     logged
         False shows the step without logging it (waiting for work that logs its own line).
 
+    A step of 0.1 s or more gives the memory it freed back to the system when it ends
+    (:func:`landplan._memory.release_memory`): the steps after it start from what is in
+    use, not from the high-water mark of the ones before.
+
     Yields
     ------
     Step
@@ -106,6 +113,8 @@ def step(key: str, detail: str = "", *, index: int | None = None, total: int | N
     start = time.perf_counter()
     yield current
     current.seconds = time.perf_counter() - start
+    if current.seconds >= _RELEASE_AFTER:
+        release_memory()
     if logged:
         log.info("%s: %.2f s%s", current.name, current.seconds,
                  f" ({current.note})" if current.note else "")

@@ -301,6 +301,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
         projects, corridors, quotas = _optional_inputs(args, inputs)
         result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
                        landcover=inputs.landcover, config=config)
+        del plan, decisions, projects, corridors  # the inputs as read: the result has its own
         written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
                                 offline=not args.online, public=args.public,
                                 all_decisions=args.all_decisions, raster=args.raster,

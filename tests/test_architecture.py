@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1] / "landplan"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("landplan._data", "landplan.errors", "landplan._problems", "landplan._distinct",
               "landplan._formula", "landplan._labels", "landplan._arrowtext",
-              "landplan._steps")),
+              "landplan._memory", "landplan._steps")),
     ("values", ("landplan._text", "landplan._dates", "landplan._numbers",
                 "landplan._tolerance", "landplan._rulemeta", "landplan._outdir")),
     ("codes", ("landplan._codecs", "landplan._detect", "landplan.encodings",
