@@ -35,7 +35,7 @@ from .crs import working_crs
 from .engine import overlay_pairs
 from .errors import CRSError, InputError, RuleSkippedWarning
 from .landcover import landcover_classes, landcover_table, load_landcover
-from .planlayer import plan_overlaps, resolve_overlaps
+from .planlayer import coverage_versions, plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
 from .rules import RULES, CheckContext, Rule, SkipRule, severity_rank
 from .schema import (
@@ -214,8 +214,10 @@ def _check(
         # each overlap belongs to one zone (landplan.planlayer), so no land is counted twice
         drawn = plan.geometry.values
         usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
-        overlaps = plan_overlaps(np.where(usable_zone, drawn, None),
-                                 plan["plan_version"].to_numpy(), plan["area_m2"].to_numpy())
+        zone_geoms = np.where(usable_zone, drawn, None)
+        coverages = coverage_versions(zone_geoms, plan["plan_version"].to_numpy())
+        overlaps = plan_overlaps(zone_geoms, plan["plan_version"].to_numpy(),
+                                 plan["area_m2"].to_numpy(), coverages=coverages)
         zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
         area = shapely.area(decisions.geometry.values).astype(float)
         granted = decisions["land_use"].to_numpy(dtype=object)
@@ -239,7 +241,8 @@ def _check(
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
                        version_of=version_of, approvals=approvals, crs_assumed=assumed,
-                       landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn))
+                       landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn),
+                       plan_coverages=coverages)
     findings, rules = _run_rules(ctx)
     with step("statuses", count=len(decisions)):
         decisions_out = _decision_status(ctx, findings)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .._dates import format_dates
 from ..codes import is_allowed
-from ..engine import interior_pairs, intersection_areas, intersection_geometries, overlay_pairs
+from ..engine import interior_pairs, intersection_geometries, overlay_pairs
 from ._context import CheckContext
 from ._registry import register
 
@@ -69,10 +70,11 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     a, b = interior_pairs(geoms)
     if not len(a):
         return pd.DataFrame(columns=["row"])
-    area = intersection_areas(geoms, geoms, a, b)
+    pieces = intersection_geometries(geoms, geoms, a, b)
+    area = shapely.area(pieces)
     smaller = np.minimum(ctx.area[a], ctx.area[b])
     hit = ctx.exceeds_tolerance(area, smaller)
-    a, b, area, smaller = a[hit], b[hit], area[hit], smaller[hit]
+    a, b, area, smaller, pieces = a[hit], b[hit], area[hit], smaller[hit], pieces[hit]
     if not len(a):
         return pd.DataFrame(columns=["row"])
     rank = ctx.issue_order()
@@ -80,6 +82,10 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     position[rank] = np.arange(len(d))
     later = np.where(position[a] > position[b], a, b)
     earlier = np.where(later == a, b, a)
+    # the overlap as the later decision's part: the piece already cut where it is a's
+    swapped = np.flatnonzero(later != a)
+    pieces[swapped] = intersection_geometries(d.geometry.values, d.geometry.values,
+                                              later[swapped], earlier[swapped])
     dates = format_dates(d["decision_date"], ctx.config.lang)
     return pd.DataFrame({
         "row": later,
@@ -87,6 +93,5 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
         "other_date": [x if isinstance(x, str) else "?" for x in dates[earlier]],
         "area": area, "pct": 100.0 * area / smaller, "conflict_area_m2": area,
         "conflict_pct": 100.0 * area / smaller,
-        "geometry": intersection_geometries(d.geometry.values, d.geometry.values, later,
-                                            earlier),
+        "geometry": pieces,
     })
