@@ -29,6 +29,19 @@ def interior_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Polygons (None matches nothing).
     """
     geoms = np.asarray(geoms, dtype=object)
+    a, b, _ = overlap_candidates(geoms)
+    meet = interiors_meet(geoms[a], geoms[b])
+    return a[meet], b[meet]
+
+
+def overlap_candidates(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the pairs ``a < b`` of polygons that the separating-axis test does not part.
+
+    As :func:`interior_pairs` before its GEOS predicates: ``(a, b, tested)``, ``tested``
+    where both polygons were small enough for the test (a pair it tested and could not part
+    overlaps, unless a polygon is concave); the others were not tested.
+    """
+    geoms = np.asarray(geoms, dtype=object)
     a, b = shapely.STRtree(geoms).query(geoms)
     keep = a < b
     a, b = a[keep], b[keep]
@@ -37,16 +50,18 @@ def interior_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
               & (box[a, 1] < box[b, 3]) & (box[b, 1] < box[a, 3]))
     a, b = a[strict], b[strict]
     vertices, small = _polygon_vertices(geoms)
-    both = small[a] & small[b]
+    tested = small[a] & small[b]
     separated = np.zeros(len(a), dtype=bool)
-    if both.any():
-        separated[both] = _separated(vertices, a[both], b[both])
-    other = ~separated
-    if other.any():
-        ga, gb = geoms[a[other]], geoms[b[other]]
-        meet = shapely.overlaps(ga, gb) | shapely.contains(ga, gb) | shapely.within(ga, gb)
-        separated[np.flatnonzero(other)[~meet]] = True
-    return a[~separated], b[~separated]
+    if tested.any():
+        separated[tested] = _separated(vertices, a[tested], b[tested])
+    return a[~separated], b[~separated], tested[~separated]
+
+
+def interiors_meet(ga: np.ndarray, gb: np.ndarray) -> np.ndarray:
+    """Whether the interiors of each pair of polygons intersect (GEOS's predicates)."""
+    if not len(ga):
+        return np.zeros(0, dtype=bool)
+    return shapely.overlaps(ga, gb) | shapely.contains(ga, gb) | shapely.within(ga, gb)
 
 
 def _polygon_vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
