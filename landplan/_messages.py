@@ -34,7 +34,7 @@ _CODES = ("granted", "planned", "prev")
 
 
 def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
-             codes: pd.DataFrame, lang: str) -> np.ndarray:
+             codes: pd.DataFrame, lang: str) -> pd.api.extensions.ExtensionArray:
     """Fill ``template`` in for each row of ``found`` (a rule's rows; ``row`` and ``layer``).
 
     Parameters
@@ -53,28 +53,37 @@ def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
 
     Returns
     -------
-    numpy.ndarray
-        One message per row (object array of str).
+    pandas.api.extensions.ExtensionArray
+        One message per row, as text (pandas' Arrow-backed ``str``: no Python string per
+        message).
     """
-    values = _values(found, decisions, codes, lang)
     parsed = _parsed(template)
     n = len(found)
     if parsed is None:  # fields the columns cannot fill: one row at a time, same values
-        return _objects([template.format_map(_Defaults(
+        values = _values(found, decisions, codes, lang)
+        return _text([template.format_map(_Defaults(
             {key: column[i] for key, column in values.items() if column[i] is not _ABSENT}))
             for i in range(n)])
+    values = _values(found, decisions, codes, lang,
+                     needed={name for _, name, _, _ in parsed if name is not None})
     pieces: list[pa.Array | pa.Scalar] = []
     for literal, name, spec, conversion in parsed:
         if literal:
-            pieces.append(pa.scalar(literal, pa.string()))
+            pieces.append(pa.scalar(literal, pa.large_string()))
         if name is not None:
             pieces.append(_formatted(values.get(name, _absent(n)), spec, conversion))
     if not any(isinstance(p, pa.Array) for p in pieces):  # no field: the same text for all
-        return np.full(n, template.format_map(_Defaults()), dtype=object)
+        return _text([template.format_map(_Defaults())] * n)
     if len(pieces) == 1:
-        return pieces[0].to_numpy(zero_copy_only=False)
-    joined = pc.binary_join_element_wise(*pieces, pa.scalar("", pa.string()))
-    return joined.to_numpy(zero_copy_only=False)
+        return _text(pieces[0])
+    return _text(pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string())))
+
+
+def _text(texts: pa.Array | list[str]) -> pd.api.extensions.ExtensionArray:
+    """Texts as pandas' ``str`` array (Arrow-backed)."""
+    if isinstance(texts, list):
+        texts = pa.array(texts, type=pa.large_string())
+    return pd.Series(texts.to_pandas(), dtype="str").array
 
 
 def _parsed(template: str) -> list[tuple[str, str | None, str, str | None]] | None:
@@ -94,21 +103,28 @@ def _formatted(values: np.ndarray, spec: str, conversion: str | None) -> pa.Arra
     """
     if not spec and conversion is None and \
             pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return pa.array(values, type=pa.string())  # plain texts: as they are
+        return pa.array(values, type=pa.large_string())  # plain texts: as they are
     convert = _CONVERT.get(conversion or "", lambda v: v)
     return pa.array([format(convert("" if v is _ABSENT else v), spec) for v in values],
-                    type=pa.string())
+                    type=pa.large_string())
 
 
-def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame,
-            lang: str) -> dict[str, np.ndarray]:
-    """Return the values of every field a template may use, one object array per field."""
+def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame, lang: str,
+            needed: set[str] | None = None) -> dict[str, np.ndarray]:
+    """Return the values of the fields a template uses (``needed``; None: every field).
+
+    One object array per field.
+    """
+    def wanted(*keys: str) -> bool:
+        return needed is None or bool(needed.intersection(keys))
+
     n = len(found)
     rows = found["row"].to_numpy(dtype=np.int64)
     on_decision = (found["layer"].to_numpy(dtype=object) == "decisions") & (rows >= 0)
     values = {c: _objects(found[c].tolist()) for c in found.columns
-              if c not in {"row", "geometry", "blocking", "layer"}}
-    if on_decision.any():
+              if c not in {"row", "geometry", "blocking", "layer"}
+              and wanted(c, f"{c}_name")}
+    if on_decision.any() and wanted("decision_no"):
         safe = np.where(on_decision, rows, 0)
         number = _objects(decisions["decision_no"].to_numpy()[safe].tolist())
         source = decisions["source_row"].to_numpy()[safe]
@@ -118,20 +134,25 @@ def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame,
         decision_no = values.get("decision_no", _absent(n))
         decision_no[on_decision] = number[on_decision]
         values["decision_no"] = decision_no
+    if on_decision.any() and wanted("granted", "granted_name"):
         granted = values.get("granted", _absent(n))
         fill = on_decision & ~_is_text(granted)
         granted[fill] = decisions["land_use"].to_numpy()[rows[fill]]
         values["granted"] = granted
     names = code_names(codes, lang)
     for key in _CODES:
+        if not wanted(key, f"{key}_name"):
+            continue
         code = values.get(key, _absent(n))
         code[~_is_text(code)] = ""
         values[key] = code
         name = _per_distinct(code, lambda c: code_name(c, codes, names=names) if c else "")
+        if key == "granted":
+            name[name == ""] = "?"
         values[f"{key}_name"] = name
-    values["granted_name"][values["granted_name"] == ""] = "?"
     for key in ("area", "pct"):
-        values.setdefault(key, np.full(n, float("nan"), dtype=object))
+        if wanted(key):
+            values.setdefault(key, np.full(n, float("nan"), dtype=object))
     return values
 
 

@@ -462,35 +462,43 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
         unit[on_plan] = ctx.plan["unit"].to_numpy(dtype=object)[rows[on_plan]]
     dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     dates[on_decision] = d["decision_date"].to_numpy(dtype="datetime64[ns]")[rows[on_decision]]
-    out = pd.DataFrame({
-        "layer": layer,
-        "source_row": source_row,
-        "decision_no": pick(d["decision_no"].to_numpy(), on_decision),
-        "parcel_id": pick(d["parcel_id"].to_numpy(), on_decision),
-        "rule": table["rule"].to_numpy(),
-        "category": table["category"].to_numpy(),
-        "severity": table["severity"].to_numpy(),
-        "message": table["message"].to_numpy(),
-        "planned_land_use": table["planned_land_use"].to_numpy(dtype=object),
-        "land_use": land_use,
-        "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float),
-        "conflict_pct": pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float),
-        "kind": pick(d["kind"].to_numpy(), on_decision),
-        "decision_date": dates,
-        "unit": unit,
-        "legal_basis": table["legal_basis"].to_numpy(),
-        "blocking": table["blocking"].to_numpy(dtype=bool),
-        "_row": np.where(on_decision, rows, -1),
-        "_order": table["rule_order"].to_numpy(),
-        "_layer_order": _layer_order(layer),
-        "_source": source_row.fillna(-1).to_numpy(dtype=np.int64),
-    })
-    out = gpd.GeoDataFrame(out, geometry=geometry, crs=d.crs)
-    out = out.sort_values(["_layer_order", "_source", "_order", "planned_land_use"],
-                          kind="stable", na_position="first").reset_index(drop=True)
-    out = out.drop(columns=["_layer_order", "_source"])
-    out.insert(0, "finding_id", _finding_ids(len(out)))
+    planned = table["planned_land_use"].to_numpy(dtype=object)
+    # the order of the table: layer, record, rule, planned code (the rows are taken once)
+    order = pd.DataFrame({
+        "layer": _layer_order(layer), "source": source_row.fillna(-1).to_numpy(dtype=np.int64),
+        "rule": table["rule_order"].to_numpy(), "planned": planned,
+    }).sort_values(["layer", "source", "rule", "planned"], kind="stable",
+                   na_position="first").index.to_numpy()
+    out = gpd.GeoDataFrame({
+        "finding_id": _finding_ids(n).array,
+        "layer": layer[order],
+        "source_row": source_row[order],
+        "decision_no": pick(d["decision_no"].to_numpy(), on_decision)[order],
+        "parcel_id": pick(d["parcel_id"].to_numpy(), on_decision)[order],
+        "rule": _taken(table["rule"], order),
+        "category": _taken(table["category"], order),
+        "severity": _taken(table["severity"], order),
+        "message": _taken(table["message"], order),
+        "planned_land_use": planned[order],
+        "land_use": land_use[order],
+        "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float)[order],
+        "conflict_pct": pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float)[order],
+        "kind": pick(d["kind"].to_numpy(), on_decision)[order],
+        "decision_date": dates[order],
+        "unit": unit[order],
+        "legal_basis": _taken(table["legal_basis"], order),
+        "blocking": table["blocking"].to_numpy(dtype=bool)[order],
+        "_row": np.where(on_decision, rows, -1)[order],
+        "_order": table["rule_order"].to_numpy()[order],
+    }, geometry=geometry[order], crs=d.crs)
     return out
+
+
+def _taken(column: pd.Series, order: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Return the values of ``column`` in ``order``; Arrow-backed text stays so (no copy out)."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.array.take(order)
+    return column.to_numpy()[order]
 
 
 def _finding_ids(n: int) -> pd.Series:
