@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from string import Formatter
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -363,7 +365,7 @@ def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
 def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Apply every enabled rule (a step each); assemble the findings and the rules table."""
     config = ctx.config
-    frames: list[tuple[pd.DataFrame, str]] = []  # each rule's rows and message template
+    found_by: list[_Found] = []
     states = []
     unusable = set()  # rules that raised SkipRule: the inputs given do not allow them
     registered = list(RULES.values())
@@ -386,50 +388,69 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             continue
         states.append((rule.id, "ran", "", n))
         if n:
-            frames.append((_stamped(found, rule, order, config), rule.template(config.lang)))
+            found_by.append(_Found(found, rule, order))
     rules = pd.DataFrame(states, columns=["rule", "state", "reason", "n_findings"])
     for rule_id, state, reason, _ in states:
         if state == "skipped" and rule_id in unusable:
             warn(RuleSkippedWarning(f"rule {rule_id} skipped: {reason}"), __name__)
         elif state == "skipped":  # an optional input not given: the user's choice
             log.warning("rule %s skipped: %s", rule_id, reason)
-    total = sum(len(found) for found, _ in frames)
+    total = sum(len(part.rows) for part in found_by)
     with step("messages", count=total):
-        for found, template in frames:
-            found["message"] = messages(template, found, ctx.decisions, ctx.codes,
-                                        config.lang)
+        for part in found_by:
+            template = part.rule.template(config.lang)
+            part.message = messages(template, part.fields(template, config), ctx.decisions,
+                                    ctx.codes, config.lang)
     with step("findings", count=total):
-        return _assemble(ctx, [found for found, _ in frames]), rules
+        return _assemble(ctx, found_by, registered), rules
 
 
-def _stamped(found: pd.DataFrame, rule: Rule, order: int, config: CheckConfig) -> pd.DataFrame:
-    """Return a rule's rows with what each of its findings carries: rule, category, severity…."""
-    found = found.copy(deep=False)
-    if "layer" not in found.columns:
-        found["layer"] = "decisions"
-    found["rule"] = rule.id
-    found["rule_order"] = order
-    found["category"] = rule.category
-    if "severity" not in found.columns:
-        found["severity"] = config.severity(rule.id)
-    found["legal_basis"] = rule.legal_basis()
-    return found
+@dataclass
+class _Found:
+    """A rule's rows, as it returned them, and their messages once made.
+
+    What every finding of the rule carries (its id, category, default severity, legal basis)
+    is not repeated on each row: the findings table takes it from the rule.
+    """
+
+    rows: pd.DataFrame
+    rule: Rule
+    order: int
+    message: pd.api.extensions.ExtensionArray | None = None
+
+    def fields(self, template: str, config: CheckConfig) -> pd.DataFrame:
+        """Return the rows with the rule's own values the message template names."""
+        constants = {"rule": self.rule.id, "rule_order": self.order,
+                     "category": self.rule.category,
+                     "severity": config.severity(self.rule.id),
+                     "legal_basis": self.rule.legal_basis()}
+        named = {name for _, name, _, _ in Formatter().parse(template) if name}
+        extra = {key: value for key, value in constants.items()
+                 if key not in self.rows.columns and any(n.split(".")[0].split("[")[0] == key
+                                                         for n in named)}
+        rows = self.rows.assign(**extra) if extra else self.rows
+        return rows if "layer" in rows.columns else rows.assign(layer="decisions")
 
 
-def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
+def _assemble(ctx: CheckContext, found_by: list[_Found],
+              registered: list[Rule]) -> gpd.GeoDataFrame:
     """One findings table from the rules' rows, with the concerned record's fields."""
     d = ctx.decisions
-    if frames:
-        table = pd.concat(frames, ignore_index=True)
+    if found_by:
+        table = pd.concat([part.rows.assign(rule_order=part.order) for part in found_by],
+                          ignore_index=True)
     else:
-        table = pd.DataFrame(columns=["row", "layer", "rule", "rule_order", "category",
-                                      "severity", "legal_basis", "message", "blocking"])
+        table = pd.DataFrame(columns=["row", "layer", "rule_order", "severity", "blocking"])
     for col in ("planned_land_use", "conflict_area_m2", "conflict_pct", "geometry"):
         if col not in table.columns:
             table[col] = None
     if "blocking" not in table.columns:
         table["blocking"] = False
     table["blocking"] = table["blocking"].fillna(False).astype(bool)
+    rule_order = table["rule_order"].to_numpy(dtype=np.int64)
+    table["layer"] = _filled(table, "layer", np.full(len(table), "decisions", dtype=object))
+    severities = np.array([ctx.config.severity(r.id) for r in registered], dtype=object)
+    table["severity"] = _filled(table, "severity", severities[rule_order])
     rows = table["row"].to_numpy(dtype=np.int64)
     layer = table["layer"].to_numpy(dtype=object)
     on_decision = (layer == "decisions") & (rows >= 0)
@@ -475,10 +496,10 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
         "source_row": source_row[order],
         "decision_no": pick(d["decision_no"].to_numpy(), on_decision)[order],
         "parcel_id": pick(d["parcel_id"].to_numpy(), on_decision)[order],
-        "rule": _taken(table["rule"], order),
-        "category": _taken(table["category"], order),
+        "rule": _per_rule([r.id for r in registered], rule_order[order]),
+        "category": _per_rule([r.category for r in registered], rule_order[order]),
         "severity": _taken(table["severity"], order),
-        "message": _taken(table["message"], order),
+        "message": _messages_in(found_by, order),
         "planned_land_use": planned[order],
         "land_use": land_use[order],
         "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float)[order],
@@ -486,12 +507,37 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
         "kind": pick(d["kind"].to_numpy(), on_decision)[order],
         "decision_date": dates[order],
         "unit": unit[order],
-        "legal_basis": _taken(table["legal_basis"], order),
+        "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
         "blocking": table["blocking"].to_numpy(dtype=bool)[order],
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": table["rule_order"].to_numpy()[order],
     }, geometry=geometry[order], crs=d.crs)
     return out
+
+
+def _filled(table: pd.DataFrame, column: str, default: np.ndarray) -> np.ndarray:
+    """Return ``table[column]``, ``default`` where missing (or everywhere when absent)."""
+    if column not in table.columns:
+        return default
+    values = table[column].to_numpy(dtype=object, copy=True)
+    missing = pd.isna(values)
+    values[missing] = default[missing]
+    return values
+
+
+def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return each finding's rule's value (by the rule's position) as text, made once here."""
+    texts = pa.array(values, type=pa.large_string()).take(pa.array(rule_order))
+    return pd.Series(texts.to_pandas(), dtype="str").array
+
+
+def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return the rules' messages, one after the other, in ``order``."""
+    if not found_by:
+        return pd.array([], dtype="str")
+    texts = pa.chunked_array([pa.array(part.message, type=pa.large_string())
+                              for part in found_by], type=pa.large_string())
+    return pd.Series(texts.take(pa.array(order)).to_pandas(), dtype="str").array
 
 
 def _taken(column: pd.Series, order: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
