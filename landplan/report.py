@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from ._arrowtext import any_byte, mostly_repeated, string_bytes, text_bytes
 from ._formula import neutralise_array
+from ._gpkg import Unsupported, write_layer
 from ._labels import check_lang
 from ._outdir import block_interrupt_in_thread, no_interrupt, staged
 from ._steps import step
@@ -284,11 +285,15 @@ def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     """Write ``frame`` as the layer ``layer`` of the GeoPackage ``path``.
 
     Dates as ``YYYY-MM-DD`` text. The frame is not copied: the dates replace the column in
-    a new frame sharing the others.
+    a new frame sharing the others; the layer is written in batches
+    (:func:`landplan._gpkg.write_layer`, the same layer as ``to_file`` writes).
     """
     if "decision_date" in frame.columns:
         frame = frame.assign(decision_date=_iso_dates(frame["decision_date"]))
-    frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True)
+    try:
+        write_layer(frame, path, layer)  # in batches: no second copy of the whole table
+    except Unsupported:
+        frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True)
 
 
 def _iso_dates(values: pd.Series) -> pd.Series:

@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("writers", ("landplan.excel", "landplan.maps", "landplan._map_json", "landplan._map_runtime",
                  "landplan._map_layers", "landplan._map_raster", "landplan._map_controls",
                  "landplan._map_assets")),
-    ("outputs", ("landplan.report", "landplan._sample")),
+    ("outputs", ("landplan.report", "landplan._gpkg", "landplan._sample")),
     ("api", ("landplan",)),
     ("cli", ("landplan.cli",)),
 )
