@@ -413,7 +413,7 @@ class _Found:
     is not repeated on each row: the findings table takes it from the rule.
     """
 
-    rows: pd.DataFrame
+    rows: pd.DataFrame | None
     rule: Rule
     order: int
     message: pd.api.extensions.ExtensionArray | None = None
@@ -434,11 +434,17 @@ class _Found:
 
 def _assemble(ctx: CheckContext, found_by: list[_Found],
               registered: list[Rule]) -> gpd.GeoDataFrame:
-    """One findings table from the rules' rows, with the concerned record's fields."""
+    """One findings table from the rules' rows, with the concerned record's fields.
+
+    ``found_by`` is used up: each rule's rows and messages are let go as soon as the table
+    holds them.
+    """
     d = ctx.decisions
     if found_by:
         table = pd.concat([part.rows.assign(rule_order=part.order) for part in found_by],
                           ignore_index=True)
+        for part in found_by:  # in the table now: the rules' own frames can go
+            part.rows = None
     else:
         table = pd.DataFrame(columns=["row", "layer", "rule_order", "severity", "blocking"])
     for col in ("planned_land_use", "conflict_area_m2", "conflict_pct", "geometry"):
@@ -537,7 +543,11 @@ def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions
         return pd.array([], dtype="str")
     texts = pa.chunked_array([pa.array(part.message, type=pa.large_string())
                               for part in found_by], type=pa.large_string())
-    return pd.Series(texts.take(pa.array(order)).to_pandas(), dtype="str").array
+    for part in found_by:  # only ``texts`` holds them now
+        part.message = None
+    taken = texts.take(pa.array(order))
+    del texts
+    return pd.Series(taken.to_pandas(), dtype="str").array
 
 
 def _taken(column: pd.Series, order: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
