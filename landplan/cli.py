@@ -362,6 +362,23 @@ def _terminal_size() -> tuple[int, int]:
     return size.columns or 80, size.lines or 24
 
 
+def _step_text(step: Step, words: dict[str, str]) -> str:
+    """Say what ``step`` does with the words of ``[cli.progress]`` in the run's language.
+
+    ``Đọc quyết định… 1.000.000``, ``Quy tắc 7/23: double-allocation…``,
+    ``Ghi decisions.csv…``.
+    """
+    text = words.get(step.key, step.key.replace("_", " "))
+    if step.index is not None and step.total is not None:
+        text = f"{text} {step.index}/{step.total}"
+    if step.detail:
+        text = f"{text}: {step.detail}" if step.key == "rule" else f"{text} {step.detail}"
+    if step.count is None:
+        return f"{text}…"
+    count = f"{step.count:,}".replace(",", words["thousands"])
+    return f"{text}… {count}"
+
+
 class _ProgressLine:
     """The step a run is at, on one line of the terminal: ``Đọc quyết định… 1.000.000``.
 
@@ -383,26 +400,14 @@ class _ProgressLine:
         while not self.stop.wait(1.0):
             self.bar.refresh()
 
-    def text(self, step: Step) -> str:
-        """Return what the line says of ``step``, in the run's language."""
-        words = self.words.get(step.key, step.key.replace("_", " "))
-        if step.index is not None and step.total is not None:
-            words = f"{words} {step.index}/{step.total}"
-        if step.detail:
-            words = f"{words}: {step.detail}" if step.key == "rule" else f"{words} {step.detail}"
-        if step.count is not None:
-            count = f"{step.count:,}".replace(",", self.words["thousands"])
-            return f"{words}… {count}"
-        return f"{words}…"
-
     def started(self, step: Step) -> None:
         """Show that ``step`` begins."""
-        self.bar.set_description_str(self.text(step))
+        self.bar.set_description_str(_step_text(step, self.words))
 
     def finished(self, step: Step) -> None:
         """Show how many records a reading step found."""
         if step.key.startswith("read_") and step.count is not None:
-            self.bar.set_description_str(self.text(step))
+            self.bar.set_description_str(_step_text(step, self.words))
 
     def close(self) -> None:
         """Clear the line."""
