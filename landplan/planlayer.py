@@ -156,14 +156,7 @@ def plan_gaps(geoms: np.ndarray, versions: np.ndarray, min_area_m2: float, *,
     versions = pd.Series(versions).fillna("v1").to_numpy(dtype=object)
     frames = []
     for name in pd.unique(versions[usable]):
-        zones = geoms[usable & (versions == name)]
-        if name in (coverages or ()) and not _holes(shapely.coverage_union_all(zones)):
-            continue
-        union = shapely.union_all(zones)
-        parts = shapely.get_parts(union)
-        parts = parts[shapely.get_type_id(parts) == 3]
-        rings, _ = shapely.get_rings(parts, return_index=True)
-        holes = shapely.polygons(rings[_interior(parts)])
+        holes = _version_holes(geoms[usable & (versions == name)], name in (coverages or ()))
         area = shapely.area(holes)
         keep = area > min_area_m2
         frames.append(pd.DataFrame({"version": name, "area_m2": area[keep],
@@ -179,6 +172,16 @@ def plan_gaps(geoms: np.ndarray, versions: np.ndarray, min_area_m2: float, *,
     out = out.sort_values(["_v", "area_m2", "_x", "_y"], ascending=[True, False, True, True],
                           kind="stable")
     return out.drop(columns=["_x", "_y", "_v"]).reset_index(drop=True)
+
+
+def _version_holes(zones: np.ndarray, coverage: bool) -> np.ndarray:
+    """Return the holes of the union of ``zones`` (a valid coverage when ``coverage``)."""
+    if coverage and not _holes(shapely.coverage_union_all(zones)):
+        return np.empty(0, dtype=object)
+    parts = shapely.get_parts(shapely.union_all(zones))
+    parts = parts[shapely.get_type_id(parts) == 3]
+    rings, _ = shapely.get_rings(parts, return_index=True)
+    return shapely.polygons(rings[_interior(parts)])
 
 
 def _holes(geom: object) -> bool:
