@@ -41,6 +41,14 @@ def test_a_column_is_cleaned_as_each_of_its_values_is(dtype, distinct):
     assert clean_values(values).tolist() == expected
 
 
+@pytest.mark.parametrize("piece", _PIECES)
+def test_a_column_with_one_odd_character_is_cleaned_as_its_values_are(piece):
+    # alone in its column: the byte tests that spare the kernels must see it
+    for values in (pd.Series([f"a{piece}b", f" {piece} x", "plain"] * 30, dtype="str"),
+                   pd.Series([f"{i}{piece}{piece}" for i in range(90)], dtype="str")):
+        assert clean_values(values).tolist() == [clean_value(v) for v in values]
+
+
 # --- messages -----------------------------------------------------------------------------
 
 class _Defaults(dict):
