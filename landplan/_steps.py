@@ -89,16 +89,16 @@ def step(key: str, detail: str = "", *, index: int | None = None, total: int | N
          count: int | None = None, logged: bool = True) -> Iterator[Step]:
     """Time the block as one step: log its seconds at ``INFO`` (:data:`log`) and show it.
 
+    A step of 0.1 s or more gives the memory it freed back to the system when it ends
+    (:func:`landplan._memory.release_memory`): the steps after it start from what is in
+    use, not from the high-water mark of the ones before.
+
     Parameters
     ----------
     key, detail, index, total, count
         See :class:`Step`.
     logged
         False shows the step without logging it (waiting for work that logs its own line).
-
-    A step of 0.1 s or more gives the memory it freed back to the system when it ends
-    (:func:`landplan._memory.release_memory`): the steps after it start from what is in
-    use, not from the high-water mark of the ones before.
 
     Yields
     ------
