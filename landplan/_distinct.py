@@ -16,7 +16,9 @@ def per_distinct(values: Iterable[Any], func: Callable[[Any], Any],
     ``missing`` for None/NaN elements. Returns an object array aligned with ``values``.
     """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    index, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    if not isinstance(series.dtype, pd.StringDtype):  # Arrow-backed text is factorised as it is
+        series = series.astype(object)
+    index, uniques = pd.factorize(series, use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)
     results[:-1] = [func(u) for u in uniques]
     results[-1] = missing

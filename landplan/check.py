@@ -10,20 +10,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from string import Formatter
 from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from ._distinct import flags
-from ._labels import label
+from ._messages import messages
 from ._problems import strict_mode, warn
+from ._steps import log as steps_log
+from ._steps import step
 from .codes import (
     allowed_matrix,
-    code_name,
-    code_names,
     load_code_mapping,
     load_codes,
     load_compatibility,
@@ -33,9 +37,9 @@ from .crs import working_crs
 from .engine import overlay_pairs
 from .errors import CRSError, InputError, RuleSkippedWarning
 from .landcover import landcover_classes, landcover_table, load_landcover
-from .planlayer import plan_overlaps, resolve_overlaps
+from .planlayer import coverage_versions, plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
-from .rules import RULES, CheckContext, SkipRule, severity_rank
+from .rules import RULES, CheckContext, Rule, SkipRule, severity_rank
 from .schema import (
     is_normalized,
     normalize_corridors,
@@ -201,76 +205,114 @@ def _check(
                for name, layer in (("decisions", decisions), ("plan", plan),
                                    ("projects", projects), ("corridors", corridors))
                if layer is not None}
-    if not is_normalized(plan, "plan"):
-        plan = normalize_plan(plan, columns=plan_columns)
-    if not is_normalized(decisions, "decisions"):
-        decisions = normalize_decisions(decisions, columns=decision_columns)
-    if projects is not None and not is_normalized(projects, "projects"):
-        projects = normalize_projects(projects)
-    if corridors is not None and not is_normalized(corridors, "corridors"):
-        corridors = normalize_corridors(corridors)
+    plan, decisions, projects, corridors = _normalized(
+        plan, decisions, projects, corridors, plan_columns, decision_columns)
     if quotas is not None:
         quotas = normalize_quotas(quotas)
+    with step("prepare"):
+        plan, decisions, projects, corridors = _working(plan, decisions, projects, corridors)
+        plan["area_m2"] = shapely.area(plan.geometry.values)
+        # overlapping zones (slivers, duplicates, insets) are resolved before the overlay:
+        # each overlap belongs to one zone (landplan.planlayer), so no land is counted twice
+        drawn = plan.geometry.values
+        usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
+        zone_geoms = np.where(usable_zone, drawn, None)
+        coverages = coverage_versions(zone_geoms, plan["plan_version"].to_numpy())
+        overlaps = plan_overlaps(zone_geoms, plan["plan_version"].to_numpy(),
+                                 plan["area_m2"].to_numpy(), coverages=coverages)
+        zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
+        area = shapely.area(decisions.geometry.values).astype(float)
+        granted = decisions["land_use"].to_numpy(dtype=object)
+        checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted,
+                                                                                   codes)
+        version_of, approvals = _versions(plan, decisions)
+    with step("overlay", count=len(decisions)) as overlaying:
+        pairs = _version_pairs(zones, decisions, checkable, version_of, approvals,
+                               overlay or overlay_pairs)
+        overlaying.note = (f"{len(decisions):,} decisions × {len(plan):,} zones → "
+                           f"{len(pairs):,} pairs")
+        _allowed_pairs(pairs, plan, granted, codes, compat, mapping)
+    cover = rasters = None
+    if landcover is not None:
+        with step("landcover", count=len(decisions)) as reading:
+            rasters = load_landcover(landcover)
+            cover = landcover_table(decisions, rasters)
+            reading.note = (f"{len(decisions):,} decisions × {cover['date'].nunique()} "
+                            "rasters")
+    ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
+                       checkable=checkable, codes=codes, compat=compat, mapping=mapping,
+                       config=config, projects=projects, quotas=quotas, corridors=corridors,
+                       version_of=version_of, approvals=approvals, crs_assumed=assumed,
+                       landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn),
+                       plan_coverages=coverages)
+    findings, rules = _run_rules(ctx)
+    with step("statuses", count=len(decisions)):
+        decisions_out = _decision_status(ctx, findings)
+    findings = findings.drop(columns=["_row", "_order", "blocking"])
+    steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
+                   f"{len(decisions_out):,}", f"{len(findings):,}")
+    return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
+                       config)
+
+
+def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
+                projects: gpd.GeoDataFrame | None, corridors: gpd.GeoDataFrame | None,
+                plan_columns: Mapping[str, str] | None,
+                decision_columns: Mapping[str, str] | None) -> tuple:
+    """Normalise the layers given raw (one step each); normalised layers are kept as they are.
+
+    Raises
+    ------
+    CRSError
+        A layer without a CRS.
+    InputError
+        A plan without a usable zone.
+    """
+    normalizers = {"plan": (normalize_plan, plan_columns),
+                   "decisions": (normalize_decisions, decision_columns),
+                   "projects": (normalize_projects, None),
+                   "corridors": (normalize_corridors, None)}
     layers = {"plan": plan, "decisions": decisions, "projects": projects,
               "corridors": corridors}
     for name, layer in layers.items():
+        if layer is not None and not is_normalized(layer, name):
+            normalize, columns = normalizers[name]
+            with step(f"normalise_{name}", count=len(layer)):
+                layers[name] = normalize(layer, columns=columns)
+    for name, layer in layers.items():
         if layer is not None and layer.crs is None:
             raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")
+    plan = layers["plan"]
     if not (plan["geometry_status"] != "unusable").any():
         source = plan.attrs.get("source", "The plan layer")
         what = ("is empty (no features)" if len(plan) == 0 else
                 f"has no zones: none of its {len(plan)} features is a polygon with area")
         raise InputError(f"{source} {what}. Give the plan's zoning polygons (--plan).")
-    target = working_crs(plan)
-    plan, decisions, projects, corridors = (
-        None if layer is None else layer.to_crs(target).reset_index(drop=True)
-        for layer in layers.values()
-    )
-    plan["area_m2"] = shapely.area(plan.geometry.values)
-    # overlapping zones (slivers, duplicates, insets) are resolved before the overlay: each
-    # overlap belongs to one zone (landplan.planlayer), so no land is counted twice
-    drawn = plan.geometry.values
-    usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
-    overlaps = plan_overlaps(np.where(usable_zone, drawn, None),
-                             plan["plan_version"].to_numpy(), plan["area_m2"].to_numpy())
-    zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
-    area = shapely.area(decisions.geometry.values).astype(float)
+    return plan, layers["decisions"], layers["projects"], layers["corridors"]
 
-    granted = decisions["land_use"].to_numpy(dtype=object)
-    checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted, codes)
-    version_of, approvals = _versions(plan, decisions)
-    t0 = time.perf_counter()
-    pairs = _version_pairs(zones, decisions, checkable, version_of, approvals,
-                           overlay or overlay_pairs)
-    log.info("overlay: %d decisions × %d zones → %d pairs in %.2f s", len(decisions), len(plan),
-             len(pairs), time.perf_counter() - t0)
+
+def _working(*layers: gpd.GeoDataFrame | None) -> list[gpd.GeoDataFrame | None]:
+    """Return the layers in the plan's working CRS (the plan first), rows numbered from 0.
+
+    New frames sharing the layers' data (copy-on-write): a layer already in that CRS keeps
+    its geometries, none is copied.
+    """
+    target = working_crs(layers[0])
+    return [None if layer is None else layer.to_crs(target).reset_index(drop=True)
+            for layer in layers]
+
+
+def _allowed_pairs(pairs: pd.DataFrame, plan: gpd.GeoDataFrame, granted: np.ndarray,
+                   codes: pd.DataFrame, compat: pd.DataFrame, mapping: pd.DataFrame) -> None:
+    """Add ``plan_code_known`` and ``allowed`` (granted use allowed by the zone's) to ``pairs``."""
     planned = plan["land_use"].to_numpy(dtype=object)
-    pairs["plan_code_known"] = _known(planned, codes)[pairs["zone"].to_numpy()]
+    known = _known(planned, codes)[pairs["zone"].to_numpy()]
+    pairs["plan_code_known"] = known
     allowed = np.zeros(len(pairs), dtype=bool)
-    k = pairs["plan_code_known"].to_numpy()
-    allowed[k] = allowed_matrix(granted[pairs["parcel"].to_numpy()[k]],
-                                planned[pairs["zone"].to_numpy()[k]], codes, compat, mapping)
+    allowed[known] = allowed_matrix(granted[pairs["parcel"].to_numpy()[known]],
+                                    planned[pairs["zone"].to_numpy()[known]], codes, compat,
+                                    mapping)
     pairs["allowed"] = allowed
-
-    cover = rasters = None
-    if landcover is not None:
-        t1 = time.perf_counter()
-        rasters = load_landcover(landcover)
-        cover = landcover_table(decisions, rasters)
-        log.info("land cover: %d decisions × %d rasters in %.2f s", len(decisions),
-                 cover["date"].nunique(), time.perf_counter() - t1)
-    ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
-                       checkable=checkable, codes=codes, compat=compat, mapping=mapping,
-                       config=config, projects=projects, quotas=quotas, corridors=corridors,
-                       version_of=version_of, approvals=approvals, crs_assumed=assumed,
-                       landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn))
-    findings, rules = _run_rules(ctx)
-    decisions_out = _decision_status(ctx, findings)
-    findings = findings.drop(columns=["_row", "_order", "blocking"])
-    log.info("check: %d decisions, %d findings in %.2f s", len(decisions_out), len(findings),
-             time.perf_counter() - started)
-    return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
-                       config)
 
 
 def _versions(plan: gpd.GeoDataFrame,
@@ -321,13 +363,13 @@ def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
 
 
 def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Apply every enabled rule; assemble the findings table and the rules table."""
+    """Apply every enabled rule (a step each); assemble the findings and the rules table."""
     config = ctx.config
-    lang = config.lang
-    frames = []
+    found_by: list[_Found] = []
     states = []
     unusable = set()  # rules that raised SkipRule: the inputs given do not allow them
-    for order, rule in enumerate(RULES.values()):
+    registered = list(RULES.values())
+    for order, rule in enumerate(registered):
         missing = [need for need in rule.needs if getattr(ctx, need) is None]
         if not config.enabled(rule.id):
             states.append((rule.id, "disabled", "disabled in the configuration", 0))
@@ -336,49 +378,85 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             states.append((rule.id, "skipped", f"no {' or '.join(missing)} given", 0))
             continue
         try:
-            found = rule.func(ctx)
+            with step("rule", rule.id, index=order + 1, total=len(registered)) as running:
+                found = rule.func(ctx)
+                n = 0 if found is None else len(found)
+                running.count, running.note = n, f"{n:,} findings"
         except SkipRule as why:
             states.append((rule.id, "skipped", str(why), 0))
             unusable.add(rule.id)
             continue
-        n = 0 if found is None else len(found)
         states.append((rule.id, "ran", "", n))
-        if not n:
-            continue
-        found = found.copy()
-        if "layer" not in found.columns:
-            found["layer"] = "decisions"
-        found["rule"] = rule.id
-        found["rule_order"] = order
-        found["category"] = rule.category
-        if "severity" not in found.columns:
-            found["severity"] = config.severity(rule.id)
-        found["legal_basis"] = rule.legal_basis()
-        found["message"] = _messages(ctx, rule.template(lang), found, lang)
-        frames.append(found)
+        if n:
+            found_by.append(_Found(found, rule, order))
     rules = pd.DataFrame(states, columns=["rule", "state", "reason", "n_findings"])
     for rule_id, state, reason, _ in states:
         if state == "skipped" and rule_id in unusable:
             warn(RuleSkippedWarning(f"rule {rule_id} skipped: {reason}"), __name__)
         elif state == "skipped":  # an optional input not given: the user's choice
             log.warning("rule %s skipped: %s", rule_id, reason)
-    return _assemble(ctx, frames), rules
+    total = sum(len(part.rows) for part in found_by)
+    with step("messages", count=total):
+        for part in found_by:
+            template = part.rule.template(config.lang)
+            part.message = messages(template, part.fields(template, config), ctx.decisions,
+                                    ctx.codes, config.lang)
+    with step("findings", count=total):
+        return _assemble(ctx, found_by, registered), rules
 
 
-def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
-    """One findings table from the rules' rows, with the concerned record's fields."""
+@dataclass
+class _Found:
+    """A rule's rows, as it returned them, and their messages once made.
+
+    What every finding of the rule carries (its id, category, default severity, legal basis)
+    is not repeated on each row: the findings table takes it from the rule.
+    """
+
+    rows: pd.DataFrame | None
+    rule: Rule
+    order: int
+    message: pd.api.extensions.ExtensionArray | None = None
+
+    def fields(self, template: str, config: CheckConfig) -> pd.DataFrame:
+        """Return the rows with the rule's own values the message template names."""
+        constants = {"rule": self.rule.id, "rule_order": self.order,
+                     "category": self.rule.category,
+                     "severity": config.severity(self.rule.id),
+                     "legal_basis": self.rule.legal_basis()}
+        named = {name for _, name, _, _ in Formatter().parse(template) if name}
+        extra = {key: value for key, value in constants.items()
+                 if key not in self.rows.columns and any(n.split(".")[0].split("[")[0] == key
+                                                         for n in named)}
+        rows = self.rows.assign(**extra) if extra else self.rows
+        return rows if "layer" in rows.columns else rows.assign(layer="decisions")
+
+
+def _assemble(ctx: CheckContext, found_by: list[_Found],
+              registered: list[Rule]) -> gpd.GeoDataFrame:
+    """One findings table from the rules' rows, with the concerned record's fields.
+
+    ``found_by`` is used up: each rule's rows and messages are let go as soon as the table
+    holds them.
+    """
     d = ctx.decisions
-    if frames:
-        table = pd.concat(frames, ignore_index=True)
+    if found_by:
+        table = pd.concat([part.rows.assign(rule_order=part.order) for part in found_by],
+                          ignore_index=True)
+        for part in found_by:  # in the table now: the rules' own frames can go
+            part.rows = None
     else:
-        table = pd.DataFrame(columns=["row", "layer", "rule", "rule_order", "category",
-                                      "severity", "legal_basis", "message", "blocking"])
+        table = pd.DataFrame(columns=["row", "layer", "rule_order", "severity", "blocking"])
     for col in ("planned_land_use", "conflict_area_m2", "conflict_pct", "geometry"):
         if col not in table.columns:
             table[col] = None
     if "blocking" not in table.columns:
         table["blocking"] = False
     table["blocking"] = table["blocking"].fillna(False).astype(bool)
+    rule_order = table["rule_order"].to_numpy(dtype=np.int64)
+    table["layer"] = _filled(table, "layer", np.full(len(table), "decisions", dtype=object))
+    severities = np.array([ctx.config.severity(r.id) for r in registered], dtype=object)
+    table["severity"] = _filled(table, "severity", severities[rule_order])
     rows = table["row"].to_numpy(dtype=np.int64)
     layer = table["layer"].to_numpy(dtype=object)
     on_decision = (layer == "decisions") & (rows >= 0)
@@ -411,35 +489,78 @@ def _assemble(ctx: CheckContext, frames: list[pd.DataFrame]) -> gpd.GeoDataFrame
         unit[on_plan] = ctx.plan["unit"].to_numpy(dtype=object)[rows[on_plan]]
     dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     dates[on_decision] = d["decision_date"].to_numpy(dtype="datetime64[ns]")[rows[on_decision]]
-    out = pd.DataFrame({
-        "layer": layer,
-        "source_row": source_row,
-        "decision_no": pick(d["decision_no"].to_numpy(), on_decision),
-        "parcel_id": pick(d["parcel_id"].to_numpy(), on_decision),
-        "rule": table["rule"].to_numpy(),
-        "category": table["category"].to_numpy(),
-        "severity": table["severity"].to_numpy(),
-        "message": table["message"].to_numpy(),
-        "planned_land_use": table["planned_land_use"].to_numpy(dtype=object),
-        "land_use": land_use,
-        "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float),
-        "conflict_pct": pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float),
-        "kind": pick(d["kind"].to_numpy(), on_decision),
-        "decision_date": dates,
-        "unit": unit,
-        "legal_basis": table["legal_basis"].to_numpy(),
-        "blocking": table["blocking"].to_numpy(dtype=bool),
-        "_row": np.where(on_decision, rows, -1),
-        "_order": table["rule_order"].to_numpy(),
-        "_layer_order": _layer_order(layer),
-        "_source": source_row.fillna(-1).to_numpy(dtype=np.int64),
-    })
-    out = gpd.GeoDataFrame(out, geometry=geometry, crs=d.crs)
-    out = out.sort_values(["_layer_order", "_source", "_order", "planned_land_use"],
-                          kind="stable", na_position="first").reset_index(drop=True)
-    out = out.drop(columns=["_layer_order", "_source"])
-    out.insert(0, "finding_id", [f"F{i + 1:06d}" for i in range(len(out))])
+    planned = table["planned_land_use"].to_numpy(dtype=object)
+    # the order of the table: layer, record, rule, planned code (the rows are taken once)
+    order = pd.DataFrame({
+        "layer": _layer_order(layer), "source": source_row.fillna(-1).to_numpy(dtype=np.int64),
+        "rule": table["rule_order"].to_numpy(), "planned": planned,
+    }).sort_values(["layer", "source", "rule", "planned"], kind="stable",
+                   na_position="first").index.to_numpy()
+    out = gpd.GeoDataFrame({
+        "finding_id": _finding_ids(n).array,
+        "layer": layer[order],
+        "source_row": source_row[order],
+        "decision_no": pick(d["decision_no"].to_numpy(), on_decision)[order],
+        "parcel_id": pick(d["parcel_id"].to_numpy(), on_decision)[order],
+        "rule": _per_rule([r.id for r in registered], rule_order[order]),
+        "category": _per_rule([r.category for r in registered], rule_order[order]),
+        "severity": _taken(table["severity"], order),
+        "message": _messages_in(found_by, order),
+        "planned_land_use": planned[order],
+        "land_use": land_use[order],
+        "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float)[order],
+        "conflict_pct": pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float)[order],
+        "kind": pick(d["kind"].to_numpy(), on_decision)[order],
+        "decision_date": dates[order],
+        "unit": unit[order],
+        "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
+        "blocking": table["blocking"].to_numpy(dtype=bool)[order],
+        "_row": np.where(on_decision, rows, -1)[order],
+        "_order": table["rule_order"].to_numpy()[order],
+    }, geometry=geometry[order], crs=d.crs)
     return out
+
+
+def _filled(table: pd.DataFrame, column: str, default: np.ndarray) -> np.ndarray:
+    """Return ``table[column]``, ``default`` where missing (or everywhere when absent)."""
+    if column not in table.columns:
+        return default
+    values = table[column].to_numpy(dtype=object, copy=True)
+    missing = pd.isna(values)
+    values[missing] = default[missing]
+    return values
+
+
+def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return each finding's rule's value (by the rule's position) as text, made once here."""
+    texts = pa.array(values, type=pa.large_string()).take(pa.array(rule_order))
+    return pd.Series(texts.to_pandas(), dtype="str").array
+
+
+def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return the rules' messages, one after the other, in ``order``."""
+    if not found_by:
+        return pd.array([], dtype="str")
+    texts = pa.chunked_array([pa.array(part.message, type=pa.large_string())
+                              for part in found_by], type=pa.large_string())
+    for part in found_by:  # only ``texts`` holds them now
+        part.message = None
+    taken = texts.take(pa.array(order))
+    del texts
+    return pd.Series(taken.to_pandas(), dtype="str").array
+
+
+def _taken(column: pd.Series, order: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Return the values of ``column`` in ``order``; Arrow-backed text stays so (no copy out)."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.array.take(order)
+    return column.to_numpy()[order]
+
+
+def _finding_ids(n: int) -> pd.Series:
+    """Return ``F000001``, ``F000002`` … (at least six digits), as text (Arrow's kernels)."""
+    numbers = pc.cast(pa.array(np.arange(1, n + 1, dtype=np.int64)), pa.string())
+    return pc.binary_join_element_wise("F", pc.utf8_lpad(numbers, 6, "0"), "").to_pandas()
 
 
 def _layer_order(layer: np.ndarray) -> np.ndarray:
@@ -450,43 +571,31 @@ def _layer_order(layer: np.ndarray) -> np.ndarray:
     return pd.Categorical(layer, categories=LAYERS).codes
 
 
-def _messages(ctx: CheckContext, template: str, found: pd.DataFrame, lang: str) -> list[str]:
-    """Format a rule's message for each finding row with the record's values."""
-    d = ctx.decisions
-    rows = found["row"].to_numpy(dtype=np.int64)
-    decision_rows = (found["layer"].to_numpy(dtype=object) == "decisions") & (rows >= 0)
-    on_decision = decision_rows.tolist()
-    safe = np.where(decision_rows, rows, 0)
-    numbers = d["decision_no"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
-    source = d["source_row"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
-    granted = d["land_use"].to_numpy()[safe].tolist() if len(d) else [None] * len(rows)
-    row_word = label("message.row", lang)
-    extra = [c for c in found.columns if c not in {"row", "geometry", "blocking", "layer"}]
-    columns = {c: found[c].tolist() for c in extra}
-    names = code_names(ctx.codes, lang)
-    messages = []
-    for i in range(len(found)):
-        values = {c: columns[c][i] for c in extra}
-        if on_decision[i]:
-            if not isinstance(values.get("granted"), str):
-                values["granted"] = granted[i] or ""
-            values["decision_no"] = numbers[i] or f"({row_word} {source[i]})"
-        for key in ("granted", "planned", "prev"):
-            code = values.get(key)
-            values[key] = code = code if isinstance(code, str) else ""
-            values[f"{key}_name"] = code_name(code, ctx.codes, names=names) if code else ""
-        values["granted_name"] = values["granted_name"] or "?"
-        for key in ("area", "pct"):
-            values.setdefault(key, float("nan"))
-        messages.append(template.format_map(_Defaults(values)))
-    return messages
+def _dominant_codes(pairs: pd.DataFrame, planned: np.ndarray, n: int) -> np.ndarray:
+    """Return each decision's planned code of largest area among ``pairs`` (None: no pair).
+
+    Areas are summed per decision and code; between codes of equal area, the first in text
+    order.
+    """
+    dominant = np.full(n, None, dtype=object)
+    if pairs.empty:
+        return dominant
+    code, names = pd.factorize(planned[pairs["zone"].to_numpy()], sort=True)
+    key = pairs["parcel"].to_numpy(dtype=np.int64) * len(names) + code
+    sums = pd.Series(pairs["area_m2"].to_numpy()).groupby(key, sort=True).sum()
+    keys, area = sums.index.to_numpy(), sums.to_numpy()
+    row, code = keys // len(names), keys % len(names)
+    order = np.lexsort((code, -area, row))  # by decision, largest area first, then code
+    row, code = row[order], code[order]
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    dominant[row[first]] = np.asarray(names, dtype=object)[code[first]]
+    return dominant
 
 
-class _Defaults(dict):
-    """Format values; a field a rule did not fill shows as empty text."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
+def _values(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Return a column's values for a new frame: Arrow-backed text as it is (no round trip)."""
+    return column.array if isinstance(column.dtype, pd.StringDtype) else column.to_numpy()
 
 
 def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -508,17 +617,14 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     max_rank = np.full(n, -1, dtype=np.int64)
     np.maximum.at(max_rank, rows, ranks)
     by_rank = {severity_rank(s): s for s in findings["severity"].unique()}
-    max_severity = [by_rank.get(int(r)) for r in max_rank]
+    severity_of = np.full(max([-1, *by_rank]) + 2, None, dtype=object)  # rank + 1 -> name
+    for rank, name in by_rank.items():
+        severity_of[rank + 1] = name
+    max_severity = severity_of[max_rank + 1]
 
     pairs = ctx.pairs
-    planned_all = ctx.plan["land_use"].to_numpy(dtype=object)
     known_pairs = pairs[pairs["plan_code_known"]]
-    by_code = pd.DataFrame({"row": known_pairs["parcel"].to_numpy(),
-                            "code": planned_all[known_pairs["zone"].to_numpy()],
-                            "area": known_pairs["area_m2"].to_numpy()})
-    by_code = by_code.groupby(["row", "code"], sort=True)["area"].sum().reset_index()
-    by_code = by_code.sort_values(["row", "area"], ascending=[True, False], kind="stable")
-    dominant = by_code.drop_duplicates("row").set_index("row")["code"].reindex(range(n))
+    dominant = _dominant_codes(known_pairs, ctx.plan["land_use"].to_numpy(dtype=object), n)
     bad = known_pairs[~known_pairs["allowed"]]
     conflict = np.bincount(bad["parcel"], weights=bad["area_m2"], minlength=n)
     area = ctx.area
@@ -529,22 +635,22 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
 
     out = gpd.GeoDataFrame({
         "source_row": d["source_row"].to_numpy(),
-        "decision_no": d["decision_no"].to_numpy(),
-        "parcel_id": d["parcel_id"].to_numpy(),
-        "kind": d["kind"].to_numpy(),
+        "decision_no": _values(d["decision_no"]),
+        "parcel_id": _values(d["parcel_id"]),
+        "kind": _values(d["kind"]),
         "decision_date": d["decision_date"].to_numpy(),
-        "land_use": d["land_use"].to_numpy(),
-        "prev_land_use": d["prev_land_use"].to_numpy(),
-        "unit": d["unit"].to_numpy(),
+        "land_use": _values(d["land_use"]),
+        "prev_land_use": _values(d["prev_land_use"]),
+        "unit": _values(d["unit"]),
         "status": status,
         "reason": reasons.to_numpy(dtype=object),
-        "planned_land_use": dominant.to_numpy(dtype=object),
+        "planned_land_use": dominant,
         "conflict_area_m2": conflict,
         "conflict_pct": conflict_pct,
         "n_findings": n_findings,
-        "max_severity": np.array(max_severity, dtype=object),
+        "max_severity": max_severity,
         "area_m2": area,
-        "geometry_status": d["geometry_status"].to_numpy(),
+        "geometry_status": _values(d["geometry_status"]),
         "plan_version": ctx.approvals["plan_version"].to_numpy(dtype=object)[ctx.version_of],
     }, geometry=d.geometry.values, crs=d.crs)
     if ctx.landcover is not None:

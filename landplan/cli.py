@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -24,10 +25,11 @@ import pandas as pd
 
 from . import __version__
 from ._dates import DATE_FORMS, parse_date
-from ._labels import label
+from ._labels import label, labels
 from ._map_budget import DEFAULT_MAX_FEATURES, DEFAULT_MAX_MB, MapBudget
 from ._numbers import parse_number
 from ._outdir import output_folder
+from ._steps import Step, showing, step
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, resolve_config
 from .errors import LandplanError, LandplanWarning
@@ -307,7 +309,6 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     args.lang_used = config.lang
     budget = _map_budget(args)
     started = time.perf_counter()
-    steps = 4 + bool(inputs.projects) + bool(inputs.corridors) + bool(inputs.quotas)
     if args.raster is not None:  # fail before the check, not after it
         from .landcover import check_raster
 
@@ -315,32 +316,17 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     inputs.config, inputs.raster = getattr(args, "config", None), args.raster
     # the output folder is checked and locked before the check runs (errors come early)
     with output_folder(args.out, (*OUTPUT_FILES, *OUTPUT_FOLDERS), inputs.named()), \
-            _progress(steps, quiet=args.quiet) as step:
-        step("plan")
+            _progress(config.lang, quiet=args.quiet):
         plan = _load_plan(args, inputs.plans)
-        step("decisions")
         decisions = load_decisions(inputs.decisions, args.decisions_layer,
                                    columns=_pairs(args.decisions_column, "--decisions-column"),
                                    crs=args.crs, override_crs=args.decisions_crs,
                                    engine=args.engine,
                                    encoding=args.encoding)
-        projects = corridors = quotas = None
-        if inputs.projects:
-            step("projects")
-            projects = load_projects(inputs.projects, crs=args.crs, engine=args.engine)
-        if inputs.corridors:
-            step("corridors")
-            parts = [load_corridors(p, crs=args.crs, engine=args.engine)
-                     for p in inputs.corridors]
-            corridors = parts[0] if len(parts) == 1 else pd.concat(
-                [part.to_crs(parts[0].crs) for part in parts], ignore_index=True)
-        if inputs.quotas:
-            step("quotas")
-            quotas = load_quotas(inputs.quotas)
-        step("check")
+        projects, corridors, quotas = _optional_inputs(args, inputs)
         result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
                        landcover=inputs.landcover, config=config)
-        step("outputs")
+        del plan, decisions, projects, corridors  # the inputs as read: the result has its own
         written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
                                 offline=not args.online, public=args.public,
                                 all_decisions=args.all_decisions, raster=args.raster,
@@ -348,7 +334,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     elapsed = time.perf_counter() - started
     if not args.quiet:
         _print_summary(result, written, elapsed)
-    statuses = set(result.decisions["status"])
+    statuses = set(result.decisions["status"].unique())
     if args.fail_on == "violation" and "violation" in statuses:
         return EXIT_FAIL_ON
     if args.fail_on == "unchecked" and statuses & {"violation", "unchecked"}:
@@ -356,27 +342,103 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     return EXIT_OK
 
 
+def _optional_inputs(args: argparse.Namespace, inputs: _Inputs) -> tuple:
+    """Read the projects, corridors and quotas given (None for each one not given)."""
+    projects = corridors = quotas = None
+    if inputs.projects:
+        projects = load_projects(inputs.projects, crs=args.crs, engine=args.engine)
+    if inputs.corridors:
+        parts = [load_corridors(p, crs=args.crs, engine=args.engine) for p in inputs.corridors]
+        corridors = parts[0] if len(parts) == 1 else pd.concat(
+            [part.to_crs(parts[0].crs) for part in parts], ignore_index=True)
+    if inputs.quotas:
+        with step("read_quotas") as reading:
+            quotas = load_quotas(inputs.quotas)
+            reading.count, reading.note = len(quotas), f"{len(quotas):,} rows"
+    return projects, corridors, quotas
+
+
 @contextmanager
-def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[str], None]]:
-    """Show a progress bar on a terminal (stderr); nothing in pipes, files or with --quiet."""
-    from tqdm import tqdm
+def _progress(lang: str, *, quiet: bool) -> Iterator[None]:
+    """Show the steps of the run on a terminal (stderr), in ``lang``.
 
-    bar = tqdm(total=total, unit="step", disable=quiet or not sys.stderr.isatty(),
-               leave=False, bar_format="{desc:<12} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
-    first = True
+    Nothing is shown in pipes, files or with --quiet. Log lines written meanwhile go above
+    the progress line.
+    """
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
-    def step(name: str) -> None:
-        nonlocal first
-        if not first:
-            bar.update(1)
-        first = False
-        bar.set_description_str(name)
-
+    display = _ProgressLine(lang)
     try:
-        yield step
-        bar.update(1)
+        with logging_redirect_tqdm(loggers=[logging.getLogger()]), showing(display):
+            yield
     finally:
-        bar.close()
+        display.close()
+
+
+def _terminal_size() -> tuple[int, int]:
+    """Return the columns and lines of the terminal on stderr (80 × 24 where it says 0)."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):  # not a file descriptor (a test's fake)
+        return 80, 24
+    return size.columns or 80, size.lines or 24
+
+
+def _step_text(step: Step, words: dict[str, str]) -> str:
+    """Say what ``step`` does with the words of ``[cli.progress]`` in the run's language.
+
+    ``Đọc quyết định… 1.000.000``, ``Quy tắc 7/23: double-allocation…``,
+    ``Ghi decisions.csv…``.
+    """
+    text = words.get(step.key, step.key.replace("_", " "))
+    if step.index is not None and step.total is not None:
+        text = f"{text} {step.index}/{step.total}"
+    if step.detail:
+        text = f"{text}: {step.detail}" if step.key == "rule" else f"{text} {step.detail}"
+    if step.count is None:
+        return f"{text}…"
+    count = f"{step.count:,}".replace(",", words["thousands"])
+    return f"{text}… {count}"
+
+
+class _ProgressLine:
+    """The step a run is at, on one line of the terminal: ``Đọc quyết định… 1.000.000``.
+
+    The elapsed time is refreshed every second, also within a long step.
+    """
+
+    def __init__(self, lang: str) -> None:
+        from tqdm import tqdm
+
+        self.words = labels("cli.progress", lang)
+        columns, rows = _terminal_size()
+        self.bar = tqdm(total=None, file=sys.stderr, leave=False, ncols=columns, nrows=rows,
+                        bar_format="{desc} [{elapsed}]")
+        self.stop = threading.Event()
+        self.ticker = threading.Thread(target=self._tick, name="landplan-progress", daemon=True)
+        self.ticker.start()
+
+    def _tick(self) -> None:
+        while not self.stop.wait(1.0):
+            self.bar.refresh()
+
+    def started(self, step: Step) -> None:
+        """Show that ``step`` begins."""
+        self.bar.set_description_str(_step_text(step, self.words))
+
+    def finished(self, step: Step) -> None:
+        """Show how many records a reading step found."""
+        if step.key.startswith("read_") and step.count is not None:
+            self.bar.set_description_str(_step_text(step, self.words))
+
+    def close(self) -> None:
+        """Clear the line."""
+        self.stop.set()
+        self.ticker.join()
+        self.bar.close()
 
 
 def _demo_inputs() -> tuple[_Inputs, CheckConfig]:
@@ -500,6 +562,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("landplan").setLevel(level)
+    # each step's seconds (landplan._steps) only with --verbose: a terminal shows the steps
+    # on its progress line instead
+    logging.getLogger("landplan.steps").setLevel(logging.INFO if args.verbose
+                                                 else logging.WARNING)
     with _warnings_logged():
         return _dispatch(args)
 

@@ -216,7 +216,8 @@ def plausible(xy: np.ndarray) -> np.ndarray:
 
     No CRS has larger values: NaN, inf and 1e300 are corrupt records.
     """
-    return np.isfinite(xy).all(axis=1) & (np.abs(xy) <= _MAX_COORDINATE).all(axis=1)
+    within = np.abs(xy) <= _MAX_COORDINATE  # False for NaN and inf too
+    return within[:, 0] & within[:, 1]
 
 
 def _centre_lonlat(x: float, y: float, crs: CRS, to_lonlat: Transformer, where: str,

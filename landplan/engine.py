@@ -41,10 +41,11 @@ import shapely
 from ._clip import _convex_clip_area as _convex_clip_area  # re-exported for the tests
 from ._clip import _intersection_area, _zone_vertices
 from ._grid import _Grid
-from ._interior import interior_pairs
+from ._interior import interior_pairs, interiors_meet, overlap_candidates
 
-__all__ = ["PAIR_COLUMNS", "default_workers", "interior_pairs", "intersection_areas",
-           "intersection_geometries", "overlay_pairs", "uncovered_area", "union_by_group"]
+__all__ = ["PAIR_COLUMNS", "default_workers", "interior_pairs", "interiors_meet",
+           "intersection_areas", "intersection_geometries", "overlap_candidates", "overlay_pairs",
+           "uncovered_area", "union_by_group"]
 
 PAIR_COLUMNS = ["parcel", "zone", "area_m2", "inside"]
 _GRID_MIN_PARCELS = 20_000  # below this the grid costs more than it saves

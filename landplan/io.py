@@ -25,6 +25,7 @@ from ._data import load_toml
 from ._distinct import per_distinct
 from ._labels import LANGS, labels
 from ._problems import missing_dependency, strict_mode, warn
+from ._steps import step
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
 from .encodings import Detection, canonical, detect_encoding, transcode
@@ -831,9 +832,13 @@ def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] |
     raise InputError("\n".join(parts))
 
 
-def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
-            doc: str, kind: str | None = None) -> Callable[..., gpd.GeoDataFrame]:
-    """Make a ``load_*`` function: :func:`read_layer`, then ``normalize``."""
+def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str, doc: str, what: str,
+            kind: str | None = None) -> Callable[..., gpd.GeoDataFrame]:
+    """Make a ``load_*`` function: :func:`read_layer`, then ``normalize``.
+
+    ``what`` names its steps (``read_<what>``, ``normalise_<what>``); ``kind`` is the kind
+    of layer expected (:func:`_check_kind`), if it is checked.
+    """
 
     def load(
         path: str | Path,
@@ -847,11 +852,14 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
         strict: bool = False,
     ) -> gpd.GeoDataFrame:
         with strict_mode(strict):
-            raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding,
-                             override_crs=override_crs)
+            with step(f"read_{what}") as reading:
+                raw = read_layer(path, layer, engine=engine, crs=crs, encoding=encoding,
+                                 override_crs=override_crs)
+                reading.count, reading.note = len(raw), f"{len(raw):,} features"
             if kind is not None:
                 _check_kind(raw, kind, columns)
-            return normalize(raw, columns=columns)
+            with step(f"normalise_{what}", count=len(raw)):
+                return normalize(raw, columns=columns)
 
     load.__name__ = load.__qualname__ = name
     load.__doc__ = doc + """
@@ -872,14 +880,15 @@ def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str,
 load_plan = _loader(normalize_plan, "load_plan", """Read and normalise a plan layer (zoning
     polygons with a planned land-use code; see :func:`landplan.schema.normalize_plan`). A
     layer of decisions, projects or corridors is refused (were --plan and --decisions
-    swapped?).""", "plan")
+    swapped?).""", "plan", "plan")
 load_decisions = _loader(normalize_decisions, "load_decisions", """Read and normalise a
     decisions layer (one parcel per decision; see
     :func:`landplan.schema.normalize_decisions`). A plan, projects or corridors layer is
-    refused (see :func:`landplan.schema.layer_kind`).""", "decisions")
+    refused (see :func:`landplan.schema.layer_kind`).""", "decisions", "decisions")
 load_projects = _loader(normalize_projects, "load_projects", """Read and normalise the annual
     land-use plan's projects (polygons with a project name, a year and a purpose code:
-    ``ten_da``, ``nam``, ``maloaidat``).""")
+    ``ten_da``, ``nam``, ``maloaidat``).""", "projects")
 load_corridors = _loader(normalize_corridors, "load_corridors", """Read and normalise a
     restriction-corridor layer (dyke, road, heritage, defence…): a name, a kind of
-    restriction and the land-use codes allowed inside (``ten``, ``loai``, ``cho_phep``).""")
+    restriction and the land-use codes allowed inside (``ten``, ``loai``, ``cho_phep``).""",
+    "corridors")

@@ -24,7 +24,8 @@ import shapely
 
 from .engine import interior_pairs
 
-__all__ = ["OVERLAP_COLUMNS", "plan_gaps", "plan_overlaps", "polygonal", "resolve_overlaps"]
+__all__ = ["OVERLAP_COLUMNS", "coverage_versions", "plan_gaps", "plan_overlaps", "polygonal",
+           "resolve_overlaps"]
 
 OVERLAP_COLUMNS = ["zone_a", "zone_b", "winner", "loser", "area_m2", "geometry"]
 
@@ -56,8 +57,24 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def coverage_versions(geoms: np.ndarray, versions: np.ndarray) -> set[str]:
+    """Return the plan versions whose zones form a valid coverage.
+
+    A valid coverage (GEOS's coverage validation, linear in the vertices): no two zones
+    overlap and neighbours share their edges vertex for vertex, as a plan drawn on a common
+    base map does. Such a version has no overlaps (:func:`plan_overlaps`), and its holes are
+    those of its coverage union, much cheaper than a general union (:func:`plan_gaps`).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    versions = pd.Series(versions).fillna("v1").to_numpy(dtype=object)
+    return {name for name in pd.unique(versions[usable])
+            if shapely.coverage_is_valid(geoms[usable & (versions == name)])}
+
+
 def plan_overlaps(geoms: np.ndarray, versions: np.ndarray,
-                  areas: np.ndarray | None = None) -> pd.DataFrame:
+                  areas: np.ndarray | None = None, *,
+                  coverages: set[str] | None = None) -> pd.DataFrame:
     """Overlapping pairs of zones of the same plan version, with the overlap's area.
 
     Parameters
@@ -68,6 +85,9 @@ def plan_overlaps(geoms: np.ndarray, versions: np.ndarray,
         The plan version of each zone (pairs of different versions are not overlaps).
     areas
         The zones' areas (default: computed).
+    coverages
+        The versions known to be valid coverages (:func:`coverage_versions`): they have no
+        overlaps, their zones are not looked at.
 
     Returns
     -------
@@ -79,8 +99,10 @@ def plan_overlaps(geoms: np.ndarray, versions: np.ndarray,
     geoms = np.asarray(geoms, dtype=object)
     usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     areas = shapely.area(geoms) if areas is None else np.asarray(areas, dtype=float)
-    a, b = interior_pairs(np.where(usable, geoms, None))
     versions = pd.Series(versions).fillna("v1").to_numpy(dtype=object)
+    if coverages:
+        usable &= ~np.isin(versions, list(coverages))
+    a, b = interior_pairs(np.where(usable, geoms, None))
     same = versions[a] == versions[b]
     a, b = a[same], b[same]
     pieces = polygonal(shapely.intersection(geoms[a], geoms[b]))
@@ -116,10 +138,13 @@ def resolve_overlaps(geoms: np.ndarray, overlaps: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def plan_gaps(geoms: np.ndarray, versions: np.ndarray, min_area_m2: float) -> pd.DataFrame:
+def plan_gaps(geoms: np.ndarray, versions: np.ndarray, min_area_m2: float, *,
+              coverages: set[str] | None = None) -> pd.DataFrame:
     """Find the holes inside each plan version's extent that no zone covers.
 
-    They are the interior rings of the union of its zones, larger than ``min_area_m2``.
+    They are the interior rings of the union of its zones, larger than ``min_area_m2``. A
+    version known to be a valid coverage (``coverages``, see :func:`coverage_versions`)
+    whose coverage union has no hole has no gap; the union of the others is computed.
 
     Returns
     -------
@@ -131,11 +156,7 @@ def plan_gaps(geoms: np.ndarray, versions: np.ndarray, min_area_m2: float) -> pd
     versions = pd.Series(versions).fillna("v1").to_numpy(dtype=object)
     frames = []
     for name in pd.unique(versions[usable]):
-        union = shapely.union_all(geoms[usable & (versions == name)])
-        parts = shapely.get_parts(union)
-        parts = parts[shapely.get_type_id(parts) == 3]
-        rings, _ = shapely.get_rings(parts, return_index=True)
-        holes = shapely.polygons(rings[_interior(parts)])
+        holes = _version_holes(geoms[usable & (versions == name)], name in (coverages or ()))
         area = shapely.area(holes)
         keep = area > min_area_m2
         frames.append(pd.DataFrame({"version": name, "area_m2": area[keep],
@@ -151,6 +172,21 @@ def plan_gaps(geoms: np.ndarray, versions: np.ndarray, min_area_m2: float) -> pd
     out = out.sort_values(["_v", "area_m2", "_x", "_y"], ascending=[True, False, True, True],
                           kind="stable")
     return out.drop(columns=["_x", "_y", "_v"]).reset_index(drop=True)
+
+
+def _version_holes(zones: np.ndarray, coverage: bool) -> np.ndarray:
+    """Return the holes of the union of ``zones`` (a valid coverage when ``coverage``)."""
+    if coverage and not _holes(shapely.coverage_union_all(zones)):
+        return np.empty(0, dtype=object)
+    parts = shapely.get_parts(shapely.union_all(zones))
+    parts = parts[shapely.get_type_id(parts) == 3]
+    rings, _ = shapely.get_rings(parts, return_index=True)
+    return shapely.polygons(rings[_interior(parts)])
+
+
+def _holes(geom: object) -> bool:
+    """Whether a (multi)polygon has a hole."""
+    return bool(shapely.get_num_interior_rings(shapely.get_parts(geom)).sum())
 
 
 def _interior(parts: np.ndarray) -> np.ndarray:

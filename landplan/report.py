@@ -7,6 +7,7 @@ fixed float formatting).
 
 from __future__ import annotations
 
+import codecs
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,9 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._arrowtext import any_byte, mostly_repeated, string_bytes, text_bytes
 from ._formula import neutralise_array
+from ._gpkg import Unsupported, write_layer
 from ._labels import check_lang
 from ._outdir import block_interrupt_in_thread, no_interrupt, staged
+from ._steps import step
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 
 if TYPE_CHECKING:
@@ -31,6 +35,8 @@ __all__ = ["OUTPUT_FILES", "OUTPUT_FOLDERS", "PLAN_DIFF_FILES", "SUMMARY_COLUMNS
 
 log = logging.getLogger(__name__)
 
+_CSV_ROWS = 100_000  # rows of a CSV formatted at a time
+_CENTS = pa.array([f".{c:02d}" for c in range(100)], pa.string())
 SUMMARY_COLUMNS = ["dimension", "value", "n_decisions", "n_findings", "area_m2",
                    "conflict_area_m2", "note"]
 OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html",
@@ -106,20 +112,23 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 
     Numbers with two decimals, dates as YYYY-MM-DD, blanks for missing values, fields quoted
     only when they hold a comma, a quote or a line break — what ``DataFrame.to_csv`` writes,
-    but formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows).
+    but formatted column by column with Arrow's compute kernels (~10× faster at 10⁶ rows),
+    :data:`_CSV_ROWS` rows at a time (memory bounded by that, whatever the table's size),
+    each chunk's text written as the bytes Arrow holds (no Python string per row).
     Text cells that a spreadsheet would take for a formula get a ``'`` in front
     (:mod:`landplan._formula`); numbers are written as they are.
     """
-    columns = [_csv_column(frame[name]) for name in frame.columns]
     names = pa.array([str(c) for c in frame.columns], pa.string())
     header = ",".join(_quote_fields(neutralise_array(names)).to_pylist())
-    if len(frame):
-        lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
-        body = "\n".join(lines.to_pylist()) + "\n"
-    else:
-        body = ""
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        f.write(header + "\n" + body)
+    with open(path, "wb") as f:
+        f.write(codecs.BOM_UTF8 + header.encode("utf-8") + b"\n")
+        for start in range(0, len(frame), _CSV_ROWS):
+            part = frame.iloc[start:start + _CSV_ROWS]
+            columns = [_csv_column(part.iloc[:, i]) for i in range(part.shape[1])]
+            lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 \
+                else columns[0]
+            data, offsets = string_bytes(pc.binary_join_element_wise(lines, "\n", ""))
+            f.write(data[offsets[0]:offsets[-1]])
 
 
 def _csv_column(values: pd.Series) -> pa.Array:
@@ -135,24 +144,41 @@ def _csv_column(values: pd.Series) -> pa.Array:
         days = values.to_numpy(dtype="datetime64[D]")
         text = pc.cast(pa.array(days, type=pa.date32(), from_pandas=True), pa.string())
     elif isinstance(dtype, pd.StringDtype):
-        text = pc.cast(pa.array(values, from_pandas=True), pa.string())
-        text = _quote_fields(neutralise_array(text))
+        text = _csv_text(pc.cast(pa.array(values, from_pandas=True), pa.string()))
     else:
         cells = values.to_numpy(dtype=object)
         try:
-            text = neutralise_array(pa.array(cells, type=pa.string(), from_pandas=True))
+            text = _csv_text(pa.array(cells, type=pa.string(), from_pandas=True))
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text: str() each cell
             missing = pd.isna(cells)
             texts = np.array([isinstance(c, str) for c in cells])
             text = pa.array(np.where(missing, None, cells).astype(str), type=pa.string())
             text = pc.if_else(pa.array(texts), neutralise_array(text), text)  # not numbers
             text = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), text)
-        text = _quote_fields(text)
+            text = _quote_fields(text)
     return pc.fill_null(text, "")
+
+
+def _csv_text(text: pa.Array) -> pa.Array:
+    """Text cells as CSV fields: formulas neutralised, special fields quoted (nulls stay).
+
+    A column of few distinct texts (codes, statuses, kinds) is formatted once per distinct
+    text (as a sample of its first rows suggests; the result is the same either way).
+    """
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if mostly_repeated(text):
+        encoded = pc.dictionary_encode(text)
+        if 2 * len(encoded.dictionary) <= len(text):
+            return pc.take(_quote_fields(neutralise_array(encoded.dictionary)),
+                           encoded.indices)
+    return _quote_fields(neutralise_array(text))
 
 
 def _quote_fields(text: pa.Array) -> pa.Array:
     """Quote the fields that hold a comma, a quote or a line break (quotes doubled)."""
+    if not any_byte(text_bytes(text), b',"\n\r'):
+        return text  # (a null's span may hold such a byte: then the regex looks)
     special = pc.match_substring_regex(text, '[,"\n\r]')
     if pc.any(special).as_py():
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"',
@@ -162,16 +188,20 @@ def _quote_fields(text: pa.Array) -> pa.Array:
 
 
 def _two_decimals(x: np.ndarray) -> pa.Array:
-    """``"%.2f"`` of every value ("" for NaN), vectorised."""
+    """``"%.2f"`` of every value ("" for NaN), vectorised.
+
+    Whole units as Arrow's text of integers, the cents from a table of ``.00`` … ``.99``.
+    """
     finite = np.isfinite(x)
     cents = np.rint(np.where(finite, np.abs(x), 0.0) * 100.0).astype(np.int64)
-    digits = pc.utf8_lpad(pc.cast(pa.array(cents), pa.string()), 3, "0")
-    whole = pc.utf8_slice_codeunits(digits, 0, -2)
-    frac = pc.utf8_slice_codeunits(digits, -2)
-    text = pc.binary_join_element_wise(whole, frac, ".")
-    negative = pa.array((x < 0) & (cents > 0))
-    text = pc.if_else(negative, pc.binary_join_element_wise("-", text, ""), text)
-    return pc.if_else(pa.array(finite), text, pa.scalar("", pa.string()))
+    whole = pc.cast(pa.array(cents // 100), pa.string())
+    text = pc.binary_join_element_wise(whole, pc.take(_CENTS, pa.array(cents % 100)), "")
+    negative = (x < 0) & (cents > 0)
+    if negative.any():
+        text = pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
+    if not finite.all():
+        text = pc.if_else(pa.array(finite), text, pa.scalar("", pa.string()))
+    return text
 
 
 def write_outputs(
@@ -212,49 +242,75 @@ def write_outputs(
         File name → path of each file written (``"maps/"`` → the folder, when written).
     """
     lang = result.lang if lang is None else check_lang(lang)
-    with staged(out_dir, (*OUTPUT_FILES, *OUTPUT_FOLDERS)) as stage:
+    # GDAL writes the GeoPackage in a thread while the other files are made; Ctrl-C goes to
+    # this thread, not GDAL's. It is held back while the worker starts, so that the pool
+    # knows its worker and waits for it before the temporary folder is removed.
+    with staged(out_dir, (*OUTPUT_FILES, *OUTPUT_FOLDERS)) as stage, \
+            ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread,
+                               thread_name_prefix="landplan-gpkg") as pool:
         out = stage.tmp
-        written: dict[str, Path] = {}
         extra = [c for c in result.decisions.columns
                  if c.startswith(("landcover_", "cover_")) and c not in DECISION_OUTPUT_COLUMNS]
         decisions = result.decisions[[*DECISION_OUTPUT_COLUMNS, *extra, "geometry"]]
         findings = result.findings[[*FINDING_COLUMNS, "geometry"]]
         gpkg = out / "findings.gpkg"
-        # GDAL writes while the CSVs format; Ctrl-C goes to this thread, not GDAL's. It is
-        # held back while the worker starts, so that the pool knows its worker and waits for
-        # it before the temporary folder is removed.
-        with ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread,
-                                thread_name_prefix="landplan-gpkg") as pool:
-            with no_interrupt():
-                gpkg_done = pool.submit(lambda: (_write_gpkg(findings, gpkg, "findings"),
-                                                 _write_gpkg(decisions, gpkg, "decisions")))
-            for name, frame in (("findings.csv", findings[FINDING_COLUMNS]),
-                                ("decisions.csv", decisions.drop(columns="geometry")),
-                                ("summary.csv", summarize(result))):
-                _csv(frame, out / name)
-                written[name] = out / name
-            gpkg_done.result()
-        written = {"findings.gpkg": gpkg, **written}
+        with no_interrupt():
+            gpkg_done = pool.submit(_write_gpkg_layers, findings, decisions, gpkg)
+        written: dict[str, Path] = {"findings.gpkg": gpkg}
+        tables = (("findings.csv", lambda: findings[FINDING_COLUMNS]),
+                  ("decisions.csv", lambda: decisions.drop(columns="geometry")),
+                  ("summary.csv", lambda: summarize(result)))
+        for name, table in tables:
+            with step("write", name):
+                _csv(table(), out / name)
+            written[name] = out / name
         if xlsx:
             from .excel import write_xlsx
 
-            written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
+            with step("write", "bao_cao.xlsx"):
+                written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
         if map_html:
             from .maps import write_maps
 
-            written.update(write_maps(result, out, lang=lang, offline=offline, public=public,
-                                      all_decisions=all_decisions, raster=raster,
-                                      budget=map_budget))
+            with step("write", "map.html"):
+                written.update(write_maps(result, out, lang=lang, offline=offline,
+                                          public=public, all_decisions=all_decisions,
+                                          raster=raster, budget=map_budget))
+        with step("write", "findings.gpkg", logged=False):  # its thread logs its layers
+            gpkg_done.result()
         written = stage.commit(written)
     log.info("wrote %s", ", ".join(str(p) for p in written.values()))
     return written
 
 
+def _write_gpkg_layers(findings: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
+                       path: Path) -> None:
+    """Write the layers ``findings`` and ``decisions`` of ``findings.gpkg`` (a step each)."""
+    for layer, frame in (("findings", findings), ("decisions", decisions)):
+        with step("write", f"{path.name} {layer}", count=len(frame)):
+            _write_gpkg(frame, path, layer)
+
+
 def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    frame = frame.copy()
+    """Write ``frame`` as the layer ``layer`` of the GeoPackage ``path``.
+
+    Dates as ``YYYY-MM-DD`` text. The frame is not copied: the dates replace the column in
+    a new frame sharing the others; the layer is written in batches
+    (:func:`landplan._gpkg.write_layer`, the same layer as ``to_file`` writes).
+    """
     if "decision_date" in frame.columns:
-        frame["decision_date"] = pd.to_datetime(frame["decision_date"]).dt.strftime("%Y-%m-%d")
-    frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True)
+        frame = frame.assign(decision_date=_iso_dates(frame["decision_date"]))
+    try:
+        write_layer(frame, path, layer)  # in batches: no second copy of the whole table
+    except Unsupported:
+        frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True)
+
+
+def _iso_dates(values: pd.Series) -> pd.Series:
+    """Dates as ``YYYY-MM-DD`` text, missing for NaT (Arrow's date formatting)."""
+    days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+    text = pc.cast(pa.array(days, type=pa.date32(), from_pandas=True), pa.string())
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
 
 
 def write_plan_diff(diff: gpd.GeoDataFrame, new_plan: gpd.GeoDataFrame, out_dir: str | Path,

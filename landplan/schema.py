@@ -289,9 +289,8 @@ def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd
 def _wild_coordinates(arr: np.ndarray) -> np.ndarray:
     """Geometries with a NaN/inf coordinate or one beyond ±1e12 (no CRS has such)."""
     coords, owner = shapely.get_coordinates(arr, include_z=False, return_index=True)
-    bad = ~plausible(coords)
     out = np.zeros(len(arr), dtype=bool)
-    out[owner[bad]] = True
+    out[owner[~plausible(coords)]] = True
     return out
 
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1] / "landplan"
 # for a package and everything in it); a new module goes into the layer of what it imports.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("landplan._data", "landplan.errors", "landplan._problems", "landplan._distinct",
-              "landplan._formula", "landplan._labels")),
+              "landplan._formula", "landplan._labels", "landplan._arrowtext",
+              "landplan._memory", "landplan._steps")),
     ("values", ("landplan._text", "landplan._dates", "landplan._numbers",
                 "landplan._tolerance", "landplan._rulemeta", "landplan._outdir")),
     ("codes", ("landplan._codecs", "landplan._detect", "landplan.encodings",
@@ -26,13 +27,14 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("landplan._grid", "landplan._clip", "landplan._interior", "landplan.engine",
                 "landplan.planlayer", "landplan.plandiff")),
     ("rules", ("landplan.rules", "landplan.rules.*")),
-    ("check", ("landplan.check", "landplan.distributed", "landplan.info")),
+    ("check", ("landplan.check", "landplan._messages", "landplan.distributed",
+               "landplan.info")),
     ("writers", ("landplan.excel", "landplan.maps", "landplan._map_json", "landplan._map_runtime",
                  "landplan._map_layers", "landplan._map_raster", "landplan._map_controls",
                  "landplan._map_assets", "landplan._map_codec",
                  "landplan._map_page", "landplan._map_split",
                  "landplan._map_index", "landplan._map_budget")),
-    ("outputs", ("landplan.report", "landplan._sample")),
+    ("outputs", ("landplan.report", "landplan._gpkg", "landplan._sample")),
     ("api", ("landplan",)),
     ("cli", ("landplan.cli",)),
 )

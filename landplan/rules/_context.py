@@ -55,6 +55,9 @@ class CheckContext:
         ``plan``'s geometries are the zones with the overlaps resolved (disjoint).
     plan_drawn
         The plan's zone geometries as drawn (before the overlaps were resolved).
+    plan_coverages
+        The plan versions whose zones form a valid coverage
+        (:func:`landplan.planlayer.coverage_versions`), when known.
     """
 
     decisions: gpd.GeoDataFrame
@@ -75,6 +78,7 @@ class CheckContext:
     landcover: pd.DataFrame | None = None
     plan_overlaps: pd.DataFrame | None = None
     plan_drawn: np.ndarray | None = None
+    plan_coverages: set[str] | None = None
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -85,8 +89,8 @@ class CheckContext:
 
     @property
     def kinds(self) -> np.ndarray:
-        """Canonical kind of each decision (None when unrecognised)."""
-        return self.decisions["kind"].to_numpy(dtype=object)
+        """Canonical kind of each decision (None when unrecognised); computed once per check."""
+        return self.memo("kinds", lambda: self.decisions["kind"].to_numpy(dtype=object))
 
     def landcover_images(self) -> pd.DataFrame:
         """Return each decision's land-cover fractions on its image and the one before.
@@ -105,13 +109,18 @@ class CheckContext:
         """
         def compute() -> np.ndarray:
             d = self.decisions
-            return pd.DataFrame({
+            keys = pd.DataFrame({
                 "date": d["decision_date"], "no": d["decision_no"].fillna(""),
                 "parcel": d["parcel_id"].fillna(""), "area": self.area,
-                "shape": shapely.to_wkb(shapely.normalize(d.geometry.values), hex=True),
-                "row": np.arange(len(d)),
-            }).sort_values(["date", "no", "parcel", "area", "shape"], kind="stable",
-                           na_position="last")["row"].to_numpy()
+            })
+            # the geometry decides only between decisions equal on all the rest: its text
+            # is made for those alone (the others' is never compared)
+            tied = np.flatnonzero(keys.duplicated(keep=False).to_numpy())
+            shape = np.full(len(d), "", dtype=object)
+            shape[tied] = shapely.to_wkb(shapely.normalize(d.geometry.values[tied]), hex=True)
+            return keys.assign(shape=shape, row=np.arange(len(d))).sort_values(
+                ["date", "no", "parcel", "area", "shape"], kind="stable",
+                na_position="last")["row"].to_numpy()
         return self.memo("issue_order", compute)
 
     def exceeds_tolerance(self, conflict_area: np.ndarray, parcel_area: np.ndarray) -> np.ndarray:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .._dates import format_dates
 from ..codes import is_allowed
-from ..engine import interior_pairs, intersection_areas, intersection_geometries, overlay_pairs
+from ..engine import interiors_meet, intersection_geometries, overlap_candidates, overlay_pairs
 from ._context import CheckContext
 from ._registry import register
 
@@ -66,20 +67,26 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     active = (np.isin(ctx.kinds, _GRANTING)
               & (d["geometry_status"] != "unusable").to_numpy())
     geoms = np.where(active, d.geometry.values, None)
-    a, b = interior_pairs(geoms)
-    if not len(a):
+    a, b, tested = overlap_candidates(geoms)
+    untested = np.flatnonzero(~tested)  # large polygons: GEOS says first whether they meet
+    meet = np.ones(len(a), dtype=bool)
+    meet[untested] = interiors_meet(geoms[a[untested]], geoms[b[untested]])
+    a, b, tested = a[meet], b[meet], tested[meet]
+    parts = [_overlaps(ctx, geoms, a[i:i + _PAIRS], b[i:i + _PAIRS], tested[i:i + _PAIRS])
+             for i in range(0, len(a), _PAIRS)]
+    if not parts or not sum(len(part[0]) for part in parts):
         return pd.DataFrame(columns=["row"])
-    area = intersection_areas(geoms, geoms, a, b)
-    smaller = np.minimum(ctx.area[a], ctx.area[b])
-    hit = ctx.exceeds_tolerance(area, smaller)
-    a, b, area, smaller = a[hit], b[hit], area[hit], smaller[hit]
-    if not len(a):
-        return pd.DataFrame(columns=["row"])
+    a, b, area, smaller, pieces = (np.concatenate([part[k] for part in parts])
+                                   for k in range(5))
     rank = ctx.issue_order()
     position = np.empty(len(d), dtype=np.int64)
     position[rank] = np.arange(len(d))
     later = np.where(position[a] > position[b], a, b)
     earlier = np.where(later == a, b, a)
+    # the overlap as the later decision's part: the piece already cut where it is a's
+    swapped = np.flatnonzero(later != a)
+    pieces[swapped] = intersection_geometries(d.geometry.values, d.geometry.values,
+                                              later[swapped], earlier[swapped])
     dates = format_dates(d["decision_date"], ctx.config.lang)
     return pd.DataFrame({
         "row": later,
@@ -87,6 +94,27 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
         "other_date": [x if isinstance(x, str) else "?" for x in dates[earlier]],
         "area": area, "pct": 100.0 * area / smaller, "conflict_area_m2": area,
         "conflict_pct": 100.0 * area / smaller,
-        "geometry": intersection_geometries(d.geometry.values, d.geometry.values, later,
-                                            earlier),
+        "geometry": pieces,
     })
+
+
+_PAIRS = 250_000  # candidate pairs cut at a time: only the overlaps found are kept
+_CERTAIN_M2 = 1e-6  # an overlap of more than this leaves no doubt that the interiors meet
+
+
+def _overlaps(ctx: CheckContext, geoms: np.ndarray, a: np.ndarray, b: np.ndarray,
+              tested: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the pairs among ``a, b`` that overlap beyond the tolerance, with the overlap.
+
+    ``(a, b, area, smaller parcel's area, overlap)``. A pair that the separating-axis test
+    could not part (``tested``) is cut without asking GEOS first whether the interiors meet:
+    they do when the overlap has area; GEOS is asked only of the overlaps of no more than
+    :data:`_CERTAIN_M2` that a tolerance of zero would count.
+    """
+    pieces = intersection_geometries(geoms, geoms, a, b)
+    area = shapely.area(pieces)
+    smaller = np.minimum(ctx.area[a], ctx.area[b])
+    hit = ctx.exceeds_tolerance(area, smaller)
+    doubt = np.flatnonzero(hit & tested & ~(area > _CERTAIN_M2))
+    hit[doubt] = interiors_meet(geoms[a[doubt]], geoms[b[doubt]])
+    return a[hit], b[hit], area[hit], smaller[hit], pieces[hit]

@@ -58,7 +58,7 @@ def plan_gap(ctx: CheckContext) -> pd.DataFrame:
     usable = (plan["geometry_status"] != "unusable").to_numpy()
     # the gaps of the plan as drawn (overlaps resolved or not, the holes are the same)
     gaps = plan_gaps(np.where(usable, ctx.plan_drawn, None), plan["plan_version"].to_numpy(),
-                     minimum)
+                     minimum, coverages=ctx.plan_coverages)
     return pd.DataFrame({"row": -1, "layer": "plan", "version": gaps["version"].to_numpy(),
                          "area": gaps["area_m2"].to_numpy(),
                          "conflict_area_m2": gaps["area_m2"].to_numpy(),

@@ -40,8 +40,7 @@ def conflict_findings(ctx: CheckContext, bad: pd.DataFrame) -> pd.DataFrame:
     if bad.empty:
         return pd.DataFrame(columns=["row"])
     planned = ctx.plan["land_use"].to_numpy()[bad["zone"].to_numpy()]
-    pieces = intersection_geometries(ctx.decisions.geometry.values, ctx.plan.geometry.values,
-                                     bad["parcel"].to_numpy(), bad["zone"].to_numpy())
+    pieces = _pieces(ctx, bad)
     frame = pd.DataFrame({"row": bad["parcel"].to_numpy(), "planned_land_use": planned,
                           "conflict_area_m2": bad["area_m2"].to_numpy(), "geometry": pieces})
     groups = frame.groupby(["row", "planned_land_use"], sort=True)
@@ -54,6 +53,22 @@ def conflict_findings(ctx: CheckContext, bad: pd.DataFrame) -> pd.DataFrame:
     grouped["pct"] = grouped["conflict_pct"]
     grouped["blocking"] = False
     return grouped
+
+
+def _pieces(ctx: CheckContext, pairs: pd.DataFrame) -> np.ndarray:
+    """Return the part of each pair's parcel that lies in its zone.
+
+    A parcel wholly inside the zone (``inside``) is that part: only the pairs that cross the
+    zone's boundary are intersected.
+    """
+    parcel, zone = pairs["parcel"].to_numpy(), pairs["zone"].to_numpy()
+    inside = pairs["inside"].to_numpy(dtype=bool)
+    parcels = np.asarray(ctx.decisions.geometry.values, dtype=object)
+    pieces = parcels[parcel]
+    crossing = np.flatnonzero(~inside)
+    pieces[crossing] = intersection_geometries(parcels, ctx.plan.geometry.values,
+                                               parcel[crossing], zone[crossing])
+    return pieces
 
 
 def _uncovered(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:

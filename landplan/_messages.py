@@ -1,0 +1,196 @@
+"""The findings' messages: a rule's template filled in with each finding's values.
+
+A template is a :meth:`str.format` text (``rules.toml``'s ``message_vi``/``message_en``,
+or the configuration's): ``"Quyết định {decision_no} … {area:.1f} m²"``. Its fields are
+filled column by column, not finding by finding: each field's values are formatted as a
+column (``format(value, spec)``, as :meth:`str.format_map` does, a plain text field taken
+as it is) and the pieces joined by Arrow. A template with fields that index or look up
+attributes (``{a[0]}``, ``{a.b}``) or nest fields in a format specification is filled
+finding by finding instead, with the same values.
+
+The values a template may use: every column of the rule's rows; on a decision, its number
+(``decision_no``, or "(row N)" when it has none) and granted use; ``granted``, ``planned``,
+``prev`` (codes, "" when missing) and their names ``granted_name`` ("?" when unknown),
+``planned_name``, ``prev_name``; ``area`` and ``pct`` (NaN when the rule gives none). A
+field the template names but nothing fills is empty text.
+"""
+
+from __future__ import annotations
+
+from string import Formatter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._labels import label
+from .codes import code_name, code_names
+
+__all__ = ["messages"]
+
+_CONVERT = {"r": repr, "s": str, "a": ascii}
+_CODES = ("granted", "planned", "prev")
+
+
+def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
+             codes: pd.DataFrame, lang: str) -> pd.api.extensions.ExtensionArray:
+    """Fill ``template`` in for each row of ``found`` (a rule's rows; ``row`` and ``layer``).
+
+    Parameters
+    ----------
+    template
+        The rule's message template in ``lang``.
+    found
+        The rule's rows: ``row`` (a row of ``decisions`` or another layer's, -1 for none),
+        ``layer`` and the rule's own columns.
+    decisions
+        The normalised decisions (``decision_no``, ``source_row``, ``land_use``).
+    codes
+        The code registry (code names).
+    lang
+        The language of the "(row N)" of a decision without a number and of code names.
+
+    Returns
+    -------
+    pandas.api.extensions.ExtensionArray
+        One message per row, as text (pandas' Arrow-backed ``str``: no Python string per
+        message).
+    """
+    parsed = _parsed(template)
+    n = len(found)
+    if parsed is None:  # fields the columns cannot fill: one row at a time, same values
+        values = _values(found, decisions, codes, lang)
+        return _text([template.format_map(_Defaults(
+            {key: column[i] for key, column in values.items() if column[i] is not _ABSENT}))
+            for i in range(n)])
+    values = _values(found, decisions, codes, lang,
+                     needed={name for _, name, _, _ in parsed if name is not None})
+    pieces: list[pa.Array | pa.Scalar] = []
+    for literal, name, spec, conversion in parsed:
+        if literal:
+            pieces.append(pa.scalar(literal, pa.large_string()))
+        if name is not None:
+            pieces.append(_formatted(values.get(name, _absent(n)), spec, conversion))
+    if not any(isinstance(p, pa.Array) for p in pieces):  # no field: the same text for all
+        return _text([template.format_map(_Defaults())] * n)
+    if len(pieces) == 1:
+        return _text(pieces[0])
+    return _text(pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string())))
+
+
+def _text(texts: pa.Array | list[str]) -> pd.api.extensions.ExtensionArray:
+    """Texts as pandas' ``str`` array (Arrow-backed)."""
+    if isinstance(texts, list):
+        texts = pa.array(texts, type=pa.large_string())
+    return pd.Series(texts.to_pandas(), dtype="str").array
+
+
+def _parsed(template: str) -> list[tuple[str, str | None, str, str | None]] | None:
+    """Parse ``template`` into (literal, field, spec, conversion); None if not by column."""
+    parsed = list(Formatter().parse(template))
+    for _, name, spec, _ in parsed:
+        if name is not None and (not name.isidentifier() or "{" in (spec or "")):
+            return None
+    return [(literal, name, spec or "", conversion) for literal, name, spec, conversion
+            in parsed]
+
+
+def _formatted(values: np.ndarray, spec: str, conversion: str | None) -> pa.Array:
+    """``format(value, spec)`` of each value (after ``!r``/``!s``/``!a``), as Arrow text.
+
+    A value no one gave is formatted as empty text (as :class:`_Defaults` gives it).
+    """
+    if not spec and conversion is None and \
+            pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return pa.array(values, type=pa.large_string())  # plain texts: as they are
+    convert = _CONVERT.get(conversion or "", lambda v: v)
+    return pa.array([format(convert("" if v is _ABSENT else v), spec) for v in values],
+                    type=pa.large_string())
+
+
+def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame, lang: str,
+            needed: set[str] | None = None) -> dict[str, np.ndarray]:
+    """Return the values of the fields a template uses (``needed``; None: every field).
+
+    One object array per field.
+    """
+    def wanted(*keys: str) -> bool:
+        return needed is None or bool(needed.intersection(keys))
+
+    n = len(found)
+    rows = found["row"].to_numpy(dtype=np.int64)
+    on_decision = (found["layer"].to_numpy(dtype=object) == "decisions") & (rows >= 0)
+    values = {c: _objects(found[c].tolist()) for c in found.columns
+              if c not in {"row", "geometry", "blocking", "layer"}
+              and wanted(c, f"{c}_name")}
+    if on_decision.any() and wanted("decision_no"):
+        safe = np.where(on_decision, rows, 0)
+        number = _objects(decisions["decision_no"].to_numpy()[safe].tolist())
+        source = decisions["source_row"].to_numpy()[safe]
+        row_word = label("message.row", lang)
+        no_number = on_decision & ~_truthy(number)
+        number[no_number] = [f"({row_word} {s})" for s in source[no_number].tolist()]
+        decision_no = values.get("decision_no", _absent(n))
+        decision_no[on_decision] = number[on_decision]
+        values["decision_no"] = decision_no
+    if on_decision.any() and wanted("granted", "granted_name"):
+        granted = values.get("granted", _absent(n))
+        fill = on_decision & ~_is_text(granted)
+        granted[fill] = decisions["land_use"].to_numpy()[rows[fill]]
+        values["granted"] = granted
+    names = code_names(codes, lang)
+    for key in _CODES:
+        if not wanted(key, f"{key}_name"):
+            continue
+        code = values.get(key, _absent(n))
+        code[~_is_text(code)] = ""
+        values[key] = code
+        name = _per_distinct(code, lambda c: code_name(c, codes, names=names) if c else "")
+        if key == "granted":
+            name[name == ""] = "?"
+        values[f"{key}_name"] = name
+    for key in ("area", "pct"):
+        if wanted(key):
+            values.setdefault(key, np.full(n, float("nan"), dtype=object))
+    return values
+
+
+_ABSENT = object()
+"""A field a row has no value for (not None: None is a value, formatted as "None")."""
+
+
+def _absent(n: int) -> np.ndarray:
+    """Return a field no row has a value for yet."""
+    return np.full(n, _ABSENT, dtype=object)
+
+
+def _objects(items: list) -> np.ndarray:
+    """``items`` as a 1-d object array (never a 2-d one, whatever the items are)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _truthy(values: np.ndarray) -> np.ndarray:
+    """``bool(value)`` of each value."""
+    return np.fromiter((bool(v) for v in values), dtype=bool, count=len(values))
+
+
+def _is_text(values: np.ndarray) -> np.ndarray:
+    """Whether each value is a ``str``."""
+    return np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+
+
+def _per_distinct(values: np.ndarray, func: object) -> np.ndarray:
+    """``func(value)`` of each text, computed once per distinct text."""
+    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
+    done = _objects([func(u) for u in uniques.tolist()])  # type: ignore[operator]
+    return done[inverse.reshape(-1)] if len(values) else _objects([])
+
+
+class _Defaults(dict):
+    """Format values; a field a rule did not fill shows as empty text."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
