@@ -150,3 +150,14 @@ def demo_output(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "demo"
     assert main(["demo", "--out", str(out), "-q"]) == 0
     return out
+
+
+@pytest.fixture
+def files(plan, decisions, tmp_path):
+    """The plan as a GeoPackage and the decisions as a UTF-8 shapefile: (plan, decisions)."""
+    plan_path = tmp_path / "plan.gpkg"
+    plan.to_file(plan_path, engine="pyogrio")
+    dec = tmp_path / "dec"
+    dec.mkdir()
+    decisions.to_file(dec / "decisions.shp", engine="pyogrio", encoding="UTF-8")
+    return plan_path, dec / "decisions.shp"

@@ -10,16 +10,6 @@ import pytest
 from landplan.cli import main
 
 
-@pytest.fixture
-def files(plan, decisions, tmp_path):
-    plan_path = tmp_path / "plan.gpkg"
-    plan.to_file(plan_path, engine="pyogrio")
-    dec = tmp_path / "dec"
-    dec.mkdir()
-    decisions.to_file(dec / "decisions.shp", engine="pyogrio", encoding="UTF-8")
-    return plan_path, dec / "decisions.shp"
-
-
 def test_check_writes_every_output_and_exits_zero(files, tmp_path, capsys):
     plan, dec = files
     out = tmp_path / "out"

@@ -14,16 +14,6 @@ from landplan.cli import _step_text, main
 from landplan.rules import RULES
 
 
-@pytest.fixture
-def files(plan, decisions, tmp_path):
-    plan_path = tmp_path / "plan.gpkg"
-    plan.to_file(plan_path, engine="pyogrio")
-    dec = tmp_path / "dec"
-    dec.mkdir()
-    decisions.to_file(dec / "decisions.shp", engine="pyogrio", encoding="UTF-8")
-    return plan_path, dec / "decisions.shp"
-
-
 def _check(files, out, *options):
     plan, dec = files
     return ["check", "--plan", str(plan), "--decisions", str(dec), "--out", str(out),
