@@ -18,7 +18,7 @@ import shapely
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 
-from ._map_json import _features, _js, _to_wgs84, escape
+from ._map_json import _features, _js, _to_wgs84, escape, swatches
 from ._map_layers import _GeoLayer
 from ._map_runtime import _SEVERITY_COLORS, _STATUS_COLORS, _labels, _map_template
 from .check import CheckResult
@@ -29,17 +29,11 @@ def _legend(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str) -> str:
     """Return the legend: the plan's codes with their colours and names, statuses, severities."""
     labels = _labels(lang)
     names = code_names(codes, lang)
-    rows = "".join(
-        f'<div><span class="landplan-swatch" style="background:{code_color(c, codes)}"></span>'
-        f"{escape(c)} – {escape(names.get(c, ''))}</div>"
-        for c in sorted(plan["land_use"].dropna().unique())
-    )
-    status = "".join(
-        f'<div><span class="landplan-swatch" style="background:{color}"></span>'
-        f"{escape(labels['status_' + s])}</div>" for s, color in _STATUS_COLORS.items())
-    severity = "".join(
-        f'<div><span class="landplan-swatch" style="background:{color}"></span>'
-        f"{escape(labels['severity_' + s])}</div>" for s, color in _SEVERITY_COLORS.items())
+    rows = swatches((code_color(c, codes), f"{c} – {names.get(c, '')}")
+                    for c in sorted(plan["land_use"].dropna().unique()))
+    status = swatches((color, labels["status_" + s]) for s, color in _STATUS_COLORS.items())
+    severity = swatches((color, labels["severity_" + s])
+                        for s, color in _SEVERITY_COLORS.items())
     return (f'<details open class="landplan-panel landplan-legend" '
             f'style="bottom:60px;left:10px"><summary><b>{escape(labels["legend"])}</b>'
             f"</summary>{rows}<hr>{status}<hr>{severity}</details>")

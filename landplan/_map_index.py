@@ -22,7 +22,7 @@ from branca.element import Element
 
 from ._map_assets import inline_assets
 from ._map_controls import _add_controls, _Ready, _summary
-from ._map_json import escape
+from ._map_json import escape, swatches
 from ._map_layers import _style, geo_layer
 from ._map_page import base_map
 from ._map_runtime import _labels
@@ -153,9 +153,7 @@ def _units_panel(pages: Sequence[PageInfo], lang: str, max_mb: float,
 def _legend(lang: str) -> str:
     """Return the legend of the index: the colours of the numbers of findings."""
     labels = _labels(lang)
-    rows = "".join(
-        f'<div><span class="landplan-swatch" style="background:{color}"></span>'
-        f"{escape(_CLASS_NAMES[key])}</div>" for key, color in _CLASSES.items())
+    rows = swatches((color, _CLASS_NAMES[key]) for key, color in _CLASSES.items())
     return (f'<details open class="landplan-panel landplan-legend" '
             f'style="bottom:60px;left:10px"><summary><b>'
             f'{escape(labels["findings_count"])}</b></summary>{rows}</details>')

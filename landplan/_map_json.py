@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -23,6 +24,12 @@ from ._map_codec import encode_layer
 _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                                "`": "\\u0060", "$": "\\u0024", "\u2028": "\\u2028",
                                "\u2029": "\\u2029"})
+
+
+def swatches(items: Iterable[tuple[str, object]]) -> str:
+    """Return legend rows: a colour swatch and its escaped text, for each ``(colour, text)``."""
+    return "".join(f'<div><span class="landplan-swatch" style="background:{escape(color)}">'
+                   f"</span>{escape(text)}</div>" for color, text in items)
 
 
 def escape(value: object) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import folium
 import numpy as np
 
-from ._map_json import _text_name, escape
+from ._map_json import _text_name, escape, swatches
 from ._map_runtime import _labels
 
 
@@ -96,10 +96,9 @@ def _landcover_colors(raster: str | Path, lang: str) -> tuple[dict[int, str] | N
     values = set(np.unique(sample).tolist()) - {nodata}
     if not values or not values <= set(classes["value"]):
         return None, ""
-    rows = "".join(
-        f'<div><span class="landplan-swatch" style="background:{c}"></span>{escape(n)}</div>'
-        for v, c, n in zip(classes["value"], classes["color"], classes[f"name_{lang}"],
-                           strict=True) if v in values)
+    rows = swatches((c, n) for v, c, n in zip(classes["value"], classes["color"],
+                                               classes[f"name_{lang}"], strict=True)
+                    if v in values)
     legend = (f'<details class="landplan-panel landplan-cover-legend" '
               f'style="bottom:60px;left:380px"><summary><b>'
               f'{escape(_labels(lang)["landcover"])}</b></summary>{rows}</details>')
