@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._distinct import per_distinct
 from ._labels import label
 from .codes import code_name, code_names
 
@@ -146,7 +147,8 @@ def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame, l
         code = values.get(key, _absent(n))
         code[~_is_text(code)] = ""
         values[key] = code
-        name = _per_distinct(code, lambda c: code_name(c, codes, names=names) if c else "")
+        name = per_distinct(code, lambda c: code_name(c, codes, names=names) if c else "",
+                            missing="")
         if key == "granted":
             name[name == ""] = "?"
         values[f"{key}_name"] = name
@@ -180,13 +182,6 @@ def _truthy(values: np.ndarray) -> np.ndarray:
 def _is_text(values: np.ndarray) -> np.ndarray:
     """Whether each value is a ``str``."""
     return np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
-
-
-def _per_distinct(values: np.ndarray, func: object) -> np.ndarray:
-    """``func(value)`` of each text, computed once per distinct text."""
-    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-    done = _objects([func(u) for u in uniques.tolist()])  # type: ignore[operator]
-    return done[inverse.reshape(-1)] if len(values) else _objects([])
 
 
 class _Defaults(dict):
