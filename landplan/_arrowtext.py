@@ -10,6 +10,7 @@ NFC, no odd spaces); the tests here look at the UTF-8 bytes of the whole column 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -57,3 +58,22 @@ def mostly_repeated(text: pa.Array, sample: int = 1000) -> bool:
         return False
     head = text.slice(0, sample)
     return 2 * len(pc.unique(head)) <= len(head)
+
+
+def join_per_key(keys: np.ndarray, texts: object, sep: str, *,
+                 distinct: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Join the texts of each key with ``sep``, in the order given (Arrow, no Python loop).
+
+    Returns ``(key, joined)``, one entry per distinct key in order of first appearance
+    (a missing text counts as empty). With ``distinct``, a text repeated within a key is
+    kept once, at its first place.
+    """
+    values = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
+    table = pa.table({"k": pa.array(keys), "t": pc.fill_null(values, "")})
+    if distinct:  # Arrow's grouping by two keys does not keep the first appearance's order
+        again = pd.DataFrame({"k": keys, "t": values.to_pandas()}).duplicated().to_numpy()
+        table = table.filter(pa.array(~again))
+    grouped = table.group_by("k", use_threads=False).aggregate([("t", "list")])
+    joined = pc.binary_join(grouped.column("t_list"), sep)
+    return (grouped.column("k").to_numpy(),
+            joined.to_numpy(zero_copy_only=False).astype(object))

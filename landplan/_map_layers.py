@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._arrowtext import join_per_key
 from ._map_json import _features, _js, _text_name, _to_wgs84
 from ._map_runtime import _SEVERITY_COLORS, _STATUS_COLORS, _labels, _map_template
 from .codes import code_color, load_codes
@@ -162,9 +163,11 @@ def decision_props(chosen: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *, lang
     labels = _labels(lang)
     f = findings[(findings["layer"] == "decisions") & findings["source_row"].notna()]
     f = f[f["source_row"].isin(chosen["source_row"])]
-    per = (f.sort_values(["source_row", "finding_id"], kind="stable").groupby("source_row")
-           .agg(r=("rule", lambda r: ", ".join(dict.fromkeys(r))),
-                m=("message", "\n".join)))
+    f = f.sort_values(["source_row", "finding_id"], kind="stable")
+    rows = f["source_row"].to_numpy(dtype="float64")
+    keys, rules = join_per_key(rows, f["rule"], ", ", distinct=True)
+    _, messages = join_per_key(rows, f["message"], "\n")
+    per = pd.DataFrame({"r": rules, "m": messages}, index=pd.Index(keys, name="source_row"))
     joined = chosen.join(per, on="source_row")
     kinds = {k: labels.get(f"kind_{k}", k) for k in ("allocation", "lease", "recognition",
                                                      "conversion")}
