@@ -62,18 +62,23 @@ def mostly_repeated(text: pa.Array, sample: int = 1000) -> bool:
 
 def join_per_key(keys: np.ndarray, texts: object, sep: str, *,
                  distinct: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Join the texts of each key with ``sep``, in the order given (Arrow, no Python loop).
+    """Join the texts of each key with ``sep`` (Arrow's list join, no Python loop).
 
-    Returns ``(key, joined)``, one entry per distinct key in order of first appearance
-    (a missing text counts as empty). With ``distinct``, a text repeated within a key is
-    kept once, at its first place.
+    Returns ``(key, joined)``: the distinct keys in ascending order, and for each the
+    texts given for it, in the order given (a missing text counts as empty). With
+    ``distinct``, a text repeated within a key is kept once, at its first place.
     """
-    values = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
-    table = pa.table({"k": pa.array(keys), "t": pc.fill_null(values, "")})
-    if distinct:  # Arrow's grouping by two keys does not keep the first appearance's order
+    keys = np.asarray(keys)
+    values = pc.fill_null(pa.array(np.asarray(texts, dtype=object), type=pa.string(),
+                                   from_pandas=True), "")
+    if distinct:
         again = pd.DataFrame({"k": keys, "t": values.to_pandas()}).duplicated().to_numpy()
-        table = table.filter(pa.array(~again))
-    grouped = table.group_by("k", use_threads=False).aggregate([("t", "list")])
-    joined = pc.binary_join(grouped.column("t_list"), sep)
-    return (grouped.column("k").to_numpy(),
-            joined.to_numpy(zero_copy_only=False).astype(object))
+        keys, values = keys[~again], values.filter(pa.array(~again))
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else \
+        np.zeros(0, dtype=np.int64)
+    offsets = pa.array(np.r_[starts, len(keys)].astype(np.int32))
+    lists = pa.ListArray.from_arrays(offsets, values.take(pa.array(order)))
+    joined = pc.binary_join(lists, sep)
+    return keys[starts], joined.to_numpy(zero_copy_only=False).astype(object)

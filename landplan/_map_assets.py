@@ -12,10 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 import folium
-from branca.element import Element
 
 from ._data import data_path, load_toml
-from ._map_runtime import _RUNTIME_ELEMENT
+from ._map_runtime import _RUNTIME_ELEMENT, Raw
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +73,7 @@ def inline_assets(fmap: folium.Map) -> folium.Map:
         blocks.append(f"<style>{safe}</style>" if kind == "css" else f"<script>{safe}</script>")
     header = fmap.get_root().header
     runtime = header._children.pop(_RUNTIME_ELEMENT, None)  # kept after Leaflet
-    header.add_child(Element("\n".join(blocks)), name="landplan_assets")
+    header.add_child(Raw("\n".join(blocks)), name="landplan_assets")
     if runtime is not None:
         header.add_child(runtime, name=_RUNTIME_ELEMENT)
     return fmap

@@ -100,10 +100,19 @@ class _Ready(MacroElement):
 
 
 
-def _add_controls(fmap: folium.Map, plan: gpd.GeoDataFrame, lang: str, offline: bool) -> None:
+def minimap_outline(plan: gpd.GeoDataFrame) -> str:
+    """Return the offline mini-map's features: ``plan``'s outline, simplified by 20 m."""
+    outline = shapely.union_all(shapely.simplify(plan.geometry.values, 20.0))
+    outline_gdf = gpd.GeoDataFrame(geometry=[outline], crs=plan.crs)
+    return _features(_to_wgs84(outline_gdf), pd.DataFrame(index=[0]))
+
+
+def _add_controls(fmap: folium.Map, plan: gpd.GeoDataFrame, lang: str, offline: bool,
+                  minimap: str | None = None) -> None:
     """Add the layer control, fullscreen, measure and the mini-map.
 
-    Offline, the mini-map draws ``plan``'s outline (simplified by 20 m) instead of tiles.
+    Offline, the mini-map draws ``minimap`` (:func:`minimap_outline`; by default
+    ``plan``'s) instead of tiles.
     """
     labels = _labels(lang)
     folium.LayerControl(collapsed=True).add_to(fmap)
@@ -112,9 +121,6 @@ def _add_controls(fmap: folium.Map, plan: gpd.GeoDataFrame, lang: str, offline: 
     folium.plugins.MeasureControl(primary_length_unit="meters",
                                   primary_area_unit="sqmeters").add_to(fmap)
     if offline:
-        outline = shapely.union_all(shapely.simplify(plan.geometry.values, 20.0))
-        outline_gdf = gpd.GeoDataFrame(geometry=[outline], crs=plan.crs)
-        _OfflineMiniMap(_features(_to_wgs84(outline_gdf),
-                                  pd.DataFrame(index=[0]))).add_to(fmap)
+        _OfflineMiniMap(minimap_outline(plan) if minimap is None else minimap).add_to(fmap)
     else:
         folium.plugins.MiniMap(toggle_display=True).add_to(fmap)

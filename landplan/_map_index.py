@@ -18,14 +18,13 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element
 
 from ._map_assets import inline_assets
 from ._map_controls import _add_controls, _Ready, _summary
 from ._map_json import escape, swatches
 from ._map_layers import _style, geo_layer
 from ._map_page import base_map
-from ._map_runtime import _labels
+from ._map_runtime import Raw, _labels
 from .check import CheckResult
 
 # the index colours a unit's outline by its number of findings: 0, 1–9, 10–99, 100 or more
@@ -87,7 +86,7 @@ def notice_panel(*, decisions: int, findings: int, layers: Sequence[str], lang: 
 
 def index_map(result: CheckResult, pages: Sequence[PageInfo], *, lang: str,
               codes: pd.DataFrame, offline: bool, outline: gpd.GeoDataFrame,
-              max_mb: float, max_features: int) -> folium.Map:
+              max_mb: float, max_features: int, minimap: str | None = None) -> folium.Map:
     """Return ``map.html`` of a split map: the units' maps on a map and in a list."""
     labels = _labels(lang)
     fmap = base_map(result.plan if len(result.plan) else result.decisions, codes, lang,
@@ -108,11 +107,11 @@ def index_map(result: CheckResult, pages: Sequence[PageInfo], *, lang: str,
                      ["x", labels["status_unchecked"]], ["f", labels["findings_count"]],
                      ["#h", labels["open_map"]]],
               tooltip=[["u", ""], ["pt", ""]]).add_to(fmap)
-    _add_controls(fmap, outline, lang, offline)
+    _add_controls(fmap, outline, lang, offline, minimap)
     html = fmap.get_root().html
-    html.add_child(Element(_units_panel(pages, lang, max_mb, max_features)))
-    html.add_child(Element(_legend(lang)))
-    html.add_child(Element(_summary(result, lang)))
+    html.add_child(Raw(_units_panel(pages, lang, max_mb, max_features)))
+    html.add_child(Raw(_legend(lang)))
+    html.add_child(Raw(_summary(result, lang)))
     _Ready().add_to(fmap)
     if offline:
         inline_assets(fmap)

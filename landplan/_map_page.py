@@ -16,7 +16,6 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element
 
 from ._map_assets import inline_assets
 from ._map_controls import _add_controls, _legend, _Ready, _Search, _summary
@@ -29,7 +28,7 @@ from ._map_layers import (
     projects_layer,
 )
 from ._map_raster import _landcover_colors, raster_layer
-from ._map_runtime import _add_runtime, _labels
+from ._map_runtime import Raw, _add_runtime, _labels
 from .check import CheckResult
 from .schema import column_aliases, version_table
 
@@ -42,7 +41,8 @@ class Extras:
 
     ``plan_changes`` is a :func:`landplan.plan_diff` result or None; ``raster`` an image
     overlay made once (:func:`raster_image`) and copied onto each page; ``outline`` the
-    mini-map's district outline (None: the page's own plan).
+    mini-map's district outline (None: the page's own plan) and ``minimap`` its features,
+    made once for all the pages (:func:`landplan._map_controls.minimap_outline`).
     """
 
     projects: gpd.GeoDataFrame | None = None
@@ -50,6 +50,7 @@ class Extras:
     plan_changes: gpd.GeoDataFrame | None = None
     raster: tuple[folium.raster_layers.ImageOverlay, str] | None = None
     outline: gpd.GeoDataFrame | None = None
+    minimap: str | None = None
 
 
 def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
@@ -82,7 +83,7 @@ def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
         overlay, legend = extras.raster
         _copy_overlay(overlay).add_to(fmap)
         if legend:
-            fmap.get_root().html.add_child(Element(legend))
+            fmap.get_root().html.add_child(Raw(legend))
     findings = findings_layer(result.findings if findings_drawn is None else findings_drawn,
                               lang=lang)
     if findings is not None:
@@ -94,11 +95,11 @@ def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
         _Search(decisions, lang).add_to(fmap)
     newest = plan[versions == order[-1]] if order else plan
     outline = extras.outline if extras.outline is not None else newest
-    _add_controls(fmap, outline, lang, offline)
-    fmap.get_root().html.add_child(Element(_legend(newest, codes, lang)))
-    fmap.get_root().html.add_child(Element(_summary(summary or result, lang)))
+    _add_controls(fmap, outline, lang, offline, extras.minimap)
+    fmap.get_root().html.add_child(Raw(_legend(newest, codes, lang)))
+    fmap.get_root().html.add_child(Raw(_summary(summary or result, lang)))
     for panel in panels:
-        fmap.get_root().html.add_child(Element(panel))
+        fmap.get_root().html.add_child(Raw(panel))
     _Ready().add_to(fmap)
     if offline:
         inline_assets(fmap)

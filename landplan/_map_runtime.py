@@ -47,6 +47,21 @@ def _map_template(name: str) -> Template:
     return Template(_source(name))
 
 
+class Raw(Element):
+    """HTML or script put into the page as it is.
+
+    A branca ``Element`` compiles its text as a Jinja template on every page (~17 ms for
+    Leaflet's script, and the text would be read as template syntax); this one's template
+    is compiled once and only inserts the text.
+    """
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 def _fill(text: str, values: Mapping[str, str]) -> str:
     """Put each value into its ``{{ name }}`` slot of ``text``, in one pass.
 
@@ -61,7 +76,7 @@ def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
     runtime = _fill(_source("runtime.js"),
                     {"names": _js(code_names(codes, lang)), "legal": _js(_legal())})
     fmap.get_root().header.add_child(
-        Element(f"<style>\n{_source('map.css')}</style>"
+        Raw(f"<style>\n{_source('map.css')}</style>"
                 f"<script>\n{_source('codec.js')}{runtime}</script>"),
         name=_RUNTIME_ELEMENT)
 

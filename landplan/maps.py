@@ -38,7 +38,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
 
 # The parts of the page, one private module each: _map_json (text and data made safe),
 # _map_codec (the compact layer encoding), _map_runtime (labels, colours, the LANDPLAN
@@ -49,7 +48,7 @@ from branca.element import Element
 # Scripts and styles are files in landplan/data/map.
 from ._map_assets import inline_assets
 from ._map_budget import MAPS_FOLDER, MapBudget
-from ._map_controls import _legend
+from ._map_controls import _legend, minimap_outline
 from ._map_index import PageInfo, header_panel, index_map, notice_panel
 from ._map_json import _js as _js  # re-exported for the tests (as is _add_runtime)
 from ._map_json import escape
@@ -65,6 +64,7 @@ from ._map_layers import (
 from ._map_page import PERSONAL_ROLES, Extras, base_map, draw, raster_image
 from ._map_page import personal_columns as personal_columns
 from ._map_raster import raster_layer
+from ._map_runtime import Raw
 from ._map_runtime import _add_runtime as _add_runtime
 from ._map_runtime import _labels as _labels  # the label scan reads the map's labels here
 from ._map_split import (
@@ -241,6 +241,8 @@ def write_maps(result: CheckResult, folder: str | Path, *, lang: str | None = No
         html = draw(result, extras, **opts).get_root().render()
         if _size(html) <= budget.max_bytes:
             return {"map.html": _write(folder / "map.html", html)}
+    if offline:  # every page's mini-map draws the district's outline: made once
+        extras = replace(extras, minimap=minimap_outline(outline))
     if not len(planner.items.unit):  # nothing to split: the one map draws what fits
         return {"map.html": _write_whole(result, extras, planner, opts, outline, folder)}
     maps.mkdir(exist_ok=True)
@@ -249,7 +251,8 @@ def write_maps(result: CheckResult, folder: str | Path, *, lang: str | None = No
         unit_pages = [p for p in pages if p.unit == unit]
         infos += _write_unit(result, extras, planner, unit_pages, opts, outline, maps)
     index = index_map(result, infos, lang=lang, codes=codes, offline=offline, outline=outline,
-                      max_mb=budget.max_mb, max_features=budget.max_features)
+                      max_mb=budget.max_mb, max_features=budget.max_features,
+                      minimap=extras.minimap)
     return {"map.html": _write(folder / "map.html", index.get_root().render()),
             f"{MAPS_FOLDER}/": maps}
 
@@ -309,7 +312,7 @@ def _page_html(result: CheckResult, extras: Extras, planner: Planner, page: Page
     sub = result._replace(decisions=decisions, plan=plan)
     page_extras = Extras(projects=frames.get("projects"), corridors=frames.get("corridors"),
                          plan_changes=frames.get("changes"), raster=extras.raster,
-                         outline=outline)
+                         outline=outline, minimap=extras.minimap)
     panels, info = [], _info(result, planner, page, choice)
     if header:
         panels.append(header_panel(info, decisions=len(decisions), findings=len(findings),
@@ -434,7 +437,7 @@ def plan_diff_map(new_plan: gpd.GeoDataFrame, diff: gpd.GeoDataFrame, *, lang: s
     plan_layer(new_plan, lang=lang, codes=codes).add_to(fmap)
     if len(diff):
         plan_changes_layer(diff, lang=lang, show=True).add_to(fmap)
-    fmap.get_root().html.add_child(Element(_legend(new_plan, codes, lang)))
+    fmap.get_root().html.add_child(Raw(_legend(new_plan, codes, lang)))
     folium.LayerControl(collapsed=False).add_to(fmap)
     if offline:
         inline_assets(fmap)
