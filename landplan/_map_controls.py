@@ -15,12 +15,17 @@ import folium.plugins
 import geopandas as gpd
 import pandas as pd
 import shapely
-from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 
 from ._map_json import _features, _js, _to_wgs84, escape, swatches
 from ._map_layers import _GeoLayer
-from ._map_runtime import _SEVERITY_COLORS, _STATUS_COLORS, _labels, _map_template
+from ._map_runtime import (
+    _SEVERITY_COLORS,
+    _STATUS_COLORS,
+    RawMacro,
+    _labels,
+    _map_template,
+)
 from .check import CheckResult
 from .codes import code_color, code_names
 
@@ -57,7 +62,7 @@ def _summary(result: CheckResult, lang: str) -> str:
             f"<th>{escape(labels['severity'])}</th><th>#</th></tr>{rules}</table></details>")
 
 
-class _Search(JSCSSMixin, MacroElement):
+class _Search(JSCSSMixin, RawMacro):
     """Search a layer's ``q`` property (decision number · parcel id) with leaflet-search."""
 
     _template = _map_template("search.js")
@@ -73,7 +78,7 @@ class _Search(JSCSSMixin, MacroElement):
         self.not_found = _js(html.escape(labels["not_found"]))  # shown with innerHTML
 
 
-class _OfflineMiniMap(JSCSSMixin, MacroElement):
+class _OfflineMiniMap(JSCSSMixin, RawMacro):
     """A mini-map drawing the district outline instead of tiles (no network)."""
 
     _template = _map_template("offline_minimap.js")
@@ -86,7 +91,7 @@ class _OfflineMiniMap(JSCSSMixin, MacroElement):
         self.outline = outline
 
 
-class _Ready(MacroElement):
+class _Ready(RawMacro):
     """Set ``window.LANDPLAN_READY`` to the time at which the map's layers were drawn.
 
     The time is in ms since navigation, after every layer's script and two animation frames.

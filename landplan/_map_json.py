@@ -66,8 +66,10 @@ def _text_name(name: str) -> str:
     name every landplan layer hands to folium is escaped here, once, where it is made: a
     plan version (``phien_ban``), a raster's file name or a caller's ``name=`` shows as the
     characters it is, in landplan's control and in a ``folium.LayerControl`` of your own.
+    Braces too: folium re-reads a control's script as a Jinja template, where ``{{ … }}``
+    in a name would be evaluated.
     """
-    return html.escape(str(name), quote=True)
+    return html.escape(str(name), quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _js(value: Any) -> str:

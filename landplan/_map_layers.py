@@ -18,11 +18,17 @@ import shapely
 
 from ._arrowtext import join_per_key
 from ._map_json import _features, _js, _text_name, _to_wgs84
-from ._map_runtime import _SEVERITY_COLORS, _STATUS_COLORS, _labels, _map_template
+from ._map_runtime import (
+    _SEVERITY_COLORS,
+    _STATUS_COLORS,
+    RawMacro,
+    _labels,
+    _map_template,
+)
 from .codes import code_color, load_codes
 
 
-class _GeoLayer(folium.map.Layer):
+class _GeoLayer(folium.map.Layer, RawMacro):
     """A GeoJSON layer embedded as safe JSON, styled and labelled in the browser."""
 
     _template = _map_template("geo_layer.js")

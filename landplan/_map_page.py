@@ -27,7 +27,7 @@ from ._map_layers import (
     plan_layer,
     projects_layer,
 )
-from ._map_raster import _landcover_colors, raster_layer
+from ._map_raster import ImageLayer, _landcover_colors, raster_layer
 from ._map_runtime import Raw, _add_runtime, _labels
 from .check import CheckResult
 from .schema import column_aliases, version_table
@@ -151,7 +151,7 @@ def raster_image(raster: str | Path, *, show: bool,
 def _copy_overlay(overlay: folium.raster_layers.ImageOverlay
                   ) -> folium.raster_layers.ImageOverlay:
     """Return a new overlay of the same image (an element belongs to one page)."""
-    return folium.raster_layers.ImageOverlay(
+    return ImageLayer(
         image=overlay.url, bounds=overlay.bounds, name=overlay.layer_name,
         show=overlay.show, mercator_project=False, **overlay.options)
 

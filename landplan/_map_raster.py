@@ -16,7 +16,14 @@ import folium
 import numpy as np
 
 from ._map_json import _text_name, escape, swatches
-from ._map_runtime import _labels
+from ._map_runtime import RawMacro, _labels
+
+
+class ImageLayer(folium.raster_layers.ImageOverlay, RawMacro):
+    """Folium's image overlay, its script put into the page as text.
+
+    Never re-read as a template: the image is megabytes of base64.
+    """
 
 
 def raster_layer(path: str | Path, *, name: str | None = None, max_size: int = 2048,
@@ -73,7 +80,7 @@ def raster_layer(path: str | Path, *, name: str | None = None, max_size: int = 2
         bounds = transform_bounds(src.crs, 4326, left, bottom, right, top)
     rgba = _colorize(dst, nodata, colors, cmap)
     png = _png(rgba)
-    return folium.raster_layers.ImageOverlay(
+    return ImageLayer(
         image=f"data:image/png;base64,{base64.b64encode(png).decode()}",
         bounds=[[bounds[1], bounds[0]], [bounds[3], bounds[2]]], opacity=opacity,
         name=_text_name(name or Path(path).stem), show=show, mercator_project=False)

@@ -11,7 +11,7 @@ import pytest
 
 import landplan
 from landplan._map_codec import read_layers
-from landplan.maps import _js, escape, personal_columns
+from landplan.maps import MapBudget, _js, escape, personal_columns, write_maps
 
 EVIL = "<img src=x onerror=alert(1)>`${alert(2)}`</script><!--"
 
@@ -175,3 +175,31 @@ def test_the_compact_encoding_reads_back_exactly():
                        {"s": "a", "a": 5.0}]
     text, digits = encode_ints(np.array([0, 31, 32, 2**40]))
     assert digits.tolist() == [1, 1, 2, 9] and text[:2] == "Af"
+
+
+TEMPLATE = "{{ 1234 * 1000 }}{% if true %}x{% endif %}"  # Jinja would print 1234000x
+
+
+def test_attribute_text_is_never_evaluated_as_a_jinja_template(plan, decisions):
+    # folium re-reads a MacroElement's rendered script as a Jinja template: a decision
+    # number, owner or plan version written like a template would be executed
+    plan = plan.assign(phien_ban=[TEMPLATE, TEMPLATE, "v2"],  # two versions: named layers
+                       approved=["2021-01-01", "2021-01-01", "2022-01-01"])
+    result = landplan.check(plan, decisions.assign(so_qd=TEMPLATE, ma_xa=TEMPLATE))
+    result.decisions["owner"] = TEMPLATE
+    html = landplan.make_map(result).get_root().render()
+    assert "1234000" not in html
+    _, props = read_layers(html)["decisions"]
+    assert {p["n"] for p in props} == {TEMPLATE} and {p["o"] for p in props} == {TEMPLATE}
+    # the version's name in the layer control: braces as HTML references, in folium's JSON
+    assert "\\u0026#123;\\u0026#123; 1234 * 1000 \\u0026#125;\\u0026#125;" in html
+
+
+def test_split_maps_do_not_evaluate_templates_in_unit_names_either(sample_check, tmp_path):
+    d = sample_check.decisions.assign(unit=TEMPLATE, decision_no=TEMPLATE)
+    result = sample_check._replace(decisions=d)
+    written = write_maps(result, tmp_path, budget=MapBudget(max_features=100))
+    assert "maps/" in written  # split: an index and the units' maps
+    pages = [written["map.html"], *sorted((tmp_path / "maps").glob("*.html"))]
+    for page in pages:
+        assert "1234000" not in page.read_text(encoding="utf-8"), page.name
