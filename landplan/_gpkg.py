@@ -9,12 +9,16 @@ session: the spatial index is built once at the end, as before). The layer's geo
 CRS and field types are decided on the whole frame, as pyogrio's ``write_dataframe``
 decides them, so the file holds the same layer.
 
-Between two batches the stream runs Python: the thread writing the GeoPackage lets the
-others run there (GDAL's writing itself holds the GIL in pyogrio).
+GDAL's writing holds the GIL in pyogrio, so a thread writing a large layer would stall the
+other writers: from :data:`_CHILD_ROWS` rows the batches go through an Arrow stream file to a
+child process that writes the layer (``_gpkg_child.py``).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +31,8 @@ from geopandas.array import to_wkb
 from pyogrio.errors import DataSourceError
 from pyogrio.raw import DRIVERS_NO_MIXED_DIMENSIONS, DRIVERS_NO_MIXED_SINGLE_MULTI, write_arrow
 
+from .errors import OutputError
+
 __all__ = ["Unsupported", "write_layer"]
 
 
@@ -34,6 +40,10 @@ class Unsupported(Exception):
     """A frame :func:`write_layer` does not write as ``to_file`` would (use ``to_file``)."""
 
 _BATCH = 100_000  # rows converted and written at a time
+# From this many rows, GDAL writes the layer in a child process (:func:`_write_in_child`):
+# the few hundred milliseconds it costs to start buy back the seconds the writing thread
+# would hold the GIL from the CSV and map writers.
+_CHILD_ROWS = 200_000
 _TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
                "MultiPolygon", "GeometryCollection")
 _DRIVER = "GPKG"
@@ -75,8 +85,41 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, layer: str) -> None:
     if frame.crs:
         epsg = frame.crs.to_epsg()
         crs = f"EPSG:{epsg}" if epsg else frame.crs.to_wkt("WKT1_GDAL")
-    write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), str(path), layer=layer,
-                driver=_DRIVER, geometry_name=name, geometry_type=geometry_type, crs=crs)
+    settings = {"layer": layer, "driver": _DRIVER, "geometry_name": name,
+                "geometry_type": geometry_type, "crs": crs}
+    if len(frame) >= _CHILD_ROWS:
+        _write_in_child(schema, batches(), Path(path), settings)
+    else:
+        write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), str(path),
+                    **settings)
+
+
+def _write_in_child(schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Path,
+                    settings: dict[str, object]) -> None:
+    """Write the layer from a process of its own (``_gpkg_child.py``): GDAL holds the GIL.
+
+    The batches go to an Arrow stream file beside ``path`` (in the same folder: the run's
+    temporary one), which the child reads memory-mapped and removes.
+
+    Raises
+    ------
+    landplan.errors.OutputError
+        When the child fails, with GDAL's message.
+    """
+    stream = path.with_name(f"{path.name}.{settings['layer']}.arrows")
+    try:
+        with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+        child = subprocess.run([sys.executable, str(Path(__file__).with_name("_gpkg_child.py")),
+                                str(stream), str(path), json.dumps(settings)],
+                               capture_output=True, text=True, check=False)
+    finally:
+        stream.unlink(missing_ok=True)
+    if child.returncode:
+        lines = child.stderr.strip().splitlines() or [f"exit status {child.returncode}"]
+        raise OutputError(f"could not write the layer {settings['layer']!r} of {path.name}: "
+                          f"{lines[-1]}. Check the free space and permissions of {path.parent}.")
 
 
 def _geometry_type(geoms: np.ndarray) -> tuple[str, bool]:

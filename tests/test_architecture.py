@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "landplan._map_assets", "landplan._map_codec",
                  "landplan._map_page", "landplan._map_split",
                  "landplan._map_index", "landplan._map_budget")),
-    ("outputs", ("landplan.report", "landplan._gpkg", "landplan._sample")),
+    ("outputs", ("landplan.report", "landplan._gpkg", "landplan._gpkg_child", "landplan._sample")),
     ("api", ("landplan",)),
     ("cli", ("landplan.cli",)),
 )

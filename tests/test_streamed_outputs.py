@@ -14,6 +14,7 @@ from shapely.geometry import MultiPolygon, box
 
 import landplan.report as report
 from landplan import _gpkg
+from landplan.errors import OutputError
 
 from .conftest import at
 
@@ -81,9 +82,11 @@ def _layer_rows(path, layer):
     return schema, kind, rows, index
 
 
+@pytest.mark.parametrize("child", [False, True], ids=["in-process", "child-process"])
 @pytest.mark.parametrize("geoms", ["mixed", "polygons"])
 def test_a_geopackage_layer_written_in_batches_is_the_layer_to_file_writes(tmp_path,
-                                                                           monkeypatch, geoms):
+                                                                           monkeypatch, geoms,
+                                                                           child):
     frame = _mixed_frame().drop(columns=["date", "mixed"])
     shapes = [at(box(i, 0, i + 1, 1)) for i in range(len(frame))]
     if geoms == "mixed":  # polygons and multipolygons: the layer is a multipolygon layer
@@ -93,7 +96,9 @@ def test_a_geopackage_layer_written_in_batches_is_the_layer_to_file_writes(tmp_p
     frame.to_file(tmp_path / "whole.gpkg", layer="l", driver="GPKG", engine="pyogrio",
                   use_arrow=True)
     monkeypatch.setattr(_gpkg, "_BATCH", 7)
+    monkeypatch.setattr(_gpkg, "_CHILD_ROWS", 0 if child else 10**9)
     _gpkg.write_layer(frame, tmp_path / "batches.gpkg", "l")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batches.gpkg", "whole.gpkg"]
     assert _layer_rows(tmp_path / "batches.gpkg", "l") == _layer_rows(tmp_path / "whole.gpkg",
                                                                      "l")
 
@@ -106,3 +111,15 @@ def test_a_frame_the_batches_do_not_handle_is_written_by_to_file(tmp_path):
         _gpkg.write_layer(frame, tmp_path / "x.gpkg", "l")
     report._write_gpkg(frame, tmp_path / "y.gpkg", "l")
     assert gpd.read_file(tmp_path / "y.gpkg", layer="l")["zone"].tolist() == [10, 11, 12]
+
+
+def test_a_child_process_that_cannot_write_the_geopackage_is_an_output_error(tmp_path,
+                                                                             monkeypatch):
+    frame = gpd.GeoDataFrame({"code": ["LUC", "ONT"]},
+                             geometry=[at(box(i, 0, i + 1, 1)) for i in range(2)],
+                             crs="EPSG:9209")
+    monkeypatch.setattr(_gpkg, "_CHILD_ROWS", 0)
+    (tmp_path / "taken.gpkg").mkdir()  # a folder where the file should go
+    with pytest.raises(OutputError, match="could not write the layer 'l' of taken.gpkg"):
+        _gpkg.write_layer(frame, tmp_path / "taken.gpkg", "l")
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.gpkg"]  # the stream file removed
