@@ -17,7 +17,7 @@ Example ``landplan.toml``::
     severity = "critical"
 
     [rules.conversion-contrary-to-plan]
-    protected = ["LUA", "RPH", "RDD"]   # a rule parameter (see docs/rules.md)
+    protected = ["LUA", "RSX", "RPH", "RDD"]   # a rule parameter (see docs/rules.md)
 """
 
 from __future__ import annotations

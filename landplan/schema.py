@@ -547,7 +547,10 @@ def normalize_corridors(gdf: gpd.GeoDataFrame, *,
     """Normalise a restriction-corridor layer.
 
     Its columns become ``name``, ``restriction``, ``allowed`` (the land-use codes allowed
-    inside, as a normalised ``"DGT,DTL"`` string).
+    inside, as a normalised ``"DGT,DTL"`` string) and ``compatible`` (bool, from the optional
+    column of that role: whether the compatibility table widens the allowed list; false when
+    the column is absent or blank). A ``compatible`` value that is not a yes or a no is
+    refused with the rows that hold it.
     """
     out, mapping, gdf = _base(gdf, "corridors", columns)
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
@@ -555,7 +558,31 @@ def normalize_corridors(gdf: gpd.GeoDataFrame, *,
                    else [f"#{i}" for i in range(len(out))])
     out["restriction"] = _text_column(raw["restriction"]).values if "restriction" in raw else ""
     out["allowed"] = raw["allowed"].map(_code_list).values
-    return out[[*CORRIDOR_COLUMNS, out.geometry.name]]
+    out["compatible"] = (_yes_no(raw["compatible"], gdf.attrs.get("source", "the corridors layer"))
+                         if "compatible" in raw else np.zeros(len(out), dtype=bool))
+    return out[[*CORRIDOR_COLUMNS, "compatible", out.geometry.name]]
+
+
+_YES = frozenset({"true", "yes", "y", "1", "x", "co", "dung"})
+_NO = frozenset({"false", "no", "n", "0", "khong", "sai", ""})
+
+
+def _yes_no(values: pd.Series, source: str) -> np.ndarray:
+    """Read a yes/no column (``true``/``false``, ``có``/``không``, ``1``/``0``, ``x``/blank)."""
+    answer = per_distinct(values, lambda v: _yes_no_value(v), missing=False)
+    bad = np.flatnonzero(np.array([a is None for a in answer], dtype=bool))
+    if len(bad):
+        shown = ", ".join(f"row {i + 1}: {values.iat[i]!r}" for i in bad[:5])
+        raise InputError(f"{source}: column 'compatible' must be yes or no (true/false, có/không, "
+                         f"1/0, x/blank); {len(bad)} value(s) are neither ({shown}).")
+    return answer.astype(bool)
+
+
+def _yes_no_value(value: object) -> bool | None:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = fold(str(value)).strip() if clean_value(value) is not None else ""
+    return True if text in _YES else False if text in _NO else None
 
 
 def _code_list(value: object) -> str:

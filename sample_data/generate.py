@@ -1701,7 +1701,8 @@ def append_cases(
     added = gpd.GeoDataFrame(attrs, geometry=new_rows.geometry.to_list(), crs=CRS)
     decisions = gpd.GeoDataFrame(pd.concat([decisions, added], ignore_index=True), crs=CRS)
     assert decisions.shbando.dtype == np.int32 and decisions.shthua.dtype == np.int32
-    assert decisions.so_qd.is_unique or decisions.so_qd.duplicated().sum() == 1
+    pairs = rows.duplicate[rows.duplicate != ""]
+    assert decisions.so_qd.duplicated().sum() == len(pairs) - pairs.nunique()
     rows = pd.concat([rows, new_rows], ignore_index=True)
     assert not decisions[rows.duplicate == ""].duplicated(["shbando", "shthua"]).any()
     # The appended parcels keep clear of every other one.
@@ -1924,14 +1925,14 @@ changes (`fid` is the GeoPackage feature id, `row` the 0-based row, the same in 
 
 ### Decision fields (DBF names, at most 10 characters)
 
-* `so_qd` (text): decision number, e.g. `1234/QĐ-UBND`; unique except one planted duplicate pair.
+* `so_qd` (text): decision number, e.g. `1234/QĐ-UBND`; unique except two planted duplicate pairs.
 * `ngay_qd` (text): decision date, mostly `dd/mm/yyyy`, about 12 % `yyyy-mm-dd`. Ordinary rows
   lie within 2021-01-01..2025-12-31; only planted cases of `outside-plan-period` are dated in
   2020 or 2026.
 * `hinh_thuc` (text): kind of decision, as officials write it:
 {kinds}
 * `shbando`, `shthua` (integers): map sheet and parcel number; the pair is unique except for
-  the duplicate pair.
+  the duplicate pairs.
 * `kyhieumucd` (text): granted land-use code (`KyHieuMucDichSuDung` cut to 10 characters);
   Circular 27/2018 codes, plus `ONT+CLN` and `ODT+CLN`.
 * `mucdichcu` (text): previous code, only for conversions (empty otherwise).
@@ -1954,7 +1955,7 @@ Things readers should know:
   characters wide. The `.prj` is the ESRI WKT GDAL writes (datum `D_Vietnam_2000`, no TOWGS84);
   GDAL and pyproj identify it as EPSG:9209.
 * Parcels do not overlap or touch (at least 1 m apart) except the planted double-allocation
-  pairs and the duplicate pair; only planted cases cross zone borders.
+  pairs and the duplicate pairs; only planted cases cross zone borders.
 
 ### Projects (`projects.gpkg`)
 
@@ -2066,19 +2067,24 @@ on the written rasters (shares are of the parcel's valid area; "developed" is bu
 * `zoning-conflict`: an allocation, lease or recognition with more than T of its area in zones
   (of the version in force) where its code is not allowed.
 * `conversion-contrary-to-plan`: a conversion with more than T in zones where its code is not
-  allowed, or, when its previous code is protected (LUA, LUC, LUK, LUN, RPH, RDD), where the
-  zone does not designate it.
+  allowed, or, when its previous code is protected (LUA, LUC, LUK, LUN, RSX, RPH, RDD), where
+  the zone does not designate it.
 * `outside-plan-period`: dated before the earliest approval (2020-12-31), before `plan_start`
   or after `plan_end`.
-* `conversion-not-in-annual-plan`: a conversion or allocation to a non-agricultural code, dated
-  in a year that has projects (2023, 2024), with more than T of its area outside every project
-  of that year whose purpose allows its code.
-* `quota-exceeded`: per quota row, the matching conversions sorted by (date, `so_qd`, area);
-  each one whose running total exceeds the quota is flagged.
-* `protected-area`: any decision whose code none of a corridor's `cho_phep` codes allows, with
+* `conversion-not-in-annual-plan`: a conversion, allocation or lease to a non-agricultural
+  code, dated in a year that has projects (2023, 2024), with more than T of its area outside
+  the union of the projects of that year whose purpose allows its code.
+* Decision numbers are ordered as numbers: by their first run of digits (99/QĐ-UBND before
+  100/QĐ-UBND), then as text.
+* `quota-exceeded`: per quota row, the matching conversions sorted by (date, `so_qd` in that
+  order, area); each one whose running total exceeds the quota is flagged.
+* `protected-area`: any decision whose code none of a corridor's `cho_phep` codes allows
+  exactly (the code or a descendant of it; the compatibility table does not count), with
   more than T of its area in that corridor (one finding per corridor).
 * `double-allocation`: two allocations, leases or recognitions overlapping by more than 5 % of
-  the smaller parcel and more than 20 m²: the later one is flagged.
+  the smaller parcel and more than 20 m²: the later one (by date, then `so_qd` in that order)
+  is flagged. A record and its exact copy (same `so_qd`, sheet-parcel, date, kind, shape) are
+  never a double allocation.
 * `stale-plan-item` (on a project): a project of year Y with Y + 2 ≤ the year of `as_of` that
   no conversion, allocation or lease dated from 1 January Y to `as_of` overlaps by more than
   20 m².
@@ -2167,7 +2173,7 @@ CASE_HELP = {
     "compliant (the base plan would forbid it)",
     "version-before": "dated before 2023-07-01 in a changed zone, granted the new code: the "
     "base plan applies",
-    "version-boundary": "TMD leases in the HNK->TMD zone dated 2023-07-01 (adjustment: "
+    "version-boundary": "TMD recognitions in the HNK->TMD zone dated 2023-07-01 (adjustment: "
     "compliant) and 2023-06-30 (base plan: violation)",
     "version-old-code": "the zone's old code granted after the adjustment changed it",
     "contrary": "conversion from protected rice land to a code the zone allows but does not "
@@ -2177,23 +2183,27 @@ CASE_HELP = {
     "period": "compliant place, dated 2020-06-15, 2020-12-31, 2026-01-05, 2026-03-17",
     "period-near": "dated exactly 2021-01-01 and 2025-12-31",
     "two-rules": "ONT recognised in a LUC zone and dated 2020-09-10: two findings",
-    "annual-plan": "allocation or conversion to non-agricultural use in 2023/2024 outside "
-    "every matching project: outside all, inside a TMD project with an SKC code, 30-60 % "
-    "outside its project, inside a project of the other year",
-    "annual-plan-near": "allocation in 2022; a lease in 2024; 1-3 % outside its project; an "
-    "allocation inside each project (role 'holds decisions'), dated in its year",
+    "annual-plan": "allocation, lease or conversion to non-agricultural use in 2023/2024 "
+    "outside every matching project: outside all, inside a TMD project with an SKC code, "
+    "30-60 % outside its project, inside a project of the other year, a TMD lease outside "
+    "all, 40-50 % outside a project listed twice (its overlap counts once)",
+    "annual-plan-near": "allocation in 2022; a TMD lease inside its 2023 project; 1-3 % "
+    "outside its project; an allocation inside each project (role 'holds decisions'), dated "
+    "in its year",
     "quota": "the last three rice conversions of the quota commune, beyond its quota",
     "quota-near": "the rice conversion just before them, still within the quota",
     "protected": "ONT in the dyke corridors, ODT and TMD in the QL37 corridor (their zones "
-    "allow them)",
-    "protected-near": "ONT touching a dyke corridor by < 20 m²; LUC and CLN (allowed through "
-    "HNK) in dyke corridors; CLN in the relic site",
+    "allow them); CLN in a dyke corridor (HNK is listed, and the list is exact)",
+    "protected-near": "ONT touching a dyke corridor by < 20 m²; LUC in a dyke corridor; CLN "
+    "in the relic site",
     "double-allocation": "the later of two overlapping holdings (one pair overlaps < 5 % of "
-    "the later, larger parcel but > 5 % of the smaller)",
+    "the later, larger parcel but > 5 % of the smaller; one pair is of one day, and "
+    "100000/QĐ-UBND comes after 99999/QĐ-UBND: numbers in numeric order)",
     "double-allocation-first": "the earlier of those pairs",
     "double-allocation-near": "pairs overlapping < 20 m², or > 20 m² but < 5 % of the smaller, "
     "or a conversion over an allocation",
-    "duplicate": "an HNK->ONT conversion written twice (same so_qd, sheet, parcel, shape, date)",
+    "duplicate": "an HNK->ONT conversion and an ONT allocation, each written twice (same "
+    "so_qd, sheet, parcel, shape, date, kind): duplicate-id only, not double-allocation",
     "stale": "2023 projects without any decision",
     "stale-near": "a 2024 project without decisions (not due before 2026)",
     "unused-land": "allocation, lease or conversion for a development use, 2022-2023, whose "
@@ -2216,6 +2226,7 @@ PROJECT_ROLES = {
     "stale": "no decision: stale",
     "empty": "no decision, not yet due",
     "other": "purpose TMD in an SKN zone",
+    "overlap": "the same land as another 2024 project (listed twice)",
 }
 
 
@@ -2424,6 +2435,7 @@ def main() -> None:
             "extra": [c.extra for c in planted],
             "group": [c.group for c in planted],
             "duplicate": [c.duplicate for c in planted],
+            "so_qd": [c.so_qd for c in planted],
             "case": [c.case for c in planted],
             "host": -1,
         }
@@ -2443,6 +2455,7 @@ def main() -> None:
             "extra": [()] * len(ordinary),
             "group": -1,
             "duplicate": "",
+            "so_qd": "",
             "case": "",
             "host": ordinary.zone.astype(int),
         }
@@ -2451,6 +2464,8 @@ def main() -> None:
     rows = rows.iloc[rng.permutation(len(rows))].reset_index(drop=True)
 
     attrs, kinds, previous, dates = decision_attributes(rng, rows, index, world)
+    fixed = (rows.so_qd != "").to_numpy()  # planted decision numbers (issue 16: their order)
+    attrs.loc[fixed, "so_qd"] = rows.so_qd[fixed].to_numpy()
     for key in sorted(set(rows.duplicate) - {""}):  # exact duplicate rows
         same = np.flatnonzero(rows.duplicate == key)
         for k, column in enumerate(attrs.columns):

@@ -231,13 +231,13 @@ def specs(cloud_code: str) -> list[Spec]:
             "unused-land",
             "TMD",
             "lease",
-            D(2023, 5, 9),
+            D(2022, 5, 9),  # leases follow the annual plan: not in a project year
             ("TMD",),
             (600, 1200),
             ((("cropland", 0.2, 0.3), ("grass", None, None)),) * 2,
             ("unused-land",),
             lambda m: (
-                "unused-land: TMD leased 2023-05-09, grass and "
+                "unused-land: TMD leased 2022-05-09, grass and "
                 f"{pct(m.share(1, ['cropland']))} cropland on both images (developed 0 %)"
             ),
             check=lambda m, t: m.developed(1, t) == 0,
@@ -274,7 +274,7 @@ def specs(cloud_code: str) -> list[Spec]:
             "unused-land",
             "SKC",
             "lease",
-            D(2023, 9, 14),
+            D(2022, 9, 14),  # leases follow the annual plan: not in a project year
             ("SKN", "SKC"),
             (900, 1500),
             (
@@ -283,7 +283,7 @@ def specs(cloud_code: str) -> list[Spec]:
             ),
             ("unused-land",),
             lambda m: (
-                f"unused-land: SKC leased 2023-09-14, developed {pct(m.developed(0))} -> "
+                f"unused-land: SKC leased 2022-09-14, developed {pct(m.developed(0))} -> "
                 f"{pct(m.developed(1))}: under 20 %, rising less than 10 points"
             ),
             check=lambda m, t: (

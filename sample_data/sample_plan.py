@@ -25,7 +25,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sample_rules import PROTECTED, Compat, is_non_agricultural, matches, parse_code
+from sample_rules import (
+    PROTECTED,
+    Compat,
+    exact_allowed,
+    is_non_agricultural,
+    matches,
+    number_key,
+    parse_code,
+)
 from shapely import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -131,6 +139,7 @@ class Planted:
     group: int = -1  # planted parcels of one group may overlap each other
     duplicate: str = ""  # rows sharing this key get identical attributes
     no_conversion: bool = False  # a drawn kind must not be a conversion
+    so_qd: str = ""  # a fixed decision number ('' = drawn)
 
 
 @dataclass
@@ -341,6 +350,12 @@ def build_world(rng: np.random.Generator, layout, ix, compat: Compat) -> World:
         assert plan2023.at[z, "maloaidat"] == old
         plan2023.at[z, "maloaidat"] = new
     projects = make_projects(rng, ix, changed, blocked)
+    # issue 16: one 2024 project listed twice (a second phase on the same land), last row
+    base = [p for p in projects if p.year == 2024 and p.code == "ONT" and p.role == "active"][2]
+    projects.append(
+        Project(base.name + " (giai đoạn 2)", base.year, base.code, base.ma_xa, base.geometry,
+                "overlap", base.zone)
+    )
     shapely.prepare(blocked)
     return World(compat, plan2023, changed, corridors, blocked, projects)
 
@@ -503,6 +518,7 @@ class NewCases:
         group: int = -1,
         duplicate: str = "",
         register: bool = True,
+        so_qd: str = "",
     ) -> None:
         rules = list(rules)
         rule, planned = rules[0] if rules else ("", "")
@@ -521,6 +537,7 @@ class NewCases:
                 tuple(rules[1:]),
                 group,
                 duplicate,
+                so_qd=so_qd,
             )
         )
         if register:
@@ -550,7 +567,7 @@ class NewCases:
         before = "version-before: {g} granted before the adjustment, zone {o}->{n}"
         for (o, n), g, kind, date, area in (
             (("LUC", "ONT"), "ONT", "recognition", D(2024, 5, 14), (200, 400)),
-            (("LUK", "SKN"), "SKN", "lease", D(2023, 11, 2), (1200, 1900)),
+            (("LUK", "SKN"), "SKN", "lease", D(2025, 3, 2), (1200, 1900)),  # 2025: no annual plan
             (("ONT", "DGD"), "DGD", "allocation-free", D(2025, 6, 10), (1000, 1800)),
             (("CLN", "ONT"), "ONT+CLN", "recognition", D(2024, 8, 19), (400, 900)),
             (("LUK", "NTD"), "NTD", "allocation-free", D(2025, 2, 11), (300, 800)),
@@ -559,7 +576,7 @@ class NewCases:
             self.add(geom, g, [], after.format(g=g, o=o, n=n) + ": compliant", kind, date)
         for (o, n), g, kind, date, area in (
             (("LUC", "ONT"), "ONT", "recognition", D(2022, 10, 5), (200, 400)),
-            (("LUK", "SKN"), "SKN", "lease", D(2023, 2, 14), (1200, 1900)),
+            (("LUK", "SKN"), "SKN", "lease", D(2022, 2, 14), (1200, 1900)),  # 2022: no annual plan
             (("ONT", "DGD"), "DGD", "recognition", D(2023, 5, 22), (1000, 1800)),
             (("CLN", "ONT"), "ONT", "recognition", D(2021, 9, 3), (200, 400)),
         ):
@@ -571,8 +588,8 @@ class NewCases:
             (D(2023, 6, 30), [("zoning-conflict", "HNK")], "the day before it: base plan (HNK)"),
         ):
             geom = self.inside(z("HNK", "TMD"), (300, 900))
-            text = f"version-boundary: TMD lease in a zone changed HNK->TMD, {what}"
-            self.add(geom, "TMD", rules, text, "lease", date)
+            text = f"version-boundary: TMD recognised in a zone changed HNK->TMD, {what}"
+            self.add(geom, "TMD", rules, text, "recognition", date)
         for (o, n), g, date in (
             (("LUC", "ONT"), "LUC", D(2024, 2, 1)),
             (("HNK", "TMD"), "HNK", D(2025, 4, 8)),
@@ -748,14 +765,44 @@ class NewCases:
             "allocation",
             D(2022, 5, 30),
         )
+        # --- issue 16: leases follow the annual plan like allocations (LL2024 Art. 116) ---
         geom = self.inside(self.zones(["TMD"]), (400, 1000), ok=outside_all)
         self.add(
             geom,
             "TMD",
-            [],
-            f"{near}: TMD leased in 2024 outside projects (leases are not checked)",
+            annual,
+            "annual-plan: TMD leased in 2024 outside every project (leases follow the annual "
+            "plan like allocations)",
             "lease",
             D(2024, 2, 26),
+        )
+        p = of(2023, "TMD")[0]
+        geom = self.inside([p.zone], (400, 1000), region=p.geometry, ok=within(p), projects_ok=True)
+        self.add(
+            geom, "TMD", [], f"{near}: TMD leased in 2023 inside its 2023 project", "lease",
+            D(2023, 10, 16),
+        )
+        # --- issue 16: a parcel in two overlapping projects of its year (the same land listed
+        # twice) counts that land once: 40-50 % of it lies outside both ---
+        twin = next(q for q in projects if q.role == "overlap")
+        p = next(q for q in projects if q.role == "active" and q.geometry.equals(twin.geometry))
+        others = [q.geometry for q in projects if q is not p and q is not twin]
+        geom, share = self.edge(
+            [p.zone],
+            p.geometry,
+            (0.5, 0.6),
+            (28.0, 22.0),
+            ok=lambda g: all(not shapely.dwithin(o, g, 5.0) for o in others),
+            projects_ok=True,
+        )
+        self.add(
+            geom,
+            "ONT",
+            annual,
+            f"annual-plan: ONT allocated in 2024, {share:.0%} in a project listed twice, "
+            f"{1 - share:.0%} outside (the overlap counts once)",
+            "allocation",
+            D(2024, 7, 23),
         )
         p = of(2023, "ONT")[1]
         geom, share = self.edge(
@@ -802,7 +849,7 @@ class NewCases:
             ("tả ngạn", "ONT", "recognition", D(2022, 3, 9)),
             ("hữu ngạn", "ONT", "allocation", D(2025, 8, 14)),
             ("QL37", "ODT", "recognition", D(2021, 11, 23)),
-            ("QL37", "TMD", "lease", D(2024, 9, 30)),
+            ("QL37", "TMD", "lease", D(2022, 9, 30)),  # 2022: no annual plan
         ):
             k, band = self.corridor(part)
             zones = [z for z in self.zones([code]) if self.ix.geoms[z].intersects(band)]
@@ -835,9 +882,18 @@ class NewCases:
             "recognition",
             D(2022, 12, 12),
         )
-        for part, code, zone_code, date, why in (
-            ("tả ngạn", "LUC", "LUC", D(2023, 3, 15), "LUC is allowed there"),
-            ("hữu ngạn", "CLN", "CLN", D(2024, 1, 9), "CLN is allowed through HNK (compatible)"),
+        # issue 16: a corridor's list is exact: CLN is not allowed where only HNK is listed,
+        # though the compatibility table pairs them
+        for part, code, zone_code, date, why, rules in (
+            ("tả ngạn", "LUC", "LUC", D(2023, 3, 15), "LUC is allowed there", []),
+            (
+                "hữu ngạn",
+                "CLN",
+                "CLN",
+                D(2024, 1, 9),
+                "only HNK is listed; the compatibility table does not widen the list",
+                hit,
+            ),
         ):
             k, band = self.corridor(part)
             zones = [z for z in self.zones([zone_code]) if self.ix.geoms[z].intersects(band)]
@@ -849,11 +905,12 @@ class NewCases:
                 ok=self.clear_of_other_corridors(k),
                 corridor_ok=True,
             )
+            tag = "protected" if rules else near
             self.add(
                 geom,
                 code,
-                [],
-                f"{near}: {code} with {share:.0%} in a dyke corridor: {why}",
+                rules,
+                f"{tag}: {code} with {share:.0%} in a dyke corridor: {why}",
                 "recognition",
                 date,
             )
@@ -969,6 +1026,22 @@ class NewCases:
             self.add(g2, c2, rules, second, k2, d2, previous=prev2, group=group)
 
     def duplicate(self) -> None:
+        # --- issue 16: a grant written twice is a duplicate, never granted twice by itself ---
+        geom = self.inside(self.zones(["ONT"]), (200, 400))
+        group = self.new_group()
+        for k in range(2):
+            self.add(
+                geom,
+                "ONT",
+                [("duplicate-id", "")],
+                f"duplicate: ONT allocation, row {k + 1} of an exact duplicate pair (not granted "
+                "twice by its own copy)",
+                "allocation",
+                D(2022, 4, 14),
+                group=group,
+                duplicate="dup-2",
+                register=k == 0,
+            )
         geom = self.inside(self.zones(["ONT"]), (200, 400))
         group = self.new_group()
         for k in range(2):
@@ -985,6 +1058,19 @@ class NewCases:
                 register=k == 0,
             )
 
+    def number_order(self) -> None:
+        """Issue 16: two recognitions of one day overlapping; 99999/QĐ-UBND was issued before
+        100000/QĐ-UBND (numeric order; as text '100000' sorts first), so the later is flagged."""
+        g1, g2, area = self.pair(self.zones(["ONT"]), (20, 15), (18, 14), (90, 140))
+        group = self.new_group()
+        day = D(2022, 3, 24)
+        self.add(g1, "ONT", [], "double-allocation-first: ONT recognition 99999/QĐ-UBND, "
+                 "the same day as 100000/QĐ-UBND and before it (numeric order)", "recognition",
+                 day, group=group, so_qd="99999/QĐ-UBND")
+        self.add(g2, "ONT", [("double-allocation", "")], "double-allocation: ONT recognition "
+                 f"100000/QĐ-UBND over 99999/QĐ-UBND of the same day ({area:.0f} m2 overlap)",
+                 "recognition", day, group=group, so_qd="100000/QĐ-UBND")
+
     def build(self) -> list[Planted]:
         self.plan_versions()
         self.protected()
@@ -994,6 +1080,7 @@ class NewCases:
         self.plan_period()
         self.double_allocation()
         self.duplicate()
+        self.number_order()
         return self.cases
 
 
@@ -1006,7 +1093,6 @@ def reserve_projects(world: World, registry) -> None:
 
 def ordinary_filter(world: World) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """Mask of ordinary candidates that no corridor forbids."""
-    compat = world.compat
     corridors = [
         (geom, [c.strip() for c in allowed.split(",")])
         for geom, allowed in zip(world.corridors.geometry, world.corridors.cho_phep, strict=True)
@@ -1015,7 +1101,7 @@ def ordinary_filter(world: World) -> Callable[[np.ndarray, np.ndarray], np.ndarr
     def ok(polys: np.ndarray, granted: np.ndarray) -> np.ndarray:
         mask = np.ones(len(polys), dtype=bool)
         for geom, allowed in corridors:
-            fine = {g: any(compat.allowed(split_code(g), c) for c in allowed) for g in set(granted)}
+            fine = {g: any(exact_allowed(split_code(g), c) for c in allowed) for g in set(granted)}
             hit = shapely.intersects(polys, geom)
             mask &= ~hit | np.array([fine[g] for g in granted])
         return mask
@@ -1042,8 +1128,8 @@ def assign_dates(
     and for ordinary rows within 2021-2025 such that they stay compliant:
 
     * rows in a zone the adjustment changed are dated before 2023-07-01;
-    * allocations and conversions to non-agricultural use are dated in 2023 or 2024 only when
-      they lie inside a project of that year whose purpose allows their code;
+    * allocations, leases and conversions to non-agricultural use are dated in 2023 or 2024
+      only when they lie inside a project of that year whose purpose allows their code;
     * rice-to-non-agricultural conversions of the quota commune are dated by 2025-08-31.
 
     (Each active 2023 project holds a planted allocation of 2023, so none is stale.)
@@ -1081,7 +1167,7 @@ def assign_dates(
                 if compat.allowed(codes, p.code) and g.contains(buffered)
             }
         )
-        restricted = kind in ("allocation", "conversion") and is_non_agricultural(codes)
+        restricted = kind in ("allocation", "lease", "conversion") and is_non_agricultural(codes)
         if not restricted:
             dates.append(_uniform(rng, PLAN_START, hi))
             continue
@@ -1127,7 +1213,7 @@ def quota_table(
             and matches(codes[i][0], to)
             and unit_code in ("*", ma_xa[i])
         ]
-        return sorted(out, key=lambda i: (dates[i], so_qd[i], area[i]))
+        return sorted(out, key=lambda i: (dates[i], *number_key(so_qd[i]), area[i]))
 
     rows = []
     for xa in sorted(set(ma_xa)):

@@ -49,7 +49,7 @@ VERSIONS: tuple[tuple[str, dt.date], ...] = (
     ("plan.gpkg", dt.date(2020, 12, 31)),
     ("plan_2023.gpkg", dt.date(2023, 7, 1)),
 )
-PROTECTED = ("LUA", "LUC", "LUK", "LUN", "RPH", "RDD")
+PROTECTED = ("LUA", "LUC", "LUK", "LUN", "RSX", "RPH", "RDD")
 STALE_YEARS = 2
 COMPLIANCE = (
     "zoning-conflict",
@@ -110,6 +110,24 @@ def parse_code(raw: object) -> tuple[str, ...] | None:
 def matches(code: str, pattern: str) -> bool:
     """A quota pattern: a code (itself and its descendants) or a group name."""
     return GROUPS.get(pattern, pattern) in ancestors(code)
+
+
+def number_key(so_qd: object) -> tuple[float, str]:
+    """Order of decision numbers of one day: the first run of digits as a number (99/QĐ
+    before 100/QĐ; none: after those with one), then the text."""
+    text = so_qd if isinstance(so_qd, str) else ""
+    digits = ""
+    for ch in text:
+        if "0" <= ch <= "9":
+            digits += ch
+        elif digits:
+            break
+    return (float(digits) if digits else float("inf"), text)
+
+
+def exact_allowed(codes: Sequence[str], listed: str) -> bool:
+    """A corridor's list is exact: every component is the listed code or descends from it."""
+    return all(listed in ancestors(g) for g in codes)
 
 
 def is_non_agricultural(codes: Sequence[str]) -> bool:
@@ -322,7 +340,7 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
     years = set(pyears.tolist())
     for i in np.flatnonzero(checkable):
         g = codes[i]
-        if kinds[i] not in ("conversion", "allocation") or not is_non_agricultural(g):
+        if kinds[i] not in ("conversion", "allocation", "lease") or not is_non_agricultural(g):
             continue
         if dates[i].year not in years:
             continue
@@ -346,7 +364,7 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
                 and matches(codes[i][0], q["to"])
                 and (q["unit"] == "*" or q["unit"] == dec.ma_xa[i])
             ]
-            members.sort(key=lambda i, s=sizes: (dates[i], dec.so_qd[i], s[i]))
+            members.sort(key=lambda i, s=sizes: (dates[i], *number_key(dec.so_qd[i]), s[i]))
             total, flagged = 0.0, []
             for i in members:
                 total += sizes[i]
@@ -362,7 +380,7 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
     allowed_lists = [[c.strip() for c in s.split(",")] for s in corridors.cho_phep]
     ci, cj, ca = _pair_areas(np.where(checkable, geoms, None), cgeoms)
     for i, j, a in zip(ci, cj, ca, strict=True):
-        if any(compat.allowed(codes[i], c) for c in allowed_lists[j]):
+        if any(exact_allowed(codes[i], c) for c in allowed_lists[j]):
             continue
         if over(a, area[i]):
             add(int(i), "protected-area", "")
@@ -372,13 +390,24 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
     hold = np.flatnonzero(holding)
     tree = shapely.STRtree(geoms[hold])
     a_idx, b_idx = tree.query(geoms[hold], predicate="intersects")
+    sheet_parcel = (dec.shbando.astype(str) + "-" + dec.shthua.astype(str)).to_numpy()
     for a, b in zip(hold[a_idx], hold[b_idx], strict=True):
         if a >= b:
             continue
+        copy = (
+            dec.so_qd[a] == dec.so_qd[b]
+            and sheet_parcel[a] == sheet_parcel[b]
+            and dates[a] == dates[b]
+            and kinds[a] == kinds[b]
+            and geoms[a].equals(geoms[b])
+        )
+        if copy:  # a record is never in conflict with its own copy (duplicate-id says it)
+            continue
         ov = float(shapely.intersection(geoms[a], geoms[b]).area)
         if over(ov, min(area[a], area[b])):
-            assert dates[a] != dates[b], "overlapping holdings have different dates"
-            add(int(b if dates[b] > dates[a] else a), "double-allocation")
+            ka, kb = (dates[a], *number_key(dec.so_qd[a])), (dates[b], *number_key(dec.so_qd[b]))
+            assert ka != kb, "overlapping holdings differ in date or decision number"
+            add(int(b if kb > ka else a), "double-allocation")
 
     # duplicate-id (data quality).
     key = dec.so_qd.astype(str) + "|" + dec.shbando.astype(str) + "-" + dec.shthua.astype(str)

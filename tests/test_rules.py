@@ -151,13 +151,14 @@ def test_allocation_outside_every_project_of_its_year_is_flagged(plan, projects)
         {"geom": box(120, 20, 140, 40)},                             # inside the ONT project
         {"geom": box(220, 20, 240, 40)},                             # outside every project
         {"geom": box(220, 120, 240, 140)},                           # in a TMD project
-        {"kind": "thuê", "geom": box(250, 20, 270, 40)},             # a lease: not judged
+        {"kind": "thuê", "geom": box(250, 20, 270, 40)},             # a lease: judged too
         {"date": "15/03/2022", "geom": box(250, 60, 270, 80)},       # 2022: no projects
         {"code": "HNK", "geom": box(150, 150, 170, 170)},            # agricultural use
     )
     result = run(plan, d, projects=projects)
     assert [rules_of(result, i) for i in range(6)] == [
-        [], ["conversion-not-in-annual-plan"], ["conversion-not-in-annual-plan"], [], [], []]
+        [], ["conversion-not-in-annual-plan"], ["conversion-not-in-annual-plan"],
+        ["conversion-not-in-annual-plan"], [], []]
 
 
 def test_annual_plan_rule_is_skipped_without_projects_and_needs_a_year_column(plan, projects):

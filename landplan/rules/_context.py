@@ -15,7 +15,19 @@ from .._tolerance import beyond_tolerances
 from ..config import CheckConfig
 from ..landcover import decision_images
 
-__all__ = ["CheckContext"]
+__all__ = ["CheckContext", "decision_numbers"]
+
+
+def decision_numbers(numbers: pd.Series) -> np.ndarray:
+    """The number of each decision number as officials count it: its first run of digits.
+
+    ``"99/QĐ-UBND"`` → 99.0, ``"QĐ số 0100"`` → 100.0; NaN when it has no digit (or is
+    missing). Leading zeros do not count; very long runs lose precision beyond 15 digits and
+    are then told apart by the text.
+    """
+    text = pd.Series(numbers, dtype=object).astype("string")
+    digits = text.str.extract(r"([0-9]+)", expand=False)
+    return pd.to_numeric(digits, errors="coerce").to_numpy(dtype=float)
 
 
 @dataclass
@@ -103,15 +115,19 @@ class CheckContext:
     def issue_order(self) -> np.ndarray:
         """Return the decision rows in the order they were issued.
 
-        By date (undated last), decision number, parcel id, area, then the geometry itself —
-        never by input row, so rules that ask "which came first" answer the same whatever the
-        row order.
+        By date (undated last), then the decision number as officials count it — its first
+        run of digits as a number ("99/QĐ-UBND" before "100/QĐ-UBND"; a number without
+        digits after those with), then its whole text — then parcel id, area, and the
+        geometry itself: never by input row, so rules that ask "which came first" answer
+        the same whatever the row order.
         """
         def compute() -> np.ndarray:
             d = self.decisions
+            number = d["decision_no"]
             keys = pd.DataFrame({
-                "date": d["decision_date"], "no": d["decision_no"].fillna(""),
-                "parcel": d["parcel_id"].fillna(""), "area": self.area,
+                "date": d["decision_date"], "number": decision_numbers(number),
+                "no": number.fillna(""), "parcel": d["parcel_id"].fillna(""),
+                "area": self.area,
             })
             # the geometry decides only between decisions equal on all the rest: its text
             # is made for those alone (the others' is never compared)
@@ -119,7 +135,7 @@ class CheckContext:
             shape = np.full(len(d), "", dtype=object)
             shape[tied] = shapely.to_wkb(shapely.normalize(d.geometry.values[tied]), hex=True)
             return keys.assign(shape=shape, row=np.arange(len(d))).sort_values(
-                ["date", "no", "parcel", "area", "shape"], kind="stable",
+                ["date", "number", "no", "parcel", "area", "shape"], kind="stable",
                 na_position="last")["row"].to_numpy()
         return self.memo("issue_order", compute)
 

@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .._distinct import flags
 from .._labels import label
 from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
-from ..engine import overlay_pairs
+from ..engine import intersection_geometries, overlay_pairs
 from ._context import CheckContext
 from ._registry import RULES, register
 from .zoning import conflict_findings
 
 _NON_AGRICULTURAL = "non-agricultural"
+_ANNUAL_PLAN_KINDS = ("conversion", "allocation", "lease")  # Land Law 2024 Art. 116
 
 
 @register("conversion-contrary-to-plan")
 def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
     """Conversions (chuyển mục đích) whose new use is not allowed by the planned use.
 
-    Also those whose previous use is protected (parameter ``protected``: rice land LUA and
-    its children, protection and special-use forest) while the plan does not designate that
-    place for the new use (the planned code must be the new use or its parent; the
-    compatibility table does not count). Area beyond the tolerance, per planned code.
+    Also those whose previous use is protected (parameter ``protected``: rice land LUA,
+    production forest RSX, protection forest RPH and special-use forest RDD, with their
+    children; Land Law 2024 Art. 121–122) while the plan does not designate that place for
+    the new use. The plan designates it when the planned code is the new use or any code
+    that contains it in the code tree (a LUA zone designates LUC, a CSK zone designates
+    SKC: plans are drawn at different levels of the tree, and a zone designated for a land
+    type is designated for every kind of it); the compatibility table does not count. The
+    conflicting area counts in total over every planned code where the conversion is
+    contrary (a parcel 3 % in each of two such zones conflicts on 6 %), and the decision is
+    flagged when that total is beyond the tolerance, with one finding per planned code.
     Conversions of rice land (parameter ``rice``) get severity ``severity_rice``.
     """
     params = {name: ctx.config.param("conversion-contrary-to-plan", name)
@@ -62,11 +70,14 @@ def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
 
 @register("conversion-not-in-annual-plan")
 def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
-    """Non-agricultural conversions and allocations outside the annual plan's projects.
+    """Non-agricultural conversions, allocations and leases outside the annual plan's projects.
 
-    Conversions and allocations for non-agricultural use, dated in a year the annual-plan
-    project layer covers, whose parcel lies outside every project of that year whose purpose
-    allows the granted use by more than the tolerance. Years without any project in the
+    Conversions, allocations and leases for non-agricultural use (Land Law 2024 Art. 116:
+    allocation and lease rest on the annual plan like permission to change the purpose),
+    dated in a year the annual-plan project layer covers, whose parcel lies outside every
+    project of that year whose purpose allows the granted use by more than the tolerance.
+    The part inside is the parcel's overlap with the **union** of those projects: two
+    projects that overlap count their common land once. Years without any project in the
     layer are not judged.
     """
     d, projects = ctx.decisions, ctx.projects
@@ -74,7 +85,7 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
     covered_years = set(projects["year"].dropna().astype(int))
     granted = d["land_use"].to_numpy(dtype=object)
     non_agri = flags(granted, lambda c: code_group(c, ctx.codes) == _NON_AGRICULTURAL)
-    candidate = (ctx.checkable & np.isin(ctx.kinds, ["conversion", "allocation"]) & non_agri
+    candidate = (ctx.checkable & np.isin(ctx.kinds, _ANNUAL_PLAN_KINDS) & non_agri
                  & np.isin(np.nan_to_num(years, nan=-1).astype(int), list(covered_years)))
     usable = (projects["geometry_status"] != "unusable").to_numpy()
     parcels = np.where(candidate, d.geometry.values, None)
@@ -86,7 +97,7 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
                                                                          .to_numpy()],
                              ctx.codes, ctx.compat, ctx.mapping)
     match = pairs[same_year & purpose]
-    covered = np.bincount(match["parcel"], weights=match["area_m2"], minlength=len(d))
+    covered = _covered_by_union(ctx, match, projects.geometry.values)
     outside = np.clip(np.nan_to_num(ctx.area) - covered, 0, None)
     flagged = candidate & ctx.exceeds_tolerance(outside, ctx.area)
     rows = np.flatnonzero(flagged)
@@ -96,40 +107,117 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
                          "pct": pct, "conflict_area_m2": outside[rows], "conflict_pct": pct})
 
 
+def _covered_by_union(ctx: CheckContext, match: pd.DataFrame, zones: np.ndarray) -> np.ndarray:
+    """Per decision, the area of its parcel inside the union of its matching projects.
+
+    A parcel with one matching project takes the pair's area as it is; only parcels with
+    several are cut: each piece (parcel ∩ project) in one array, the pieces of a parcel in
+    one row of a padded 2-D array, and GEOS unions each row (``union_all(axis=1)``), so no
+    Python loop runs per parcel.
+    """
+    n = len(ctx.area)
+    parcel = match["parcel"].to_numpy()
+    counts = np.bincount(parcel, minlength=n)
+    single = counts[parcel] == 1
+    covered = np.bincount(parcel[single], weights=match["area_m2"].to_numpy()[single],
+                          minlength=n).astype(float)
+    several = np.flatnonzero(~single)
+    if not len(several):
+        return covered
+    who = parcel[several]  # sorted by parcel (overlay_pairs sorts by parcel, then zone)
+    pieces = intersection_geometries(ctx.decisions.geometry.values, zones, who,
+                                     match["zone"].to_numpy()[several])
+    owners, first, sizes = np.unique(who, return_index=True, return_counts=True)
+    grid = np.full((len(owners), int(sizes.max())), None, dtype=object)
+    grid[np.repeat(np.arange(len(owners)), sizes),
+         np.arange(len(who)) - np.repeat(first, sizes)] = pieces
+    covered[owners] = shapely.area(shapely.union_all(grid, axis=1))
+    return covered
+
+
+def _quota_members(ctx: CheckContext) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+    """Per quota row: the row, its dated conversions in issue order, its undated ones.
+
+    A conversion counts towards a row when its previous use matches ``from``, the first
+    component of its new use matches ``to`` and its unit matches ``unit`` (or ``*``);
+    conversions without a usable geometry have no area and are not counted.
+    """
+    def compute() -> list[tuple[dict, np.ndarray, np.ndarray]]:
+        d = ctx.decisions
+        base = (d["geometry_status"] != "unusable").to_numpy() & (ctx.kinds == "conversion")
+        dated = d["decision_date"].notna().to_numpy()
+        prev = d["prev_land_use"].to_numpy(dtype=object)
+        granted = d["land_use"].to_numpy(dtype=object)
+        units = d["unit"].to_numpy(dtype=object)
+        order = ctx.issue_order()
+        out = []
+        for q in ctx.quotas.to_dict("records"):
+            spec_from, spec_to, unit = q["from"], q["to"], q["unit"]
+            mask = (base
+                    & flags(prev, lambda c, s=spec_from: matches(c, s, ctx.codes))
+                    & flags(granted, lambda c, s=spec_to: matches(primary_code(c), s,
+                                                                       ctx.codes))
+                    & ((unit == "*") | (units == unit)))
+            out.append((q, order[(mask & dated)[order]], order[(mask & ~dated)[order]]))
+        return out
+    return ctx.memo("quota-members", compute)
+
+
 @register("quota-exceeded")
 def quota_exceeded(ctx: CheckContext) -> pd.DataFrame:
     """Conversions that take a unit's converted area over its quota in the 5-year plan.
 
     Conversions are counted against the plan's quotas (per unit, from → to use or group):
-    converted area (the parcel's) is accumulated in decision-date order (ties by decision
-    number, parcel id, area — never by input order) and every decision whose running total
-    exceeds the quota is flagged, with the running total.
+    converted area (the parcel's) is accumulated in the order the decisions were issued —
+    by date, then decision number counted as a number ("99/QĐ-UBND" before
+    "100/QĐ-UBND"), then its text, parcel id, area; never by input order — and every
+    decision whose running total exceeds the quota is flagged, with the running total.
+    Undated conversions cannot be placed in that order: they are counted after all dated
+    ones and reported by ``quota-undated``, not here.
     """
-    d = ctx.decisions
-    usable = (d["geometry_status"] != "unusable").to_numpy() & d["decision_date"].notna()
-    base = usable.to_numpy() & (ctx.kinds == "conversion")
-    prev = d["prev_land_use"].to_numpy(dtype=object)
-    granted = d["land_use"].to_numpy(dtype=object)
-    units = d["unit"].to_numpy(dtype=object)
-    order = ctx.issue_order()
     frames = []
-    for q in ctx.quotas.to_dict("records"):
-        spec_from, spec_to, unit, quota = q["from"], q["to"], q["unit"], q["quota_ha"]
-        mask = (base
-                & flags(prev, lambda c, s=spec_from: matches(c, s, ctx.codes))
-                & flags(granted, lambda c, s=spec_to: matches(primary_code(c), s,
-                                                                   ctx.codes))
-                & ((unit == "*") | (units == unit)))
-        rows = order[mask[order]]
+    for q, rows, _ in _quota_members(ctx):
         if not len(rows):
             continue
+        unit, quota = q["unit"], q["quota_ha"]
         running = np.cumsum(np.nan_to_num(ctx.area[rows]))
         over = running > quota * 10_000
         frames.append(pd.DataFrame({
-            "row": rows[over], "unit": "" if unit == "*" else unit, "from": spec_from,
-            "to": spec_to, "total_ha": running[over] / 10_000, "quota_ha": quota,
+            "row": rows[over], "unit": "" if unit == "*" else unit, "from": q["from"],
+            "to": q["to"], "total_ha": running[over] / 10_000, "quota_ha": quota,
             "area": ctx.area[rows[over]],
         }))
+    return _quota_frame(ctx, frames)
+
+
+@register("quota-undated")
+def quota_undated(ctx: CheckContext) -> pd.DataFrame:
+    """Undated conversions counted against a quota that the total exceeds.
+
+    A conversion without a (readable) date is counted in its quota's total after every
+    dated conversion, since its place in the order is unknown. When that total, with every
+    undated conversion of the row, exceeds the quota, each undated one is reported: it may
+    or may not have been issued beyond the quota, which cannot be said without its date.
+    The dated conversions are judged by ``quota-exceeded`` among themselves. When the total
+    stays within the quota nothing is reported (whatever the order, none exceeded it).
+    """
+    frames = []
+    for q, dated, undated in _quota_members(ctx):
+        if not len(undated):
+            continue
+        total = (np.nan_to_num(ctx.area[dated]).sum()
+                 + np.nan_to_num(ctx.area[undated]).sum())
+        if not total > q["quota_ha"] * 10_000:
+            continue
+        frames.append(pd.DataFrame({
+            "row": undated, "unit": "" if q["unit"] == "*" else q["unit"],
+            "from": q["from"], "to": q["to"], "total_ha": total / 10_000,
+            "quota_ha": q["quota_ha"], "area": ctx.area[undated],
+        }))
+    return _quota_frame(ctx, frames)
+
+
+def _quota_frame(ctx: CheckContext, frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["row"])
     found = pd.concat(frames, ignore_index=True)

@@ -27,9 +27,12 @@ _GRANTING = ("allocation", "lease", "recognition")
 def protected_area(ctx: CheckContext) -> pd.DataFrame:
     """Decisions granting a use that a restriction corridor does not allow.
 
-    The corridor allows its ``allowed`` codes (same/child/compatible codes count); flagged
-    on more than the tolerance of the parcel; one finding per corridor, geometry = the
-    overlap.
+    A corridor's ``allowed`` list is exact: the listed codes and their descendants (LUC where
+    LUA is listed), and a 2018 code and its 2024 equivalent (BHK ~ HNK), are allowed; the
+    compatibility table does not widen it (CLN is not allowed in a dyke corridor that lists
+    HNK) unless the corridor layer's optional ``compatible`` column is true for that
+    corridor. Flagged on more than the tolerance of the parcel; one finding per corridor,
+    geometry = the overlap.
     """
     d, corridors = ctx.decisions, ctx.corridors
     usable = (corridors["geometry_status"] != "unusable").to_numpy()
@@ -37,10 +40,15 @@ def protected_area(ctx: CheckContext) -> pd.DataFrame:
     pairs = overlay_pairs(parcels, np.where(usable, corridors.geometry.values, None))
     if pairs.empty:
         return pd.DataFrame(columns=["row"])
+    zone = pairs["zone"].to_numpy()
     granted = d["land_use"].to_numpy(dtype=object)[pairs["parcel"].to_numpy()]
-    allowed_codes = corridors["allowed"].to_numpy(dtype=object)[pairs["zone"].to_numpy()]
-    keys = pd.Series(list(zip(granted, allowed_codes, strict=True)), dtype=object)
-    verdict = {k: any(is_allowed(k[0], c, ctx.codes, ctx.compat, ctx.mapping)
+    allowed_codes = corridors["allowed"].to_numpy(dtype=object)[zone]
+    widened = (corridors["compatible"].to_numpy(dtype=bool) if "compatible" in corridors
+               else np.zeros(len(corridors), dtype=bool))[zone]
+    keys = pd.Series(list(zip(granted, allowed_codes, widened, strict=True)), dtype=object)
+    exact = ctx.compat.iloc[0:0]
+    verdict = {k: any(is_allowed(k[0], c, ctx.codes, ctx.compat if k[2] else exact,
+                                 ctx.mapping)
                       for c in (k[1] or "").split(",") if c)
                for k in keys.unique()}
     ok = keys.map(verdict).to_numpy(dtype=bool)
@@ -69,7 +77,10 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     """Two allocations, leases or recognitions whose parcels overlap by more than the tolerance.
 
     The tolerance is relative to the smaller parcel. The later decision (by date, then
-    decision number) is flagged, naming the earlier. Conversions are not grants of new land.
+    decision number counted as a number: "99/QĐ-UBND" before "100/QĐ-UBND") is flagged,
+    naming the earlier. Conversions are not grants of new land. A record is never in
+    conflict with its own copy — same decision number, date, kind, parcel id (both
+    present) and geometry: such copies are reported by ``duplicate-id`` alone.
     """
     d = ctx.decisions
     active = (np.isin(ctx.kinds, _GRANTING)
@@ -80,6 +91,8 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     meet = np.ones(len(a), dtype=bool)
     meet[untested] = interiors_meet(geoms[a[untested]], geoms[b[untested]])
     a, b, tested = a[meet], b[meet], tested[meet]
+    keep = ~_copies(ctx, a, b)
+    a, b, tested = a[keep], b[keep], tested[keep]
     # each pair as (later, earlier): the overlap is cut as the later decision's part
     rank = ctx.issue_order()
     position = np.empty(len(d), dtype=np.int64)
@@ -100,6 +113,33 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
         "conflict_pct": 100.0 * area / smaller,
         "geometry": pieces,
     })
+
+
+def _copies(ctx: CheckContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which pairs ``a, b`` are copies of one record (what ``duplicate-id`` reports).
+
+    Same decision number and parcel id (both present), same date (or both undated), same
+    kind (or both unrecognised) and equal geometry. Array comparisons; GEOS is asked only
+    about the pairs equal on every attribute.
+    """
+    d = ctx.decisions
+    number, parcel = d["decision_no"], d["parcel_id"]
+    keyed = (number.notna() & parcel.notna()).to_numpy()
+    idx = np.flatnonzero(keyed[a] & keyed[b])
+    same = np.zeros(len(a), dtype=bool)
+    if not len(idx):
+        return same
+    ia, ib = a[idx], b[idx]
+    dates = d["decision_date"].to_numpy(dtype="datetime64[ns]")
+    kinds = pd.Series(ctx.kinds, dtype=object).fillna("").to_numpy(dtype=object)
+    number, parcel = number.to_numpy(dtype=object), parcel.to_numpy(dtype=object)
+    equal = ((number[ia] == number[ib]) & (parcel[ia] == parcel[ib])
+             & ((dates[ia] == dates[ib]) | (np.isnat(dates[ia]) & np.isnat(dates[ib])))
+             & (kinds[ia] == kinds[ib]))
+    idx = idx[equal]
+    geoms = np.asarray(d.geometry.values, dtype=object)
+    same[idx] = shapely.equals(geoms[a[idx]], geoms[b[idx]])
+    return same
 
 
 _PAIRS = 250_000  # candidate pairs cut at a time: only the overlaps found are kept
