@@ -19,7 +19,7 @@ __all__ = ["CheckContext", "decision_numbers"]
 
 
 def decision_numbers(numbers: pd.Series) -> np.ndarray:
-    """The number of each decision number as officials count it: its first run of digits.
+    """Return each decision number's number as officials count it: its first run of digits.
 
     ``"99/QĐ-UBND"`` → 99.0, ``"QĐ số 0100"`` → 100.0; NaN when it has no digit (or is
     missing). Leading zeros do not count; very long runs lose precision beyond 15 digits and
