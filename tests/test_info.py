@@ -27,7 +27,7 @@ def test_info_describes_every_sample_file(name, capsys):
 
 def test_info_of_the_sample_decisions_finds_roles_encoding_and_counts():
     [info] = landplan.file_info(landplan.sample_dir() / "decisions" / "decisions.shp")
-    assert info["features"] == 3078
+    assert info["features"] == 3084
     assert info["looks_like"] == "decisions"
     roles = {f["name"]: f["role"] for f in info["fields"]}
     assert roles["kyhieumucd"] == "land_use" and roles["shbando"] == "sheet"

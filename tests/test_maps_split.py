@@ -107,7 +107,7 @@ def test_the_sample_map_is_still_one_file_showing_what_it_showed(tmp_path):
     compliance = findings[(findings["category"] == "compliance")
                           & (findings["layer"] == "decisions")]
     assert counts == {"plan:v1": 464, "plan:v2": 464, "changes": counts["changes"],
-                      "corridors": 4, "projects": 19, "findings": len(compliance),
+                      "corridors": 4, "projects": 20, "findings": len(compliance),
                       "decisions": len(shown)}
     assert counts["changes"] >= 6
     _, props = layers["decisions"]
