@@ -120,6 +120,6 @@ def test_a_child_process_that_cannot_write_the_geopackage_is_an_output_error(tmp
                              crs="EPSG:9209")
     monkeypatch.setattr(_gpkg, "_CHILD_ROWS", 0)
     (tmp_path / "taken.gpkg").mkdir()  # a folder where the file should go
-    with pytest.raises(OutputError, match="could not write the layer 'l' of taken.gpkg"):
+    with pytest.raises(OutputError, match=r"could not write the layer 'l' of taken.gpkg"):
         _gpkg.write_layer(frame, tmp_path / "taken.gpkg", "l")
     assert [p.name for p in tmp_path.iterdir()] == ["taken.gpkg"]  # the stream file removed

@@ -9,6 +9,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from .._tolerance import beyond_tolerances
@@ -25,9 +27,13 @@ def decision_numbers(numbers: pd.Series) -> np.ndarray:
     missing). Leading zeros do not count; very long runs lose precision beyond 15 digits and
     are then told apart by the text.
     """
-    text = pd.Series(numbers, dtype=object).astype("string")
-    digits = text.str.extract(r"([0-9]+)", expand=False)
-    return pd.to_numeric(digits, errors="coerce").to_numpy(dtype=float)
+    values = pd.Series(numbers).to_numpy(dtype=object)
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: compare what is written
+        text = pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.string())
+    digits = pc.struct_field(pc.extract_regex(text, r"(?P<n>[0-9]+)"), [0])
+    return pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
 
 
 @dataclass
