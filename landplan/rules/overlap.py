@@ -122,21 +122,17 @@ def _copies(ctx: CheckContext, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     kind (or both unrecognised) and equal geometry. Array comparisons; GEOS is asked only
     about the pairs equal on every attribute.
     """
-    d = ctx.decisions
-    number, parcel = d["decision_no"], d["parcel_id"]
-    keyed = (number.notna() & parcel.notna()).to_numpy()
-    idx = np.flatnonzero(keyed[a] & keyed[b])
     same = np.zeros(len(a), dtype=bool)
-    if not len(idx):
+    if not len(a):
         return same
-    ia, ib = a[idx], b[idx]
-    dates = d["decision_date"].to_numpy(dtype="datetime64[ns]")
-    kinds = pd.Series(ctx.kinds, dtype=object).fillna("").to_numpy(dtype=object)
-    number, parcel = number.to_numpy(dtype=object), parcel.to_numpy(dtype=object)
-    equal = ((number[ia] == number[ib]) & (parcel[ia] == parcel[ib])
-             & ((dates[ia] == dates[ib]) | (np.isnat(dates[ia]) & np.isnat(dates[ib])))
-             & (kinds[ia] == kinds[ib]))
-    idx = idx[equal]
+    d = ctx.decisions
+    number = pd.factorize(d["decision_no"])[0]  # -1: missing
+    parcel = pd.factorize(d["parcel_id"])[0]
+    kind = pd.factorize(pd.Series(ctx.kinds, dtype=object))[0]  # -1 == -1: both unrecognised
+    dates = d["decision_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)  # NaT == NaT
+    equal = ((number[a] >= 0) & (parcel[a] >= 0) & (number[a] == number[b])
+             & (parcel[a] == parcel[b]) & (kind[a] == kind[b]) & (dates[a] == dates[b]))
+    idx = np.flatnonzero(equal)
     geoms = np.asarray(d.geometry.values, dtype=object)
     same[idx] = shapely.equals(geoms[a[idx]], geoms[b[idx]])
     return same
