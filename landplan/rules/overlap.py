@@ -10,9 +10,8 @@ from .._dates import format_dates
 from ..codes import is_allowed
 from ..engine import interiors_meet, intersection_geometries, overlap_candidates, overlay_pairs
 from ._context import CheckContext
+from ._kinds import GRANTS, NOT_GRANTS, judged_as, unread
 from ._registry import register
-
-_GRANTING = ("allocation", "lease", "recognition")
 
 
 @register("protected-area")
@@ -21,11 +20,13 @@ def protected_area(ctx: CheckContext) -> pd.DataFrame:
 
     The corridor allows its ``allowed`` codes (same/child/compatible codes count); flagged
     on more than the tolerance of the parcel; one finding per corridor, geometry = the
-    overlap.
+    overlap. Recoveries and records that are no State decision grant no use and are not
+    judged.
     """
     d, corridors = ctx.decisions, ctx.corridors
     usable = (corridors["geometry_status"] != "unusable").to_numpy()
-    parcels = np.where(ctx.checkable, d.geometry.values, None)
+    parcels = np.where(ctx.checkable & ~np.isin(ctx.kinds, NOT_GRANTS), d.geometry.values,
+                       None)
     pairs = overlay_pairs(parcels, np.where(usable, corridors.geometry.values, None))
     if pairs.empty:
         return pd.DataFrame(columns=["row"])
@@ -62,9 +63,11 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
 
     The tolerance is relative to the smaller parcel. The later decision (by date, then
     decision number) is flagged, naming the earlier. Conversions are not grants of new land.
+    A decision of unrecognised kind is read as a grant when it is the later one; as the
+    earlier one it makes no other decision a violation.
     """
     d = ctx.decisions
-    active = (np.isin(ctx.kinds, _GRANTING)
+    active = (judged_as(ctx, *GRANTS)
               & (d["geometry_status"] != "unusable").to_numpy())
     geoms = np.where(active, d.geometry.values, None)
     a, b, tested = overlap_candidates(geoms)
@@ -83,6 +86,11 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     position[rank] = np.arange(len(d))
     later = np.where(position[a] > position[b], a, b)
     earlier = np.where(later == a, b, a)
+    known = ~unread(ctx)[earlier]  # an unreadable earlier decision blames no other
+    a, b, area, smaller, pieces, later, earlier = (
+        x[known] for x in (a, b, area, smaller, pieces, later, earlier))
+    if not len(later):
+        return pd.DataFrame(columns=["row"])
     # the overlap as the later decision's part: the piece already cut where it is a's
     swapped = np.flatnonzero(later != a)
     pieces[swapped] = intersection_geometries(d.geometry.values, d.geometry.values,
