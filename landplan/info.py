@@ -218,7 +218,8 @@ def _kinds_info(gdf: Any, column: str | None) -> dict[str, Any] | None:
         return None
     table = kind_readings(gdf[column])
     return {"column": column, "values": [
-        {"value": value, "kind": kind, "count": int(count)}
+        {"value": None if pd.isna(value) else value, "kind": None if pd.isna(kind) else kind,
+         "count": int(count)}
         for value, kind, count in zip(table["value"], table["kind"], table["count"],
                                       strict=True)]}
 
@@ -281,7 +282,8 @@ def _kind_lines(kinds: dict[str, Any] | None, t: dict[str, Any], lang: str) -> l
         lines.append(f"    - {value} → {read}: {entry['count']:,}")
     rest = kinds["values"][_KIND_VALUES:]
     if rest:
-        lines.append(f"    - {t['kind_more'].format(n=len(rest), count=sum(e['count'] for e in rest))}")
+        more = t["kind_more"].format(n=len(rest), count=sum(e["count"] for e in rest))
+        lines.append(f"    - {more}")
     return lines
 
 

@@ -209,7 +209,7 @@ def layer_kind(columns: list[str],
 @lru_cache(maxsize=1)
 def _kind_reading() -> tuple[tuple[tuple[str, ...], ...], frozenset[str],
                              tuple[tuple[str, str], ...]]:
-    """The words of ``kind_reading.toml``, folded: prefixes, dropped words, endings."""
+    """Return the words of ``kind_reading.toml``, folded: prefixes, dropped words, endings."""
     table = load_toml("kind_reading.toml")
     prefixes = tuple(sorted((tuple(_words(p)) for p in table["prefixes"]), key=len,
                             reverse=True))
@@ -219,14 +219,16 @@ def _kind_reading() -> tuple[tuple[tuple[str, ...], ...], frozenset[str],
 
 
 def _words(text: str) -> list[str]:
-    return _KIND_PUNCT.sub(" ", fold(nfc(text))).split()
+    # "Ð" (U+00D0, Icelandic eth) stands for "Đ" in text converted from legacy fonts
+    text = nfc(text).replace("\u00d0", "D").replace("\u00f0", "d")
+    return _KIND_PUNCT.sub(" ", fold(text)).split()
 
 
 _KIND_PUNCT = re.compile(r"[^0-9a-z]+")
 
 
 def kind_key(text: str) -> str:
-    """The key a kind is read by (``landplan/data/kind_reading.toml`` says how).
+    """Return the key a kind is read by (``landplan/data/kind_reading.toml`` says how).
 
     Accents, case, Unicode form, punctuation and spacing do not count; leading "QĐ",
     "Quyết định", "Nhà nước" are dropped, and so is "đất" wherever it stands; "SDĐ" at the
@@ -268,7 +270,7 @@ def _kind_lookup() -> dict[str, str]:
 
 
 def read_kind(value: object) -> str | None:
-    """The canonical kind of one raw value (None when blank or unrecognised)."""
+    """Return the canonical kind of one raw value (None when blank or unrecognised)."""
     text = clean_value(value)
     return None if text is None else _kind_lookup().get(kind_key(text))
 
@@ -292,13 +294,11 @@ def kind_readings(values: pd.Series) -> pd.DataFrame:
     """
     cleaned = clean_values(values.reset_index(drop=True))
     counts = cleaned.value_counts(dropna=False, sort=False)
-    table = pd.DataFrame({"value": counts.index.to_numpy(dtype=object),
-                          "count": counts.to_numpy(dtype=np.int64)})
-    table["value"] = table["value"].where(table["value"].notna(), None)
-    table["kind"] = [read_kind(v) for v in table["value"]]  # one per distinct value
-    table["_v"] = table["value"].fillna("")
-    return (table.sort_values(["count", "_v"], ascending=[False, True], kind="stable")
-            .drop(columns="_v").reset_index(drop=True)[["value", "kind", "count"]])
+    entries = sorted(((None if pd.isna(v) else str(v), int(c)) for v, c in counts.items()),
+                     key=lambda e: (-e[1], e[0] or ""))
+    return pd.DataFrame({"value": pd.Series([v for v, _ in entries], dtype=object),
+                         "kind": pd.Series([read_kind(v) for v, _ in entries], dtype=object),
+                         "count": pd.Series([c for _, c in entries], dtype=np.int64)})
 
 
 def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd.Series]:

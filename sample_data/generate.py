@@ -2111,11 +2111,11 @@ on the written rasters (shares are of the parcel's valid area; "developed" is bu
   * `landcover-unchecked` (data quality): coverage below 0.5 on its image; the two rules below
     do not judge it (the status does not change).
   * `wrong-purpose` (not on a recovery): more than 50 % of the valid area in classes not
-    expected for the granted code (`landplan/data/landcover/expected.csv`, at the code or its nearest listed ancestor;
-    a multi-purpose code such as `ONT+CLN` expects the union of its components' classes).
+    expected for the granted code (`landplan/data/landcover/expected.csv`, at the code or its
+    nearest listed ancestor; a multi-purpose code such as `ONT+CLN` expects the union of its
+    components' classes).
   * `unused-land`: an allocation, lease or conversion (or an unreadable kind) whose (first)
-    code descends from OTC,
-    CSK, DSN, TSC, CCC, CQP or CAN, at least 12 whole months before `as_of`, with a developed
+    code descends from OTC, CSK, DSN, TSC, CCC, CQP or CAN, at least 12 whole months before `as_of`, with a developed
     (built-up + bare) share below 20 % on its image, unless the developed share rose by 10
     points or more from the raster before its image (2021) to its image (construction under
     way), whatever the decision's date. No planted case is both unused and used for another
@@ -2236,7 +2236,8 @@ def relabel_kinds(
     )
     mark(i, "Thu hồi đất", "recovery", "violation", "recovery-not-in-annual-plan",
          f"{rows.base.iat[i]} recovered in {dates[i].year} outside every project of the year")
-    near = (rows["case"].str.startswith("annual-plan-near: ONT allocated in 2023 inside")).to_numpy()
+    near = rows["case"].str.startswith("annual-plan-near: ONT allocated in 2023 inside")
+    near = near.to_numpy()
     i = first(lambda i: True, near)
     mark(i, "QĐ thu hồi đất", "recovery-near", "compliant", "",
          "ONT recovered in 2023 inside its 2023 project: carries it out")

@@ -29,6 +29,7 @@ from .test_rules import decisions_of, rules_of, run
 WRITTEN = [
     # abbreviations of "chuyển mục đích sử dụng đất"
     ("chuyển MĐSD", "conversion"), ("CMĐ", "conversion"), ("CMĐSDĐ", "conversion"),
+    ("CM\u00d0", "conversion"),  # Ð (U+00D0) for Đ, from legacy fonts
     ("Chuyển MĐSDĐ", "conversion"), ("cmđsdđ", "conversion"),
     # leading QĐ / Quyết định / Nhà nước, and "đất" anywhere
     ("QĐ giao đất", "allocation"), ("Quyết định giao đất", "allocation"),

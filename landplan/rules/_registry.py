@@ -293,7 +293,7 @@ The spellings read, by kind (`landplan/data/kinds.csv`):
 
 
 def _kinds_section() -> list[str]:
-    """The docs' *Kinds of decision*: the policy and every spelling of ``kinds.csv``."""
+    """Return the docs' *Kinds of decision*: the policy and every spelling of ``kinds.csv``."""
     table = pd.read_csv(data_path("kinds.csv"), dtype=str, keep_default_na=False)
     lines = _KINDS_TEXT.splitlines()
     lines += ["| kind | spellings |", "|---|---|"]

@@ -86,7 +86,7 @@ def unknown_kind(ctx: CheckContext) -> pd.DataFrame:
 
 @register("not-state-decision")
 def not_state_decision(ctx: CheckContext) -> pd.DataFrame:
-    """Records whose kind is no State decision (kind ``non-state``).
+    """Decisions whose kind is no State decision (kind ``non-state``).
 
     Transfers, inheritances, gifts between land users (origin-of-use codes NCQ-1…17),
     sub-leases from an industrial-park investor (DT-KCN…) and the VBDLIS ids 6–9 and 16.
