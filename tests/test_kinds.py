@@ -261,3 +261,17 @@ def test_a_project_is_carried_out_by_a_recovery_or_a_decision_of_its_purpose(pla
     assert _stale(run(plan, decisions_of(lease, skc_in_ont), projects=projects)) == [0]
     recognition = {**luc_recovery, "kind": "Công nhận", "code": "ONT"}
     assert _stale(run(plan, decisions_of(lease, recognition), projects=projects)) == [0]
+
+
+def test_recoveries_and_non_state_records_are_not_judged_in_a_corridor(plan):
+    corridor = gpd.GeoDataFrame({"ten": ["Hành lang đê"], "loai": ["hanh_lang_de"],
+                                 "cho_phep": ["DGT, DTL"]},
+                                geometry=[at(box(100, 180, 300, 200))], crs="EPSG:9209")
+    # each ONT parcel has 50 % (200 m²) in a dyke corridor that allows only DGT and DTL
+    d = decisions_of({"kind": "Thu hồi đất", "geom": box(120, 170, 140, 190)},
+                     {"kind": "NCQ-3", "geom": box(160, 170, 180, 190)},
+                     {"kind": "??", "geom": box(200, 170, 220, 190)},
+                     {"kind": "Giao đất", "geom": box(240, 170, 260, 190)})
+    result = run(plan, d, corridors=corridor)
+    assert [rules_of(result, i) for i in range(4)] == [
+        [], ["not-state-decision"], ["protected-area", "unknown-kind"], ["protected-area"]]
