@@ -2115,10 +2115,10 @@ on the written rasters (shares are of the parcel's valid area; "developed" is bu
     nearest listed ancestor; a multi-purpose code such as `ONT+CLN` expects the union of its
     components' classes).
   * `unused-land`: an allocation, lease or conversion (or an unreadable kind) whose (first)
-    code descends from OTC, CSK, DSN, TSC, CCC, CQP or CAN, at least 12 whole months before `as_of`, with a developed
-    (built-up + bare) share below 20 % on its image, unless the developed share rose by 10
-    points or more from the raster before its image (2021) to its image (construction under
-    way), whatever the decision's date. No planted case is both unused and used for another
+    code descends from OTC, CSK, DSN, TSC, CCC, CQP or CAN, at least 12 whole months before
+    `as_of`, with a developed (built-up + bare) share below 20 % on its image, unless the
+    developed share rose by 10 points or more from the raster before its image (2021) to its
+    image (construction under way), whatever the decision's date. No planted case is both unused and used for another
     purpose, so it does not matter whether a checker skips `unused-land` where
     `wrong-purpose` fires.
 * Status: `violation` with any finding of the first nine rules, `wrong-purpose` or
