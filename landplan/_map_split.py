@@ -24,6 +24,7 @@ the id the first 8 hex digits of its SHA-1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,9 +91,8 @@ def items(result: CheckResult, *, lang: str, public: bool, all_decisions: bool) 
     positions = np.flatnonzero(drawn_decisions(d, all_decisions))
     f_pos = np.flatnonzero(drawn_findings(f_all))
     chosen, f = d.iloc[positions], f_all.iloc[f_pos]
-    _, d_size = _encoded(_to_wgs84(chosen), decision_props(chosen, f_all, lang=lang,
-                                                            public=public))
-    _, f_size = _encoded(_to_wgs84(f), finding_props(f, lang=lang))
+    d_size = _sizes(chosen, lambda part: decision_props(part, f_all, lang=lang, public=public))
+    f_size = _sizes(f, lambda part: finding_props(part, lang=lang))
     rows = f["source_row"].to_numpy(dtype="float64", na_value=np.nan)
     owner = pd.Index(chosen["source_row"].to_numpy(dtype="float64")).get_indexer(rows)
     orphan = owner < 0
@@ -112,6 +112,21 @@ def items(result: CheckResult, *, lang: str, public: bool, all_decisions: bool) 
                  rank=np.concatenate([status_rank.to_numpy() + severity, f_rank[orphan]])
                  .astype(np.int64),
                  size=np.concatenate([d_size, f_size[orphan]]))
+
+
+_SIZE_ROWS = 100_000  # features encoded at a time to learn their sizes
+
+
+def _sizes(frame: gpd.GeoDataFrame,
+           props: Callable[[gpd.GeoDataFrame], pd.DataFrame]) -> np.ndarray:
+    """Return the bytes each feature of ``frame`` takes on a map, encoding a chunk at a time.
+
+    Only the sizes are kept: at 10⁶ findings the encoded layer would take gigabytes.
+    """
+    sizes = [_encoded(_to_wgs84(frame.iloc[start:start + _SIZE_ROWS]),
+                      props(frame.iloc[start:start + _SIZE_ROWS]))[1]
+             for start in range(0, len(frame), _SIZE_ROWS)]
+    return np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
 
 
 def _units(values: pd.Series) -> np.ndarray:

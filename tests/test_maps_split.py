@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
@@ -250,3 +251,21 @@ def test_a_plan_too_large_for_one_map_and_no_violation_gives_one_map_with_a_noti
     assert len(layers["plan:v2"][0]) == 400 and "plan:v1" not in layers  # whole or none
     notice = re.search(r'landplan-notice"[^>]*>(.*?)</div>', html).group(1)
     assert "Lớp không vẽ trên bản đồ này:" in notice and "Quy hoạch sử dụng đất (v1)" in notice
+
+
+def test_feature_sizes_learnt_a_chunk_at_a_time_are_those_of_the_whole_layer(monkeypatch):
+    # the split map learns each feature's bytes by encoding a chunk at a time (memory); a
+    # chunk's string table is its own, so sizes may differ by a few bytes, never by more
+    from landplan import _map_split
+
+    plan, decisions = district(3_000)
+    result = landplan.check(plan, decisions)
+    whole = _map_split.items(result, lang="vi", public=False, all_decisions=False)
+    monkeypatch.setattr(_map_split, "_SIZE_ROWS", 250)
+    chunked = _map_split.items(result, lang="vi", public=False, all_decisions=False)
+    assert len(chunked.size) == len(whole.size) > 1_000
+    assert len(chunked.finding_size) == len(whole.finding_size) > 1_000
+    for mine, theirs in ((chunked.size, whole.size),
+                         (chunked.finding_size, whole.finding_size)):
+        assert np.abs(mine - theirs).max() <= 64
+        assert abs(mine.sum() - theirs.sum()) <= 0.05 * theirs.sum()

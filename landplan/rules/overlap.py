@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import shapely
 
 from .._dates import format_dates
 from ..codes import is_allowed
-from ..engine import interiors_meet, intersection_geometries, overlap_candidates, overlay_pairs
+from ..engine import (
+    default_workers,
+    interiors_meet,
+    intersection_geometries,
+    overlap_candidates,
+    overlay_pairs,
+)
 from ._context import CheckContext
 from ._kinds import GRANTS, NOT_GRANTS, judged_as, unread
 from ._registry import register
@@ -75,26 +83,19 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     meet = np.ones(len(a), dtype=bool)
     meet[untested] = interiors_meet(geoms[a[untested]], geoms[b[untested]])
     a, b, tested = a[meet], b[meet], tested[meet]
-    parts = [_overlaps(ctx, geoms, a[i:i + _PAIRS], b[i:i + _PAIRS], tested[i:i + _PAIRS])
-             for i in range(0, len(a), _PAIRS)]
-    if not parts or not sum(len(part[0]) for part in parts):
-        return pd.DataFrame(columns=["row"])
-    a, b, area, smaller, pieces = (np.concatenate([part[k] for part in parts])
-                                   for k in range(5))
+    # each pair as (later, earlier): the overlap is cut as the later decision's part
     rank = ctx.issue_order()
     position = np.empty(len(d), dtype=np.int64)
     position[rank] = np.arange(len(d))
-    later = np.where(position[a] > position[b], a, b)
-    earlier = np.where(later == a, b, a)
-    known = ~unread(ctx)[earlier]  # an unreadable earlier decision blames no other
-    a, b, area, smaller, pieces, later, earlier = (
-        x[known] for x in (a, b, area, smaller, pieces, later, earlier))
-    if not len(later):
+    swap = position[a] < position[b]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    known = ~unread(ctx)[b]  # an unreadable earlier decision blames no other
+    a, b, tested = a[known], b[known], tested[known]
+    parts = _cut(ctx, geoms, a, b, tested)
+    if not parts or not sum(len(part[0]) for part in parts):
         return pd.DataFrame(columns=["row"])
-    # the overlap as the later decision's part: the piece already cut where it is a's
-    swapped = np.flatnonzero(later != a)
-    pieces[swapped] = intersection_geometries(d.geometry.values, d.geometry.values,
-                                              later[swapped], earlier[swapped])
+    later, earlier, area, smaller, pieces = (np.concatenate([part[k] for part in parts])
+                                             for k in range(5))
     dates = format_dates(d["decision_date"], ctx.config.lang)
     return pd.DataFrame({
         "row": later,
@@ -107,6 +108,32 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
 
 
 _PAIRS = 250_000  # candidate pairs cut at a time: only the overlaps found are kept
+
+
+def _cut(ctx: CheckContext, geoms: np.ndarray, a: np.ndarray, b: np.ndarray,
+         tested: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """Run :func:`_overlaps` on the candidate pairs, :data:`_PAIRS` at a time, on all cores.
+
+    Each thread cuts its own copies of its chunk's geometries (read back from WKB, the same
+    coordinates), as the engine's threads do: GEOS objects are not shared between threads.
+    """
+    chunks = [slice(i, i + _PAIRS) for i in range(0, len(a), _PAIRS)]
+    workers = min(default_workers(), len(chunks))
+    if workers <= 1:
+        return [_overlaps(ctx, geoms, a[c], b[c], tested[c]) for c in chunks]
+
+    def own_copies(chunk: slice) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.unique(np.concatenate([a[chunk], b[chunk]]))
+        return rows, shapely.to_wkb(geoms[rows])
+
+    def run(chunk: slice, rows: np.ndarray, wkb: np.ndarray) -> tuple[np.ndarray, ...]:
+        local = np.full(len(geoms), None, dtype=object)
+        local[rows] = shapely.from_wkb(wkb)
+        return _overlaps(ctx, local, a[chunk], b[chunk], tested[chunk])
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run, chunk, *own_copies(chunk)) for chunk in chunks]
+        return [future.result() for future in futures]
 _CERTAIN_M2 = 1e-6  # an overlap of more than this leaves no doubt that the interiors meet
 
 
