@@ -26,6 +26,7 @@ from ._map_runtime import (
     _map_template,
 )
 from .codes import code_color, load_codes
+from .schema import KINDS
 
 
 class _GeoLayer(folium.map.Layer, RawMacro):
@@ -175,8 +176,7 @@ def decision_props(chosen: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *, lang
     _, messages = join_per_key(rows, f["message"], "\n")
     per = pd.DataFrame({"r": rules, "m": messages}, index=pd.Index(keys, name="source_row"))
     joined = chosen.join(per, on="source_row")
-    kinds = {k: labels.get(f"kind_{k}", k) for k in ("allocation", "lease", "recognition",
-                                                     "conversion")}
+    kinds = {k: labels.get(f"kind_{k}", k) for k in KINDS}
     props = pd.DataFrame({
         "s": joined["status"].to_numpy(dtype=object),
         "n": joined["decision_no"].to_numpy(dtype=object),

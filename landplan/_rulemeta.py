@@ -52,6 +52,10 @@ class RuleMeta:
         (``[<id>.limits]``, e.g. a share between 0 and 1).
     why
         Extra texts the rule's function fills into its messages (``[<id>.why]``).
+    unless_violation
+        Its blocking findings make a decision ``unchecked`` only when no compliance rule
+        finds the decision a violation (an unreadable kind: a violation found by the most
+        demanding reading stands).
     """
 
     id: str
@@ -68,6 +72,7 @@ class RuleMeta:
     params: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, tuple[float, float]] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)
+    unless_violation: bool = False
 
 
 def _meta(rule_id: str, table: dict[str, Any]) -> RuleMeta:
@@ -86,6 +91,7 @@ def _meta(rule_id: str, table: dict[str, Any]) -> RuleMeta:
         params=dict(table.get("params", {})),
         limits={name: tuple(pair) for name, pair in table.get("limits", {}).items()},
         why=dict(table.get("why", {})),
+        unless_violation=bool(table.get("unless_violation", False)),
     )
 
 

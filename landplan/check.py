@@ -40,6 +40,7 @@ from .landcover import landcover_classes, landcover_table, load_landcover
 from .planlayer import coverage_versions, plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
 from .rules import RULES, CheckContext, Rule, SkipRule, severity_rank
+from .rules._kinds import NOT_GRANTS
 from .schema import (
     is_normalized,
     normalize_corridors,
@@ -604,13 +605,18 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     n = len(d)
     findings = findings[findings["_row"] >= 0]
     rows = findings["_row"].to_numpy(dtype=np.int64)
-    blocking = np.zeros(n, dtype=bool)
-    np.logical_or.at(blocking, rows[findings["blocking"].to_numpy(dtype=bool)], True)
     compliance = findings["category"].to_numpy() == "compliance"
     violation = np.zeros(n, dtype=bool)
     violation[rows[compliance]] = True
+    # a blocking finding of an `unless_violation` rule (an unreadable kind) makes the decision
+    # unchecked only when no compliance rule found it a violation
+    yields = np.array([r.unless_violation for r in RULES.values()], dtype=bool)
+    blocks = (findings["blocking"].to_numpy(dtype=bool)
+              & ~(yields[findings["_order"].to_numpy(dtype=np.int64)] & violation[rows]))
+    blocking = np.zeros(n, dtype=bool)
+    blocking[rows[blocks]] = True
     status = np.where(blocking, "unchecked", np.where(violation, "violation", "compliant"))
-    reasons = (findings[findings["blocking"]].groupby("_row")["message"]
+    reasons = (findings[blocks].groupby("_row")["message"]
                .agg(" | ".join).reindex(range(n)))
     n_findings = np.bincount(rows, minlength=n)
     ranks = findings["severity"].map(severity_rank).to_numpy(dtype=np.int64)
@@ -630,8 +636,10 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     area = ctx.area
     with np.errstate(invalid="ignore", divide="ignore"):
         conflict_pct = 100.0 * conflict / area
-    conflict = np.where(ctx.checkable, conflict, np.nan)
-    conflict_pct = np.where(ctx.checkable, conflict_pct, np.nan)
+    # recoveries and non-State records grant no use: not judged against the zoning
+    judged = ctx.checkable & ~np.isin(ctx.kinds, NOT_GRANTS)
+    conflict = np.where(judged, conflict, np.nan)
+    conflict_pct = np.where(judged, conflict_pct, np.nan)
 
     out = gpd.GeoDataFrame({
         "source_row": d["source_row"].to_numpy(),

@@ -10,7 +10,7 @@ Example ``landplan.toml``::
     plan_start = 2021          # the plan period (optional); a year is 1 January ...
     plan_end = 2025-12-31      # ... or 31 December (plan_end = 2025)
 
-    [rules.unknown-kind]
+    [rules.area-mismatch]
     enabled = false
 
     [rules.zoning-conflict]

@@ -28,6 +28,7 @@ from .schema import (
     clean_geometries,
     column_aliases,
     column_candidates,
+    kind_readings,
     layer_kind,
     match_columns,
 )
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _LAYER_KINDS = ("plan", "decisions", "projects", "corridors")
 _SAMPLES = 5
+_KIND_VALUES = 30  # distinct kind values listed by format_info (the JSON has them all)
 
 
 def file_info(
@@ -68,8 +70,10 @@ def file_info(
         ``roles`` ({role: {column taken, candidates seen}}), ``fields`` (name, dtype, role),
         ``encoding`` (encoding, confidence, reason, declared, samples), ``geometry``
         (counts: empty, invalid with reasons, non_polygon, has_z), ``codes`` (column,
-        distinct, missing, unknown) and ``area`` (column, compared, mismatch). A layer
-        that cannot be read has ``error`` instead.
+        distinct, missing, unknown), ``kinds`` (column, and ``values``: every distinct
+        value of the kind column with the ``kind`` it is read as — None when unrecognised —
+        and its ``count``) and ``area`` (column, compared, mismatch). A layer that cannot
+        be read has ``error`` instead.
 
     Raises
     ------
@@ -121,6 +125,7 @@ def _describe(gdf: Any, layer: str) -> dict[str, Any]:
     info["geometry"] = _geometry_info(geometry, arr, present)
     mapping = roles.get(looks_like, {})
     info["codes"] = _codes_info(gdf, mapping.get("land_use"))
+    info["kinds"] = _kinds_info(gdf, mapping.get("kind"))
     info["area"] = _area_info(gdf, mapping.get("legal_area"), info["crs"])
     return info
 
@@ -207,6 +212,18 @@ def _codes_info(gdf: Any, column: str | None) -> dict[str, Any] | None:
             "missing": int(codes.isna().sum()), "unknown": names}
 
 
+def _kinds_info(gdf: Any, column: str | None) -> dict[str, Any] | None:
+    """How each distinct value of the kind column is read (once per distinct value)."""
+    if column is None:
+        return None
+    table = kind_readings(gdf[column])
+    return {"column": column, "values": [
+        {"value": None if pd.isna(value) else value, "kind": None if pd.isna(kind) else kind,
+         "count": int(count)}
+        for value, kind, count in zip(table["value"], table["kind"], table["count"],
+                                      strict=True)]}
+
+
 def _area_info(gdf: Any, column: str | None, crs: dict[str, Any]) -> dict[str, Any] | None:
     if column is None or not crs.get("metric"):
         return None
@@ -244,11 +261,30 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
             lines.append(f"  {t['codes']} ({codes['column']}): {t['distinct']} "
                          f"{codes['distinct']}, {t['missing']} {codes['missing']}, "
                          f"{t['unknown']}: {unknown}")
+        lines += _kind_lines(info.get("kinds"), t, lang)
         area = info["area"]
         if area:
             lines.append(f"  {t['area']} ({area['column']}): {t['area_mismatch']}: "
                          f"{area['mismatch']:,} / {area['compared']:,}")
     return "\n".join(lines)
+
+
+def _kind_lines(kinds: dict[str, Any] | None, t: dict[str, Any], lang: str) -> list[str]:
+    """Return the lines of :func:`format_info` on how the kind column's values are read."""
+    if not kinds:
+        return []
+    names = labels("kind", lang)
+    lines = [f"  {t['decision_kinds']} ({kinds['column']}):"]
+    for entry in kinds["values"][:_KIND_VALUES]:
+        value = t["kind_blank"] if entry["value"] is None else f"'{entry['value']}'"
+        read = (f"{names[entry['kind']]} ({entry['kind']})" if entry["kind"]
+                else t["kind_unread"])
+        lines.append(f"    - {value} → {read}: {entry['count']:,}")
+    rest = kinds["values"][_KIND_VALUES:]
+    if rest:
+        more = t["kind_more"].format(n=len(rest), count=sum(e["count"] for e in rest))
+        lines.append(f"    - {more}")
+    return lines
 
 
 def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:

@@ -37,6 +37,8 @@ __all__ = [
     "clean_geometries",
     "column_aliases",
     "column_candidates",
+    "kind_key",
+    "kind_readings",
     "layer_kind",
     "match_columns",
     "normalize_corridors",
@@ -45,12 +47,15 @@ __all__ = [
     "normalize_plan",
     "normalize_projects",
     "plan_versions",
+    "read_kind",
     "version_table",
 ]
 
 log = logging.getLogger(__name__)
 
-KINDS = ("allocation", "lease", "recognition", "conversion")
+# The canonical kinds (labels.toml [kind]): the four grants, a recovery of land by the State,
+# and "non-state" for origin-of-use codes that are no State decision (transfers, sub-leases).
+KINDS = ("allocation", "lease", "recognition", "conversion", "recovery", "non-state")
 DECISION_COLUMNS = [
     "source_row", "decision_no", "parcel_id", "kind", "decision_date", "land_use",
     "prev_land_use", "unit", "sheet", "parcel_no", "legal_area", "owner", "address",
@@ -202,27 +207,98 @@ def layer_kind(columns: list[str],
 
 
 @lru_cache(maxsize=1)
+def _kind_reading() -> tuple[tuple[tuple[str, ...], ...], frozenset[str],
+                             tuple[tuple[str, str], ...]]:
+    """Return the words of ``kind_reading.toml``, folded: prefixes, dropped words, endings."""
+    table = load_toml("kind_reading.toml")
+    prefixes = tuple(sorted((tuple(_words(p)) for p in table["prefixes"]), key=len,
+                            reverse=True))
+    dropped = frozenset(w for d in table["dropped"] for w in _words(d))
+    endings = tuple((fold(nfc(a)), fold(nfc(b))) for a, b in table["endings"].items())
+    return prefixes, dropped, endings
+
+
+def _words(text: str) -> list[str]:
+    # "Ð" (U+00D0, Icelandic eth) stands for "Đ" in text converted from legacy fonts
+    text = nfc(text).replace("\u00d0", "D").replace("\u00f0", "d")
+    return _KIND_PUNCT.sub(" ", fold(text)).split()
+
+
+_KIND_PUNCT = re.compile(r"[^0-9a-z]+")
+
+
+def kind_key(text: str) -> str:
+    """Return the key a kind is read by (``landplan/data/kind_reading.toml`` says how).
+
+    Accents, case, Unicode form, punctuation and spacing do not count; leading "QĐ",
+    "Quyết định", "Nhà nước" are dropped, and so is "đất" wherever it stands; "SDĐ" at the
+    end of an abbreviation is "SD"; "04" is "4". ``kind_key("QĐ giao đất có thu tiền sử
+    dụng đất") == kind_key("Giao có thu tiền sử dụng")``.
+    """
+    prefixes, dropped, endings = _kind_reading()
+    words = _words(text)
+    stripped = True
+    while stripped and words:
+        stripped = False
+        for prefix in prefixes:
+            if tuple(words[:len(prefix)]) == prefix:
+                words, stripped = words[len(prefix):], True
+                break
+    out = []
+    for word in words:
+        if word in dropped:
+            continue
+        for ending, shorter in endings:
+            if word.endswith(ending) and len(word) > len(ending):
+                word = word[:-len(ending)] + shorter
+                break
+        out.append(word)
+    if len(out) == 1 and out[0].isdigit():
+        out = [str(int(out[0]))]
+    return " ".join(out)
+
+
+@lru_cache(maxsize=1)
 def _kind_lookup() -> dict[str, str]:
     table = pd.read_csv(data_path("kinds.csv"), dtype=str, keep_default_na=False)
     lookup: dict[str, str] = {}
     for kind, alias in zip(table["kind"], table["alias"], strict=True):
-        lookup.setdefault(fold(nfc(alias)), kind)
+        key = kind_key(alias)
+        if key:
+            lookup.setdefault(key, kind)
     return lookup
 
 
+def read_kind(value: object) -> str | None:
+    """Return the canonical kind of one raw value (None when blank or unrecognised)."""
+    text = clean_value(value)
+    return None if text is None else _kind_lookup().get(kind_key(text))
+
+
 def normalize_kinds(values: pd.Series) -> pd.Series:
-    """Canonical kinds (allocation, lease, recognition, conversion); None when unrecognised.
+    """Canonical kinds (:data:`KINDS`); None when unrecognised.
 
-    Vietnamese with or without diacritics, English, and the national origin-of-use codes
-    (1, 4, 5, 10, 11) are accepted.
+    Read as officials write them (``landplan/data/kinds.csv``, keyed by :func:`kind_key`):
+    Vietnamese with or without diacritics, abbreviations ("CMĐ", "Chuyển MĐSDĐ"), English,
+    the origin-of-use codes of cadastral databases (DG-CTT, CNQ, DT-THN, NCQ-3 …) and the
+    VBDLIS numeric ids (1–16). Evaluated once per distinct value.
     """
-    lookup = _kind_lookup()
+    return pd.Series(per_distinct(values, read_kind), index=values.index, dtype=object)
 
-    def one(value: object) -> str | None:
-        text = clean_value(value)
-        return None if text is None else lookup.get(fold(text))
 
-    return pd.Series(per_distinct(values, one), index=values.index, dtype=object)
+def kind_readings(values: pd.Series) -> pd.DataFrame:
+    """How each distinct value of a kind column is read, with its count.
+
+    Columns ``value`` (as written, cleaned; None for blanks), ``kind`` (canonical, None when
+    unrecognised) and ``count``; most frequent first, then by value.
+    """
+    cleaned = clean_values(values.reset_index(drop=True))
+    counts = cleaned.value_counts(dropna=False, sort=False)
+    entries = sorted(((None if pd.isna(v) else str(v), int(c)) for v, c in counts.items()),
+                     key=lambda e: (-e[1], e[0] or ""))
+    return pd.DataFrame({"value": pd.Series([v for v, _ in entries], dtype=object),
+                         "kind": pd.Series([read_kind(v) for v, _ in entries], dtype=object),
+                         "count": pd.Series([c for _, c in entries], dtype=np.int64)})
 
 
 def clean_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, pd.Series, pd.Series]:

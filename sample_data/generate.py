@@ -1931,6 +1931,10 @@ changes (`fid` is the GeoPackage feature id, `row` the 0-based row, the same in 
   2020 or 2026.
 * `hinh_thuc` (text): kind of decision, as officials write it:
 {kinds}
+  * planted (see the cases `kind-spelling` to `unknown-kind-violation`): other spellings
+    (`QĐ giao đất`, `Nhà nước cho thuê đất trả tiền hàng năm`, `DG-CTT`, `DT-THN`, `CNQ-KTT`,
+    `12`, `CMĐSDĐ`, `Chuyển MĐSDĐ`, …), recoveries (`Thu hồi đất`, `QĐ thu hồi đất`), a transfer
+    (`NCQ-3`) and unreadable kinds (`GCNQSDĐ`, `Cấp GCNQSDĐ`, blank).
 * `shbando`, `shthua` (integers): map sheet and parcel number; the pair is unique except for
   the duplicate pairs.
 * `kyhieumucd` (text): granted land-use code (`KyHieuMucDichSuDung` cut to 10 characters);
@@ -2064,34 +2068,48 @@ on the written rasters (shares are of the parcel's valid area; "developed" is bu
   ancestor level on both sides); `ONT+CLN` is allowed when every component is.
   designates(p, g): the first component of g is p or descends from it, and the others are
   allowed in p.
-* `zoning-conflict`: an allocation, lease or recognition with more than T of its area in zones
-  (of the version in force) where its code is not allowed.
+* Kinds: `hinh_thuc` read with accents, case, punctuation, a leading `QĐ`/`Nhà nước` and the
+  word `đất` ignored: allocation (`giao…`, `DG-…`, `4`, `5`), lease (`…thuê…`, `DT-THN`,
+  `DT-TML`, `10`, `11`), recognition (`công nhận…`, `CNQ…`, `1`, `2`, `3`, `12`-`15`),
+  conversion (`chuyển mục đích…`, `CMĐ`, `CMĐSDĐ`, `chuyển MĐSDĐ`), recovery (`thu hồi…`),
+  not a State decision (`NCQ-…`, `DT-KCN…`, `6`-`9`, `16`); anything else is unreadable.
+  An unreadable kind is judged as a grant (below) and as an allocation by
+  `conversion-not-in-annual-plan`; recoveries and non-State records are judged by none of the
+  grant rules (zoning, corridors, double allocation, annual plan, land cover).
+* `zoning-conflict`: an allocation, lease or recognition (or an unreadable kind) with more than
+  T of its area in zones (of the version in force) where its code is not allowed.
 * `conversion-contrary-to-plan`: a conversion with more than T in zones where its code is not
   allowed, or, when its previous code is protected (LUA, LUC, LUK, LUN, RSX, RPH, RDD), where
   the zone does not designate it.
 * `outside-plan-period`: dated before the earliest approval (2020-12-31), before `plan_start`
-  or after `plan_end`.
+  or after `plan_end` (not a non-State record).
 * `conversion-not-in-annual-plan`: a conversion, allocation or lease to a non-agricultural
   code, dated in a year that has projects (2023, 2024), with more than T of its area outside
-  the union of the projects of that year whose purpose allows its code.
+  the union of the projects of that year whose purpose allows its code (an unreadable kind is
+  judged as an allocation).
+* `recovery-not-in-annual-plan`: a recovery dated in a year that has projects, with more than T
+  of its area outside the projects of that year (whatever their purpose).
 * Decision numbers are ordered as numbers: by their first run of digits (99/QĐ-UBND before
   100/QĐ-UBND), then as text.
 * `quota-exceeded`: per quota row, the matching conversions sorted by (date, `so_qd` in that
   order, area); each one whose running total exceeds the quota is flagged.
-* `protected-area`: any decision whose code none of a corridor's `cho_phep` codes allows
-  exactly (the code or a descendant of it; the compatibility table does not count), with
-  more than T of its area in that corridor (one finding per corridor).
+* `protected-area`: any decision but a recovery or a non-State record whose code none of a
+  corridor's `cho_phep` codes allows exactly (the code or a descendant of it; the
+  compatibility table does not count), with more than T of its area in that corridor (one
+  finding per corridor).
 * `double-allocation`: two allocations, leases or recognitions overlapping by more than 5 % of
   the smaller parcel and more than 20 m²: the later one (by date, then `so_qd` in that order)
-  is flagged. A record and its exact copy (same `so_qd`, sheet-parcel, date, kind, shape) are
-  never a double allocation.
+  is flagged (an unreadable kind counts as a holding when it is the later one). A record and
+  its exact copy (same `so_qd`, sheet-parcel, date, kind, shape) are never a double
+  allocation.
 * `stale-plan-item` (on a project): a project of year Y with Y + 2 ≤ the year of `as_of` that
-  no conversion, allocation or lease dated from 1 January Y to `as_of` overlaps by more than
-  20 m².
+  no recovery, and no conversion, allocation or lease whose code the project's purpose allows,
+  dated from 1 January Y to `as_of` overlaps by more than 20 m².
 * `duplicate-id` (data quality): every row whose (`so_qd`, `shbando`-`shthua`) occurs twice.
 * Data quality as before: `no-plan-coverage` (more than T outside the plan; unchecked when at
   most T is inside), `unknown-code`, `missing-code`, `empty-geometry` (these three make a
-  decision unchecked), `invalid-geometry` (repaired, then checked).
+  decision unchecked), `invalid-geometry` (repaired, then checked); `unknown-kind` (an
+  unreadable kind) and `not-state-decision` make a decision unchecked unless it is a violation.
 * Land cover (with `landcover.csv`). A decision's **image** is the latest raster dated on or
   after its decision date and on or before `as_of`; a decision without one (dated after
   2025-06-30) is not judged, without a finding. Fractions are exact area-weighted pixel
@@ -2099,17 +2117,18 @@ on the written rasters (shares are of the parcel's valid area; "developed" is bu
   over its valid (non-nodata) pixels; coverage = valid area / parcel area.
   * `landcover-unchecked` (data quality): coverage below 0.5 on its image; the two rules below
     do not judge it (the status does not change).
-  * `wrong-purpose`: more than 50 % of the valid area in classes not expected for the granted
-    code (`landplan/data/landcover/expected.csv`, at the code or its nearest listed ancestor;
-    a multi-purpose code such as `ONT+CLN` expects the union of its components' classes).
-  * `unused-land`: an allocation, lease or conversion whose (first) code descends from OTC,
-    CSK, DSN, TSC, CCC, CQP or CAN, at least 12 whole months before `as_of`, with a developed
-    (built-up + bare) share below 20 % on its image, unless the developed share rose by 10
-    points or more from the raster before its image (2021) to its image (construction under
-    way), whatever the decision's date. No planted case is both unused and used for another
-    purpose, so it does not matter whether a checker skips `unused-land` where
-    `wrong-purpose` fires.
-* Status: `violation` with any finding of the first eight rules, `wrong-purpose` or
+  * `wrong-purpose` (not on a recovery): more than 50 % of the valid area in classes not
+    expected for the granted code (`landplan/data/landcover/expected.csv`, at the code or its
+    nearest listed ancestor; a multi-purpose code such as `ONT+CLN` expects the union of its
+    components' classes).
+  * `unused-land`: an allocation, lease or conversion (or an unreadable kind) whose (first)
+    code descends from OTC, CSK, DSN, TSC, CCC, CQP or CAN, at least 12 whole months before
+    `as_of`, with a developed (built-up + bare) share below 20 % on its image, unless the
+    developed share rose by 10 points or more from the raster before its image (2021) to its
+    image (construction under way), whatever the decision's date. No planted case is both
+    unused and used for another purpose, so it does not matter whether a checker skips
+    `unused-land` where `wrong-purpose` fires.
+* Status: `violation` with any finding of the first nine rules, `wrong-purpose` or
   `unused-land`, else `unchecked` (see above), else `compliant`.
 
 How ordinary rows stay compliant: each lies wholly inside one zone with a 2 m margin and carries
@@ -2151,6 +2170,102 @@ projects), `expected_status` (the decision's status; empty for projects), `expec
 CC0 1.0 (public domain dedication). Synthetic data; any resemblance of names to real people or
 companies is coincidental.
 """
+
+# ------------------------------------------ kinds as officials write them (issue 16, kinds)
+# A few rows get another hinh_thuc once every value is drawn, chosen in row order by fixed
+# criteria (no random draw: every other value, the rasters and the quotas stay as they were).
+# The kinds the rows were built as (``kinds``: land-cover painting, quotas) do not change;
+# each row is chosen where its new reading changes nothing but what the case is about.
+KIND_SPELLINGS: tuple[tuple[str, str], ...] = (  # (kind built as, written as): compliant
+    ("allocation", "QĐ giao đất"),
+    ("allocation", "Nhà nước giao đất có thu tiền sử dụng đất"),
+    ("allocation", "DG-CTT"),
+    ("lease", "Nhà nước cho thuê đất trả tiền hàng năm"),
+    ("lease", "DT-THN"),
+    ("recognition", "CNQ-KTT"),
+    ("recognition", "Công nhận quyền sử dụng đất"),
+    ("recognition", "12"),
+    ("conversion", "CMĐSDĐ"),
+    ("conversion", "Chuyển MĐSDĐ"),
+    ("conversion", "chuyển MĐSD"),
+)
+KIND_CASES = {
+    "kind-spelling": "kinds as officials write them (`QĐ giao đất`, `Nhà nước cho thuê đất trả "
+    "tiền hàng năm`, `DG-CTT`, `DT-THN`, `CNQ-KTT`, `12`, `CMĐSDĐ`, `Chuyển MĐSDĐ`…) on "
+    "compliant parcels",
+    "recovery": "a recognition dated 2023/2024 off every project, written `Thu hồi đất`: a "
+    "recovery outside its year's projects",
+    "recovery-near": "an allocation inside its 2023 project written `QĐ thu hồi đất`: the "
+    "recovery carries the project out (not judged as a grant)",
+    "not-state": "a recognition written `NCQ-3` (a transfer between land users): not a State "
+    "decision, not checked",
+    "unknown-kind": "an otherwise compliant recognition of farmland whose kind is `GCNQSDĐ` "
+    "(the certificate) or blank: never compliant",
+    "unknown-kind-violation": "a parcel wholly inside a zone that forbids its code, kind "
+    "written `Cấp GCNQSDĐ`: judged as a grant, the violation stands",
+}
+
+
+def relabel_kinds(
+    rows: pd.DataFrame,
+    attrs: pd.DataFrame,
+    kinds: list[str],
+    dates: list[dt.date],
+    world: sample_plan.World,
+) -> None:
+    """Write the kind cases' hinh_thuc into ``attrs`` and their expectations into ``rows``."""
+    ordinary = (rows["case"] == "").to_numpy()
+    agricultural = ("LUC", "LUK", "HNK", "CLN", "NTS")
+    projects = shapely.union_all([p.geometry for p in world.projects])
+    used: set[int] = set()
+
+    def first(test: Callable[[int], bool], among: np.ndarray = ordinary) -> int:
+        for i in np.flatnonzero(among):
+            if int(i) not in used and test(int(i)):
+                used.add(int(i))
+                return int(i)
+        raise RuntimeError("no row for a kind case")
+
+    def mark(i: int, text: str, tag: str, status: str, rule: str, what: str) -> None:
+        attrs.at[i, "hinh_thuc"] = text
+        rows.at[i, "case"] = f"{tag}: {what}"
+        rows.at[i, "status"] = status
+        rows.at[i, "rule"] = rule
+        rows.at[i, "planned"] = ""
+
+    for kind, text in KIND_SPELLINGS:
+        i = first(lambda i, k=kind: kinds[i] == k)
+        mark(i, text, "kind-spelling", "compliant", "", f"{kind} written '{text}'")
+    i = first(
+        lambda i: kinds[i] == "recognition"
+        and dates[i].year in sample_plan.PROJECT_YEARS
+        and not shapely.intersects(rows.geometry.iat[i], projects)
+    )
+    mark(i, "Thu hồi đất", "recovery", "violation", "recovery-not-in-annual-plan",
+         f"{rows.base.iat[i]} recovered in {dates[i].year} outside every project of the year")
+    near = rows["case"].str.startswith("annual-plan-near: ONT allocated in 2023 inside")
+    near = near.to_numpy()
+    i = first(lambda i: True, near)
+    mark(i, "QĐ thu hồi đất", "recovery-near", "compliant", "",
+         "ONT recovered in 2023 inside its 2023 project: carries it out")
+    i = first(lambda i: kinds[i] == "recognition")
+    mark(i, "NCQ-3", "not-state", "unchecked", "not-state-decision",
+         f"{rows.base.iat[i]} transferred between land users (NCQ-3)")
+    for text in ("GCNQSDĐ", ""):
+        i = first(lambda i: kinds[i] == "recognition" and rows.base.iat[i] in agricultural)
+        mark(i, text, "unknown-kind", "unchecked", "unknown-kind",
+             f"{rows.base.iat[i]} recognised, kind written '{text}': not read")
+    tags = rows["case"].str.split(":").str[0].to_numpy()
+    violation = (tags == "inside-violation") & (rows.previous == "").to_numpy()
+    i = first(lambda i: kinds[i] in ("allocation", "lease", "recognition"), violation)
+    extra = rows["extra"].tolist()
+    extra[i] = (*extra[i], ("unknown-kind", ""))
+    rows["extra"] = extra
+    rows.at[i, "case"] = rows["case"].iat[i].replace(
+        "inside-violation:", "unknown-kind-violation:"
+    ) + ", kind written 'Cấp GCNQSDĐ'"
+    attrs.at[i, "hinh_thuc"] = "Cấp GCNQSDĐ"
+
 
 CASE_HELP = {
     "inside-violation": "wholly inside a zone that forbids the code (ODT/ONT/TMD/SKC in "
@@ -2220,6 +2335,7 @@ CASE_HELP = {
     "(its visible part is built-up)",
     "cloud-partial": "CLN parcels partly under the cloud (55-70 % valid), judged on the valid "
     "pixels only: 30 % built-up of the valid area (compliant) and 70 % (violation)",
+    **KIND_CASES,
 }
 PROJECT_ROLES = {
     "active": "holds decisions",
@@ -2466,6 +2582,7 @@ def main() -> None:
     attrs, kinds, previous, dates = decision_attributes(rng, rows, index, world)
     fixed = (rows.so_qd != "").to_numpy()  # planted decision numbers (issue 16: their order)
     attrs.loc[fixed, "so_qd"] = rows.so_qd[fixed].to_numpy()
+    relabel_kinds(rows, attrs, kinds, dates, world)  # kinds as officials write them
     for key in sorted(set(rows.duplicate) - {""}):  # exact duplicate rows
         same = np.flatnonzero(rows.duplicate == key)
         for k, column in enumerate(attrs.columns):

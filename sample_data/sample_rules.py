@@ -59,10 +59,15 @@ COMPLIANCE = (
     "quota-exceeded",
     "protected-area",
     "double-allocation",
+    "recovery-not-in-annual-plan",
     "wrong-purpose",
     "unused-land",
 )
 BLOCKING = ("empty-geometry", "missing-code", "unknown-code")
+# Unchecked unless a compliance rule finds a violation: an unreadable kind, a record that is
+# no State decision.
+UNLESS_VIOLATION = ("unknown-kind", "not-state-decision")
+GRANTS = ("allocation", "lease", "recognition")
 
 # Circular 27/2018/TT-BTNMT: parent -> children.
 TREE = """
@@ -157,18 +162,32 @@ class Compat:
 
 
 def kind_of(value: object) -> str | None:
-    """allocation | lease | recognition | conversion, from hinh_thuc as written."""
-    if not isinstance(value, str):
+    """allocation | lease | recognition | conversion | recovery | non-state, from hinh_thuc as
+    written; None when unreadable (blank included).
+
+    The spellings of the sample: a leading "QĐ " or "Nhà nước " does not count; origin-of-use
+    codes DG-… (allocation), DT-THN/DT-TML (lease), CNQ… (recognition), NCQ-…/DT-KCN… (no
+    State decision); VBDLIS ids 1, 2, 3, 12-15 recognition, 4, 5 allocation, 10, 11 lease, 6-9
+    and 16 no State decision. "GCNQSDĐ" (the certificate) is no kind.
+    """
+    if not isinstance(value, str) or not value.strip():
         return None
     t = unicodedata.normalize("NFC", value).strip().lower()
-    if t in ("chuyển mục đích", "chuyển mục đích sử dụng đất", "cmđ"):
+    for prefix in ("qđ ", "nhà nước "):
+        t = t.removeprefix(prefix)
+    if t in ("chuyển mục đích", "chuyển mục đích sử dụng đất", "cmđ", "cmđsdđ", "chuyển mđsdđ",
+             "chuyển mđsd"):
         return "conversion"
-    if t in ("4", "5") or t.startswith("giao"):
-        return "allocation"
-    if t in ("10", "11") or "thuê" in t:
-        return "lease"
-    if t == "1" or t.startswith("công nhận"):
+    if t.startswith("thu hồi"):
+        return "recovery"
+    if t.startswith(("ncq-", "dt-kcn")) or t in ("6", "7", "8", "9", "16"):
+        return "non-state"
+    if t in ("1", "2", "3", "12", "13", "14", "15") or t.startswith(("công nhận", "cnq")):
         return "recognition"
+    if t in ("4", "5") or t.startswith(("giao", "dg-")):
+        return "allocation"
+    if t in ("10", "11", "dt-thn", "dt-tml") or "thuê" in t:
+        return "lease"
     return None
 
 
@@ -253,7 +272,6 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
     area = np.array([0.0 if g is None else g.area for g in geoms])
     codes = [parse_code(v) for v in dec.kyhieumucd]
     kinds = [kind_of(v) for v in dec.hinh_thuc]
-    assert all(k is not None for k in kinds), "every kind is recognised"
     dates = [parse_date(v) for v in dec.ngay_qd]
     prev = [parse_code(v) for v in dec.mucdichcu]
     for i in range(n):
@@ -273,6 +291,18 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
             add(i, "unknown-code")
             blocked[i] = True
     checkable = ~blocked  # geometry and a known code
+    for i in range(n):
+        if kinds[i] is None:
+            add(i, "unknown-kind")
+        elif kinds[i] == "non-state":
+            add(i, "not-state-decision")
+    unread = np.array([k is None for k in kinds])
+    # An unreadable kind is judged as a change of use when it names another previous use.
+    as_conversion = [
+        kinds[i] == "conversion" or (kinds[i] is None and bool(prev[i]) and prev[i] != codes[i])
+        for i in range(n)
+    ]
+    as_grant = [(kinds[i] in GRANTS or kinds[i] is None) and not as_conversion[i] for i in range(n)]
 
     # Plan coverage (both versions cover the same district).
     base = versions[0][0].geometry.to_numpy()
@@ -310,11 +340,13 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
 
     # zoning-conflict and conversion-contrary-to-plan.
     for i in np.flatnonzero(checkable):
+        if not (as_grant[i] or as_conversion[i]):  # recoveries, non-State records
+            continue
         g = codes[i]
         share = zone_share[version_of(dates[i])].get(int(i), [])
         bad: dict[str, float] = {}
         for zcode, a in share:
-            if kinds[i] == "conversion":
+            if as_conversion[i]:
                 protected = any(c in PROTECTED for c in prev[i] or ())
                 wrong = not compat.allowed(g, zcode) or (
                     protected and not compat.designates(zcode, g)
@@ -324,12 +356,14 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
             if wrong:
                 bad[zcode] = bad.get(zcode, 0.0) + a
         if over(sum(bad.values()), area[i]):
-            rule = "conversion-contrary-to-plan" if kinds[i] == "conversion" else "zoning-conflict"
+            rule = "conversion-contrary-to-plan" if as_conversion[i] else "zoning-conflict"
             add(i, rule, max(bad, key=bad.get))
 
     # outside-plan-period.
     first_approval = min(a for _, a in versions)
     for i in range(n):
+        if kinds[i] == "non-state":  # no plan is its basis
+            continue
         if dates[i] < first_approval or dates[i] < plan_start or dates[i] > plan_end:
             add(i, "outside-plan-period")
 
@@ -340,7 +374,8 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
     years = set(pyears.tolist())
     for i in np.flatnonzero(checkable):
         g = codes[i]
-        if kinds[i] not in ("conversion", "allocation", "lease") or not is_non_agricultural(g):
+        annual_plan_kind = kinds[i] in ("conversion", "allocation", "lease", None)
+        if not annual_plan_kind or not is_non_agricultural(g):
             continue
         if dates[i].year not in years:
             continue
@@ -351,6 +386,15 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
         ]
         if over(area[i] - _union_area(geoms[i], match), area[i]):
             add(i, "conversion-not-in-annual-plan")
+
+    # recovery-not-in-annual-plan: a recovery must lie inside a project of its year (any
+    # purpose: its code is the use of the land recovered).
+    for i in range(n):
+        if kinds[i] != "recovery" or empty[i] or dates[i].year not in years:
+            continue
+        mine = [pgeoms[k] for k in range(len(projects)) if pyears[k] == dates[i].year]
+        if over(area[i] - _union_area(geoms[i], mine), area[i]):
+            add(i, "recovery-not-in-annual-plan")
 
     # quota-exceeded (checked with the drawn and with the legal area: same result).
     for _, q in quotas.iterrows():
@@ -378,7 +422,8 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
     # protected-area.
     cgeoms = corridors.geometry.to_numpy()
     allowed_lists = [[c.strip() for c in s.split(",")] for s in corridors.cho_phep]
-    ci, cj, ca = _pair_areas(np.where(checkable, geoms, None), cgeoms)
+    judged = checkable & np.array([k not in ("recovery", "non-state") for k in kinds])
+    ci, cj, ca = _pair_areas(np.where(judged, geoms, None), cgeoms)
     for i, j, a in zip(ci, cj, ca, strict=True):
         if any(exact_allowed(codes[i], c) for c in allowed_lists[j]):
             continue
@@ -386,7 +431,7 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
             add(int(i), "protected-area", "")
 
     # double-allocation.
-    holding = np.array([k in ("allocation", "lease", "recognition") for k in kinds]) & ok_geom
+    holding = np.array([k in GRANTS or k is None for k in kinds]) & ok_geom
     hold = np.flatnonzero(holding)
     tree = shapely.STRtree(geoms[hold])
     a_idx, b_idx = tree.query(geoms[hold], predicate="intersects")
@@ -407,7 +452,9 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
         if over(ov, min(area[a], area[b])):
             ka, kb = (dates[a], *number_key(dec.so_qd[a])), (dates[b], *number_key(dec.so_qd[b]))
             assert ka != kb, "overlapping holdings differ in date or decision number"
-            add(int(b if kb > ka else a), "double-allocation")
+            later, earlier = (b, a) if kb > ka else (a, b)
+            if not unread[earlier]:  # an unreadable earlier holding blames no other
+                add(int(later), "double-allocation")
 
     # duplicate-id (data quality).
     key = dec.so_qd.astype(str) + "|" + dec.shbando.astype(str) + "-" + dec.shthua.astype(str)
@@ -415,7 +462,10 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
         add(int(i), "duplicate-id")
 
     # stale-plan-item, on the projects.
-    realising = np.array([k in ("conversion", "allocation", "lease") for k in kinds]) & ok_geom
+    # What carries a project out: a recovery (any code), or a conversion, allocation or lease
+    # whose code the project's purpose allows.
+    realising = np.array([k in ("recovery", "conversion", "allocation", "lease") for k in kinds])
+    realising &= ok_geom
     for k in range(len(projects)):
         y = int(pyears[k])
         if y + STALE_YEARS > as_of.year:
@@ -424,7 +474,9 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
         cand = [
             i
             for i in np.flatnonzero(realising)
-            if start <= dates[i] <= as_of and shapely.intersects(geoms[i], pgeoms[k])
+            if start <= dates[i] <= as_of
+            and shapely.intersects(geoms[i], pgeoms[k])
+            and (kinds[i] == "recovery" or (bool(codes[i]) and compat.allowed(codes[i], pcodes[k])))
         ]
         if not any(shapely.intersection(geoms[i], pgeoms[k]).area > TOL_M2 for i in cand):
             add(k, "stale-plan-item", str(pcodes[k]), layer="projects")
@@ -445,7 +497,7 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
         rules = rules_of.get(i, set())
         if rules & set(COMPLIANCE):
             status.append("violation")
-        elif rules & set(BLOCKING) or wholly_outside[i]:
+        elif rules & set(BLOCKING + UNLESS_VIOLATION) or wholly_outside[i]:
             status.append("unchecked")
         else:
             status.append("compliant")
@@ -705,10 +757,12 @@ def landcover_evaluate(
         )
         developed = float(frac[developed_values].sum())
         rec.update(unexpected=unexpected, developed=developed)
-        wrong = unexpected > MAX_UNEXPECTED
+        wrong = unexpected > MAX_UNEXPECTED and kinds[i] != "recovery"
         if wrong:
             found.append((i, "wrong-purpose"))
-        in_scope = kinds[i] in UNUSED_KINDS and any(a in DEVELOPMENT for a in ancestors(code[0]))
+        in_scope = (kinds[i] in UNUSED_KINDS or kinds[i] is None) and any(
+            a in DEVELOPMENT for a in ancestors(code[0])
+        )
         months = months_between(dates[i], as_of)
         rec.update(in_scope=in_scope, months=months)
         earlier = [d for d in raster_dates if d < image]

@@ -269,8 +269,10 @@ def test_summary_by_kind_crosses_kind_and_status(sample):
     table = table.iloc[:-1].set_index("Hình thức")
     d = sample.decisions
     assert list(table.index) == ["Giao đất", "Cho thuê đất", "Công nhận QSDĐ",
-                                 "Chuyển mục đích"]
-    counts = pd.crosstab(d["kind"].map(VI["kind"]), d["status"].map(VI["status"]))
+                                 "Chuyển mục đích", "Thu hồi đất",
+                                 "Không phải quyết định của Nhà nước", VI["none"]]
+    counts = pd.crosstab(d["kind"].map(VI["kind"]).fillna(VI["none"]),
+                         d["status"].map(VI["status"]))
     for label in VI["status"].values():
         assert table[label].to_dict() == counts[label].to_dict()
 

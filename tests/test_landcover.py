@@ -217,3 +217,17 @@ def test_a_single_raster_is_accepted_with_its_date_and_refused_without(tmp_path)
         load_landcover(tif)
     text = str(err.value)
     assert "is a raster without a date" in text and "lop_phu.tif@YYYY-MM-DD" in text
+
+
+def test_recovered_land_is_not_judged_by_its_cover_and_an_unreadable_kind_is_a_grant(plan,
+                                                                                    tmp_path):
+    # everything stays cropland: rice land built over is wrong-purpose, ONT land not built
+    # 46 months after a grant is unused; a recovery is neither, an unreadable kind is unused
+    raster = paint(tmp_path / "c.tif", [(box(20, 20, 50, 50), BUILT)])
+    d = decisions_of({"date": "01/02/2022", "code": "LUC", "kind": "Thu hồi đất",
+                      "geom": box(20, 20, 50, 50)},
+                     {"date": "01/02/2022", "kind": "Thu hồi đất", "geom": box(120, 20, 150, 50)},
+                     {"date": "01/02/2022", "kind": "??", "geom": box(170, 20, 200, 50)})
+    result = run(plan, d, [("2025-06-30", raster)])
+    assert [rules_of(result, i) for i in range(3)] == [[], [], ["unknown-kind", "unused-land"]]
+    assert result.decisions["status"].tolist() == ["compliant", "compliant", "violation"]

@@ -30,8 +30,8 @@ def test_with_verbose_every_step_logs_one_line_with_its_seconds(files, tmp_path,
     assert all(_LINE.match(line) for line in lines), lines
     names = [_LINE.match(line)["name"] for line in lines]
     ran = [f"rule {rule}" for rule in RULES
-           if rule not in {"conversion-not-in-annual-plan", "quota-exceeded", "quota-undated",
-                           "quota-unmatched",
+           if rule not in {"conversion-not-in-annual-plan", "recovery-not-in-annual-plan",
+                           "quota-exceeded", "quota-undated", "quota-unmatched",
                            "landcover-unchecked", "wrong-purpose", "unused-land",
                            "protected-area", "outside-plan-period", "stale-plan-item",
                            "project-year-unreadable"}]

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (registers the rules; the order is rules.toml's)
     planlayer,
     projects,
     quality,
+    recovery,
     zoning,
 )
 from ._context import CheckContext

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._data import data_path
 from .._labels import LANGS, check_lang, label
 from .._rulemeta import SEVERITIES, RuleMeta, rule_meta, severity_rank
 from ._context import CheckContext
@@ -233,4 +234,69 @@ def rule_reference() -> str:
             mark = "" if ref.get("verified", False) else " — *unverified*"
             lines.append(f"- legal basis: {ref['law']}, {ref['article']}{mark}"
                          + (f": {ref['text_en']}" if ref.get("text_en") else ""))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _kinds_section()) + "\n"
+
+
+_KINDS_TEXT = """
+## Kinds of decision
+
+The `kind` column (hình thức, nguồn gốc sử dụng) is read as officials write it:
+`landplan/data/kinds.csv` lists the spellings, `landplan/data/kind_reading.toml` how a value
+is compared with them. Accents, case, Unicode form (NFC/NFD), punctuation and spacing do not
+count (`hàng năm` = `hằng năm`, `DG-CTT` = `dg ctt`); leading "QĐ", "Quyết định", "Nhà
+nước", "về việc" are dropped, and so is "đất" wherever it stands (`Nhà nước giao đất có thu
+tiền sử dụng đất` = `giao có thu tiền sử dụng`); "SDĐ" ending an abbreviation is "SD"
+(`Chuyển MĐSDĐ` = `chuyển MĐSD`); `04` = `4`. A value that matches no spelling stays
+unrecognised: there is no fuzzy guessing. "CNQSDĐ" is read only as a whole value:
+`GCNQSDĐ` (the certificate) and `HĐCNQSDĐ` (a transfer contract) are not recognitions.
+`landplan info FILE` lists how each distinct value of the kind column is read, with counts.
+
+- **allocation, lease, recognition** grant a use of land; **conversion** permits a change
+  of use. "QĐ giao đất/cho thuê đất" (allocation or lease) is read as an allocation, the
+  reading more rules judge.
+- **recovery** (thu hồi đất). Land Law 2024 Art. 76(7) (verified): what carries out the
+  land of the annual plan is a recovery decision or a permission to change use. A recovery
+  is never judged as a grant (not by `zoning-conflict`, `protected-area`,
+  `double-allocation`, `unused-land`, `wrong-purpose`, `conversion-not-in-annual-plan`);
+  it must lie inside a project of its year's annual plan (`recovery-not-in-annual-plan`)
+  and carries that project out for `stale-plan-item`. Its `land_use` is read as the use
+  of the land recovered, so it is matched with projects whatever their purpose.
+- **non-state**: origin-of-use codes that are no State decision — DT-KCN, DT-KCN-THN,
+  DT-KCN-TML (sub-lease from an industrial-park investor), NCQ-1…NCQ-17 (transfers:
+  inheritance, gift, sale, auction…), the VBDLIS ids 6–9 and 16, and words such as
+  `nhận chuyển nhượng`, `thừa kế`, `tặng cho`. Not judged as grants, nor by
+  `outside-plan-period` (no plan is their basis): `not-state-decision` makes them
+  `unchecked` unless `wrong-purpose` finds a violation. The codes come from cadastral
+  software (the same list in four independent sources; no official list was found:
+  unverified).
+- **Numbers** are the VBDLIS origin-of-use ids seen in one system: 1 recognition, 2/12 and
+  3/13 recognition as allocation with/without fee, 4/5 allocation with/without fee, 10/11
+  lease yearly/one-off, 14/15 recognition as lease, 6–9 and 16 no State grant. That they
+  are national codes is unverified: another system's numbers would be misread — check
+  them with `landplan info`.
+
+**An unrecognised kind never makes a decision look compliant.** A blank or unreadable
+kind is read the most demanding way that applies: as a grant (`zoning-conflict`,
+`double-allocation` as the later decision, `unused-land`, `protected-area`), as an
+allocation (`conversion-not-in-annual-plan`), and as a change of use
+(`conversion-contrary-to-plan` instead of `zoning-conflict`, as it asks more) when the
+record has a previous use other than its granted one. It is never read as a recovery or a
+non-State record, which would spare it those rules. A violation found so makes the
+decision a `violation`; otherwise `unknown-kind` (required) makes it `unchecked`, with
+the reason and the fix (correct the kind). It carries out no project for
+`stale-plan-item`, is not counted in conversion quotas (`quota-exceeded` would otherwise
+make other decisions violations on a guess), and as the earlier of two overlapping
+decisions it makes no other decision a `double-allocation`.
+
+The spellings read, by kind (`landplan/data/kinds.csv`):
+"""
+
+
+def _kinds_section() -> list[str]:
+    """Return the docs' *Kinds of decision*: the policy and every spelling of ``kinds.csv``."""
+    table = pd.read_csv(data_path("kinds.csv"), dtype=str, keep_default_na=False)
+    lines = _KINDS_TEXT.splitlines()
+    lines += ["| kind | spellings |", "|---|---|"]
+    for kind, group in table.groupby("kind", sort=False):
+        lines.append(f"| `{kind}` | " + ", ".join(f"`{a}`" for a in group["alias"]) + " |")
+    return lines

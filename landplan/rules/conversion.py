@@ -11,6 +11,7 @@ from .._labels import label
 from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
 from ..engine import intersection_geometries, overlay_pairs
 from ._context import CheckContext
+from ._kinds import judged_as, unread_as_conversion
 from ._registry import RULES, register
 from .zoning import conflict_findings
 
@@ -33,11 +34,13 @@ def conversion_contrary_to_plan(ctx: CheckContext) -> pd.DataFrame:
     contrary (a parcel 3 % in each of two such zones conflicts on 6 %), and the decision is
     flagged when that total is beyond the tolerance, with one finding per planned code.
     Conversions of rice land (parameter ``rice``) get severity ``severity_rice``.
+    A decision of unrecognised kind that records a previous use other than its granted use
+    is judged here as a conversion (this rule asks more than ``zoning-conflict``).
     """
     params = {name: ctx.config.param("conversion-contrary-to-plan", name)
               for name in ("protected", "rice", "severity_rice")}
     d = ctx.decisions
-    conversion = ctx.kinds == "conversion"
+    conversion = (ctx.kinds == "conversion") | unread_as_conversion(ctx)
     prev = d["prev_land_use"].to_numpy(dtype=object)
     protected = flags(prev, lambda c: any(
         p in params["protected"] for part in c.split("+") for p in ancestors(part, ctx.codes)))
@@ -78,14 +81,14 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
     project of that year whose purpose allows the granted use by more than the tolerance.
     The part inside is the parcel's overlap with the **union** of those projects: two
     projects that overlap count their common land once. Years without any project in the
-    layer are not judged.
+    layer are not judged. Decisions of unrecognised kind are judged as allocations.
     """
     d, projects = ctx.decisions, ctx.projects
     years = d["decision_date"].dt.year.to_numpy(dtype=float)
     covered_years = set(projects["year"].dropna().astype(int))
     granted = d["land_use"].to_numpy(dtype=object)
     non_agri = flags(granted, lambda c: code_group(c, ctx.codes) == _NON_AGRICULTURAL)
-    candidate = (ctx.checkable & np.isin(ctx.kinds, _ANNUAL_PLAN_KINDS) & non_agri
+    candidate = (ctx.checkable & judged_as(ctx, *_ANNUAL_PLAN_KINDS) & non_agri
                  & np.isin(np.nan_to_num(years, nan=-1).astype(int), list(covered_years)))
     usable = (projects["geometry_status"] != "unusable").to_numpy()
     parcels = np.where(candidate, d.geometry.values, None)

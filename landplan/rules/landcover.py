@@ -9,6 +9,7 @@ from .._dates import format_dates
 from ..codes import ancestors, primary_code
 from ..landcover import expected_classes, landcover_classes
 from ._context import CheckContext
+from ._kinds import judged_as
 from ._registry import register
 
 
@@ -76,13 +77,14 @@ def wrong_purpose(ctx: CheckContext) -> pd.DataFrame:
 
     More than ``max_share`` of its valid area is in cover classes not expected for the
     granted use (``expected.csv``; e.g. rice land built over, a residential parcel turned
-    into a pond).
+    into a pond). Recoveries are not judged: the land recovered is meant to change.
     """
     img = ctx.landcover_images()
     classes = landcover_classes()
     names = dict(zip(classes["class"], classes[f"name_{ctx.config.lang}"], strict=True))
     share, off, expected = unexpected(ctx, img)
-    rows = np.flatnonzero(share > ctx.config.param("wrong-purpose", "max_share"))
+    rows = np.flatnonzero((share > ctx.config.param("wrong-purpose", "max_share"))
+                          & (ctx.kinds != "recovery"))
     return pd.DataFrame({
         "row": rows, "share": 100 * share[rows],
         "observed": [", ".join(names[c] for c in off[r]) for r in rows],
@@ -108,6 +110,7 @@ def unused_land(ctx: CheckContext) -> pd.DataFrame:
     image is less than ``min_developed`` built-up or bare — unless the developed share rose
     by ``min_rise`` since the image before (construction under way), or the land is used
     for another purpose (then ``wrong-purpose`` reports it: a pond is not unused land).
+    Decisions of unrecognised kind are judged as grants.
     """
     p = {k: ctx.config.param("unused-land", k)
          for k in ("development", "months", "min_developed", "min_rise")}
@@ -118,7 +121,7 @@ def unused_land(ctx: CheckContext) -> pd.DataFrame:
     granted = d["land_use"].to_numpy(dtype=object)
     develops = {c: any(a in p["development"] for a in ancestors(primary_code(c), ctx.codes))
                 for c in pd.unique(granted) if c}
-    scope = (np.isin(ctx.kinds, ["allocation", "lease", "conversion"])
+    scope = (judged_as(ctx, "allocation", "lease", "conversion")
              & np.array([develops.get(c, False) for c in granted], dtype=bool))
     months = _months(d["decision_date"], ctx.config.as_of)
     developed = img[developed_classes].sum(axis=1, min_count=1).to_numpy(dtype=float)

@@ -18,9 +18,8 @@ from ..engine import (
     overlay_pairs,
 )
 from ._context import CheckContext
+from ._kinds import GRANTS, NOT_GRANTS, judged_as, unread
 from ._registry import register
-
-_GRANTING = ("allocation", "lease", "recognition")
 
 
 @register("protected-area")
@@ -32,11 +31,13 @@ def protected_area(ctx: CheckContext) -> pd.DataFrame:
     compatibility table does not widen it (CLN is not allowed in a dyke corridor that lists
     HNK) unless the corridor layer's optional ``compatible`` column is true for that
     corridor. Flagged on more than the tolerance of the parcel; one finding per corridor,
-    geometry = the overlap.
+    geometry = the overlap. Recoveries and records that are no State decision grant no use
+    and are not judged.
     """
     d, corridors = ctx.decisions, ctx.corridors
     usable = (corridors["geometry_status"] != "unusable").to_numpy()
-    parcels = np.where(ctx.checkable, d.geometry.values, None)
+    parcels = np.where(ctx.checkable & ~np.isin(ctx.kinds, NOT_GRANTS), d.geometry.values,
+                       None)
     pairs = overlay_pairs(parcels, np.where(usable, corridors.geometry.values, None))
     if pairs.empty:
         return pd.DataFrame(columns=["row"])
@@ -80,10 +81,12 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     decision number counted as a number: "99/QĐ-UBND" before "100/QĐ-UBND") is flagged,
     naming the earlier. Conversions are not grants of new land. A record is never in
     conflict with its own copy — same decision number, date, kind, parcel id (both
-    present) and geometry: such copies are reported by ``duplicate-id`` alone.
+    present) and geometry: such copies are reported by ``duplicate-id`` alone. A decision
+    of unrecognised kind is read as a grant when it is the later one; as the earlier one it
+    makes no other decision a violation.
     """
     d = ctx.decisions
-    active = (np.isin(ctx.kinds, _GRANTING)
+    active = (judged_as(ctx, *GRANTS)
               & (d["geometry_status"] != "unusable").to_numpy())
     geoms = np.where(active, d.geometry.values, None)
     a, b, tested = overlap_candidates(geoms)
@@ -99,6 +102,8 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     position[rank] = np.arange(len(d))
     swap = position[a] < position[b]
     a, b = np.where(swap, b, a), np.where(swap, a, b)
+    known = ~unread(ctx)[b]  # an unreadable earlier decision blames no other
+    a, b, tested = a[known], b[known], tested[known]
     parts = _cut(ctx, geoms, a, b, tested)
     if not parts or not sum(len(part[0]) for part in parts):
         return pd.DataFrame(columns=["row"])

@@ -16,7 +16,8 @@ def outside_plan_period(ctx: CheckContext) -> pd.DataFrame:
     """Decisions dated outside the plan period.
 
     Before the plan's (earliest) approval date or ``plan_start``, or after ``plan_end``
-    (configuration). Decisions without a date are left to ``missing-date``.
+    (configuration). Decisions without a date are left to ``missing-date``; records that
+    are no State decision (kind ``non-state``) need no plan as their basis.
     """
     earliest = ctx.approvals["approved"].min() if ctx.approvals is not None else pd.NaT
     starts = [t for t in (earliest, ctx.config.plan_start) if pd.notna(t)]
@@ -30,7 +31,7 @@ def outside_plan_period(ctx: CheckContext) -> pd.DataFrame:
         flagged |= dates < start
     if end is not None:
         flagged |= dates > end
-    rows = np.flatnonzero(flagged.to_numpy())
+    rows = np.flatnonzero(flagged.to_numpy() & (ctx.kinds != "non-state"))
     lang = ctx.config.lang
     return pd.DataFrame({
         "row": rows,

@@ -6,21 +6,28 @@ import numpy as np
 import pandas as pd
 
 from .._dates import format_date
+from ..codes import allowed_matrix
 from ..engine import overlay_pairs
 from ._context import CheckContext
 from ._registry import register
 
-_REALISING = ("conversion", "allocation", "lease")
+_REALISING = ("recovery", "conversion", "allocation", "lease")
 
 
 @register("stale-plan-item")
 def stale_plan_item(ctx: CheckContext) -> pd.DataFrame:
     """Annual-plan projects with no decision on their land within ``years`` of their year.
 
-    Projects of year Y with no conversion, allocation or lease decision overlapping them by
-    more than ``tolerance_m2``, dated from 1 January of Y to the evaluation date, once the
-    evaluation date reaches 1 January of Y + ``years`` (default 2: Land Law 2024 Art.
-    76(7)). Reported on the project (``layer`` = projects).
+    Projects of year Y with no decision carrying them out overlapping them by more than
+    ``tolerance_m2``, dated from 1 January of Y to the evaluation date, once the evaluation
+    date reaches 1 January of Y + ``years`` (default 2: Land Law 2024 Art. 76(7)).
+    Reported on the project (``layer`` = projects). What carries a project out is what Art.
+    76(7) names, a recovery (whatever its code: the use of the land recovered) or a
+    permission to change use, and also an allocation or a lease — evidence that the land
+    was recovered, or was the State's already, for the project; a conversion, allocation
+    or lease counts only when the project's purpose allows its granted use (an SKC
+    allocation does not carry out a TMD project). Recognitions, records that are no State
+    decision and unrecognised kinds carry nothing out.
     """
     years_param = int(ctx.config.param("stale-plan-item", "years"))
     projects, d = ctx.projects, ctx.decisions
@@ -37,7 +44,13 @@ def stale_plan_item(ctx: CheckContext) -> pd.DataFrame:
     start = pd.to_datetime(year[pairs["parcel"].to_numpy()].astype(int).astype(str)
                            + "-01-01") if len(pairs) else pd.DatetimeIndex([])
     in_window = dates.to_numpy()[pairs["zone"].to_numpy()] >= start.to_numpy()
-    counts = pairs[in_window & (pairs["area_m2"].to_numpy() > ctx.config.tolerance_m2)]
+    decision, project = pairs["zone"].to_numpy(), pairs["parcel"].to_numpy()
+    purpose = (ctx.kinds[decision] == "recovery") | allowed_matrix(
+        d["land_use"].to_numpy(dtype=object)[decision],
+        projects["land_use"].to_numpy(dtype=object)[project], ctx.codes, ctx.compat,
+        ctx.mapping)
+    counts = pairs[in_window & purpose
+                   & (pairs["area_m2"].to_numpy() > ctx.config.tolerance_m2)]
     realised = np.zeros(len(projects), dtype=bool)
     realised[counts["parcel"].to_numpy()] = True
     rows = np.flatnonzero(due & ~realised)

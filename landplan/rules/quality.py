@@ -72,11 +72,30 @@ def unknown_code(ctx: CheckContext) -> pd.DataFrame:
 
 @register("unknown-kind")
 def unknown_kind(ctx: CheckContext) -> pd.DataFrame:
-    """Decisions whose kind could not be recognised (blank kinds included)."""
+    """Decisions whose kind could not be recognised (blank kinds included).
+
+    Such a decision is judged by the most demanding reading that applies (see *Kinds of
+    decision* below): a violation found so stands; otherwise the decision is
+    ``unchecked``, never ``compliant``.
+    """
     d = ctx.decisions
     mask = d["kind"].isna().to_numpy()
     values = d["kind_raw"].fillna("").to_numpy()
-    return _rows(mask, value=values, blocking=False)
+    return _rows(mask, value=values, blocking=True)
+
+
+@register("not-state-decision")
+def not_state_decision(ctx: CheckContext) -> pd.DataFrame:
+    """Decisions whose kind is no State decision (kind ``non-state``).
+
+    Transfers, inheritances, gifts between land users (origin-of-use codes NCQ-1…17),
+    sub-leases from an industrial-park investor (DT-KCN…) and the VBDLIS ids 6–9 and 16.
+    They are not judged as grants; the record is ``unchecked`` unless a rule that judges
+    the land's use whoever holds it (``wrong-purpose``) finds a violation.
+    """
+    d = ctx.decisions
+    mask = (d["kind"] == "non-state").to_numpy()
+    return _rows(mask, value=d["kind_raw"].fillna("").to_numpy(), blocking=True)
 
 
 @register("missing-date")

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..engine import intersection_geometries, uncovered_area, uncovered_geometries, union_by_group
 from ._context import CheckContext
+from ._kinds import GRANTS, judged_as, unread_as_conversion
 from ._registry import register
 
 
@@ -14,18 +15,20 @@ from ._registry import register
 def zoning_conflict(ctx: CheckContext) -> pd.DataFrame:
     """Grants whose use the plan version in force does not allow, on more than the tolerance.
 
-    Allocations, leases and recognitions (and decisions of unrecognised kind) whose
-    granted use is not allowed by the planned use of the plan version in force on their
-    date. The conflicting area counts in total over every planned code that does not allow
-    the use (a parcel 3 % in each of two such zones conflicts on 6 %: what an official asks
-    is how much of the land was granted against the plan), and the decision is flagged when
-    that total is beyond the tolerance; one finding per conflicting planned code, geometry
-    = the conflicting part. Conversions are judged by ``conversion-contrary-to-plan``.
+    Allocations, leases and recognitions (and decisions of unrecognised kind, read as
+    grants) whose granted use is not allowed by the planned use of the plan version in
+    force on their date. The conflicting area counts in total over every planned code that
+    does not allow the use (a parcel 3 % in each of two such zones conflicts on 6 %: what an
+    official asks is how much of the land was granted against the plan), and the decision
+    is flagged when that total is beyond the tolerance; one finding per conflicting planned
+    code, geometry = the conflicting part. Conversions (and unrecognised kinds that record
+    another previous use) are judged by ``conversion-contrary-to-plan``; recoveries and
+    records that are no State decision are not grants and are not judged.
     """
     pairs = ctx.pairs
-    not_conversion = ctx.kinds != "conversion"
+    grants = judged_as(ctx, *GRANTS) & ~unread_as_conversion(ctx)
     bad = pairs[pairs["plan_code_known"] & ~pairs["allowed"]
-                & not_conversion[pairs["parcel"].to_numpy()]]
+                & grants[pairs["parcel"].to_numpy()]]
     return conflict_findings(ctx, bad)
 
 
