@@ -7,6 +7,8 @@ and by administrative unit.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -178,7 +180,7 @@ def plan_diff_summary(diff: gpd.GeoDataFrame,
 
 
 def plan_adjustments(plan: gpd.GeoDataFrame, *, min_area_m2: float = 1.0) -> gpd.GeoDataFrame:
-    """What each adjustment of a plan changed: :func:`plan_diff` of consecutive versions.
+    """Return what each adjustment of a plan changed: :func:`plan_diff` of its versions.
 
     Parameters
     ----------
@@ -196,7 +198,7 @@ def plan_adjustments(plan: gpd.GeoDataFrame, *, min_area_m2: float = 1.0) -> gpd
     names = plan["plan_version"].fillna("v1")
     parts = [plan_diff(plan[names == old], plan[names == new], min_area_m2=min_area_m2)
              .assign(new_version=new)
-             for old, new in zip(order[:-1], order[1:], strict=True)]
+             for old, new in pairwise(order)]
     if not parts:
         empty = gpd.GeoDataFrame({c: [] for c in ["new_version", *DIFF_COLUMNS]},
                                  geometry=[], crs=plan.crs)

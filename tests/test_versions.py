@@ -17,6 +17,7 @@ from shapely.geometry import box
 
 import landplan
 from landplan import CheckConfig
+from landplan.excel import write_xlsx
 from landplan.plandiff import adjustment_summary, plan_adjustments, plan_diff_summary
 
 from .conftest import at
@@ -222,7 +223,7 @@ def test_adjustments_of_a_plan_of_one_version_are_none(plan):
 
 def test_the_excel_report_has_the_adjustments_per_unit(versions, tmp_path):
     d = decisions_of({"date": "15/03/2022", "kind": "Công nhận", "geom": box(20, 20, 40, 40)})
-    path = landplan.excel.write_xlsx(run(versions, d), tmp_path / "r.xlsx", lang="en")
+    path = write_xlsx(run(versions, d), tmp_path / "r.xlsx", lang="en")
     ws = openpyxl.load_workbook(path)["Summary"]
     rows = list(ws.iter_rows(values_only=True))
     at = next(i for i, r in enumerate(rows) if r[0] == "Plan adjustments by administrative unit")

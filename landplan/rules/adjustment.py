@@ -32,7 +32,7 @@ _EMPTY = ["row"]
 
 @register(_RULE)
 def adjustment_legalises_violation(ctx: CheckContext) -> pd.DataFrame:
-    """Adjustments that make an earlier violation comply (on the plan layer).
+    """Report the adjustments that make an earlier violation comply (on the plan layer).
 
     For each adjustment (a plan version and the one before it), every decision dated
     before it that violated the plan version in force on its date, still violates the
