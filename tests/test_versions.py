@@ -101,6 +101,28 @@ def test_after_the_period_the_decision_is_judged_against_the_last_version_and_no
     assert "no approved plan" not in f["message"]
 
 
+def test_the_note_is_given_in_vietnamese_too(versions):
+    d = decisions_of({"date": "02/01/2026", "kind": "Công nhận", "geom": box(20, 20, 40, 40)})
+    config = CheckConfig(lang="vi", plan_end="2025-12-31", as_of="2026-06-30")
+    note = landplan.check(versions, d, config=config).findings.iloc[0]
+    assert note["rule"] == "outside-plan-period"
+    assert "được tiếp tục thực hiện đến khi quy hoạch kỳ sau được phê duyệt" in note["message"]
+    assert "không có căn cứ" not in note["message"]
+
+
+def test_a_violation_on_a_place_no_adjustment_changed_is_not_legalised(plan):
+    # the adjustment changes only the road (DGT → ONT); ONT in the rice zone stays a violation
+    adjusted = plan.copy()
+    adjusted.loc[2, "maloaidat"] = "ONT"
+    two = landplan.plan_versions({"2021-01-01": plan, "2023-07-01": adjusted})
+    d = decisions_of({"date": "15/03/2022", "kind": "Công nhận", "geom": box(20, 20, 40, 40)},
+                     {"date": "15/03/2022", "kind": "Công nhận",
+                      "geom": box(120, 202, 140, 208)})
+    found = legalising(run(two, d))
+    assert found["decision_no"].tolist() == ["2/QĐ-UBND"]  # the one on the road
+    assert found.loc[0, "source_row"] == 2
+
+
 def test_before_the_period_with_an_undated_plan_is_judged_and_noted(plan):
     d = decisions_of({"date": "15/12/2020", "kind": "Công nhận", "geom": box(20, 20, 40, 40)})
     result = run(plan, d, config=CheckConfig(lang="en", plan_start="2021-01-01",

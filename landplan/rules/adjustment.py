@@ -22,6 +22,7 @@ from .._distinct import flags
 from .._labels import label
 from ..codes import allowed_matrix
 from ..engine import intersection_geometries, overlay_pairs, union_by_group
+from ..plandiff import plan_diff
 from ..planlayer import polygonal
 from ._context import CheckContext
 from ._registry import RULES, register
@@ -53,11 +54,18 @@ def adjustment_legalises_violation(ctx: CheckContext) -> pd.DataFrame:
     early = ctx.judged & (version_of < last)
     if not judges or not early.any():
         return pd.DataFrame(columns=_EMPTY)
-    pairs = ctx.pairs[early[ctx.pairs["parcel"].to_numpy()]]
-    violations = _violations(ctx, judges, pairs)
     names = approvals["plan_version"].tolist()
     plan_names = ctx.plan["plan_version"].fillna("v1").to_numpy(dtype=object)
     usable = (ctx.plan["geometry_status"] != "unusable").to_numpy()
+    # only a decision on a place whose planned code an adjustment changed can change verdict
+    touches = _touching_changes(ctx, early, plan_names, names)
+    candidate = np.zeros(len(early), dtype=bool)
+    for j in range(1, last + 1):
+        candidate |= early & (version_of < j) & touches[j]
+    if not candidate.any():
+        return pd.DataFrame(columns=_EMPTY)
+    pairs = ctx.pairs[candidate[ctx.pairs["parcel"].to_numpy()]]
+    violations = _violations(ctx, judges, pairs)
     carried = violations.iloc[:0]
     frames = []
     for j in range(1, last + 1):
@@ -66,18 +74,47 @@ def adjustment_legalises_violation(ctx: CheckContext) -> pd.DataFrame:
         if before.empty:
             carried = before
             continue
-        zones = np.flatnonzero((plan_names == names[j]) & usable)
+        moved = touches[j][before["row"].to_numpy()]
+        # elsewhere version j has the codes of version j - 1: still the same violation
+        unchanged, before = before[~moved], before[moved]
         rows = np.unique(before["row"].to_numpy())
+        if not len(rows):
+            carried = unchanged
+            continue
+        zones = np.flatnonzero((plan_names == names[j]) & usable)
         new_pairs = _pairs_with(ctx, rows, zones)
         after = _violations(ctx, judges, new_pairs)
         complies = _complying(ctx, rows, new_pairs, after)
         legalised = before[np.isin(before["row"].to_numpy(), complies)]
         if len(legalised):
             frames.append(_findings(ctx, legalised, zones, j))
-        carried = after  # still violating version j: an adjustment after it may legalise
+        # still violating version j: an adjustment after it may legalise them
+        carried = pd.concat([unchanged, after], ignore_index=True)
     if not frames:
         return pd.DataFrame(columns=_EMPTY)
     return pd.concat(frames, ignore_index=True)
+
+
+def _touching_changes(ctx: CheckContext, early: np.ndarray, plan_names: np.ndarray,
+                      names: list) -> np.ndarray:
+    """Return, per version j (row j; row 0 unused), the decisions on a place j changed.
+
+    Places whose planned code (or coverage) differs between version j - 1 and j
+    (:func:`landplan.plandiff.plan_diff`), met by the ``early`` decisions' parcels.
+    """
+    out = np.zeros((len(names), len(early)), dtype=bool)
+    rows = np.flatnonzero(early)
+    parcels = np.asarray(ctx.decisions.geometry.values, dtype=object)[rows]
+    plan = ctx.plan
+    for j in range(1, len(names)):
+        diff = plan_diff(plan[plan_names == names[j - 1]], plan[plan_names == names[j]],
+                         min_area_m2=0.01)
+        if not len(diff):
+            continue
+        tree = shapely.STRtree(np.asarray(diff.geometry.values, dtype=object))
+        hit, _ = tree.query(parcels, predicate="intersects")
+        out[j, rows[np.unique(hit)]] = True
+    return out
 
 
 def _violations(ctx: CheckContext, judges: list, pairs: pd.DataFrame) -> pd.DataFrame:
