@@ -26,6 +26,7 @@ from ._map_runtime import (
     _map_template,
 )
 from .codes import code_color, load_codes
+from .plandiff import ADJUSTMENT_RULE
 from .schema import KINDS
 
 
@@ -303,3 +304,38 @@ def plan_changes_layer(diff: gpd.GeoDataFrame, *, lang: str = "vi", name: str | 
                      popup=[["o", labels["old_code"]], ["@o", ""], ["w", labels["new_code"]],
                             ["@w", ""], ["a", labels["area_total"]]],
                      tooltip=[["o", labels["old_code"]], ["w", labels["new_code"]]])
+
+
+def legalised_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi", name: str | None = None,
+                    show: bool = True) -> _GeoLayer:
+    """Draw the plan adjustments that legalised earlier violations.
+
+    ``findings`` are ``adjustment-legalises-violation`` findings (:func:`legalised_findings`):
+    the part of each earlier violation that the adjusted zone now allows, with the decision,
+    the new code, the area and the finding's message (which names both codes and dates).
+    """
+    labels = _labels(lang)
+    props = pd.DataFrame({
+        "n": findings["decision_no"].to_numpy(dtype=object),
+        "d": findings["decision_date"].to_numpy(),
+        "w": findings["planned_land_use"].to_numpy(dtype=object),
+        "a": findings["conflict_area_m2"].to_numpy(),
+        "m": findings["message"].to_numpy(dtype=object),
+        "r": findings["rule"].to_numpy(dtype=object),
+        "i": findings["finding_id"].to_numpy(dtype=object),
+    })
+    return geo_layer(findings, props, name=name or labels["legalised"], show=show,
+                     key="legalised",
+                     style=_style(color="#E66101", weight=2.5, fill=0.35, dash="1 4"),
+                     popup=[["n", labels["legalised_decision"]], ["d", labels["date"]],
+                            ["w", labels["new_code"]], ["@w", ""], ["a", labels["area"]],
+                            ["m", labels["message"]], ["%r", labels["legal"]]],
+                     tooltip=[["n", labels["legalised_decision"]], ["w", labels["new_code"]]])
+
+
+
+def legalised_findings(findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the findings the map's layer of legalising adjustments draws (with a geometry)."""
+    keep = ((findings["rule"] == ADJUSTMENT_RULE) & findings.geometry.notna()
+            & ~findings.geometry.is_empty).to_numpy()
+    return findings[keep]

@@ -23,6 +23,7 @@ from ._map_layers import (
     corridors_layer,
     decisions_layer,
     findings_layer,
+    legalised_layer,
     plan_changes_layer,
     plan_layer,
     projects_layer,
@@ -39,7 +40,8 @@ PERSONAL_ROLES = ("owner", "address", "id_number")
 class Extras:
     """What a page draws besides the check's decisions and findings (already chosen).
 
-    ``plan_changes`` is a :func:`landplan.plan_diff` result or None; ``raster`` an image
+    ``plan_changes`` is a :func:`landplan.plan_diff` result or None; ``legalised`` the
+    findings of adjustments that legalised earlier violations or None; ``raster`` an image
     overlay made once (:func:`raster_image`) and copied onto each page; ``outline`` the
     mini-map's district outline (None: the page's own plan) and ``minimap`` its features,
     made once for all the pages (:func:`landplan._map_controls.minimap_outline`).
@@ -51,6 +53,7 @@ class Extras:
     raster: tuple[folium.raster_layers.ImageOverlay, str] | None = None
     outline: gpd.GeoDataFrame | None = None
     minimap: str | None = None
+    legalised: gpd.GeoDataFrame | None = None
 
 
 def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
@@ -74,6 +77,8 @@ def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
     _add_plan_layers(fmap, plan, versions, order, codes=codes, lang=lang)
     if extras.plan_changes is not None and len(extras.plan_changes):
         plan_changes_layer(_public(extras.plan_changes, public), lang=lang).add_to(fmap)
+    if extras.legalised is not None and len(extras.legalised):
+        legalised_layer(extras.legalised, lang=lang).add_to(fmap)
     if extras.corridors is not None and len(extras.corridors):
         corridors_layer(_public(extras.corridors, public), lang=lang).add_to(fmap)
     if extras.projects is not None and len(extras.projects):

@@ -324,18 +324,26 @@ def _versions(plan: gpd.GeoDataFrame,
     approval order.
 
     The version in force is the latest approved on or before the decision's date; a
-    decision dated before every approval uses the earliest; one without a date the latest.
+    decision without a date uses the latest. A decision dated before the earliest approval
+    date has none (-1): it was issued under the previous plan (Land Law 2024 Art. 60), which
+    was not given (``no-plan-version``). A version without an approval date (a single plan
+    given without ``@DATE``, or undated versions listed first) is in force from the start:
+    no decision comes before it.
     """
     versions = version_table(plan)
     dates = decisions["decision_date"].to_numpy(dtype="datetime64[ns]")
     approved = versions["approved"].to_numpy(dtype="datetime64[ns]")
-    if len(versions) == 1 or np.isnat(approved).all():
+    undated = int(np.isnat(approved).sum())
+    if len(versions) == 1 or undated == len(versions):
         if len(versions) > 1:
             raise InputError("The plan has several versions but no approval dates: give each "
                              "version's date (--plan FILE@YYYY-MM-DD).")
-        return np.zeros(len(decisions), dtype=np.int64), versions
-    index = np.searchsorted(approved, dates, side="right") - 1
-    index = np.where(np.isnat(dates), len(versions) - 1, np.maximum(index, 0))
+        if undated:
+            return np.zeros(len(decisions), dtype=np.int64), versions
+    # undated versions sort first (version_table): the dated ones follow, in date order
+    index = np.searchsorted(approved[undated:], dates, side="right") - 1 + undated
+    index = np.where(index < 0, -1 if not undated else 0, index)
+    index = np.where(np.isnat(dates), len(versions) - 1, index)
     return index.astype(np.int64), versions
 
 
@@ -490,6 +498,21 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         unit[on_plan] = ctx.plan["unit"].to_numpy(dtype=object)[rows[on_plan]]
     dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     dates[on_decision] = d["decision_date"].to_numpy(dtype="datetime64[ns]")[rows[on_decision]]
+    # a finding on another layer about a decision (a plan adjustment that legalised it)
+    # names the decision it concerns in ``decision_row``
+    about = (pd.to_numeric(table["decision_row"]).fillna(-1).to_numpy(dtype=np.int64)
+             if "decision_row" in table.columns else np.full(n, -1, dtype=np.int64))
+    about = np.where(on_decision, rows, about)
+    concerned = about >= 0
+    land_use[concerned & ~on_decision] = d["land_use"].to_numpy(dtype=object)[
+        about[concerned & ~on_decision]]
+    dates[concerned] = d["decision_date"].to_numpy(dtype="datetime64[ns]")[about[concerned]]
+
+    def about_decision(values: np.ndarray) -> np.ndarray:
+        out = np.full(n, None, dtype=object)
+        out[concerned] = np.asarray(values, dtype=object)[about[concerned]]
+        return out
+
     planned = table["planned_land_use"].to_numpy(dtype=object)
     # the order of the table: layer, record, rule, planned code (the rows are taken once)
     order = pd.DataFrame({
@@ -501,8 +524,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "finding_id": _finding_ids(n).array,
         "layer": layer[order],
         "source_row": source_row[order],
-        "decision_no": pick(d["decision_no"].to_numpy(), on_decision)[order],
-        "parcel_id": pick(d["parcel_id"].to_numpy(), on_decision)[order],
+        "decision_no": about_decision(d["decision_no"].to_numpy())[order],
+        "parcel_id": about_decision(d["parcel_id"].to_numpy())[order],
         "rule": _per_rule([r.id for r in registered], rule_order[order]),
         "category": _per_rule([r.category for r in registered], rule_order[order]),
         "severity": _taken(table["severity"], order),
@@ -511,7 +534,7 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "land_use": land_use[order],
         "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float)[order],
         "conflict_pct": pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float)[order],
-        "kind": pick(d["kind"].to_numpy(), on_decision)[order],
+        "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
         "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
@@ -599,6 +622,12 @@ def _values(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
     return column.array if isinstance(column.dtype, pd.StringDtype) else column.to_numpy()
 
 
+def _version_names(ctx: CheckContext) -> np.ndarray:
+    """Return the name of each decision's plan version in force (None: none was given)."""
+    names = np.append(ctx.approvals["plan_version"].to_numpy(dtype=object), None)
+    return names[np.where(ctx.version_of >= 0, ctx.version_of, len(names) - 1)]
+
+
 def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Each decision once, with status derived from its findings."""
     d = ctx.decisions
@@ -636,8 +665,9 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     area = ctx.area
     with np.errstate(invalid="ignore", divide="ignore"):
         conflict_pct = 100.0 * conflict / area
-    # recoveries and non-State records grant no use: not judged against the zoning
-    judged = ctx.checkable & ~np.isin(ctx.kinds, NOT_GRANTS)
+    # recoveries and non-State records grant no use: not judged against the zoning; nor
+    # decisions with no plan version in force on their date
+    judged = ctx.judged & ~np.isin(ctx.kinds, NOT_GRANTS)
     conflict = np.where(judged, conflict, np.nan)
     conflict_pct = np.where(judged, conflict_pct, np.nan)
 
@@ -659,7 +689,7 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         "max_severity": max_severity,
         "area_m2": area,
         "geometry_status": _values(d["geometry_status"]),
-        "plan_version": ctx.approvals["plan_version"].to_numpy(dtype=object)[ctx.version_of],
+        "plan_version": _version_names(ctx),
     }, geometry=d.geometry.values, crs=d.crs)
     if ctx.landcover is not None:
         img = ctx.landcover_images()

@@ -35,6 +35,7 @@ from ._formula import is_formula
 from ._labels import labels as _section
 from ._outdir import no_interrupt
 from .check import DECISION_OUTPUT_COLUMNS, STATUSES, CheckResult
+from .plandiff import adjustment_summary, plan_adjustments
 from .rules import RULES, severity_rank
 from .schema import KINDS
 
@@ -242,6 +243,7 @@ def _summary_sheet(ws: Any, result: CheckResult, labels: dict, lang: str) -> Non
          [None, *status_formats], _status_rows(d, "kind", kinds, labels, labels["kind"])),
         (labels["not_run"], [cols["rule"], cols["rule_title"], cols["state"], cols["reason"]],
          [None, None, None, None], _not_run_rows(result, labels, lang)),
+        *_adjustment_tables(result, labels),
     ]
     n_cols = max(len(head) for _, head, _, _ in tables)
     widths = [_MIN_WIDTH] * n_cols
@@ -310,6 +312,34 @@ def _rule_rows(result: CheckResult, labels: dict, lang: str) -> list[list[Any]]:
     rows.append([labels["total"], None, None, None, len(f),
                  int(on_decision.dropna().nunique())])
     return rows
+
+
+def _adjustment_tables(result: CheckResult, labels: dict) -> list[tuple]:
+    """Return the tables of the plan's adjustments per unit (none for a plan of one version).
+
+    The rows of :func:`landplan.plandiff.adjustment_summary`: changed zones, area changed,
+    and the changes that legalised earlier violations, by unit and by unit and land-use
+    group change.
+    """
+    if result.plan["plan_version"].fillna("v1").nunique() < 2:
+        return []
+    cols = labels["columns"]
+    per_unit = adjustment_summary(plan_adjustments(result.plan), result.findings)
+    head = [cols["n_zones"], cols["changed_area_ha"], cols["n_legalised"],
+            cols["legalised_area_ha"]]
+    formats = [None, COUNT, HA, COUNT, HA]
+    tables = []
+    for dimension, heading, first in (
+            ("adjustment_unit", labels["by_adjustment_unit"], cols["unit"]),
+            ("adjustment_change", labels["by_adjustment_change"], cols["change"])):
+        rows = per_unit[per_unit["dimension"] == dimension]
+        body = [[r.value, int(r.n_zones), float(r.area_m2) / 10_000, int(r.n_findings),
+                 float(r.legalised_area_m2) / 10_000] for r in rows.itertuples(index=False)]
+        body.append([labels["total"], int(rows["n_zones"].sum()),
+                     float(rows["area_m2"].sum()) / 10_000, int(rows["n_findings"].sum()),
+                     float(rows["legalised_area_m2"].sum()) / 10_000])
+        tables.append((heading, [first, *head], formats, body))
+    return tables
 
 
 def _not_run_rows(result: CheckResult, labels: dict, lang: str) -> list[list[Any]]:

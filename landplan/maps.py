@@ -57,6 +57,8 @@ from ._map_layers import (
     decisions_layer,
     findings_layer,
     geo_layer,
+    legalised_findings,
+    legalised_layer,
     plan_changes_layer,
     plan_layer,
     projects_layer,
@@ -92,6 +94,7 @@ __all__ = [
     "findings_layer",
     "geo_layer",
     "inline_assets",
+    "legalised_layer",
     "make_map",
     "plan_changes_layer",
     "plan_diff_map",
@@ -182,8 +185,9 @@ def _extras(result: CheckResult, *, projects: gpd.GeoDataFrame | None,
         raster = result.landcover[-1][1]  # the latest land-cover image, hidden at first
     image = None if raster is None else raster_image(raster, show=result.landcover is None,
                                                      lang=lang)
+    legalised = legalised_findings(result.findings)
     return Extras(projects=projects, corridors=corridors, plan_changes=plan_changes,
-                  raster=image)
+                  raster=image, legalised=legalised if len(legalised) else None)
 
 
 def write_maps(result: CheckResult, folder: str | Path, *, lang: str | None = None,
@@ -312,6 +316,7 @@ def _page_html(result: CheckResult, extras: Extras, planner: Planner, page: Page
     sub = result._replace(decisions=decisions, plan=plan)
     page_extras = Extras(projects=frames.get("projects"), corridors=frames.get("corridors"),
                          plan_changes=frames.get("changes"), raster=extras.raster,
+                         legalised=frames.get("legalised"),
                          outline=outline, minimap=extras.minimap)
     panels, info = [], _info(result, planner, page, choice)
     if header:
@@ -342,14 +347,14 @@ def _info(result: CheckResult, planner: Planner, page: Page, choice: Choice) -> 
 def _contexts(plan: gpd.GeoDataFrame, extras: Extras) -> list[Context]:
     """Return the context layers in the order a crowded map keeps them.
 
-    The newest plan, the plan adjustments, corridors, projects, then the older plan
-    versions, newest first.
+    The newest plan, the plan adjustments, the adjustments that legalised earlier
+    violations, corridors, projects, then the older plan versions, newest first.
     """
     versions = plan["plan_version"].fillna("v1")
     order = version_table(plan)["plan_version"].tolist() if len(plan) else []
     out = [Context.of(f"plan:{order[-1]}", plan[versions == order[-1]])] if order else []
-    for key, frame in (("changes", extras.plan_changes), ("corridors", extras.corridors),
-                       ("projects", extras.projects)):
+    for key, frame in (("changes", extras.plan_changes), ("legalised", extras.legalised),
+                       ("corridors", extras.corridors), ("projects", extras.projects)):
         if frame is not None and len(frame):
             out.append(Context.of(key, frame))
     out += [Context.of(f"plan:{v}", plan[versions == v]) for v in reversed(order[:-1])]

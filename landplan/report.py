@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 _CSV_ROWS = 100_000  # rows of a CSV formatted at a time
 _CENTS = pa.array([f".{c:02d}" for c in range(100)], pa.string())
 SUMMARY_COLUMNS = ["dimension", "value", "n_decisions", "n_findings", "area_m2",
-                   "conflict_area_m2", "note"]
+                   "conflict_area_m2", "note", "n_zones"]
 OUTPUT_FILES = ("findings.gpkg", "findings.csv", "decisions.csv", "summary.csv", "map.html",
                 "bao_cao.xlsx")
 """The files a check writes into its output folder (an earlier run's are replaced or
@@ -56,9 +56,15 @@ def summarize(result: CheckResult) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``dimension`` (``total``, ``status``, ``rule``, ``severity``, ``kind``,
-        ``unit``), ``value``, ``n_decisions``, ``n_findings``, ``area_m2`` (parcel area),
-        ``conflict_area_m2``. Rows of ``rule`` and ``severity`` count findings and the
-        decisions that have them.
+        ``unit``, ``rule_not_run``), ``value``, ``n_decisions``, ``n_findings``,
+        ``area_m2`` (parcel area), ``conflict_area_m2``, ``note``, ``n_zones``. Rows of
+        ``rule`` and ``severity`` count findings and the decisions that have them. A plan
+        with several versions adds the rows of
+        :func:`landplan.plandiff.adjustment_summary` per unit (``adjustment_unit``,
+        ``adjustment_change``): ``n_zones`` changed zones, ``area_m2`` the changed area,
+        ``n_findings`` and ``conflict_area_m2`` the changes that legalised earlier
+        violations and their area (``n_decisions`` 0); ``n_zones`` is empty on the other
+        rows.
     """
     d = pd.DataFrame(result.decisions[["source_row", "status", "kind", "unit", "n_findings",
                                        "area_m2", "conflict_area_m2"]])  # no geometry copies
@@ -91,13 +97,35 @@ def summarize(result: CheckResult) -> pd.DataFrame:
                                "n_decisions": 0, "n_findings": 0, "area_m2": 0.0,
                                "conflict_area_m2": 0.0,
                                "note": states["state"] + ": " + states["reason"]}))
+    adjustments = _adjustments(result)
+    if len(adjustments):
+        parts.append(adjustments)
     out = pd.concat(parts, ignore_index=True)
     out["note"] = out["note"].fillna("") if "note" in out.columns else ""
+    if "n_zones" not in out.columns:
+        out["n_zones"] = pd.NA
+    out["n_zones"] = out["n_zones"].astype("Int64")
     out = out[SUMMARY_COLUMNS]
     out["value"] = out["value"].astype(str)
     out["n_decisions"] = out["n_decisions"].astype(int)
     out["n_findings"] = out["n_findings"].astype(int)
     return out
+
+
+def _adjustments(result: CheckResult) -> pd.DataFrame:
+    """Return the summary rows of the plan's adjustments per unit (none for one version)."""
+    from .plandiff import adjustment_summary, plan_adjustments
+
+    plan = result.plan
+    if plan["plan_version"].fillna("v1").nunique() < 2:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    per_unit = adjustment_summary(plan_adjustments(plan), result.findings)
+    return pd.DataFrame({
+        "dimension": per_unit["dimension"], "value": per_unit["value"], "n_decisions": 0,
+        "n_findings": per_unit["n_findings"], "area_m2": per_unit["area_m2"],
+        "conflict_area_m2": per_unit["legalised_area_m2"], "note": "",
+        "n_zones": per_unit["n_zones"],
+    })
 
 
 def _by(d: pd.DataFrame, dim: str) -> pd.DataFrame:

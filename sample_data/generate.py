@@ -1846,6 +1846,26 @@ def build_truth(
                     rows["case"].iat[i],
                 )
             )
+    # --- adjustment-legalises-violation (issue 16) -----------------------------------------
+    # The planted violations dated before the 2023-07-01 adjustment inside a zone it changed
+    # to a code that allows them (version-before; the version-boundary lease of 2023-06-30)
+    # are legalised by it: one finding on that zone of plan_2023.gpkg (layer "plan").
+    legalised = rows["case"].str.startswith(("version-before", "version-boundary")) & (
+        rows["status"] == "violation"
+    )
+    for i in np.flatnonzero(legalised.to_numpy()):
+        g = decisions.geometry.iat[i]
+        zone = next(z for z in world.changed if world.plan2023.geometry.iat[z].contains(g))
+        old, new = world.changed[zone]
+        case = (
+            f"legalised: the 2023-07-01 adjustment changed zone row {zone} {old}->{new}, "
+            f"legalising decision {decisions.so_qd.iat[i]} ({rows.written.iat[i]}, "
+            f"{rows.date.iat[i]}), a violation of the base plan"
+        )
+        records.append(
+            ("plan", int(zone), decisions.so_qd.iat[i], "", "adjustment-legalises-violation",
+             new, rows.written.iat[i], case)
+        )
     for k, p in enumerate(world.projects):
         if p.role == "stale":
             case = f"stale: {p.year} project without any decision by {sample_plan.AS_OF}"
@@ -1915,8 +1935,10 @@ town). Zones per code in the base plan: {zone_counts}.
 
 ### Plan versions
 
-A decision is checked against the latest version approved on or before its date; one dated
-before every approval is checked against the earliest (the base plan). The zones the adjustment
+A decision is checked against the latest version approved on or before its date. One dated
+before every approval was issued under the previous plan, which the sample does not have
+(Land Law 2024 Art. 60: an expired plan stays in force until the next is approved): it is
+unchecked (`no-plan-version`), not judged against the base plan. The zones the adjustment
 changes (`fid` is the GeoPackage feature id, `row` the 0-based row, the same in both files):
 
 | fid | row | commune | base plan | adjustment | area (ha) |
@@ -1927,8 +1949,8 @@ changes (`fid` is the GeoPackage feature id, `row` the 0-based row, the same in 
 
 * `so_qd` (text): decision number, e.g. `1234/QĐ-UBND`; unique except two planted duplicate pairs.
 * `ngay_qd` (text): decision date, mostly `dd/mm/yyyy`, about 12 % `yyyy-mm-dd`. Ordinary rows
-  lie within 2021-01-01..2025-12-31; only planted cases of `outside-plan-period` are dated in
-  2020 or 2026.
+  lie within 2021-01-01..2025-12-31; only planted cases of `outside-plan-period` and
+  `no-plan-version` are dated in 2020 or 2026.
 * `hinh_thuc` (text): kind of decision, as officials write it:
 {kinds}
   * planted (see the cases `kind-spelling` to `unknown-kind-violation`): other spellings
@@ -2081,8 +2103,16 @@ on the written rasters (shares are of the parcel's valid area; "developed" is bu
 * `conversion-contrary-to-plan`: a conversion with more than T in zones where its code is not
   allowed, or, when its previous code is protected (LUA, LUC, LUK, LUN, RSX, RPH, RDD), where
   the zone does not designate it.
-* `outside-plan-period`: dated before the earliest approval (2020-12-31), before `plan_start`
-  or after `plan_end` (not a non-State record).
+* `no-plan-version` (data quality, makes a decision unchecked): dated before the earliest
+  approval (2020-12-31), not a non-State record; no zoning rule judges it.
+* `outside-plan-period` (data quality, a note): dated before `plan_start` or after `plan_end`,
+  with a plan version in force (judged against it), not a non-State record.
+* `adjustment-legalises-violation` (on the plan layer, `source_row` = the zone's row in
+  `plan_2023.gpkg`): a decision judged as a grant or a conversion that violates the zoning
+  rules under the version in force on its date (the base plan) and complies with the
+  adjustment (no zoning violation beyond T, not more than T outside the plan): one finding on
+  each adjusted zone holding a part of it that was in conflict with the base plan, whose code
+  changed to one that allows the granted code. The status of the decision does not change.
 * `conversion-not-in-annual-plan`: a conversion, allocation or lease to a non-agricultural
   code, dated in a year that has projects (2023, 2024), with more than T of its area outside
   the union of the projects of that year whose purpose allows its code (an unreadable kind is
@@ -2128,8 +2158,10 @@ on the written rasters (shares are of the parcel's valid area; "developed" is bu
     image (construction under way), whatever the decision's date. No planted case is both
     unused and used for another purpose, so it does not matter whether a checker skips
     `unused-land` where `wrong-purpose` fires.
-* Status: `violation` with any finding of the first nine rules, `wrong-purpose` or
-  `unused-land`, else `unchecked` (see above), else `compliant`.
+* Status: `violation` with any finding of `zoning-conflict`, `conversion-contrary-to-plan`,
+  `conversion-not-in-annual-plan`, `recovery-not-in-annual-plan`, `quota-exceeded`,
+  `protected-area`, `double-allocation`, `wrong-purpose` or `unused-land`, else `unchecked`
+  (see above, and `no-plan-version`), else `compliant`.
 
 How ordinary rows stay compliant: each lies wholly inside one zone with a 2 m margin and carries
 a code that zone allows (the same code; `ONT+CLN` in ONT; `ODT+CLN` in ODT; `SKC` in SKN); an
@@ -2159,10 +2191,12 @@ passes on them.
 `ground_truth.csv` has one row per expected finding (a decision with two findings has two rows)
 and one row with an empty `expected_rule` per planted case that must produce no finding at all.
 Every decision not in the file produces no finding. Rows are sorted by `layer`, `source_row`,
-`expected_rule`. Columns: `layer` (`decisions` or `projects`), `source_row`, `so_qd` (empty for
-projects), `expected_status` (the decision's status; empty for projects), `expected_rule`,
+`expected_rule`. Columns: `layer` (`decisions`, `plan` or `projects`), `source_row`, `so_qd`
+(empty for projects; the legalised decision's for `plan`), `expected_status` (the decision's
+status; empty for projects), `expected_rule`,
 `planned` (the planned code at the conflicting place for `zoning-conflict` and
-`conversion-contrary-to-plan`, the project's purpose for `stale-plan-item`, else empty),
+`conversion-contrary-to-plan`, the project's purpose for `stale-plan-item`, the adjusted zone's
+new code for `adjustment-legalises-violation`, else empty),
 `granted` (the code as written), `case` (tag: description, with measured values).
 
 ## Licence
@@ -2291,13 +2325,18 @@ CASE_HELP = {
     "version-boundary": "TMD recognitions in the HNK->TMD zone dated 2023-07-01 (adjustment: "
     "compliant) and 2023-06-30 (base plan: violation)",
     "version-old-code": "the zone's old code granted after the adjustment changed it",
+    "legalised": "the adjusted zones of the version-before violations and of the 2023-06-30 "
+    "version-boundary lease: the adjustment legalises them (one finding on the zone)",
     "contrary": "conversion from protected rice land to a code the zone allows but does not "
     "designate (LUC->CLN and LUK->NTS in ONT, LUC->DTL in LUC, LUK->SKC in SKN)",
     "contrary-near": "HNK->CLN in ONT and HNK->SKC in SKN (HNK is not protected); "
     "LUC->ONT+CLN in ONT (designated)",
-    "period": "compliant place, dated 2020-06-15, 2020-12-31, 2026-01-05, 2026-03-17",
+    "period": "compliant place, dated 2020-06-15 (before the base plan: no plan version in "
+    "force, unchecked), 2020-12-31 (before plan_start), 2026-01-05, 2026-03-17 (after "
+    "plan_end): judged against the version in force, noted",
     "period-near": "dated exactly 2021-01-01 and 2025-12-31",
-    "two-rules": "ONT recognised in a LUC zone and dated 2020-09-10: two findings",
+    "two-rules": "ONT recognised in a LUC zone and dated 2020-09-10, before the base plan: "
+    "no plan version in force, so unchecked and no zoning-conflict",
     "annual-plan": "allocation, lease or conversion to non-agricultural use in 2023/2024 "
     "outside every matching project: outside all, inside a TMD project with an SKC code, "
     "30-60 % outside its project, inside a project of the other year, a TMD lease outside "

@@ -121,6 +121,11 @@ def split_code(code: str) -> tuple[str, ...]:
     return tuple(c.strip().upper() for c in code.split("+"))
 
 
+# Expected rules that do not make a decision a violation (issue 16: outside-plan-period is a
+# note; no-plan-version makes it unchecked).
+NOT_VIOLATIONS = ("duplicate-id", "invalid-geometry", "outside-plan-period", "no-plan-version")
+
+
 @dataclass
 class Planted:
     """A planted decision and what the rules must say about it."""
@@ -522,12 +527,16 @@ class NewCases:
     ) -> None:
         rules = list(rules)
         rule, planned = rules[0] if rules else ("", "")
-        violation = any(r not in ("duplicate-id", "invalid-geometry") for r, _ in rules)
+        # outside-plan-period is a note (Land Law 2024 Art. 60); no-plan-version: unchecked
+        violation = any(r not in NOT_VIOLATIONS for r, _ in rules)
+        status = "violation" if violation else "compliant"
+        if any(r == "no-plan-version" for r, _ in rules):
+            status = "unchecked"
         self.cases.append(
             Planted(
                 geom,
                 granted,
-                "violation" if violation else "compliant",
+                status,
                 rule,
                 planned,
                 case,
@@ -626,18 +635,25 @@ class NewCases:
             self.add(geom, g, rules, text, "conversion", date, previous=prev)
 
     def plan_period(self) -> None:
+        # Issue 16: a decision dated before the earliest plan version (the base plan, approved
+        # 2020-12-31) was issued under the previous plan, which the sample does not have: it
+        # is unchecked (no-plan-version). Dated outside plan_start..plan_end but with a
+        # version in force, it is judged against that version and noted (outside-plan-period,
+        # not a violation: Land Law 2024 Art. 60).
         period = "outside-plan-period"
+        none = "no-plan-version"
         for code, kind, date, rules, text in (
-            ("LUC", "recognition", D(2020, 6, 15), [(period, "")], "dated before the plan"),
+            ("LUC", "recognition", D(2020, 6, 15), [(none, "")],
+             "dated before the base plan's approval: no plan version in force, unchecked"),
             (
                 "ONT",
                 "recognition",
                 D(2020, 12, 31),
                 [(period, "")],
-                "dated on the base plan's approval day but before plan_start",
+                "dated on the base plan's approval day but before plan_start: noted",
             ),
-            ("HNK", "allocation", D(2026, 1, 5), [(period, "")], "dated after plan_end"),
-            ("NTS", "lease", D(2026, 3, 17), [(period, "")], "dated after plan_end"),
+            ("HNK", "allocation", D(2026, 1, 5), [(period, "")], "dated after plan_end: noted"),
+            ("NTS", "lease", D(2026, 3, 17), [(period, "")], "dated after plan_end: noted"),
             ("LUC", "recognition", D(2021, 1, 1), [], "dated on plan_start: compliant"),
             ("CLN", "recognition", D(2025, 12, 31), [], "dated on plan_end: compliant"),
         ):
@@ -648,8 +664,9 @@ class NewCases:
         self.add(
             geom,
             "ONT",
-            [("outside-plan-period", ""), ("zoning-conflict", "LUC")],
-            "two-rules: ONT recognised inside a LUC zone, dated 2020-09-10",
+            [(none, "")],
+            "two-rules: ONT recognised inside a LUC zone, dated 2020-09-10, before the base "
+            "plan: no plan version in force, so no zoning-conflict either",
             "recognition",
             D(2020, 9, 10),
         )

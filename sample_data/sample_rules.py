@@ -14,8 +14,18 @@ Definitions (the contract the library implements):
   of compatibility.csv with P an ancestor-or-self of p and G one of g; a multi-purpose code
   ``A+B`` is allowed when every component is. ``designates(p, g)``: g's first component is p or
   descends from it and the other components are allowed(., p).
-* The plan version in force is the latest approved on or before the decision date (the earliest
-  one for decisions dated before every approval).
+* The plan version in force is the latest approved on or before the decision date. A decision
+  dated before every approval has none: it was issued under the previous plan (Land Law 2024
+  Art. 60), is ``no-plan-version`` and unchecked, and no zoning rule judges it.
+  ``outside-plan-period`` (dated before ``plan_start`` or after ``plan_end``, with a version in
+  force) is a note, not a violation.
+* ``adjustment-legalises-violation`` (on the plan layer): a decision that violated (the zoning
+  rules' judgement) the version in force on its date, still violates version j-1 and complies
+  with version j (no zoning violation beyond T, and not more than T outside the zones) is
+  legalised by adjustment j: one finding on each zone of version j that holds a part of it
+  that was in conflict with version j-1 and whose new code differs from the old one and allows
+  the granted code. The sample's versions share their zones' geometry, so a zone of one version
+  is the same place in the other.
 * Land cover (when ``landcover.csv`` lists rasters): see :func:`landcover_evaluate`. Class
   fractions are exact area-weighted pixel coverages of the parcel (reprojected to the
   raster's CRS), computed here with shapely intersections of the parcel and pixel squares;
@@ -54,7 +64,6 @@ STALE_YEARS = 2
 COMPLIANCE = (
     "zoning-conflict",
     "conversion-contrary-to-plan",
-    "outside-plan-period",
     "conversion-not-in-annual-plan",
     "quota-exceeded",
     "protected-area",
@@ -63,7 +72,7 @@ COMPLIANCE = (
     "wrong-purpose",
     "unused-land",
 )
-BLOCKING = ("empty-geometry", "missing-code", "unknown-code")
+BLOCKING = ("empty-geometry", "missing-code", "unknown-code", "no-plan-version")
 # Unchecked unless a compliance rule finds a violation: an unreadable kind, a record that is
 # no State decision.
 UNLESS_VIOLATION = ("unknown-kind", "not-state-decision")
@@ -331,21 +340,18 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
             share.setdefault(int(i), []).append((str(zcodes[j]), float(a)))
         zone_share.append(share)
 
-    def version_of(d: dt.date) -> int:
-        best = 0
+    def version_of(d: dt.date) -> int | None:
+        best = None
         for k, (_, approved) in enumerate(versions):
             if approved <= d:
                 best = k
         return best
 
-    # zoning-conflict and conversion-contrary-to-plan.
-    for i in np.flatnonzero(checkable):
-        if not (as_grant[i] or as_conversion[i]):  # recoveries, non-State records
-            continue
+    def bad_codes(i: int, k: int) -> dict[str, float]:
+        """Area of decision i in zones of version k whose code does not allow it, per code."""
         g = codes[i]
-        share = zone_share[version_of(dates[i])].get(int(i), [])
         bad: dict[str, float] = {}
-        for zcode, a in share:
+        for zcode, a in zone_share[k].get(int(i), []):
             if as_conversion[i]:
                 protected = any(c in PROTECTED for c in prev[i] or ())
                 wrong = not compat.allowed(g, zcode) or (
@@ -355,17 +361,51 @@ def evaluate(folder: Path, compat_path: Path) -> Result:
                 wrong = not compat.allowed(g, zcode)
             if wrong:
                 bad[zcode] = bad.get(zcode, 0.0) + a
+        return bad
+
+    # zoning-conflict and conversion-contrary-to-plan.
+    for i in np.flatnonzero(checkable):
+        if not (as_grant[i] or as_conversion[i]):  # recoveries, non-State records
+            continue
+        k = version_of(dates[i])
+        if k is None:
+            continue
+        bad = bad_codes(i, k)
         if over(sum(bad.values()), area[i]):
             rule = "conversion-contrary-to-plan" if as_conversion[i] else "zoning-conflict"
             add(i, rule, max(bad, key=bad.get))
 
-    # outside-plan-period.
-    first_approval = min(a for _, a in versions)
+    # no-plan-version and outside-plan-period.
     for i in range(n):
         if kinds[i] == "non-state":  # no plan is its basis
             continue
-        if dates[i] < first_approval or dates[i] < plan_start or dates[i] > plan_end:
+        if version_of(dates[i]) is None:
+            add(i, "no-plan-version")
+        elif dates[i] < plan_start or dates[i] > plan_end:
             add(i, "outside-plan-period")
+
+    # adjustment-legalises-violation (on the plan layer; zones share geometry across versions).
+    for i in np.flatnonzero(checkable):
+        if not (as_grant[i] or as_conversion[i]):  # recoveries, non-State records
+            continue
+        f = version_of(dates[i])
+        if f is None or not over(sum(bad_codes(i, f).values()), area[i]):
+            continue
+        for j in range(f + 1, len(versions)):
+            if over(sum(bad_codes(i, j).values()), area[i]):
+                continue  # still a violation of version j
+            if over(area[i] - sum(a for _, a in zone_share[j].get(int(i), [])), area[i]):
+                break  # partly outside the plan: neither
+            old_codes = versions[j - 1][0].maloaidat.to_numpy()
+            new_codes = versions[j][0].maloaidat.to_numpy()
+            zi, zj, za = _pair_areas(np.array([geoms[i]], dtype=object),
+                                     versions[j][0].geometry.to_numpy())
+            for z, a in zip(zj, za, strict=True):
+                old, new = str(old_codes[z]), str(new_codes[z])
+                was_bad = old in bad_codes(i, j - 1)
+                if a > 0 and was_bad and new != old and compat.allowed(codes[i], new):
+                    add(int(z), "adjustment-legalises-violation", new, layer="plan")
+            break
 
     # conversion-not-in-annual-plan.
     pgeoms = projects.geometry.to_numpy()
@@ -526,7 +566,8 @@ def compare(result: Result, truth: pd.DataFrame) -> None:
     for i, s in enumerate(result.status):
         assert s == expected.get(i, "compliant"), (i, s, expected.get(i))
     # The planned code of zoning findings and stale projects.
-    named = f[f.rule.isin(["zoning-conflict", "conversion-contrary-to-plan", "stale-plan-item"])]
+    named = f[f.rule.isin(["zoning-conflict", "conversion-contrary-to-plan", "stale-plan-item",
+                           "adjustment-legalises-violation"])]
     planned = {(r.layer, int(r.source_row), r.rule): r.planned for r in named.itertuples()}
     for r in truth.itertuples():
         k = (r.layer, int(r.source_row), r.expected_rule)

@@ -38,7 +38,7 @@ from .corpus import (
 # --------------------------------------------------------------------------- option dates
 
 
-@flagged({"outside-plan-period": (0,)})
+@flagged({"no-plan-version": (0,)})
 def plan_approval_date_day_first(folder):
     # 01/07/2023 is 1 July: a decision of 15/03/2023 predates the plan (month first it would not).
     args = standard(folder, decisions_gdf(2, ngay_qd=["15/03/2023", "15/08/2023"]))

@@ -106,9 +106,12 @@ def test_the_sample_map_is_still_one_file_showing_what_it_showed(tmp_path):
                       & (decisions["geometry_status"] != "unusable")]
     compliance = findings[(findings["category"] == "compliance")
                           & (findings["layer"] == "decisions")]
+    legalised = findings[findings["rule"] == "adjustment-legalises-violation"]
+    assert len(legalised) == 5  # the sample's version-before and version-boundary cases
     assert counts == {"plan:v1": 464, "plan:v2": 464, "changes": counts["changes"],
-                      "corridors": 4, "projects": 20, "findings": len(compliance),
-                      "decisions": len(shown)}
+                      "legalised": len(legalised), "corridors": 4, "projects": 20,
+                      "findings": len(compliance), "decisions": len(shown)}
+    assert sorted(p["i"] for p in layers["legalised"][1]) == sorted(legalised["finding_id"])
     assert counts["changes"] >= 6
     _, props = layers["decisions"]
     assert sorted((p["i"], p["s"], p["n"]) for p in props) == sorted(

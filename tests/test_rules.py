@@ -91,11 +91,15 @@ def test_decisions_outside_the_plan_period_are_flagged_and_the_first_day_is_not(
                      {"date": "", "geom": box(120, 140, 140, 160)})
     config = CheckConfig(lang="en", plan_end="2025-12-31", as_of="2026-06-30")
     result = run(versions, d, config=config)
-    assert rules_of(result, 0) == ["outside-plan-period"]
+    # before the first version: no plan in force (issue 16), not "outside the period"
+    assert rules_of(result, 0) == ["no-plan-version"]
     assert rules_of(result, 1) == []
     assert rules_of(result, 2) == ["outside-plan-period"]
     assert rules_of(result, 3) == ["missing-date"]
     assert "2020-12-15" in result.findings.loc[0, "message"]
+    # after the period: a note (Land Law 2024 Art. 60), the decision judged and compliant
+    assert result.decisions["status"].tolist() == ["unchecked", "compliant", "compliant",
+                                                   "compliant"]
 
 
 def test_plan_period_rule_is_skipped_without_any_date(plan):

@@ -7,6 +7,7 @@ Importing this package registers the built-in rules; they run in the order of th
 """
 
 from . import (  # noqa: F401  (registers the rules; the order is rules.toml's)
+    adjustment,
     conversion,
     landcover,
     overlap,

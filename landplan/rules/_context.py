@@ -60,7 +60,8 @@ class CheckContext:
     projects, quotas, corridors
         Optional extra inputs (None when not given: rules that need them are skipped).
     version_of
-        Per decision, the index (in ``approvals``) of the plan version in force on its date.
+        Per decision, the index (in ``approvals``) of the plan version in force on its date;
+        -1 for a decision dated before every (dated) version: none in force, none given.
     approvals
         The plan versions in approval order: ``plan_version``, ``approved``.
     crs_assumed
@@ -109,6 +110,13 @@ class CheckContext:
     def kinds(self) -> np.ndarray:
         """Canonical kind of each decision (None when unrecognised); computed once per check."""
         return self.memo("kinds", lambda: self.decisions["kind"].to_numpy(dtype=object))
+
+    @property
+    def judged(self) -> np.ndarray:
+        """Decisions judged against the plan: checkable, with a plan version in force."""
+        if self.version_of is None:
+            return self.checkable
+        return self.checkable & (np.asarray(self.version_of) >= 0)
 
     def landcover_images(self) -> pd.DataFrame:
         """Return each decision's land-cover fractions on its image and the one before.

@@ -83,7 +83,7 @@ def _uncovered(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
     unknown_pairs = pairs[~pairs["plan_code_known"]]
     unknown = np.bincount(unknown_pairs["parcel"], weights=unknown_pairs["area_m2"],
                           minlength=len(ctx.area))
-    outside = np.where(ctx.checkable, uncovered_area(np.nan_to_num(ctx.area), pairs), 0.0)
+    outside = np.where(ctx.judged, uncovered_area(np.nan_to_num(ctx.area), pairs), 0.0)
     return outside, unknown
 
 
@@ -92,7 +92,7 @@ def _share_finding(ctx: CheckContext, area: np.ndarray, other: np.ndarray) -> pd
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = 100.0 * area / ctx.area
         checked_pct = 100.0 - 100.0 * (area + other) / ctx.area
-    flagged = ctx.checkable & ctx.exceeds_tolerance(area, ctx.area)
+    flagged = ctx.judged & ctx.exceeds_tolerance(area, ctx.area)
     rows = np.flatnonzero(flagged)
     return pd.DataFrame({
         "row": rows, "area": area[rows], "pct": pct[rows],
