@@ -10,7 +10,6 @@ import pytest
 from shapely.geometry import box
 
 import landplan
-from landplan import plandiff
 from landplan.plandiff import plan_diff, plan_diff_summary
 
 from .conftest import at
@@ -71,22 +70,16 @@ def _grid():
                    for i in range(4) for j in range(4)])
 
 
-def test_shared_edges_are_no_change_even_if_the_overlay_reports_area_on_them(monkeypatch):
-    real = plandiff.overlay_pairs
-
-    def noisy(a, b):  # the old engine's phantom: a touching pair with a large area
-        pairs = real(a, b)
-        ghost = pd.DataFrame({"parcel": [0], "zone": [1], "area_m2": [2_500.0],
-                              "inside": [False]})
-        return pd.concat([pairs, ghost], ignore_index=True)
-
-    monkeypatch.setattr(plandiff, "overlay_pairs", noisy)
+def test_shared_edges_are_no_change_though_every_neighbour_meets_its_zone():
+    # zones are paired on "intersects": each zone meets its neighbours along shared edges
+    # and corners; those pieces have no area and must not become changes
     grid = _grid()
     assert len(plan_diff(grid, grid)) == 0
     changed = grid.copy()
     changed.loc[5, "maloaidat"] = "SKC"
     diff = plan_diff(grid, changed)
     assert diff["area_m2"].tolist() == pytest.approx([2_500.0])  # one 50×50 zone
+    assert diff["new_land_use"].tolist() == ["SKC"]
 
 
 def test_a_duplicated_zone_in_the_adjustment_is_not_counted_twice():
