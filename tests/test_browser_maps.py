@@ -58,7 +58,7 @@ def test_sample_map_loads_offline_with_every_feature_and_no_request(browser, sam
                           & (findings["layer"] == "decisions")]
     assert counts["findings"] == len(compliance)
     assert counts["plan:v1"] == counts["plan:v2"] == 464
-    assert counts["projects"] == 19 and counts["corridors"] == 4
+    assert counts["projects"] == 20 and counts["corridors"] == 4
     assert counts["changes"] >= 6
     assert browser.count(".leaflet-control-layers") == 1
     assert browser.count(".leaflet-control-search") == 1
