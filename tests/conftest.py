@@ -77,6 +77,16 @@ def decisions() -> gpd.GeoDataFrame:
     )
 
 
+@pytest.fixture
+def projects() -> gpd.GeoDataFrame:
+    """Two 2023 annual-plan projects over the ``plan`` fixture: ONT [100,200]×[0,100] and
+    TMD [200,300]×[100,200]."""
+    return gpd.GeoDataFrame({
+        "ten_da": ["Khu dân cư mới thôn Đông", "Khu thương mại"],
+        "nam": [2023, 2023], "maloaidat": ["ONT", "TMD"],
+    }, geometry=[at(box(100, 0, 200, 100)), at(box(200, 100, 300, 200))], crs="EPSG:9209")
+
+
 def row_of(result_decisions: gpd.GeoDataFrame, case: str) -> int:
     return list(CASES).index(case)
 

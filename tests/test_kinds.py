@@ -161,14 +161,6 @@ def test_an_unreadable_kind_with_another_previous_use_is_judged_as_a_conversion(
     assert result.decisions["status"].item() == "violation"
 
 
-@pytest.fixture
-def projects():
-    return gpd.GeoDataFrame({
-        "ten_da": ["Khu dân cư mới thôn Đông", "Khu thương mại"],
-        "nam": [2023, 2023], "maloaidat": ["ONT", "TMD"],
-    }, geometry=[at(box(100, 0, 200, 100)), at(box(200, 100, 300, 200))], crs="EPSG:9209")
-
-
 def test_an_unreadable_kind_is_judged_as_an_allocation_by_the_annual_plan(plan, projects):
     d = decisions_of({"kind": "??", "geom": box(220, 20, 240, 40)},   # ONT outside projects
                      {"kind": "??", "geom": box(120, 20, 140, 40)})   # inside the ONT project

@@ -142,14 +142,6 @@ def test_conversion_without_previous_code_is_judged_on_the_new_use_only(plan):
 
 # --- conversion-not-in-annual-plan --------------------------------------------------------
 
-@pytest.fixture
-def projects():
-    return gpd.GeoDataFrame({
-        "ten_da": ["Khu dân cư mới thôn Đông", "Khu thương mại"],
-        "nam": [2023, 2023], "maloaidat": ["ONT", "TMD"],
-    }, geometry=[at(box(100, 0, 200, 100)), at(box(200, 100, 300, 200))], crs="EPSG:9209")
-
-
 def test_allocation_outside_every_project_of_its_year_is_flagged(plan, projects):
     d = decisions_of(
         {"geom": box(120, 20, 140, 40)},                             # inside the ONT project
