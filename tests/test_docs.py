@@ -3,9 +3,12 @@
 Every fenced example block of docs/*.md and README.md is found by :func:`_example_blocks`:
 ``toml`` blocks are loaded as configuration files, ``bash``/``sh``/``console`` blocks' landplan
 commands are parsed (and ``landplan rules``/``--version`` run), ``python`` blocks compiled and
-checked against landplan's names and signatures; ``text``/``csv`` blocks show output. A block
-that cannot be run is marked by the line ``<!-- docs-test: skip -->`` just before its fence
-(an HTML comment, invisible on the rendered page); nothing else is skipped.
+checked against landplan's names and signatures, then run (slow: in a temporary folder that
+holds the sample data under the names the examples use); ``text``/``csv`` blocks show output.
+A block that cannot be run is marked by the line ``<!-- docs-test: skip -->`` just before its
+fence, a Python block that needs what a test cannot give (a dask cluster, a shared folder) by
+``<!-- docs-test: no-run -->`` (compiled and checked, not run); both are HTML comments,
+invisible on the rendered page. Nothing else is skipped.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def test_every_rule_has_a_message_in_both_languages_naming_its_fields():
 
 ROOT = DOCS.parent
 SKIP_MARK = "<!-- docs-test: skip -->"
+NO_RUN_MARK = "<!-- docs-test: no-run -->"
 _FENCE = re.compile(r"^(?P<indent> {0,3})```(?P<lang>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```",
                     re.M | re.S)
 # commands of the installation steps that the examples may show around landplan's own
@@ -68,15 +72,19 @@ _SHELL_STEPS = ("python3", "python", "pip", "source", ".venv/bin/pip", ".venv/bi
 
 
 def _example_blocks() -> list[tuple[str, str, str, bool]]:
-    """Every fenced block of docs/*.md and README.md: (where, language, text, skipped)."""
+    """Every fenced block of docs/*.md and README.md: (where, language, text, skipped).
+
+    A block marked not to be run (:data:`NO_RUN_MARK`) has ``" (no-run)"`` after its place.
+    """
     out = []
     for path in [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]:
         text = path.read_text(encoding="utf-8")
         for m in _FENCE.finditer(text):
             line = text.count("\n", 0, m.start()) + 1
             before = text[:m.start()].rstrip("\n").rsplit("\n", 1)[-1].strip()
-            out.append((f"{path.relative_to(ROOT)}:{line}", m["lang"].strip().lower(),
-                        m["body"], before == SKIP_MARK))
+            where = f"{path.relative_to(ROOT)}:{line}" + (" (no-run)" if before == NO_RUN_MARK
+                                                          else "")
+            out.append((where, m["lang"].strip().lower(), m["body"], before == SKIP_MARK))
     return out
 
 
@@ -183,3 +191,27 @@ def test_python_example_compiles_and_names_only_what_landplan_has(body):
                 for keyword in node.keywords:
                     assert keyword.arg is None or keyword.arg in params, (
                         f"landplan.{node.func.attr}({keyword.arg}=…)")
+
+
+_RUNNABLE = [pytest.param(body, id=where) for where, lang, body, skip in EXAMPLES
+             if lang == "python" and not skip and not where.endswith("(no-run)")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("body", _RUNNABLE)
+def test_python_example_runs_on_the_sample_data(body, tmp_path, monkeypatch):
+    """Each Python example runs as written, in a folder with the sample data under the names
+    the examples use (``sample_data/``; ``quy_hoach.gpkg`` and ``thua_dat.shp`` without its
+    ``.prj``, as the quickstart's user has them), writing its outputs there."""
+    import shutil
+    import warnings
+
+    (tmp_path / "sample_data").symlink_to(ROOT / "sample_data", target_is_directory=True)
+    shutil.copy(ROOT / "sample_data" / "plan.gpkg", tmp_path / "quy_hoach.gpkg")
+    for part in (ROOT / "sample_data" / "decisions").glob("decisions.*"):
+        if part.suffix != ".prj":
+            shutil.copy(part, tmp_path / f"thua_dat{part.suffix}")
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(body, "<docs example>", "exec"), {"__name__": "__docs_example__"})
