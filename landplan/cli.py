@@ -371,8 +371,8 @@ def _load_parcels(args: argparse.Namespace, path: Path):
 
 def _is_current_use(args: argparse.Namespace, decisions) -> bool:
     """``--current-use``, ``--current-use-before``, or a layer without a kind column."""
-    if args.current_use or args.current_use_before is not None:
-        return True
+    if getattr(args, "current_use", False) or getattr(args, "current_use_before", None):
+        return True  # `landplan demo` has neither option
     return len(decisions) > 0 and "kind" not in decisions.attrs.get("columns", {})
 
 
