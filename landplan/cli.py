@@ -369,11 +369,21 @@ def _load_parcels(args: argparse.Namespace, path: Path):
                           encoding=args.encoding)
 
 
+_DECISION_ROLES = ("kind", "decision_date", "decision_no")
+"""The columns of a decision that a map of current use lacks: with none of them, the
+decisions layer is read as current use."""
+
+
 def _is_current_use(args: argparse.Namespace, decisions) -> bool:
-    """``--current-use``, ``--current-use-before``, or a layer without a kind column."""
+    """``--current-use``, ``--current-use-before``, or a layer with no decision column.
+
+    A layer without a kind column that has decision numbers or dates is still decisions
+    (the check reports ``unknown-kind``); a cadastral map has neither.
+    """
     if getattr(args, "current_use", False) or getattr(args, "current_use_before", None):
         return True  # `landplan demo` has neither option
-    return len(decisions) > 0 and "kind" not in decisions.attrs.get("columns", {})
+    roles = decisions.attrs.get("columns", {})
+    return len(decisions) > 0 and not any(role in roles for role in _DECISION_ROLES)
 
 
 def _run_current_use(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig, plan,

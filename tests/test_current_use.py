@@ -221,3 +221,13 @@ def test_cli_current_use_option_forces_the_mode_on_a_decisions_layer(tmp_path, p
                  "--current-use", "--out", str(out)]) == 0
     assert "violation" not in capsys.readouterr().out.lower()
     assert (out / "current_use.csv").exists() and not (out / "findings.csv").exists()
+
+
+def test_cli_a_layer_with_decision_dates_but_no_kind_is_still_checked(tmp_path, plan, decisions,
+                                                                       capsys):
+    plan_path, dec_path = _write_inputs(tmp_path, plan, decisions.drop(columns="hinh_thuc"))
+    out = tmp_path / "out"
+    assert main(["check", "--plan", str(plan_path), "--decisions", str(dec_path), "--no-map",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert (out / "findings.csv").exists() and not (out / "current_use.csv").exists()
