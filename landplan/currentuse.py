@@ -33,7 +33,7 @@ from .codes import (
 )
 from .config import CheckConfig
 from .crs import working_crs
-from .engine import intersection_geometries, overlay_pairs
+from .engine import intersection_geometries, overlay_pairs, union_by_group
 from .errors import CRSError
 from .planlayer import plan_overlaps, resolve_overlaps
 from .schema import is_normalized, normalize_decisions, normalize_plan, version_table
@@ -209,8 +209,12 @@ def _joined_codes(parcel: np.ndarray, code: np.ndarray, n: int) -> np.ndarray:
     out = np.full(n, None, dtype=object)
     frame = pd.DataFrame({"parcel": parcel, "code": pd.Series(code, dtype=object).fillna("?")})
     frame = frame.drop_duplicates().sort_values(["parcel", "code"], kind="stable")
-    if len(frame):
-        joined = frame.groupby("parcel", sort=True)["code"].agg(", ".join)
+    counts = np.bincount(frame["parcel"].to_numpy(), minlength=n)
+    single = counts[frame["parcel"].to_numpy()] == 1  # most parcels: one code, no join
+    out[frame["parcel"].to_numpy()[single]] = frame["code"].to_numpy()[single]
+    several = frame[~single]
+    if len(several):
+        joined = several.groupby("parcel", sort=True)["code"].agg(", ".join)
         out[joined.index.to_numpy()] = joined.to_numpy()
     return out
 
@@ -246,19 +250,15 @@ def _pieces(out: gpd.GeoDataFrame, pairs: pd.DataFrame, verdict: np.ndarray,
     keys = ["row", "planned", "verdict"]
     groups = frame.groupby(keys, sort=True)
     merged = groups["area_m2"].sum().reset_index()
-    merged["geometry"] = groups["geometry"].agg(_union).to_numpy()
+    number = groups.ngroup().to_numpy()
+    drawn = ~shapely.is_missing(frame["geometry"].to_numpy())  # the change pieces
+    merged["geometry"] = union_by_group(frame["geometry"].to_numpy()[drawn], number[drawn],
+                                        len(merged))
     rows = merged["row"].to_numpy()
     merged.insert(1, "unit", out["unit"].to_numpy(dtype=object)[rows])
     merged.insert(2, "current", out["land_use"].to_numpy(dtype=object)[rows])
     merged["current"] = merged["current"].fillna("")
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=out.crs)
-
-
-def _union(geoms: pd.Series) -> object:
-    parts = [g for g in geoms.to_numpy() if g is not None]
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
 def pieces_of(result: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
