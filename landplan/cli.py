@@ -32,11 +32,21 @@ from ._outdir import output_folder
 from ._steps import Step, showing, step
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, resolve_config
+from .currentuse import STATUSES as CURRENT_USE_STATUSES
+from .currentuse import compare_current_use
 from .errors import LandplanError, LandplanWarning
 from .io import ENGINES, load_corridors, load_decisions, load_plan, load_projects
 from .plandiff import plan_diff, plan_diff_summary
 from .quotas import load_quotas
-from .report import OUTPUT_FILES, OUTPUT_FOLDERS, PLAN_DIFF_FILES, write_outputs, write_plan_diff
+from .report import (
+    CURRENT_USE_FILES,
+    OUTPUT_FILES,
+    OUTPUT_FOLDERS,
+    PLAN_DIFF_FILES,
+    write_current_use,
+    write_outputs,
+    write_plan_diff,
+)
 from .rules import rule_table
 from .schema import plan_versions
 
@@ -121,6 +131,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="plan layer (zoning polygons), with its approval date after @; repeat "
                         "for adjustments (each a complete plan version)")
     c.add_argument("--decisions", required=True, type=Path, help="decisions (parcels) layer")
+    c.add_argument("--current-use", action="store_true",
+                   help="read --decisions as a map of current use (automatic when it has no "
+                        "kind-of-decision column): consistent / planned change / cannot be "
+                        "judged per parcel, no violations")
+    c.add_argument("--current-use-before", type=Path, metavar="FILE",
+                   help="the current-use map of an earlier date: also write the share of "
+                        "each planned change realised since (current_use_progress.csv)")
     c.add_argument("--projects", type=Path, help="annual land-use plan projects layer")
     c.add_argument("--corridors", type=Path, action="append",
                    help="restriction corridor layer (repeatable)")
@@ -244,6 +261,7 @@ class _Inputs:
     landcover: Path | None = None
     config: Path | None = None
     raster: Path | None = None
+    before: Path | None = None
 
     def named(self) -> list[tuple[str, Path]]:
         """Every input file as (option, path), for the output-folder check."""
@@ -252,6 +270,8 @@ class _Inputs:
         for option in ("projects", "quotas", "landcover", "config", "raster"):
             if getattr(self, option) is not None:
                 out.append((f"--{option}", getattr(self, option)))
+        if self.before is not None:
+            out.append(("--current-use-before", self.before))
         out += [("--landcover", p) for p in _landcover_rasters(self.landcover)]
         return out
 
@@ -315,14 +335,13 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
         check_raster(args.raster, "--raster")
     inputs.config, inputs.raster = getattr(args, "config", None), args.raster
     # the output folder is checked and locked before the check runs (errors come early)
-    with output_folder(args.out, (*OUTPUT_FILES, *OUTPUT_FOLDERS), inputs.named()), \
+    names = (*OUTPUT_FILES, *OUTPUT_FOLDERS, *CURRENT_USE_FILES)
+    with output_folder(args.out, names, inputs.named()), \
             _progress(config.lang, quiet=args.quiet):
         plan = _load_plan(args, inputs.plans)
-        decisions = load_decisions(inputs.decisions, args.decisions_layer,
-                                   columns=_pairs(args.decisions_column, "--decisions-column"),
-                                   crs=args.crs, override_crs=args.decisions_crs,
-                                   engine=args.engine,
-                                   encoding=args.encoding)
+        decisions = _load_parcels(args, inputs.decisions)
+        if _is_current_use(args, decisions):
+            return _run_current_use(args, inputs, config, plan, decisions, started)
         projects, corridors, quotas = _optional_inputs(args, inputs)
         result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
                        landcover=inputs.landcover, config=config)
@@ -340,6 +359,64 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
     if args.fail_on == "unchecked" and statuses & {"violation", "unchecked"}:
         return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _load_parcels(args: argparse.Namespace, path: Path):
+    """Read the decisions layer (or a map of current use) with the decisions' options."""
+    return load_decisions(path, args.decisions_layer,
+                          columns=_pairs(args.decisions_column, "--decisions-column"),
+                          crs=args.crs, override_crs=args.decisions_crs, engine=args.engine,
+                          encoding=args.encoding)
+
+
+_DECISION_ROLES = ("kind", "decision_date", "decision_no")
+"""The columns of a decision that a map of current use lacks: with none of them, the
+decisions layer is read as current use."""
+
+
+def _is_current_use(args: argparse.Namespace, decisions) -> bool:
+    """``--current-use``, ``--current-use-before``, or a layer with no decision column.
+
+    A layer without a kind column that has decision numbers or dates is still decisions
+    (the check reports ``unknown-kind``); a cadastral map has neither.
+    """
+    if getattr(args, "current_use", False) or getattr(args, "current_use_before", None):
+        return True  # `landplan demo` has neither option
+    roles = decisions.attrs.get("columns", {})
+    return len(decisions) > 0 and not any(role in roles for role in _DECISION_ROLES)
+
+
+def _run_current_use(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig, plan,
+                     parcels, started: float) -> int:
+    """Compare a map of current use with the plan (no violations), write and print it."""
+    lang = config.lang
+    if not args.quiet:
+        source = parcels.attrs.get("source", str(inputs.decisions))
+        print(label("cli.current_use", lang).format(source=source), flush=True)
+    result = compare_current_use(plan, parcels, config=config)
+    before = None
+    if inputs.before is not None:
+        before = compare_current_use(plan, _load_parcels(args, inputs.before), config=config)
+    written = write_current_use(result, args.out, before=before)
+    if not args.quiet:
+        _print_current_use(result, written, time.perf_counter() - started, lang)
+    return EXIT_OK
+
+
+def _print_current_use(result, written: dict[str, Path], elapsed: float, lang: str) -> None:
+    """Print the summary of a current-use comparison: parcels and hectares per status."""
+    words = labels("current_use_status", lang)
+    print(f"{len(result):,} parcels compared with the plan in {elapsed:.1f} s:")
+    counts = result["status"].value_counts()
+    for status in CURRENT_USE_STATUSES:
+        print(f"  {words[status]:<28} {int(counts.get(status, 0)):>9,}")
+    for column, status in (("consistent_area_m2", "consistent"),
+                           ("change_area_m2", "planned_change"),
+                           ("unjudged_area_m2", "cannot_judge")):
+        print(f"  {words[status]:<28} {result[column].sum() / 10_000:>12,.2f} ha")
+    print("Outputs:")
+    for path in written.values():
+        print(f"  {path}")
 
 
 def _optional_inputs(args: argparse.Namespace, inputs: _Inputs) -> tuple:
@@ -466,7 +543,7 @@ def _run_check_command(args: argparse.Namespace) -> int:
         raise LandplanError("\n".join(problems))
     inputs = _Inputs(plans=plans, decisions=args.decisions,
                      projects=args.projects, corridors=args.corridors, quotas=args.quotas,
-                     landcover=args.landcover)
+                     landcover=args.landcover, before=args.current_use_before)
     return _run_check(args, inputs, config)
 
 

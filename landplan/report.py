@@ -46,6 +46,10 @@ removed by name; no other file there is touched)."""
 OUTPUT_FOLDERS = ("maps/",)
 """The folders a check writes into its output folder: ``maps/``, the units' maps when the
 map does not fit one file (an earlier run's maps there are removed; other files are left)."""
+CURRENT_USE_FILES = ("current_use.gpkg", "current_use.csv", "current_use_summary.csv",
+                     "current_use_progress.csv")
+"""The files a comparison of current use with the plan writes
+(:func:`write_current_use`)."""
 PLAN_DIFF_FILES = ("plan_diff.gpkg", "plan_diff.csv", "plan_diff_summary.csv", "plan_diff.html")
 
 
@@ -273,7 +277,7 @@ def write_outputs(
     # GDAL writes the GeoPackage in a thread while the other files are made; Ctrl-C goes to
     # this thread, not GDAL's. It is held back while the worker starts, so that the pool
     # knows its worker and waits for it before the temporary folder is removed.
-    with staged(out_dir, (*OUTPUT_FILES, *OUTPUT_FOLDERS)) as stage, \
+    with staged(out_dir, (*OUTPUT_FILES, *OUTPUT_FOLDERS, *CURRENT_USE_FILES)) as stage, \
             ThreadPoolExecutor(max_workers=1, initializer=block_interrupt_in_thread,
                                thread_name_prefix="landplan-gpkg") as pool:
         out = stage.tmp
@@ -367,3 +371,36 @@ def write_plan_diff(diff: gpd.GeoDataFrame, new_plan: gpd.GeoDataFrame, out_dir:
             plan_diff_map(new_plan, diff, lang=lang, offline=offline).save(str(path))
             written["plan_diff.html"] = path
         return stage.commit(written)
+
+
+def write_current_use(result: gpd.GeoDataFrame, out_dir: str | Path, *,
+                      before: gpd.GeoDataFrame | None = None) -> dict[str, Path]:
+    """Write a comparison of current use with the plan into ``out_dir``.
+
+    ``result`` is a :func:`landplan.currentuse.compare_current_use` result; the files are
+    ``current_use.gpkg`` (layer ``current_use``), ``current_use.csv`` and
+    ``current_use_summary.csv`` and, given the result of an earlier date as ``before``,
+    ``current_use_progress.csv`` (:func:`landplan.currentuse.current_use_progress`). Like
+    :func:`write_outputs`: staged in a temporary folder and moved into place together; a
+    check's files left by an earlier run are removed (one run's files, never a mixture).
+    """
+    from .currentuse import CURRENT_USE_COLUMNS, current_use_progress, current_use_summary
+
+    with staged(out_dir, (*CURRENT_USE_FILES, *OUTPUT_FILES, *OUTPUT_FOLDERS)) as stage:
+        out = stage.tmp
+        gpkg = out / "current_use.gpkg"
+        with step("write", "current_use.gpkg", count=len(result)):
+            _write_gpkg(result[[*CURRENT_USE_COLUMNS, "geometry"]], gpkg, "current_use")
+        written = {"current_use.gpkg": gpkg}
+        tables = [("current_use.csv", lambda: result[CURRENT_USE_COLUMNS]),
+                  ("current_use_summary.csv", lambda: current_use_summary(result))]
+        if before is not None:
+            tables.append(("current_use_progress.csv",
+                           lambda: current_use_progress(before, result)))
+        for name, table in tables:
+            with step("write", name):
+                _csv(table(), out / name)
+            written[name] = out / name
+        written = stage.commit(written)
+    log.info("wrote %s", ", ".join(str(p) for p in written.values()))
+    return written

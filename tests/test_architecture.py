@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "landplan.planlayer", "landplan.plandiff")),
     ("rules", ("landplan.rules", "landplan.rules.*")),
     ("check", ("landplan.check", "landplan._messages", "landplan.distributed",
-               "landplan.info")),
+               "landplan.info", "landplan.currentuse")),
     ("writers", ("landplan.excel", "landplan.maps", "landplan._map_json", "landplan._map_runtime",
                  "landplan._map_layers", "landplan._map_raster", "landplan._map_controls",
                  "landplan._map_assets", "landplan._map_codec",
