@@ -23,6 +23,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from string import Formatter
 
+import geopandas as gpd
 import pytest
 
 import landplan
@@ -202,7 +203,8 @@ _RUNNABLE = [pytest.param(body, id=where) for where, lang, body, skip in EXAMPLE
 def test_python_example_runs_on_the_sample_data(body, tmp_path, monkeypatch):
     """Each Python example runs as written, in a folder with the sample data under the names
     the examples use (``sample_data/``; ``quy_hoach.gpkg`` and ``thua_dat.shp`` without its
-    ``.prj``, as the quickstart's user has them), writing its outputs there."""
+    ``.prj``, as the quickstart's user has them; ``hien_trang_2021.gpkg`` and
+    ``hien_trang_2025.gpkg``, maps of current use), writing its outputs there."""
     import shutil
     import warnings
 
@@ -211,6 +213,14 @@ def test_python_example_runs_on_the_sample_data(body, tmp_path, monkeypatch):
     for part in (ROOT / "sample_data" / "decisions").glob("decisions.*"):
         if part.suffix != ".prj":
             shutil.copy(part, tmp_path / f"thua_dat{part.suffix}")
+    # two cadastral maps of current use (docs/current-use.md): the sample's parcels with their
+    # granted code (2025) and their previous code where they have one (2021)
+    parcels = gpd.read_file(ROOT / "sample_data" / "decisions")
+    earlier = parcels["mucdichcu"].where(parcels["mucdichcu"].fillna("") != "",
+                                         parcels["kyhieumucd"])
+    for year, code in (("2025", parcels["kyhieumucd"]), ("2021", earlier)):
+        current = parcels[["shbando", "shthua", "geometry"]].assign(kyhieumucd=code)
+        current.to_file(tmp_path / f"hien_trang_{year}.gpkg")
     monkeypatch.chdir(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
