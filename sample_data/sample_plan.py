@@ -1044,36 +1044,25 @@ class NewCases:
 
     def duplicate(self) -> None:
         # --- issue 16: a grant written twice is a duplicate, never granted twice by itself ---
-        geom = self.inside(self.zones(["ONT"]), (200, 400))
-        group = self.new_group()
-        for k in range(2):
-            self.add(
-                geom,
-                "ONT",
-                [("duplicate-id", "")],
-                f"duplicate: ONT allocation, row {k + 1} of an exact duplicate pair (not granted "
-                "twice by its own copy)",
-                "allocation",
-                D(2022, 4, 14),
-                group=group,
-                duplicate="dup-2",
-                register=k == 0,
-            )
-        geom = self.inside(self.zones(["ONT"]), (200, 400))
-        group = self.new_group()
-        for k in range(2):
-            self.add(
-                geom,
-                "ONT",
-                [("duplicate-id", "")],
-                f"duplicate: HNK->ONT conversion, row {k + 1} of an exact duplicate pair",
-                "conversion",
-                D(2022, 10, 20),
-                previous="HNK",
-                group=group,
-                duplicate="dup-1",
-                register=k == 0,
-            )
+        pairs = (("ONT allocation", "allocation", D(2022, 4, 14), "", "dup-2",
+                  " (not granted twice by its own copy)"),
+                 ("HNK->ONT conversion", "conversion", D(2022, 10, 20), "HNK", "dup-1", ""))
+        for what, kind, day, previous, key, why in pairs:
+            geom = self.inside(self.zones(["ONT"]), (200, 400))
+            group = self.new_group()
+            for k in range(2):
+                self.add(
+                    geom,
+                    "ONT",
+                    [("duplicate-id", "")],
+                    f"duplicate: {what}, row {k + 1} of an exact duplicate pair{why}",
+                    kind,
+                    day,
+                    previous=previous,
+                    group=group,
+                    duplicate=key,
+                    register=k == 0,
+                )
 
     def number_order(self) -> None:
         """Issue 16: two recognitions of one day overlapping; 99999/QĐ-UBND was issued before

@@ -87,6 +87,17 @@ def projects() -> gpd.GeoDataFrame:
     }, geometry=[at(box(100, 0, 200, 100)), at(box(200, 100, 300, 200))], crs="EPSG:9209")
 
 
+@pytest.fixture
+def versions(plan) -> gpd.GeoDataFrame:
+    """The ``plan`` fixture approved 2021-01-01, and its adjustment of 2023-07-01 that makes
+    the rice zone (row 0) village land (ONT)."""
+    import landplan
+
+    adjusted = plan.copy()
+    adjusted.loc[0, "maloaidat"] = "ONT"  # the rice zone becomes village land
+    return landplan.plan_versions({"2021-01-01": plan, "2023-07-01": adjusted})
+
+
 def row_of(result_decisions: gpd.GeoDataFrame, case: str) -> int:
     return list(CASES).index(case)
 

@@ -47,13 +47,6 @@ def state(result, rule):
 
 # --- plan versions ------------------------------------------------------------------------
 
-@pytest.fixture
-def versions(plan):
-    adjusted = plan.copy()
-    adjusted.loc[0, "maloaidat"] = "ONT"  # the rice zone becomes village land
-    return landplan.plan_versions({"2021-01-01": plan, "2023-07-01": adjusted})
-
-
 def test_decision_on_the_day_an_adjustment_takes_effect_uses_the_new_version(versions):
     d = decisions_of({"date": "01/07/2023", "geom": box(20, 20, 40, 40)},
                      {"date": "30/06/2023", "geom": box(20, 60, 40, 80)})

@@ -26,13 +26,6 @@ from .test_rules import decisions_of, rules_of, run
 LEGALISES = "adjustment-legalises-violation"
 
 
-@pytest.fixture
-def versions(plan):
-    adjusted = plan.copy()
-    adjusted.loc[0, "maloaidat"] = "ONT"  # the rice zone becomes village land
-    return landplan.plan_versions({"2021-01-01": plan, "2023-07-01": adjusted})
-
-
 def legalising(result):
     f = result.findings
     return f[f["rule"] == LEGALISES].reset_index(drop=True)
