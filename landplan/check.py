@@ -517,9 +517,16 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
     # the order of the table: layer, record, rule, planned code (the rows are taken once)
     order = pd.DataFrame({
         "layer": _layer_order(layer), "source": source_row.fillna(-1).to_numpy(dtype=np.int64),
-        "rule": table["rule_order"].to_numpy(), "planned": planned,
+        "rule": rule_order, "planned": planned,
     }).sort_values(["layer", "source", "rule", "planned"], kind="stable",
                    na_position="first").index.to_numpy()
+    # what the findings take from the rules' rows, in order; the rows go before the table is
+    # made (at 10⁶ findings they are hundreds of MB the new table need not sit beside)
+    severity = _taken(table["severity"], order)
+    conflict_area = pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float)[order]
+    conflict_pct = pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float)[order]
+    blocking = table["blocking"].to_numpy(dtype=bool)[order]
+    del table
     out = gpd.GeoDataFrame({
         "finding_id": _finding_ids(n).array,
         "layer": layer[order],
@@ -528,19 +535,19 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "parcel_id": about_decision(d["parcel_id"].to_numpy())[order],
         "rule": _per_rule([r.id for r in registered], rule_order[order]),
         "category": _per_rule([r.category for r in registered], rule_order[order]),
-        "severity": _taken(table["severity"], order),
+        "severity": severity,
         "message": _messages_in(found_by, order),
         "planned_land_use": planned[order],
         "land_use": land_use[order],
-        "conflict_area_m2": pd.to_numeric(table["conflict_area_m2"]).to_numpy(dtype=float)[order],
-        "conflict_pct": pd.to_numeric(table["conflict_pct"]).to_numpy(dtype=float)[order],
+        "conflict_area_m2": conflict_area,
+        "conflict_pct": conflict_pct,
         "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
         "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
-        "blocking": table["blocking"].to_numpy(dtype=bool)[order],
+        "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
-        "_order": table["rule_order"].to_numpy()[order],
+        "_order": rule_order[order],
     }, geometry=geometry[order], crs=d.crs)
     return out
 

@@ -299,6 +299,9 @@ class Browser:
                 ms = self._call(self.driver.execute_async_script, script)
             except TimeoutException:
                 continue
+            if ms is None:  # a dialog opened while the script waited: it was cut short
+                self.alert_text()  # take the dialog (recorded), then wait again
+                continue
             return float(ms) / 1000.0
 
     # -- page interaction ------------------------------------------------------------------
