@@ -43,7 +43,7 @@ from ._clip import _intersection_area, _zone_vertices
 from ._grid import _Grid
 from ._interior import interior_pairs, interiors_meet, overlap_candidates
 
-__all__ = ["PAIR_COLUMNS", "default_workers", "interior_pairs", "interiors_meet",
+__all__ = ["PAIR_COLUMNS", "covered_once", "default_workers", "interior_pairs", "interiors_meet",
            "intersection_areas", "intersection_geometries", "overlap_candidates", "overlay_pairs",
            "uncovered_area", "union_by_group"]
 
@@ -252,3 +252,21 @@ def uncovered_geometries(parcels: np.ndarray, zones: np.ndarray, pairs: pd.DataF
     out = parcels[which].copy()
     out[has_cover] = shapely.difference(out[has_cover], covered_arr[has_cover])
     return out
+
+
+def covered_once(parcels: np.ndarray, zones: np.ndarray, pairs: pd.DataFrame,
+                 n: int) -> np.ndarray:
+    """Area of each of ``n`` parcels covered by its ``pairs``' zones, overlaps counted once.
+
+    A parcel in one zone takes the pair's area; only parcels in several zones are cut and
+    their pieces dissolved (one union each).
+    """
+    parcel, zone = pairs["parcel"].to_numpy(), pairs["zone"].to_numpy()
+    covered = np.bincount(parcel, weights=pairs["area_m2"].to_numpy(dtype=float),
+                          minlength=n)
+    several = np.bincount(parcel, minlength=n)[parcel] > 1
+    if several.any():
+        pieces = intersection_geometries(parcels, zones, parcel[several], zone[several])
+        which, group = np.unique(parcel[several], return_inverse=True)
+        covered[which] = shapely.area(union_by_group(pieces, group, len(which)))
+    return covered

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from .._distinct import flags
 from .._labels import label
 from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
-from ..engine import intersection_geometries, overlay_pairs
+from ..engine import covered_once, overlay_pairs
 from ._context import CheckContext
 from ._kinds import judged_as, unread_as_conversion
 from ._registry import RULES, register
@@ -100,7 +99,8 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
                                                                          .to_numpy()],
                              ctx.codes, ctx.compat, ctx.mapping)
     match = pairs[same_year & purpose]
-    covered = _covered_by_union(ctx, match, projects.geometry.values)
+    covered = covered_once(d.geometry.values, projects.geometry.values, match,
+                           len(d))
     outside = np.clip(np.nan_to_num(ctx.area) - covered, 0, None)
     flagged = candidate & ctx.exceeds_tolerance(outside, ctx.area)
     rows = np.flatnonzero(flagged)
@@ -108,34 +108,6 @@ def conversion_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
         pct = 100.0 * outside[rows] / ctx.area[rows]
     return pd.DataFrame({"row": rows, "year": years[rows].astype(int), "area": outside[rows],
                          "pct": pct, "conflict_area_m2": outside[rows], "conflict_pct": pct})
-
-
-def _covered_by_union(ctx: CheckContext, match: pd.DataFrame, zones: np.ndarray) -> np.ndarray:
-    """Per decision, the area of its parcel inside the union of its matching projects.
-
-    A parcel with one matching project takes the pair's area as it is; only parcels with
-    several are cut: each piece (parcel ∩ project) in one array, the pieces of a parcel in
-    one row of a padded 2-D array, and GEOS unions each row (``union_all(axis=1)``), so no
-    Python loop runs per parcel.
-    """
-    n = len(ctx.area)
-    parcel = match["parcel"].to_numpy()
-    counts = np.bincount(parcel, minlength=n)
-    single = counts[parcel] == 1
-    covered = np.bincount(parcel[single], weights=match["area_m2"].to_numpy()[single],
-                          minlength=n).astype(float)
-    several = np.flatnonzero(~single)
-    if not len(several):
-        return covered
-    who = parcel[several]  # sorted by parcel (overlay_pairs sorts by parcel, then zone)
-    pieces = intersection_geometries(ctx.decisions.geometry.values, zones, who,
-                                     match["zone"].to_numpy()[several])
-    owners, first, sizes = np.unique(who, return_index=True, return_counts=True)
-    grid = np.full((len(owners), int(sizes.max())), None, dtype=object)
-    grid[np.repeat(np.arange(len(owners)), sizes),
-         np.arange(len(who)) - np.repeat(first, sizes)] = pieces
-    covered[owners] = shapely.area(shapely.union_all(grid, axis=1))
-    return covered
 
 
 def _quota_members(ctx: CheckContext) -> list[tuple[dict, np.ndarray, np.ndarray]]:

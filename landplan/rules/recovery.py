@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 
-from ..engine import intersection_geometries, overlay_pairs, union_by_group
+from ..engine import covered_once, overlay_pairs
 from ._context import CheckContext
 from ._registry import register
 
@@ -42,21 +41,3 @@ def recovery_not_in_annual_plan(ctx: CheckContext) -> pd.DataFrame:
         pct = 100.0 * outside[rows] / ctx.area[rows]
     return pd.DataFrame({"row": rows, "year": years[rows].astype(int), "area": outside[rows],
                          "pct": pct, "conflict_area_m2": outside[rows], "conflict_pct": pct})
-
-
-def covered_once(parcels: np.ndarray, zones: np.ndarray, pairs: pd.DataFrame,
-                 n: int) -> np.ndarray:
-    """Area of each of ``n`` parcels covered by its ``pairs``' zones, overlaps counted once.
-
-    A parcel in one zone takes the pair's area; only parcels in several zones are cut and
-    their pieces dissolved (one union each).
-    """
-    parcel, zone = pairs["parcel"].to_numpy(), pairs["zone"].to_numpy()
-    covered = np.bincount(parcel, weights=pairs["area_m2"].to_numpy(dtype=float),
-                          minlength=n)
-    several = np.bincount(parcel, minlength=n)[parcel] > 1
-    if several.any():
-        pieces = intersection_geometries(parcels, zones, parcel[several], zone[several])
-        which, group = np.unique(parcel[several], return_inverse=True)
-        covered[which] = shapely.area(union_by_group(pieces, group, len(which)))
-    return covered
