@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._arrowtext import join_per_key
+from ._distinct import flags, per_distinct
 from ._labels import check_lang, labels
 from ._tolerance import beyond_tolerances
 from .codes import (
@@ -85,10 +87,8 @@ def _latest_version(plan: gpd.GeoDataFrame) -> np.ndarray:
 
 def _known(values: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
     """Whether each (possibly compound) code is present and every component is known."""
-    index, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    ok = np.array([bool(split_code(c)) and all(p in codes.index for p in split_code(c))
-                   for c in uniques], dtype=bool)
-    return np.where(index >= 0, ok[np.maximum(index, 0)] if len(ok) else False, False)
+    return flags(values, lambda c: bool(split_code(c))
+                 and all(p in codes.index for p in split_code(c)))
 
 
 def compare_current_use(
@@ -208,14 +208,9 @@ def _joined_codes(parcel: np.ndarray, code: np.ndarray, n: int) -> np.ndarray:
     """Per parcel, the distinct planned codes met, sorted and joined by ``", "``."""
     out = np.full(n, None, dtype=object)
     frame = pd.DataFrame({"parcel": parcel, "code": pd.Series(code, dtype=object).fillna("?")})
-    frame = frame.drop_duplicates().sort_values(["parcel", "code"], kind="stable")
-    counts = np.bincount(frame["parcel"].to_numpy(), minlength=n)
-    single = counts[frame["parcel"].to_numpy()] == 1  # most parcels: one code, no join
-    out[frame["parcel"].to_numpy()[single]] = frame["code"].to_numpy()[single]
-    several = frame[~single]
-    if len(several):
-        joined = several.groupby("parcel", sort=True)["code"].agg(", ".join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+    frame = frame.sort_values(["parcel", "code"], kind="stable")
+    keys, joined = join_per_key(frame["parcel"].to_numpy(), frame["code"], ", ", distinct=True)
+    out[keys] = joined
     return out
 
 
@@ -312,8 +307,8 @@ def current_use_summary(result: gpd.GeoDataFrame,
 
 def _groups(codes: pd.DataFrame, values: pd.Series) -> pd.Series:
     """Map each code to its group (compound codes: their first component; blank if none)."""
-    distinct = pd.unique(values)
-    return values.map({v: code_group(v, codes) or "" for v in distinct})
+    return pd.Series(per_distinct(values, lambda v: code_group(v, codes) or ""),
+                     index=values.index, dtype=object)
 
 
 def _summed(frame: pd.DataFrame, dimension: str, result: gpd.GeoDataFrame) -> pd.DataFrame:

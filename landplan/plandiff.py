@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._distinct import per_distinct
 from .codes import code_group, load_codes
 from .crs import working_crs
 from .engine import intersection_geometries
@@ -276,9 +277,10 @@ def adjustment_summary(diff: gpd.GeoDataFrame, findings: pd.DataFrame | None = N
 
 def _groups(values: pd.Series, codes: pd.DataFrame) -> pd.Series:
     """Return each code's group (``∅`` for no code, ``?`` for one not in the table)."""
-    cells = values.astype(object).where(values.notna(), "").to_numpy(dtype=object)
-    names = {c: ("∅" if c == "" else (code_group(c, codes) or "?")) for c in set(cells)}
-    return pd.Series([names[c] for c in cells], index=values.index, dtype=object)
+    cells = values.astype(object).where(values.notna(), "")
+    return pd.Series(per_distinct(cells, lambda c: "∅" if c == "" else
+                                  (code_group(c, codes) or "?")),
+                     index=values.index, dtype=object)
 
 
 def _legal_changes(f: pd.DataFrame, diff: gpd.GeoDataFrame, codes: pd.DataFrame) -> np.ndarray:
