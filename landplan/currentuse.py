@@ -38,7 +38,7 @@ from .crs import working_crs
 from .engine import intersection_geometries, overlay_pairs, union_by_group
 from .errors import CRSError
 from .planlayer import plan_overlaps, resolve_overlaps
-from .schema import is_normalized, normalize_decisions, normalize_plan, version_table
+from .schema import as_normalized, version_table
 
 __all__ = ["CURRENT_USE_COLUMNS", "PROGRESS_COLUMNS", "STATUSES", "SUMMARY_COLUMNS",
            "compare_current_use", "current_use_progress", "current_use_summary", "pieces_of"]
@@ -71,12 +71,6 @@ class _Pieces:
 
     def __deepcopy__(self, memo: dict) -> _Pieces:
         return self
-
-
-def _normalised(layer: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
-    if is_normalized(layer, name):
-        return layer
-    return normalize_plan(layer) if name == "plan" else normalize_decisions(layer)
 
 
 def _latest_version(plan: gpd.GeoDataFrame) -> np.ndarray:
@@ -130,7 +124,7 @@ def compare_current_use(
     lang = check_lang(lang or config.lang)
     codes = load_codes() if codes is None else codes
     compat = load_compatibility() if compat is None else compat
-    plan, parcels = _normalised(plan, "plan"), _normalised(parcels, "decisions")
+    plan, parcels = as_normalized(plan, "plan"), as_normalized(parcels, "decisions")
     for name, layer in (("plan", plan), ("current-use", parcels)):
         if layer.crs is None:
             raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")

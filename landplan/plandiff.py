@@ -19,7 +19,7 @@ from .codes import code_group, load_codes
 from .crs import working_crs
 from .engine import intersection_geometries
 from .planlayer import plan_overlaps, polygonal, resolve_overlaps
-from .schema import is_normalized, normalize_plan, version_table
+from .schema import as_normalized, version_table
 
 __all__ = ["ADJUSTMENT_RULE", "DIFF_COLUMNS", "adjustment_summary", "plan_adjustments",
            "plan_diff", "plan_diff_summary"]
@@ -54,8 +54,7 @@ def plan_diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
         (:mod:`landplan.planlayer`), so no place is counted twice. Areas are those of the
         polygonal pieces (a shared edge is no change). Sorted by old zone, then new zone.
     """
-    old = old if is_normalized(old, "plan") else normalize_plan(old)
-    new = new if is_normalized(new, "plan") else normalize_plan(new)
+    old, new = as_normalized(old, "plan"), as_normalized(new, "plan")
     target = working_crs(old)
     old, new = old.to_crs(target), new.to_crs(target)
     zo, zn = _zones(old), _zones(new)

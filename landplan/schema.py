@@ -34,6 +34,7 @@ __all__ = [
     "KINDS",
     "PLAN_COLUMNS",
     "UNREADABLE",
+    "as_normalized",
     "clean_geometries",
     "column_aliases",
     "column_candidates",
@@ -550,7 +551,7 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
                          "give each version its own date, or merge parts of one plan first.")
     crs = None
     for i, (approved, layer) in enumerate(ordered):
-        plan = layer if is_normalized(layer, "plan") else normalize_plan(layer)
+        plan = as_normalized(layer, "plan")
         crs = crs or plan.crs
         plan = plan.to_crs(crs) if plan.crs is not None and crs is not None else plan
         plan = plan.copy()
@@ -672,3 +673,11 @@ def is_normalized(gdf: gpd.GeoDataFrame, layer: str) -> bool:
     wanted = {"decisions": DECISION_COLUMNS, "plan": PLAN_COLUMNS,
               "projects": PROJECT_COLUMNS, "corridors": CORRIDOR_COLUMNS}[layer]
     return all(c in gdf.columns for c in wanted)
+
+
+def as_normalized(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+    """Return ``gdf`` as it is when :func:`is_normalized`, else normalised as ``layer``."""
+    if is_normalized(gdf, layer):
+        return gdf
+    return {"decisions": normalize_decisions, "plan": normalize_plan,
+            "projects": normalize_projects, "corridors": normalize_corridors}[layer](gdf)
