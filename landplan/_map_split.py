@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._distinct import per_distinct
 from ._labels import ranks
 from ._map_budget import MapBudget, page_file, slug
 from ._map_json import _encoded, _to_wgs84
@@ -130,12 +131,8 @@ def _sizes(frame: gpd.GeoDataFrame,
 
 
 def _units(values: pd.Series) -> np.ndarray:
-    """Return unit names as text, None where missing."""
-    cells = values.to_numpy(dtype=object)
-    missing = pd.isna(cells)
-    out = np.empty(len(cells), dtype=object)
-    out[~missing] = [str(c) for c in cells[~missing]]
-    return out
+    """Return unit names as text, None where missing (once per distinct unit)."""
+    return per_distinct(values, str)
 
 
 @dataclass
