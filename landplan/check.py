@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from string import Formatter
 from typing import NamedTuple
@@ -42,6 +42,7 @@ from .planlayer import coverage_versions, plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
 from .rules import RULES, CheckContext, Rule, SkipRule, severity_rank
 from .rules._kinds import NOT_GRANTS
+from .rules.conversion import quota_usage
 from .schema import (
     is_normalized,
     normalize_corridors,
@@ -92,6 +93,24 @@ class CheckResult(NamedTuple):
     """The land-cover rasters ``[(date, path), ...]``, when given."""
     config: CheckConfig | None = None
     """The configuration the check ran with (its language is the outputs' default)."""
+    quota_usage: pd.DataFrame | None = None
+    """With quotas: each quota row's accounting as the quota rules count it (``unit``,
+    ``from``, ``to``, ``quota_ha``, ``n_conversions``, ``used_ha``, ``undated_ha``,
+    ``remaining_ha``, ``n_over``)."""
+
+    def subset(self, *, units: Iterable[str]) -> CheckResult:
+        """Return the result for some administrative units only (a commune's report).
+
+        The decisions of ``units`` (codes as in ``unit``) and their findings, with the
+        findings that are on no decision (plan overlaps and gaps, whole layers, quota
+        rows), which concern every unit; everything else is kept as it is.
+        """
+        wanted = set(units)
+        keep = self.decisions["unit"].isin(wanted)
+        f = self.findings
+        keep_f = f["unit"].isin(wanted) | (f["layer"] != "decisions")
+        return self._replace(decisions=self.decisions[keep.to_numpy()],
+                             findings=f[keep_f.to_numpy()])
 
     @property
     def lang(self) -> str:
@@ -264,8 +283,9 @@ def _check(
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
+    usage = quota_usage(ctx) if quotas is not None else None
     return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
-                       config)
+                       config, usage)
 
 
 def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
