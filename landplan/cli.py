@@ -28,6 +28,7 @@ from ._dates import DATE_FORMS, parse_date
 from ._labels import label, labels
 from ._map_budget import DEFAULT_MAX_FEATURES, DEFAULT_MAX_MB, MapBudget
 from ._numbers import parse_number
+from ._serve_cli import add_serve_command
 from ._outdir import output_folder
 from ._steps import Step, showing, step
 from .check import STATUSES, CheckResult, check
@@ -197,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rules", help="list the rules", parents=listing)
     r.add_argument("--lang", choices=LANGS, default="en")
     r.set_defaults(func=_run_rules)
+    add_serve_command(sub, quiet)
     return parser
 
 

@@ -31,7 +31,7 @@ from ._serve_errors import LANGS, install_handlers
 from ._serve_index import ServeData
 from ._serve_routes import internal, lookup, meta
 from .config import CheckConfig
-from .errors import ConfigError
+from .errors import ConfigError, LandplanError
 
 __all__ = ["create_app", "demo_app", "load_app"]
 
@@ -100,14 +100,11 @@ def load_app(plans: Sequence[str | Path | tuple[str | Path, str | None]], *,
     their approval dates. ``tokens`` is a tokens file (one SHA-256 hex digest a line) or
     the digests themselves.
     """
-    from .cli import _plan_arg, _plan_args
     from .config import load_config
-    from .errors import LandplanError
     from .io import load_corridors, load_decisions, load_plan, load_projects
     from .schema import plan_versions
 
     pairs = [p if isinstance(p, tuple) else _plan_arg(str(p)) for p in plans]
-    pairs = _plan_args([f"{path}@{date}" if date else str(path) for path, date in pairs])
     if not pairs:
         raise LandplanError("Give the plan: --plan PATH[@DATE].")
     if len(pairs) == 1 and pairs[0][1] is None:
@@ -126,6 +123,23 @@ def load_app(plans: Sequence[str | Path | tuple[str | Path, str | None]], *,
         decisions=load_decisions(decisions) if decisions and not public else None,
         config=config, public=public, lang=lang,
         tokens=read_tokens(tokens) if isinstance(tokens, (str, Path)) else tokens)
+
+
+def _plan_arg(value: str) -> tuple[Path, str | None]:
+    """``"plan.gpkg@2023-07-01"`` -> (path, date); a plain (or existing) path -> (path, None).
+
+    The date is read as the command line reads it (day first); refused when not a date.
+    """
+    from ._dates import DATE_FORMS, parse_date
+
+    head, sep, tail = value.rpartition("@")
+    if not (sep and head) or Path(value).exists():
+        return Path(value), None
+    try:
+        return Path(head), parse_date(tail).strftime("%Y-%m-%d")
+    except ValueError as why:
+        raise LandplanError(f"--plan {value}: '{tail}' is not an approval date ({why}). "
+                            f"Write it as {DATE_FORMS}.") from why
 
 
 def demo_app(*, public: bool = False, tokens: str | Path | Iterable[str] | None = None,

@@ -37,7 +37,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "landplan._map_index", "landplan._map_budget")),
     ("outputs", ("landplan.report", "landplan._gpkg", "landplan._gpkg_child", "landplan._sample")),
     ("api", ("landplan",)),
-    ("cli", ("landplan.cli",)),
+    ("serve", ("landplan.serve", "landplan._serve_access", "landplan._serve_errors",
+               "landplan._serve_index", "landplan._serve_lookup", "landplan._serve_models",
+               "landplan._serve_precheck", "landplan._serve_routes")),
+    ("cli", ("landplan.cli", "landplan._serve_cli")),
 )
 
 
