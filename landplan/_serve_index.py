@@ -35,6 +35,9 @@ PUBLIC_PARCEL_FIELDS = ["parcel_id", "sheet", "parcel_no", "unit", "unit_name", 
 INTERNAL_PARCEL_FIELDS = ["decision_no", "kind", "decision_date", "owner", "address"]
 """What an internal answer adds (the cadastre's decision and holder)."""
 
+LAYER_RULES = ("plan-overlap", "plan-gap", "stale-plan-item", "project-year-unreadable")
+"""Rules whose findings are on the plan or projects layer only, never on a decision."""
+
 
 def parcel_key(value: object) -> str | None:
     """Sheet and parcel numbers as compared: trimmed, leading zeros of a number dropped."""
@@ -58,6 +61,12 @@ class ServeData:
         self.lock = threading.Lock()
         self.public = public
         self.config = config or CheckConfig()
+        # the pre-check's configurations, made once (validating one takes a while): the
+        # rules about other layers than the decisions are off, their findings are not
+        # the application's (landplan._serve_precheck)
+        rules = {**self.config.rules,
+                 **{r: {**self.config.rules.get(r, {}), "enabled": False} for r in LAYER_RULES}}
+        self.configs = {lang: self.config.updated(lang=lang, rules=rules) for lang in ("vi", "en")}
         plan = as_normalized(plan, "plan")
         self.crs = working_crs(plan)
         self.plan = plan.to_crs(self.crs).reset_index(drop=True)

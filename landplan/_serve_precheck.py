@@ -65,7 +65,7 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
         decisions = _application(data, geometry, parcel, canonical, kind, land_use,
                                  prev_land_use, when, DRAFT[language], others)
         results[language] = check(plan, decisions, projects=projects, corridors=corridors,
-                                  config=data.config.updated(lang=language))
+                                  config=data.configs[language])
     result = results[lang]
     row = result.decisions.iloc[0]
     status = str(row["status"])
