@@ -38,6 +38,17 @@ INTERNAL_PARCEL_FIELDS = ["decision_no", "kind", "decision_date", "owner", "addr
 LAYER_RULES = ("plan-overlap", "plan-gap", "stale-plan-item", "project-year-unreadable")
 """Rules whose findings are on the plan or projects layer only, never on a decision."""
 
+NOT_JUDGED = {
+    "quota-exceeded": "needs every conversion of the unit and the quotas: not judged by a "
+                      "pre-check",
+    "quota-undated": "needs the quotas: not judged by a pre-check",
+    "quota-unmatched": "needs the quotas: not judged by a pre-check",
+    "wrong-purpose": "needs land-cover rasters: none are loaded",
+    "unused-land": "needs land-cover rasters: none are loaded",
+    "landcover-unchecked": "needs land-cover rasters: none are loaded",
+}
+"""Rules a pre-check does not run (no such inputs are loaded), and why."""
+
 
 def parcel_key(value: object) -> str | None:
     """Sheet and parcel numbers as compared: trimmed, leading zeros of a number dropped."""
@@ -65,7 +76,8 @@ class ServeData:
         # rules about other layers than the decisions are off, their findings are not
         # the application's (landplan._serve_precheck)
         rules = {**self.config.rules,
-                 **{r: {**self.config.rules.get(r, {}), "enabled": False} for r in LAYER_RULES}}
+                 **{r: {**self.config.rules.get(r, {}), "enabled": False}
+                    for r in (*LAYER_RULES, *NOT_JUDGED)}}
         self.configs = {lang: self.config.updated(lang=lang, rules=rules) for lang in ("vi", "en")}
         plan = as_normalized(plan, "plan")
         self.crs = working_crs(plan)

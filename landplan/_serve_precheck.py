@@ -38,7 +38,7 @@ import shapely
 
 from ._labels import label
 from ._serve_errors import ApiError
-from ._serve_index import ServeData
+from ._serve_index import NOT_JUDGED, ServeData
 from ._serve_lookup import jsonable
 from .check import check
 from .codes import normalize_code
@@ -51,13 +51,19 @@ DRAFT = {"vi": "(dự thảo)", "en": "(draft)"}
 """The decision number the application is checked under (its messages name it)."""
 
 
+def canonical_kind(kind: str) -> str:
+    """The kind of an application (one of :data:`KINDS`), read as ``check`` reads kinds."""
+    canonical = read_kind(kind)
+    if canonical not in KINDS:
+        raise ApiError("bad_kind", kind=kind)
+    return canonical
+
+
 def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind: str,
              land_use: str, prev_land_use: str | None, decision_date: date | None,
              lang: str) -> dict:
     """Check one application (``geometry`` in the working CRS) as ``check`` would."""
-    canonical = read_kind(kind)
-    if canonical not in KINDS:
-        raise ApiError("bad_kind", kind=kind)
+    canonical = canonical_kind(kind)
     when = pd.Timestamp(decision_date or date.today())
     plan, projects, corridors, others = _near(data, geometry)
     results = {}
@@ -158,7 +164,9 @@ def _not_checked(data: ServeData, rules: pd.DataFrame) -> list[dict]:
         rule = RULES.get(r.rule)
         if rule is None or rule.category != "compliance":
             continue
-        if r.state != "ran":
+        if r.rule in NOT_JUDGED:
+            out.append({"rule": r.rule, "reason": NOT_JUDGED[r.rule]})
+        elif r.state != "ran":
             out.append({"rule": r.rule, "reason": r.reason or r.state})
         elif r.rule == "double-allocation" and data.decisions is None:
             out.append({"rule": r.rule, "reason": "no decisions layer loaded"})

@@ -27,7 +27,7 @@ from ._serve_lookup import (
     polygon_in_working,
 )
 from ._serve_models import Feature, Geometry, PrecheckRequest
-from ._serve_precheck import precheck
+from ._serve_precheck import canonical_kind, precheck
 
 
 class ErrorDetail(BaseModel):
@@ -121,6 +121,7 @@ def post_precheck(request: Request, body: PrecheckRequest, lang: Lang = None) ->
     ``not_allowed`` or ``cannot_judge``, with its findings, messages (vi, en), legal basis
     and the plan version in force on ``decision_date`` (default today)."""
     data = _data(request)
+    canonical_kind(body.kind)  # a bad kind is said first
     with data.lock:
         if body.geometry is not None:
             geometry = polygon_in_working(data, body.geometry.model_dump())
