@@ -24,18 +24,21 @@ _HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 def token_hash(token: str) -> str:
-    """The line a tokens file stores for ``token``."""
+    """Return the line a tokens file stores for ``token``."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def new_token() -> tuple[str, str]:
-    """A fresh random token and its hash."""
+    """Return a fresh random token and its hash."""
     token = secrets.token_urlsafe(32)
     return token, token_hash(token)
 
 
 def read_tokens(path: str | Path) -> list[str]:
-    """The hashes of a tokens file; refused when a line is no SHA-256 hex digest or none is."""
+    """Return the hashes of a tokens file.
+
+    Refused when a line is no SHA-256 hex digest, or when there is none.
+    """
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -68,7 +71,7 @@ def is_loopback(host: str) -> bool:
 
 def allowed(header: str | None, hashes: list[str]) -> bool:
     """Whether an ``Authorization`` header carries one of the tokens."""
-    if not header or not header[:7].lower() == "bearer ":
+    if not header or header[:7].lower() != "bearer ":
         return False
     digest = token_hash(header[7:].strip())
     ok = False

@@ -105,8 +105,10 @@ class ApiError(Exception):
 
 
 def request_lang(request: Request) -> str:
-    """The answer's language: ``?lang=``, else the first of vi/en in ``Accept-Language``,
-    else the app's default."""
+    """Return the answer's language.
+
+    ``?lang=``, else the first of vi/en in ``Accept-Language``, else the app's default.
+    """
     asked = request.query_params.get("lang")
     if asked in LANGS:
         return asked

@@ -4,17 +4,22 @@ Everything a request needs is built at start-up: the normalised plan (all versio
 working CRS with overlapping zones resolved as :func:`landplan.check` resolves them, the
 plan's changes between versions (:func:`landplan.plandiff.plan_adjustments`), an STRtree per
 layer, and a (unit, sheet, parcel number) → rows index of the cadastre. Requests only query
-these. Shapely's trees are not shared between threads: requests take :attr:`ServeData.lock`
-(the app runs one request's geometry work at a time per process; run more worker processes
-to use more cores).
+these, on one thread of their own (:meth:`ServeData.run`): shapely's trees and pyproj's
+transformers are used by one thread only (sharing them between threads crashed, and pyproj
+rebuilds a transformer in each new thread), while the event loop stays free for the other
+requests. One request's geometry work at a time per process: run more worker processes to
+use more cores.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -69,7 +74,7 @@ class ServeData:
                  corridors: gpd.GeoDataFrame | None = None,
                  config: CheckConfig | None = None, public: bool = False) -> None:
         started = time.perf_counter()
-        self.lock = threading.Lock()
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landplan-serve")
         self.public = public
         self.config = config or CheckConfig()
         # the pre-check's configurations, made once (validating one takes a while): the
@@ -119,8 +124,21 @@ class ServeData:
             self.by_number = {k: np.asarray(v, dtype=np.int64)
                               for k, v in keys.groupby(["sheet", "no"], dropna=True).indices
                               .items()}
+        # the columns answers read, as arrays (no frame indexing per request)
+        self.zone_version = self.plan["plan_version"].to_numpy(dtype=object)
+        self.zone_code = self.plan["land_use"].fillna("?").to_numpy(dtype=object)
+        self.parcel_geoms = (None if self.parcels is None
+                             else np.asarray(self.parcels.geometry.values, dtype=object))
+        self.parcel_columns = {} if self.parcels is None else {
+            f: self.parcels[f].to_numpy(dtype=object)
+            for f in ("unit", *PUBLIC_PARCEL_FIELDS, *INTERNAL_PARCEL_FIELDS)
+            if f in self.parcels.columns}
         self.to_wgs84 = Transformer.from_crs(self.crs, 4326, always_xy=True)
         self.startup_s = time.perf_counter() - started
+
+    async def run(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run ``func(*args)`` on the data's own thread; its exception is raised here."""
+        return await asyncio.get_running_loop().run_in_executor(self.worker, func, *args)
 
     def _layer(self, layer: gpd.GeoDataFrame | None, kind: str,
                public: bool = False) -> gpd.GeoDataFrame | None:
@@ -133,14 +151,16 @@ class ServeData:
         return out
 
     def parcel_fields(self) -> list[str]:
-        """The parcel attributes answers show."""
+        """Return the parcel attributes answers show."""
         fields = PUBLIC_PARCEL_FIELDS if self.public else (PUBLIC_PARCEL_FIELDS
                                                            + INTERNAL_PARCEL_FIELDS)
         return [f for f in fields if self.parcels is not None and f in self.parcels.columns]
 
     def in_force(self, on: date | pd.Timestamp | None = None) -> str | None:
-        """The plan version in force on a date (today by default): the latest approved by
-        then; undated versions count as in force from the start."""
+        """Return the plan version in force on a date (today by default).
+
+        The latest approved by then; undated versions count as in force from the start.
+        """
         when = pd.Timestamp(on or date.today())
         approved = self.versions["approved"]
         ok = approved.isna() | (approved <= when)

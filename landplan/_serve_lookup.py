@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ import shapely
 
 from ._serve_errors import ApiError
 from ._serve_index import ServeData, parcel_key
-from .codes import code_name, load_codes
+from .codes import code_name, code_names, load_codes
 
 MAX_AREA_HA = 5_000.0
 """The largest polygon a lookup answers for."""
@@ -24,7 +25,7 @@ MAX_PARCELS = 200
 
 
 def jsonable(value: object) -> object:
-    """A cell as JSON: None for missing, plain numbers, ISO dates."""
+    """Return a cell as JSON: None for missing, plain numbers, ISO dates."""
     if value is None:
         return None
     if isinstance(value, (pd.Timestamp, np.datetime64)):
@@ -57,18 +58,18 @@ def to_wgs84(data: ServeData, geoms: np.ndarray) -> list[dict | None]:
 
 
 def parcel_features(data: ServeData, rows: np.ndarray) -> list[dict]:
-    """The parcels ``rows`` as GeoJSON Features (WGS 84) with their attributes."""
+    """Return the parcels ``rows`` as GeoJSON Features (WGS 84) with their attributes."""
     if data.parcels is None or not len(rows):
         return []
-    p = data.parcels.iloc[rows]
-    geoms = to_wgs84(data, p.geometry.values)
-    area = shapely.area(p.geometry.values)
+    drawn = data.parcel_geoms[rows]
+    geoms = to_wgs84(data, drawn)
+    area = shapely.area(drawn)
     fields = data.parcel_fields()
-    columns = {f: p[f].to_numpy(dtype=object) for f in fields}
+    columns = {f: data.parcel_columns[f][rows] for f in fields}
     return [{"type": "Feature", "geometry": geoms[i],
              "properties": {**{f: jsonable(columns[f][i]) for f in fields},
                             "area_m2": jsonable(area[i])}}
-            for i in range(len(p))]
+            for i in range(len(rows))]
 
 
 def find_parcels(data: ServeData, sheet: str, parcel_no: str, unit: str | None) -> np.ndarray:
@@ -78,7 +79,7 @@ def find_parcels(data: ServeData, sheet: str, parcel_no: str, unit: str | None) 
     rows = data.by_number.get((parcel_key(sheet), parcel_key(parcel_no)),
                               np.empty(0, dtype=np.int64))
     if unit is not None and len(rows):
-        units = data.parcels["unit"].to_numpy(dtype=object)[rows]
+        units = data.parcel_columns["unit"][rows]
         rows = rows[np.array([parcel_key(u) == parcel_key(unit) for u in units], dtype=bool)]
     if not len(rows):
         raise ApiError("parcel_not_found", sheet=sheet, parcel_no=parcel_no,
@@ -87,10 +88,10 @@ def find_parcels(data: ServeData, sheet: str, parcel_no: str, unit: str | None) 
 
 
 def one_parcel(data: ServeData, sheet: str, parcel_no: str, unit: str | None) -> int:
-    """The one parcel so numbered; refused when several."""
+    """Return the one parcel so numbered; refused when several."""
     rows = find_parcels(data, sheet, parcel_no, unit)
     if len(rows) > 1:
-        units = sorted({str(u) for u in data.parcels["unit"].to_numpy(dtype=object)[rows]})
+        units = sorted({str(u) for u in data.parcel_columns["unit"][rows]})
         if unit is None and len(units) > 1:
             raise ApiError("ambiguous_parcel", n=len(rows), sheet=sheet, parcel_no=parcel_no,
                            units=", ".join(units))
@@ -100,7 +101,7 @@ def one_parcel(data: ServeData, sheet: str, parcel_no: str, unit: str | None) ->
 
 
 def point_in_working(data: ServeData, x: float, y: float, crs: str) -> shapely.Point:
-    """A point given in ``crs`` (lon/lat for EPSG:4326), in the working CRS."""
+    """Return a point given in ``crs`` (lon/lat for EPSG:4326), in the working CRS."""
     try:
         transformer = data.transformer(crs)
     except Exception as exc:  # pyproj's CRSError and friends: an unreadable CRS
@@ -115,7 +116,10 @@ def point_in_working(data: ServeData, x: float, y: float, crs: str) -> shapely.P
 
 
 def polygon_in_working(data: ServeData, geojson: dict) -> shapely.Geometry:
-    """A GeoJSON polygon (WGS 84) in the working CRS, repaired; refused when unusable."""
+    """Return a GeoJSON polygon (WGS 84) in the working CRS, repaired.
+
+    Refused when unusable.
+    """
     try:
         geom = shapely.from_geojson(json.dumps(geojson))
     except Exception as exc:
@@ -147,8 +151,7 @@ def parcels_at(data: ServeData, region: shapely.Geometry) -> np.ndarray:
     """Rows of the cadastre meeting ``region`` (at most :data:`MAX_PARCELS` + 1)."""
     if data.parcels is None:
         return np.empty(0, dtype=np.int64)
-    predicate = "intersects" if region.geom_type == "Point" else "intersects"
-    rows = np.sort(data.trees["parcels"].query(region, predicate=predicate))
+    rows = np.sort(data.trees["parcels"].query(region, predicate="intersects"))
     return rows[:MAX_PARCELS + 1]
 
 
@@ -160,28 +163,30 @@ def _areas(tree_geoms: np.ndarray, idx: np.ndarray, region: shapely.Geometry) ->
 
 
 def plan_at(data: ServeData, region: shapely.Geometry, lang: str) -> dict:
-    """What the plan says at ``region``: each version's uses, corridors, projects, changes."""
-    codes = load_codes()
+    """Return what the plan says at ``region``.
+
+    Each version's uses, the corridors, projects and plan changes there.
+    """
+    names = _names(lang)
     point = region.geom_type == "Point"
     total = None if point else float(shapely.area(region))
     idx = data.zone_tree.query(region, predicate="intersects")
     area = _areas(data.zones, idx, region)
     keep = np.ones(len(idx), dtype=bool) if point else area > 0.005
     idx, area = idx[keep], area[keep]
-    frame = pd.DataFrame({"plan_version": data.plan["plan_version"].to_numpy(dtype=object)[idx],
-                          "land_use": data.plan["land_use"].fillna("?").to_numpy(dtype=object)
-                          [idx], "area": area})
-    sums = frame.groupby(["plan_version", "land_use"], sort=False)["area"].sum(min_count=1)
+    sums: dict[str, dict[str, float]] = {}  # version -> code -> area (the zones found)
+    for version, code, a in zip(data.zone_version[idx], data.zone_code[idx], area,
+                                strict=True):
+        per = sums.setdefault(version, {})
+        per[code] = per.get(code, 0.0) + (0.0 if np.isnan(a) else float(a))
     in_force = data.in_force()
     versions = []
     for row in data.versions.itertuples(index=False):
-        uses = []
-        if row.plan_version in sums.index.get_level_values(0):
-            part = sums.loc[row.plan_version].sort_values(ascending=False)
-            for code, a in part.items():
-                share = (1.0 / len(part)) if point else a / total
-                uses.append({"land_use": code, "name": code_name(code, codes, lang),
-                             "area_m2": jsonable(a), "share": round(float(share), 4)})
+        part = sorted(sums.get(row.plan_version, {}).items(), key=lambda e: (-e[1], e[0]))
+        uses = [{"land_use": code, "name": code_name(code, None, lang, names),
+                 "area_m2": None if point else jsonable(a),
+                 "share": round(1.0 / len(part) if point else a / total, 4)}
+                for code, a in part]
         versions.append({"plan_version": row.plan_version, "approved": jsonable(row.approved),
                          "in_force": row.plan_version == in_force, "uses": uses})
     return {"area_m2": jsonable(total), "in_force": in_force, "plan": versions,
@@ -206,12 +211,17 @@ def _projects(data: ServeData, region: shapely.Geometry, lang: str) -> list[dict
     p = data.projects
     idx = np.sort(data.trees["projects"].query(region, predicate="intersects"))
     area = _areas(np.asarray(p.geometry.values, dtype=object), idx, region)
-    codes = load_codes()
+    names = _names(lang)
     return [{"project_name": jsonable(p["project_name"].iat[i]),
              "year": jsonable(p["year"].iat[i]), "land_use": jsonable(p["land_use"].iat[i]),
-             "name": code_name(p["land_use"].iat[i], codes, lang) if isinstance(
+             "name": code_name(p["land_use"].iat[i], None, lang, names) if isinstance(
                  p["land_use"].iat[i], str) else None,
              "area_m2": jsonable(a)} for i, a in zip(idx, area, strict=True)]
+
+
+@lru_cache(maxsize=2)
+def _names(lang: str) -> dict[str, str]:
+    return code_names(load_codes(), lang)
 
 
 def _changes(data: ServeData, region: shapely.Geometry) -> list[dict]:

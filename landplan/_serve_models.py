@@ -26,8 +26,11 @@ class Feature(BaseModel):
 
 
 class PrecheckRequest(BaseModel):
-    """An application to pre-check: the parcel (sheet + number [+ unit], or an outline),
-    the kind of decision, the requested use, optionally the previous use and the date."""
+    """An application to pre-check.
+
+    The parcel (sheet + number [+ unit], or an outline), the kind of decision, the requested
+    use, optionally the previous use and the date.
+    """
 
     sheet: str | None = Field(None, max_length=50, examples=["12"])
     parcel_no: str | None = Field(None, max_length=50, examples=["345"])

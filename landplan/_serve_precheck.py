@@ -42,6 +42,7 @@ from ._serve_index import NOT_JUDGED, ServeData
 from ._serve_lookup import jsonable
 from .check import check
 from .codes import normalize_code
+from .engine import overlay_pairs
 from .rules import RULES
 from .schema import DECISION_COLUMNS, clean_geometries, read_kind
 
@@ -52,7 +53,7 @@ DRAFT = {"vi": "(dự thảo)", "en": "(draft)"}
 
 
 def canonical_kind(kind: str) -> str:
-    """The kind of an application (one of :data:`KINDS`), read as ``check`` reads kinds."""
+    """Return the kind of an application (one of :data:`KINDS`), read as ``check`` reads kinds."""
     canonical = read_kind(kind)
     if canonical not in KINDS:
         raise ApiError("bad_kind", kind=kind)
@@ -71,7 +72,7 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
         decisions = _application(data, geometry, parcel, canonical, kind, land_use,
                                  prev_land_use, when, DRAFT[language], others)
         results[language] = check(plan, decisions, projects=projects, corridors=corridors,
-                                  config=data.configs[language])
+                                  config=data.configs[language], overlay=_one_thread)
     result = results[lang]
     row = result.decisions.iloc[0]
     status = str(row["status"])
@@ -98,8 +99,13 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
     }
 
 
+def _one_thread(parcels: np.ndarray, zones: np.ndarray) -> pd.DataFrame:
+    """Return the overlay of a few parcels, on the calling thread (no pool to start)."""
+    return overlay_pairs(parcels, zones, workers=1)
+
+
 def _near(data: ServeData, geometry: shapely.Geometry) -> tuple:
-    """The layers' rows meeting ``geometry`` (see the module's docstring for the extras)."""
+    """Return the layers' rows meeting ``geometry`` (the module's docstring says the extras)."""
     zones = np.union1d(data.zone_tree.query(geometry, predicate="intersects"),
                        data.version_rep)
     plan = data.plan.iloc[zones]
@@ -120,7 +126,7 @@ def _near(data: ServeData, geometry: shapely.Geometry) -> tuple:
 def _application(data: ServeData, geometry: shapely.Geometry, parcel: dict, kind: str,
                  kind_raw: str, land_use: str, prev_land_use: str | None, when: pd.Timestamp,
                  number: str, others: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """The application as a normalised one-row decisions layer (then the decisions near it)."""
+    """Return the application as a normalised decisions layer (first row; then those near)."""
     geoms, status, note = clean_geometries(gpd.GeoSeries([geometry], crs=data.crs))
     row = {c: None for c in DECISION_COLUMNS}
     row.update(source_row=0, decision_no=number, kind=kind, kind_raw=kind_raw,
@@ -141,7 +147,7 @@ def _application(data: ServeData, geometry: shapely.Geometry, parcel: dict, kind
 
 
 def _own(findings: gpd.GeoDataFrame, number: str) -> list[dict]:
-    """The findings on the application: its own row, and other layers' about it."""
+    """Return the findings on the application: its own row, and other layers' about it."""
     mine = ((findings["layer"] == "decisions") & (findings["source_row"] == 0)) | (
         (findings["layer"] != "decisions") & (findings["decision_no"] == number))
     columns = ["rule", "category", "severity", "message", "planned_land_use",
@@ -150,7 +156,7 @@ def _own(findings: gpd.GeoDataFrame, number: str) -> list[dict]:
 
 
 def _message(row: pd.Series, lang: str) -> str:
-    """The application's answer in one text: the reasons, else that it complies."""
+    """Return the application's answer in one text: the reasons, else that it complies."""
     reason = row["reason"]
     if isinstance(reason, str) and reason:
         return reason
@@ -158,7 +164,7 @@ def _message(row: pd.Series, lang: str) -> str:
 
 
 def _not_checked(data: ServeData, rules: pd.DataFrame) -> list[dict]:
-    """The compliance rules the pre-check could not run, and why."""
+    """Return the compliance rules the pre-check could not run, and why."""
     out = []
     for r in rules.itertuples(index=False):
         rule = RULES.get(r.rule)

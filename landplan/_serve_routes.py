@@ -57,56 +57,75 @@ def _data(request: Request) -> ServeData:
 
 
 @lookup.get("/parcels", summary="Parcels by sheet and number")
-def get_parcels(request: Request, sheet: Annotated[str, Query(min_length=1, max_length=50)],
+async def get_parcels(request: Request, sheet: Annotated[str, Query(min_length=1, max_length=50)],
                 parcel_no: Annotated[str, Query(min_length=1, max_length=50)],
                 unit: Text = None, lang: Lang = None) -> dict:
-    """The cadastral parcel(s) numbered so (GeoJSON FeatureCollection, WGS 84)."""
+    """Return the cadastral parcel(s) numbered so (GeoJSON FeatureCollection, WGS 84)."""
     data = _data(request)
-    with data.lock:
+
+    def answer() -> dict:
         rows = find_parcels(data, sheet, parcel_no, unit)
         return {"type": "FeatureCollection", "features": parcel_features(data, rows)}
 
+    return await data.run(answer)
+
 
 @lookup.get("/lookup", summary="What the plan says at a parcel or point")
-def get_lookup(request: Request, lon: Coord = None, lat: Coord = None, x: Coord = None,
-               y: Coord = None, crs: Text = None, sheet: Text = None, parcel_no: Text = None,
-               unit: Text = None, lang: Lang = None) -> dict:
-    """By ``sheet`` + ``parcel_no`` (+ ``unit``), by ``lon``/``lat`` (WGS 84) or by
-    ``x``/``y`` in ``crs`` (default: the plan's VN-2000 CRS, e.g. EPSG:9209). A point inside
-    a parcel answers for the parcel."""
+async def get_lookup(request: Request, lon: Coord = None, lat: Coord = None,
+                     x: Coord = None, y: Coord = None, crs: Text = None, sheet: Text = None,
+                     parcel_no: Text = None, unit: Text = None, lang: Lang = None) -> dict:
+    """Return what the plan says at a parcel or a point.
+
+    By ``sheet`` + ``parcel_no`` (+ ``unit``), by ``lon``/``lat`` (WGS 84) or by ``x``/``y``
+    in ``crs`` (default: the plan's VN-2000 CRS, e.g. EPSG:9209). A point inside a parcel
+    answers for the parcel.
+    """
     data = _data(request)
     language = request_lang(request)
-    with data.lock:
-        if sheet is not None and parcel_no is not None:
-            rows = np.array([one_parcel(data, sheet, parcel_no, unit)])
-            region = data.parcels.geometry.values[rows[0]]
-            query = {"type": "parcel", "sheet": sheet, "parcel_no": parcel_no, "unit": unit}
+    return await data.run(_lookup_point, data, language, lon, lat, x, y, crs, sheet,
+                          parcel_no, unit)
+
+
+def _lookup_point(data: ServeData, language: str, lon: float | None, lat: float | None,
+                  x: float | None, y: float | None, crs: str | None, sheet: str | None,
+                  parcel_no: str | None, unit: str | None) -> dict:
+    if sheet is not None and parcel_no is not None:
+        rows = np.array([one_parcel(data, sheet, parcel_no, unit)])
+        region = data.parcel_geoms[rows[0]]
+        query = {"type": "parcel", "sheet": sheet, "parcel_no": parcel_no, "unit": unit}
+    else:
+        if lon is not None and lat is not None:
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ApiError("bad_coordinates", detail=f"lon {lon}, lat {lat}")
+            point = point_in_working(data, lon, lat, "EPSG:4326")
+            query = {"type": "point", "lon": lon, "lat": lat}
+        elif x is not None and y is not None:
+            point = point_in_working(data, x, y, crs or data.crs.to_string())
+            query = {"type": "point", "x": x, "y": y, "crs": crs or data.crs.to_string()}
         else:
-            if lon is not None and lat is not None:
-                if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                    raise ApiError("bad_coordinates", detail=f"lon {lon}, lat {lat}")
-                point = point_in_working(data, lon, lat, "EPSG:4326")
-                query = {"type": "point", "lon": lon, "lat": lat}
-            elif x is not None and y is not None:
-                point = point_in_working(data, x, y, crs or data.crs.to_string())
-                query = {"type": "point", "x": x, "y": y, "crs": crs or data.crs.to_string()}
-            else:
-                raise ApiError("missing_location")
-            rows = parcels_at(data, point)[:MAX_PARCELS]
-            region = (shapely.union_all(data.parcels.geometry.values[rows]) if len(rows)
-                      else point)
-        return _answer(data, query, rows, region, language)
+            raise ApiError("missing_location")
+        rows = parcels_at(data, point)[:MAX_PARCELS]
+        region = (shapely.union_all(data.parcel_geoms[rows]) if len(rows)
+                  else point)
+    return _answer(data, query, rows, region, language)
 
 
 @lookup.post("/lookup", summary="What the plan says in a polygon")
-def post_lookup(request: Request, body: Feature | Geometry, lang: Lang = None) -> dict:
-    """A GeoJSON Polygon/MultiPolygon (or a Feature of one), WGS 84 lon/lat."""
+async def post_lookup(request: Request, body: Feature | Geometry, lang: Lang = None) -> dict:
+    """Return what the plan says in a GeoJSON Polygon/MultiPolygon (or a Feature of one).
+
+    In WGS 84 lon/lat.
+    """
     data = _data(request)
     geometry = body.geometry if isinstance(body, Feature) else body
-    with data.lock:
+    language = request_lang(request)
+
+    def answer() -> dict:
         region = polygon_in_working(data, geometry.model_dump())
         rows = parcels_at(data, region)
-        return _answer(data, {"type": "polygon"}, rows, region, request_lang(request))
+        return _answer(data, {"type": "polygon"}, rows, region, language)
+
+    return await data.run(answer)
 
 
 def _answer(data: ServeData, query: dict, rows: np.ndarray, region: shapely.Geometry,
@@ -116,38 +135,43 @@ def _answer(data: ServeData, query: dict, rows: np.ndarray, region: shapely.Geom
 
 
 @internal.post("/precheck", summary="Pre-check an application before the decision")
-def post_precheck(request: Request, body: PrecheckRequest, lang: Lang = None) -> dict:
-    """The verdict ``landplan.check`` gives the application as a decision: ``allowed``,
-    ``not_allowed`` or ``cannot_judge``, with its findings, messages (vi, en), legal basis
-    and the plan version in force on ``decision_date`` (default today)."""
+async def post_precheck(request: Request, body: PrecheckRequest, lang: Lang = None) -> dict:
+    """Return the verdict ``landplan.check`` gives the application as a decision.
+
+    ``allowed``, ``not_allowed`` or ``cannot_judge``, with its findings, messages (vi, en),
+    legal basis and the plan version in force on ``decision_date`` (default today).
+    """
     data = _data(request)
     canonical_kind(body.kind)  # a bad kind is said first
-    with data.lock:
-        if body.geometry is not None:
-            geometry = polygon_in_working(data, body.geometry.model_dump())
-            parcel = {"unit": body.unit, "sheet": body.sheet, "parcel_no": body.parcel_no}
-        elif body.sheet is not None and body.parcel_no is not None:
-            row = one_parcel(data, body.sheet, body.parcel_no, body.unit)
-            p = data.parcels.iloc[row]
-            geometry = p.geometry
-            parcel = {k: p.get(k) for k in ("unit", "unit_name", "sheet", "parcel_no",
-                                            "parcel_id")}
-        else:
-            raise ApiError("missing_location")
-        parcel = {k: v for k, v in parcel.items() if isinstance(v, str)}
-        return precheck(data, geometry=geometry, parcel=parcel, kind=body.kind,
-                        land_use=body.land_use, prev_land_use=body.prev_land_use,
-                        decision_date=body.decision_date, lang=request_lang(request))
+    return await data.run(_precheck, data, body, request_lang(request))
+
+
+def _precheck(data: ServeData, body: PrecheckRequest, language: str) -> dict:
+    if body.geometry is not None:
+        geometry = polygon_in_working(data, body.geometry.model_dump())
+        parcel = {"unit": body.unit, "sheet": body.sheet, "parcel_no": body.parcel_no}
+    elif body.sheet is not None and body.parcel_no is not None:
+        row = one_parcel(data, body.sheet, body.parcel_no, body.unit)
+        p = data.parcels.iloc[row]
+        geometry = p.geometry
+        parcel = {k: p.get(k) for k in ("unit", "unit_name", "sheet", "parcel_no",
+                                        "parcel_id")}
+    else:
+        raise ApiError("missing_location")
+    parcel = {k: v for k, v in parcel.items() if isinstance(v, str)}
+    return precheck(data, geometry=geometry, parcel=parcel, kind=body.kind,
+                    land_use=body.land_use, prev_land_use=body.prev_land_use,
+                    decision_date=body.decision_date, lang=language)
 
 
 @meta.get("/health", summary="Whether the service answers")
-def health(request: Request) -> dict:
+async def health(request: Request) -> dict:
     data = _data(request)
     return {"status": "ok", "public": data.public, "startup_s": round(data.startup_s, 3)}
 
 
 @meta.get("/version", summary="Versions of the service and its data")
-def version(request: Request) -> dict:
+async def version(request: Request) -> dict:
     from . import __version__
 
     data = _data(request)

@@ -28,8 +28,8 @@ from ._dates import DATE_FORMS, parse_date
 from ._labels import label, labels
 from ._map_budget import DEFAULT_MAX_FEATURES, DEFAULT_MAX_MB, MapBudget
 from ._numbers import parse_number
-from ._serve_cli import add_serve_command
 from ._outdir import output_folder
+from ._serve_cli import add_serve_command
 from ._steps import Step, showing, step
 from .check import STATUSES, CheckResult, check
 from .config import LANGS, CheckConfig, resolve_config

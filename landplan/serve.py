@@ -144,7 +144,7 @@ def _plan_arg(value: str) -> tuple[Path, str | None]:
 
 def demo_app(*, public: bool = False, tokens: str | Path | Iterable[str] | None = None,
              lang: str = "vi") -> FastAPI:
-    """The app on the bundled sample district (``landplan serve --demo``).
+    """Return the app on the bundled sample district (``landplan serve --demo``).
 
     Its decisions layer stands for the cadastre (``parcels``: sheet, parcel number, owner);
     no decisions layer is loaded (a pre-check of a demo parcel would meet its own decision).

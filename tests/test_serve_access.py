@@ -10,11 +10,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from fastapi.testclient import TestClient
 from pyproj import Transformer
 
 from tests.serve_helpers import sample_layers
-
-from fastapi.testclient import TestClient  # noqa: E402  (after the importorskip)
 
 API = "/api/v1"
 
