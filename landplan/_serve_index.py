@@ -28,6 +28,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ._map_page import personal_columns
+from .codes import load_codes, load_compatibility
 from .config import CheckConfig
 from .crs import working_crs
 from .plandiff import plan_adjustments
@@ -84,6 +85,7 @@ class ServeData:
                  **{r: {**self.config.rules.get(r, {}), "enabled": False}
                     for r in (*LAYER_RULES, *NOT_JUDGED)}}
         self.configs = {lang: self.config.updated(lang=lang, rules=rules) for lang in ("vi", "en")}
+        self.codes, self.compat = load_codes(), load_compatibility()
         plan = as_normalized(plan, "plan")
         self.crs = working_crs(plan)
         self.plan = plan.to_crs(self.crs).reset_index(drop=True)

@@ -72,7 +72,8 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
         decisions = _application(data, geometry, parcel, canonical, kind, land_use,
                                  prev_land_use, when, DRAFT[language], others)
         results[language] = check(plan, decisions, projects=projects, corridors=corridors,
-                                  config=data.configs[language], overlay=_one_thread)
+                                  config=data.configs[language], overlay=_one_thread,
+                                  codes=data.codes, compat=data.compat)
     result = results[lang]
     row = result.decisions.iloc[0]
     status = str(row["status"])
