@@ -140,9 +140,9 @@ def _application(data: ServeData, geometry: shapely.Geometry, parcel: dict, kind
     one = gpd.GeoDataFrame(frame, geometry=geoms.values, crs=data.crs)
     if others is None or not len(others):
         return one
-    both = pd.concat([one, others[[*DECISION_COLUMNS, others.geometry.name]]
-                      .rename_geometry("geometry") if others.geometry.name != "geometry"
-                      else others[[*DECISION_COLUMNS, "geometry"]]], ignore_index=True)
+    rest = gpd.GeoDataFrame(others[DECISION_COLUMNS].reset_index(drop=True),
+                            geometry=np.asarray(others.geometry.values), crs=data.crs)
+    both = pd.concat([one, rest], ignore_index=True)
     both["source_row"] = np.arange(len(both))
     return gpd.GeoDataFrame(both, geometry="geometry", crs=data.crs)
 

@@ -325,3 +325,27 @@ def test_health_version_and_openapi(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {f"{API}/{p}" for p in ("parcels", "lookup", "precheck", "health", "version")} <= \
         set(paths)
+
+
+def test_precheck_finds_the_decisions_already_issued_there(layers):
+    """With a decisions layer, a new allocation on a parcel already allocated is a double
+    allocation naming the earlier decision; without one, the rule is listed as not checked."""
+    from landplan.serve import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        client = TestClient(create_app(**layers, decisions=layers["parcels"]))
+    p = layers["parcels"]
+    unique = _unique_rows(layers)
+    granted = unique[(p["kind"].to_numpy(dtype=object)[unique] == "allocation")
+                     & p["land_use"].notna().to_numpy()[unique]]
+    i = int(granted[0])
+    body = {**_parcel(layers, i), "kind": "allocation", "land_use": p["land_use"].iat[i]}
+    answer = client.post(f"{API}/precheck", json=body, params={"lang": "en"}).json()
+    assert answer["verdict"] == "not_allowed", answer
+    (double,) = [f for f in answer["findings"] if f["rule"] == "double-allocation"]
+    assert p["decision_no"].iat[i] in double["message"]
+    assert "double-allocation" not in {n["rule"] for n in answer["not_checked"]}
+    # the decisions already issued are only the witnesses: none of their findings is returned
+    assert all(p["decision_no"].iat[i] not in f["message"] or f["rule"] == "double-allocation"
+               for f in answer["findings"])
