@@ -16,6 +16,7 @@ MINIMAL = {
     "plan-diff": ["old.gpkg", "new.gpkg", "--out", "out"],
     "info": ["file.gpkg"],
     "rules": [],
+    "serve": ["--demo"],
 }
 
 
