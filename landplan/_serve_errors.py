@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .errors import LandplanError
+
 log = logging.getLogger(__name__)
 
 LANGS = ("vi", "en")
@@ -79,6 +81,9 @@ TEXTS: dict[str, tuple[int, str, str, str, str]] = {
         "conversion (chuyển mục đích).",
         "Use allocation (giao đất), lease (cho thuê đất), recognition (công nhận) or "
         "conversion (chuyển mục đích)."),
+    "input_refused": (
+        400, "Dữ liệu không dùng được: {detail}", "Unusable input: {detail}",
+        "Sửa dữ liệu gửi lên theo thông báo.", "Fix what was sent as the message says."),
     "internal": (
         500, "Lỗi nội bộ của dịch vụ.", "Internal error of the service.",
         "Báo lỗi cho quản trị viên, kèm yêu cầu đã gửi.",
@@ -156,6 +161,10 @@ def install_handlers(app: FastAPI) -> None:
             return error_response(request, ApiError("unauthorized"))
         body = ApiError("invalid_request", detail=str(exc.detail)).body(request_lang(request))
         return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(LandplanError)
+    async def _refused(request: Request, exc: LandplanError) -> JSONResponse:
+        return error_response(request, ApiError("input_refused", detail=str(exc)[:1000]))
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

@@ -99,9 +99,11 @@ class ServeData:
                                  coverages=coverage_versions(geoms, names))
         self.zones = resolve_overlaps(geoms, overlaps)  # as the check counts them
         self.zone_tree = shapely.STRtree(self.zones)
-        # one zone of each version: a subset given to check keeps every version
-        self.version_rep = (self.plan.reset_index().groupby("plan_version", sort=False)["index"]
-                            .first().to_numpy())
+        # one usable zone of each version (and its first): a subset given to check keeps
+        # every version, and has a zone (check refuses a plan without one)
+        self.version_rep = np.union1d(*(
+            self.plan[rows].reset_index().groupby("plan_version", sort=False)["index"].first()
+            .to_numpy() for rows in (usable, np.ones(len(usable), dtype=bool))))
         self.changes = plan_adjustments(self.plan).reset_index(drop=True)
         self.change_tree = shapely.STRtree(np.asarray(self.changes.geometry.values,
                                                       dtype=object))

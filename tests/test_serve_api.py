@@ -349,3 +349,23 @@ def test_precheck_finds_the_decisions_already_issued_there(layers):
     # the decisions already issued are only the witnesses: none of their findings is returned
     assert all(p["decision_no"].iat[i] not in f["message"] or f["rule"] == "double-allocation"
                for f in answer["findings"])
+
+
+def test_precheck_outside_the_plan_cannot_be_judged(plan):
+    """Far from every zone (the plan's first zone unusable): ``cannot_judge``, not an error."""
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    from landplan.serve import create_app
+
+    broken = gpd.GeoDataFrame(pd.concat([plan.iloc[:1].set_geometry([Polygon()], crs=plan.crs),
+                                         plan], ignore_index=True), crs=plan.crs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        client = TestClient(create_app(broken))
+    far = [[107.0, 21.5], [107.001, 21.5], [107.001, 21.501], [107.0, 21.5]]
+    r = client.post(f"{API}/precheck", json={"kind": "lease", "land_use": "TMD",
+                                             "geometry": {"type": "Polygon",
+                                                          "coordinates": [far]}})
+    assert r.status_code == 200 and r.json()["verdict"] == "cannot_judge"
+    assert r.json()["rule"] == "no-plan-coverage"
