@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-import pytest
+from tests.conftest import importorskip_or_fail
 
-pytest.importorskip("fastapi")
+importorskip_or_fail("fastapi")  # the [serve] extra; a skip is a failure in CI
 
 
 def sample_layers() -> dict:

@@ -14,8 +14,10 @@ import warnings
 
 import pytest
 
-schemathesis = pytest.importorskip("schemathesis")
-pytest.importorskip("fastapi")
+from tests.conftest import importorskip_or_fail
+
+schemathesis = importorskip_or_fail("schemathesis")  # a skip is a failure in CI
+importorskip_or_fail("fastapi")
 
 import geopandas as gpd  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
