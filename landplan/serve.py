@@ -104,6 +104,7 @@ def load_app(plans: Sequence[str | Path | tuple[str | Path, str | None]], *,
     from .io import load_corridors, load_decisions, load_plan, load_projects
     from .schema import plan_versions
 
+    hashes = read_tokens(tokens) if isinstance(tokens, (str, Path)) else tokens  # before loading
     pairs = [p if isinstance(p, tuple) else _plan_arg(str(p)) for p in plans]
     if not pairs:
         raise LandplanError("Give the plan: --plan PATH[@DATE].")
@@ -122,7 +123,7 @@ def load_app(plans: Sequence[str | Path | tuple[str | Path, str | None]], *,
         corridors=load_corridors(corridors) if corridors else None,
         decisions=load_decisions(decisions) if decisions and not public else None,
         config=config, public=public, lang=lang,
-        tokens=read_tokens(tokens) if isinstance(tokens, (str, Path)) else tokens)
+        tokens=hashes)
 
 
 def _plan_arg(value: str) -> tuple[Path, str | None]:
