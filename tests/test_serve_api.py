@@ -369,3 +369,26 @@ def test_precheck_outside_the_plan_cannot_be_judged(plan):
                                                           "coordinates": [far]}})
     assert r.status_code == 200 and r.json()["verdict"] == "cannot_judge"
     assert r.json()["rule"] == "no-plan-coverage"
+
+
+def test_load_app_reads_geoparquet_and_answers_as_the_demo(client, tmp_path):
+    """``load_app`` from GeoParquet files (the fast path) answers as the demo's layers do."""
+    import geopandas as gpd
+
+    from landplan import sample_path
+    from landplan.serve import load_app
+
+    for name in ("plan.gpkg", "plan_2023.gpkg", "projects.gpkg", "corridors.gpkg"):
+        gpd.read_file(sample_path(name)).to_parquet(tmp_path / name.replace(".gpkg", ".parquet"))
+    gpd.read_file(sample_path("decisions")).to_parquet(tmp_path / "parcels.parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        app = load_app([f"{tmp_path / 'plan.parquet'}@31/12/2020",
+                        (tmp_path / "plan_2023.parquet", "2023-07-01")],
+                       parcels=tmp_path / "parcels.parquet",
+                       projects=tmp_path / "projects.parquet",
+                       corridors=tmp_path / "corridors.parquet")
+    params = {"sheet": "244", "parcel_no": "1", "unit": "10822"}
+    mine = TestClient(app).get(f"{API}/lookup", params=params).json()
+    assert mine == client.get(f"{API}/lookup", params=params).json()
+    assert [v["approved"] for v in mine["plan"]] == ["2020-12-31", "2023-07-01"]
