@@ -31,6 +31,12 @@ def add_serve_command(sub: argparse._SubParsersAction, parents: list) -> None:
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     s.add_argument("--lang", choices=("vi", "en"), default="vi",
                    help="answers' language when a request asks for none")
+    s.add_argument("--jobs-dir", type=Path, metavar="DIR",
+                   help="folder of the batch jobs (default: a temporary folder)")
+    s.add_argument("--job-ttl", type=float, default=24.0, metavar="HOURS",
+                   help="remove batch jobs and their files this long after (default 24)")
+    s.add_argument("--max-upload-mb", type=float, default=200.0, metavar="MB",
+                   help="largest batch upload (default 200)")
     s.set_defaults(func=run_serve)
 
 
@@ -44,6 +50,15 @@ def check_bind(host: str, *, public: bool, tokens: object) -> None:
             "this machine without access control. Give --tokens FILE (create a token with "
             "`landplan serve --new-token`), or serve the plan lookup only with --public, or "
             "bind 127.0.0.1 behind a reverse proxy.")
+
+
+def job_settings(args: argparse.Namespace) -> dict:
+    """The batch jobs' settings of the options (refused when not positive)."""
+    for option, value in (("--job-ttl", args.job_ttl), ("--max-upload-mb", args.max_upload_mb)):
+        if not value > 0:
+            raise LandplanError(f"{option} must be more than 0, not {value:g}.")
+    return {"jobs_dir": args.jobs_dir, "ttl": args.job_ttl * 3600.0,
+            "max_upload_mb": args.max_upload_mb}
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -65,13 +80,14 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise LandplanError(f"landplan serve needs FastAPI and uvicorn ({exc}): "
                             "pip install 'landplan[serve]'.") from exc
+    jobs = job_settings(args)
     if args.demo:
-        app = demo_app(public=args.public, tokens=args.tokens, lang=args.lang)
+        app = demo_app(public=args.public, tokens=args.tokens, lang=args.lang, jobs=jobs)
     else:
         app = load_app(args.plan, parcels=args.parcels, projects=args.projects,
                        corridors=args.corridors, decisions=args.decisions,
                        config=args.config, public=args.public, tokens=args.tokens,
-                       lang=args.lang)
+                       lang=args.lang, jobs=jobs)
     uvicorn.run(app, host=args.host, port=args.port,
                 log_level="warning" if args.quiet else "info")
     return 0

@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from ._serve_access import TokenMiddleware, read_tokens
 from ._serve_errors import LANGS, install_handlers
 from ._serve_index import ServeData
+from ._serve_jobs import install_jobs
 from ._serve_routes import internal, lookup, meta
 from .config import CheckConfig
 from .errors import ConfigError, LandplanError
@@ -40,7 +41,7 @@ def create_app(plan: gpd.GeoDataFrame, *, parcels: gpd.GeoDataFrame | None = Non
                projects: gpd.GeoDataFrame | None = None,
                corridors: gpd.GeoDataFrame | None = None, config: CheckConfig | None = None,
                public: bool = False, tokens: Iterable[str] | None = None, lang: str = "vi",
-               decisions: gpd.GeoDataFrame | None = None) -> FastAPI:
+               decisions: gpd.GeoDataFrame | None = None, jobs: dict | None = None) -> FastAPI:
     """Build the web app on loaded layers.
 
     Parameters
@@ -65,6 +66,10 @@ def create_app(plan: gpd.GeoDataFrame, *, parcels: gpd.GeoDataFrame | None = Non
     decisions
         Decisions already issued (internal mode): a pre-check finds the overlapping ones
         (``double-allocation``).
+    jobs
+        Batch jobs' settings (internal mode): ``jobs_dir`` (default a temporary folder),
+        ``ttl`` (seconds, default 24 h), ``max_upload_mb`` (default 200); see
+        :mod:`landplan._serve_jobs`.
     """
     if lang not in LANGS:
         raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}.")
@@ -81,6 +86,8 @@ def create_app(plan: gpd.GeoDataFrame, *, parcels: gpd.GeoDataFrame | None = Non
     app.include_router(lookup)
     if not public:
         app.include_router(internal)
+        install_jobs(app, plan=plan, projects=projects, corridors=corridors, config=config,
+                     settings=jobs)
     if tokens is not None:
         hashes = list(tokens)
         if not hashes:
@@ -93,7 +100,8 @@ def load_app(plans: Sequence[str | Path | tuple[str | Path, str | None]], *,
              parcels: str | Path | None = None, projects: str | Path | None = None,
              corridors: str | Path | None = None, decisions: str | Path | None = None,
              config: CheckConfig | str | Path | None = None, public: bool = False,
-             tokens: str | Path | Iterable[str] | None = None, lang: str = "vi") -> FastAPI:
+             tokens: str | Path | Iterable[str] | None = None, lang: str = "vi",
+             jobs: dict | None = None) -> FastAPI:
     """Read the layers from files and build the app (:func:`create_app`).
 
     ``plans`` are ``"PATH"``, ``"PATH@DATE"`` or ``(path, date)``; several versions need
@@ -123,7 +131,7 @@ def load_app(plans: Sequence[str | Path | tuple[str | Path, str | None]], *,
         corridors=load_corridors(corridors) if corridors else None,
         decisions=load_decisions(decisions) if decisions and not public else None,
         config=config, public=public, lang=lang,
-        tokens=hashes)
+        tokens=hashes, jobs=jobs)
 
 
 def _plan_arg(value: str) -> tuple[Path, str | None]:
@@ -144,7 +152,7 @@ def _plan_arg(value: str) -> tuple[Path, str | None]:
 
 
 def demo_app(*, public: bool = False, tokens: str | Path | Iterable[str] | None = None,
-             lang: str = "vi") -> FastAPI:
+             lang: str = "vi", jobs: dict | None = None) -> FastAPI:
     """Return the app on the bundled sample district (``landplan serve --demo``).
 
     Its decisions layer stands for the cadastre (``parcels``: sheet, parcel number, owner);
@@ -155,4 +163,4 @@ def demo_app(*, public: bool = False, tokens: str | Path | Iterable[str] | None 
     inputs, config = sample_inputs()
     return load_app(inputs.plans, parcels=inputs.decisions, projects=inputs.projects,
                     corridors=inputs.corridors[0] if inputs.corridors else None,
-                    config=config, public=public, lang=lang, tokens=tokens)
+                    config=config, public=public, lang=lang, tokens=tokens, jobs=jobs)
