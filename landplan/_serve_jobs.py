@@ -157,7 +157,8 @@ def run_job(folder: str, layer: str, lang: str, xlsx: bool, name: str) -> dict:
             write_outputs(result, root / "out", map_html=True, lang=lang, xlsx=xlsx)
     except LandplanError as exc:
         return {"state": "failed", "code": "job_failed",
-                "detail": str(exc).replace(str(root), "").strip()[:1000]}
+                "detail": str(exc).replace(str(root / "input") + os.sep, "")
+                .replace(str(root), "").strip()[:1000]}
     except Exception:  # a bug: said without its traceback to the user, logged here
         logging.getLogger(__name__).exception("job %s failed", root.name)
         return {"state": "failed", "code": "job_crashed", "detail": ""}
@@ -394,7 +395,14 @@ async def get_job(request: Request, job_id: str, lang: Lang = None) -> dict:
     """``state``: queued, running, done or failed; ``progress``: ``{step, done, total}``;
     ``error``: why it failed (``{code, message, fix}``); ``outputs``: the files written."""
     store = _store(request)
-    return _job_body(store, store.get(job_id), request_lang(request))
+    job = store.get(job_id)
+    return _job_body(store, job, _reader_lang(request, job))
+
+
+def _reader_lang(request: Request, job: Job) -> str:
+    """``?lang=``, else the language the job was sent in."""
+    asked = request.query_params.get("lang")
+    return asked if asked in LANGS else job.lang
 
 
 def _done(store: JobStore, job_id: str) -> Job:
