@@ -53,7 +53,7 @@ def check_bind(host: str, *, public: bool, tokens: object) -> None:
 
 
 def job_settings(args: argparse.Namespace) -> dict:
-    """The batch jobs' settings of the options (refused when not positive)."""
+    """Return the batch jobs' settings of the options (refused when not positive)."""
     for option, value in (("--job-ttl", args.job_ttl), ("--max-upload-mb", args.max_upload_mb)):
         if not value > 0:
             raise LandplanError(f"{option} must be more than 0, not {value:g}.")

@@ -167,7 +167,7 @@ def run_job(folder: str, layer: str, lang: str, xlsx: bool, name: str) -> dict:
 
 
 def list_outputs(out: Path) -> list[str]:
-    """The output files of a job (paths relative to ``out``, ``/``-separated)."""
+    """Return the output files of a job (paths relative to ``out``, ``/``-separated)."""
     if not out.is_dir():
         return []
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
@@ -392,8 +392,11 @@ async def _receive(request: Request, path: Path, limit: int):
 
 @jobs_router.get("/jobs/{job_id}", summary="A job's state, progress and outputs")
 async def get_job(request: Request, job_id: str, lang: Lang = None) -> dict:
-    """``state``: queued, running, done or failed; ``progress``: ``{step, done, total}``;
-    ``error``: why it failed (``{code, message, fix}``); ``outputs``: the files written."""
+    """Return a job's state, progress, error and outputs.
+
+    ``state``: queued, running, done or failed; ``progress``: ``{step, done, total}``;
+    ``error``: why it failed (``{code, message, fix}``); ``outputs``: the files written.
+    """
     store = _store(request)
     job = store.get(job_id)
     return _job_body(store, job, _reader_lang(request, job))

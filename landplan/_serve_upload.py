@@ -1,10 +1,10 @@
-"""Uploads of the batch jobs (:mod:`landplan._serve_jobs`): received and checked safely.
+r"""Uploads of the batch jobs (:mod:`landplan._serve_jobs`): received and checked safely.
 
 An upload is a multipart body with one file (a zipped shapefile or a GeoPackage). It is
 streamed into the job's own folder as it arrives, never held whole in memory; the body's
 size is counted as it comes and the upload is refused (413) past the limit. Then:
 
-- the file's first bytes say what it is: a zip (``PK\\x03\\x04``) or an SQLite database (a
+- the file's first bytes say what it is: a zip (``PK\x03\x04``) or an SQLite database (a
   GeoPackage); anything else is "not a layer" (422);
 - a zip is judged from its central directory before anything is extracted: every name
   relative and inside the folder (no ``..``, no absolute path, no drive letter, no

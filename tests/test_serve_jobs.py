@@ -340,8 +340,8 @@ def test_public_mode_has_no_batch(layers):
 
 
 def test_serve_options_give_the_job_settings(tmp_path):
-    from landplan.cli import _parser
     from landplan._serve_cli import job_settings
+    from landplan.cli import _parser
     from landplan.errors import LandplanError
 
     args = _parser().parse_args(["serve", "--demo", "--jobs-dir", str(tmp_path),
