@@ -88,6 +88,8 @@ def run_serve(args: argparse.Namespace) -> int:
                        corridors=args.corridors, decisions=args.decisions,
                        config=args.config, public=args.public, tokens=args.tokens,
                        lang=args.lang, jobs=jobs)
+    if not args.public:
+        app.state.jobs.warm()  # the batch worker starts with the server
     uvicorn.run(app, host=args.host, port=args.port,
                 log_level="warning" if args.quiet else "info")
     return 0

@@ -219,9 +219,18 @@ class JobStore:
         return self._pool
 
     def warm(self) -> None:
+        """Start the worker process now (``landplan serve``), not with the first job."""
         self.pool.submit(_noop)
 
+    def stop(self) -> None:
+        """Stop the worker (the server stops); a later job starts a new one."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
     def close(self) -> None:
+        """Stop the worker and remove the jobs folder if the store made it."""
+        self.stop()
         self._finalizer()
 
     @staticmethod
@@ -300,13 +309,12 @@ def install_jobs(app: FastAPI, *, plan: Any, projects: Any = None, corridors: An
     inner = app.router.lifespan_context
 
     @asynccontextmanager
-    async def lifespan(app_: FastAPI):  # start the worker early, stop it at the end
-        store.warm()
+    async def lifespan(app_: FastAPI):  # the worker stops with the server
         async with inner(app_) as state:
             try:
                 yield state
             finally:
-                store.close()
+                store.stop()
 
     app.router.lifespan_context = lifespan
     return store
@@ -355,6 +363,7 @@ async def post_job(request: Request, lang: Lang = None, xlsx: bool = False) -> J
         raise ApiError("upload_too_large", limit_mb=store.limits.max_bytes / (1 << 20))
     job_id = uuid.uuid4().hex
     folder = store.dir / job_id
+    store.dir.mkdir(parents=True, exist_ok=True)
     folder.mkdir()
     try:
         received = await _receive(request, folder / "upload.part", store.limits.max_bytes)

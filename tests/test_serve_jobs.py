@@ -147,6 +147,7 @@ def test_a_job_reports_progress_and_serves_every_output(sample_job, app):
     running = [b["progress"] for b in seen if b["state"] == "running"]
     assert running and all(set(p) == {"step", "done", "total"} for p in running)
     assert [p["done"] for p in running] == sorted(p["done"] for p in running)
+    assert max(p["done"] for p in running) >= 1  # the steps of the check are shown
     client = TestClient(app)
     r = client.get(f"{API}/jobs/{body['id']}/outputs.zip")
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
@@ -172,9 +173,16 @@ def test_unknown_jobs_are_404_with_the_json_body(client):
 
 
 def test_an_upload_over_the_limit_is_413_before_it_is_read(client, app, monkeypatch):
+    from landplan._serve_upload import MultipartSink
+
+    fed: list[int] = []
+    feed = MultipartSink.feed
+    monkeypatch.setattr(MultipartSink, "feed", lambda self, chunk: (fed.append(len(chunk)),
+                                                                   feed(self, chunk)))
     monkeypatch.setattr(app.state.jobs.limits, "max_bytes", 20_000)
     error = _error(_post(client, os.urandom(30_000), lang="en"), 413, "upload_too_large")
     assert "too large" in error["message"]
+    assert fed == []  # refused on its declared length: not a byte read
 
 
 def test_a_streamed_upload_without_length_is_cut_at_the_limit(client, app, monkeypatch):
