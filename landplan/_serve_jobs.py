@@ -18,8 +18,8 @@ Progress
     ``progress.json`` in the job's folder (replaced atomically); the server reads it.
     ``done``/``total`` count the phases read → check → write, ``step`` names the step.
 Cleanup
-    Every request to ``/jobs`` first removes the jobs finished more than ``ttl`` seconds
-    ago, with their folders (and job-like folders of an earlier run older than that).
+    Every request to ``/jobs`` first removes the jobs sent more than ``ttl`` seconds ago
+    (once finished), with their folders (and job-like folders of an earlier run older than that).
 Folders
     ``jobs_dir/<id>/``: ``upload.part`` while receiving, ``input/`` (the layer),
     ``out/`` (the outputs), ``progress.json``, ``outputs.zip`` once asked for. Nothing is
@@ -268,7 +268,7 @@ class JobStore:
         return "running" if (job.folder / "progress.json").exists() else "queued"
 
     def cleanup(self) -> None:
-        """Remove the jobs finished more than ``ttl`` ago and their folders."""
+        """Remove the finished jobs sent more than ``ttl`` ago, and their folders."""
         now = self.clock()
         for job in list(self.jobs.values()):
             if self.state(job) in ("done", "failed") and now - job.created > self.ttl:

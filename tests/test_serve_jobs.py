@@ -274,6 +274,9 @@ def test_a_body_cut_off_before_its_end_is_422(client):
 
 def test_a_body_without_a_file_is_422(client):
     _error(client.post(f"{API}/jobs", data={"lang": "en"}), 422, "no_upload")
+    _error(client.post(f"{API}/jobs", data={"lang": "en"},  # multipart, no field 'file'
+                       files={"layer": ("d.zip", b"PK", "application/zip")}),
+           422, "no_upload")
     _error(client.post(f"{API}/jobs", json={"file": "x"}), 422, "no_upload")
 
 
