@@ -226,7 +226,7 @@ class JobStore:
         """Stop the worker (the server stops); a later job starts a new one."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate(pool)
 
     def close(self) -> None:
         """Stop the worker and remove the jobs folder if the store made it."""
@@ -236,7 +236,7 @@ class JobStore:
     @staticmethod
     def _close(pool: ProcessPoolExecutor | None, folder: Path, owned: bool) -> None:
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate(pool)
         if owned:
             remove(folder)
 
@@ -288,6 +288,20 @@ class JobStore:
         if job is None:
             raise ApiError("job_not_found", job=job_id[:40])
         return job
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the worker now: a running job is abandoned (its folder goes with the TTL)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:  # shutdown(wait=False) alone left an idle worker behind
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _store(request: Request) -> JobStore:

@@ -363,3 +363,19 @@ def test_serve_options_give_the_job_settings(tmp_path):
     args = _parser().parse_args(["serve", "--demo", "--max-upload-mb", "0"])
     with pytest.raises(LandplanError, match="--max-upload-mb"):
         job_settings(args)
+
+
+@pytest.mark.slow
+def test_the_worker_stops_with_the_server(layers, tmp_path):
+    from landplan.serve import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        app = create_app(**layers, jobs={"jobs_dir": tmp_path / "jobs"})
+    with TestClient(app):
+        app.state.jobs.warm()
+        processes = list(app.state.jobs.pool._processes.values())
+        assert processes and all(p.is_alive() for p in processes)
+    assert not any(p.is_alive() for p in processes)
+    assert (tmp_path / "jobs").is_dir()  # a folder given is kept
+    app.state.jobs.close()
