@@ -39,12 +39,13 @@ def root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(layers, root):
-    from landplan.serve import create_app
+def app(root):
+    """``landplan serve --demo``'s app, its jobs in ``root/jobs``."""
+    from landplan.serve import demo_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        app = create_app(**layers, jobs={"jobs_dir": root / "jobs"})
+        app = demo_app(jobs={"jobs_dir": root / "jobs"})
     yield app
     app.state.jobs.close()
 
