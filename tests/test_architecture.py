@@ -39,7 +39,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("api", ("landplan",)),
     ("serve", ("landplan.serve", "landplan._serve_access", "landplan._serve_errors",
                "landplan._serve_index", "landplan._serve_lookup", "landplan._serve_models",
-               "landplan._serve_precheck", "landplan._serve_routes")),
+               "landplan._serve_precheck", "landplan._serve_routes",
+               "landplan._serve_page")),
     ("cli", ("landplan.cli", "landplan._serve_cli")),
 )
 
