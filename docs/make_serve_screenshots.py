@@ -29,6 +29,7 @@ PRECHECK = {"kind": "allocation", "land_use": "TMD", "decision_date": "2024-03-1
 
 
 def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -109,6 +110,8 @@ def make_screenshots(browser: Any, base_url: str, out_dir: Path = OUT) -> list[P
     search(browser, **PARCEL)
     precheck(browser, **PRECHECK)
     time.sleep(1.0)  # the map's flight to the parcel
+    browser.driver.execute_script("window.scrollTo(0, 0);"
+                                  "document.getElementById('side').scrollTop = 0")
     shots.append(browser.screenshot(out_dir / "serve_lookup.png"))
     print_media(browser, True)
     try:
@@ -128,6 +131,7 @@ def _browser_module() -> Any:
 
 
 def main(argv: list[str]) -> int:
+    """Serve the demo, take the screenshots; 1 on a console error or an outside request."""
     import warnings
 
     sys.path.insert(0, str(ROOT))

@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.routing import Match
 
 from ._data import data_path
 from ._labels import labels
@@ -98,7 +99,7 @@ def _config(request: Request, data: ServeData, lang: str) -> dict:
         x0, y0, x1, y1 = shapely.total_bounds(usable)
         lon, lat = data.to_wgs84.transform([x0, x1, x0, x1], [y0, y1, y1, y0])
         bounds = [[min(lat), min(lon)], [max(lat), max(lon)]]
-    jobs = any(getattr(r, "path", None) == "/api/v1/jobs" for r in request.app.routes)
+    jobs = _has_route(request, "/api/v1/jobs")
     return {"lang": lang, "other_url": "/" if lang == "en" else "/en",
             "public": data.public, "jobs": bool(jobs and not data.public),
             "words": labels("serve", lang),
@@ -106,6 +107,13 @@ def _config(request: Request, data: ServeData, lang: str) -> dict:
             "codes": codes, "bounds": bounds, "in_force": data.in_force(),
             "versions": [{"plan_version": r.plan_version, "approved": jsonable(r.approved)}
                          for r in data.versions.itertuples(index=False)]}
+
+
+def _has_route(request: Request, path: str) -> bool:
+    """Whether the app answers ``path`` (any method): the jobs API, from its own router."""
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": "",
+             "path_params": {}, "query_string": b"", "headers": []}
+    return any(route.matches(scope)[0] != Match.NONE for route in request.app.router.routes)
 
 
 @plan_api.get("/plan", summary="The plan's zones in a box (for a map)")

@@ -347,8 +347,8 @@ def open_browser(block_network: bool = True, allow_loopback: bool = False) -> It
     blocked over DevTools as well. ``allow_loopback`` (for a page served by a test server on
     127.0.0.1) lets loopback addresses bypass the dead proxy and blocks only ``https://`` and
     ``ws(s)://`` over DevTools (its patterns cannot except one host): a request anywhere else
-    still fails, and :meth:`Browser.requests` lists it. The driver is always quit, the temporary folder removed,
-    and any process still running on it killed by PID.
+    still fails, and :meth:`Browser.requests` lists it. The driver is always quit, the
+    temporary folder removed, and any process still running on it killed by PID.
     """
     reason = chromium_available()
     if reason is not None:

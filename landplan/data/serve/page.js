@@ -33,9 +33,11 @@
   }
   function table(headers, rows) {
     const t = el('table');
-    const tr = el('tr');
-    for (const h of headers) tr.appendChild(el('th', h));
-    t.appendChild(tr);
+    if (headers.some((h) => h)) {
+      const tr = el('tr');
+      for (const h of headers) tr.appendChild(el('th', h));
+      t.appendChild(tr);
+    }
     for (const row of rows) {
       const r = el('tr');
       for (const cell of row) {
@@ -73,6 +75,7 @@
   const colorOf = {};
   for (const [code, , color] of cfg.codes) colorOf[code] = color;
   const map = L.map('map', { zoomSnap: 0.25, attributionControl: false });
+  window.landplanMap = map;  // for the browser tests and the console
   if (cfg.bounds) map.fitBounds(cfg.bounds); else map.setView([16, 106], 6);
   const zones = L.geoJSON(null, {
     style: (f) => ({ color: '#555', weight: 0.6, fillColor: f.properties.color, fillOpacity: 0.65 }),
