@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import shapely
@@ -40,6 +41,9 @@ CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'n
 ``data:`` images)."""
 KINDS = ("allocation", "lease", "recognition", "conversion")
 """The kinds of decision the pre-check form offers."""
+
+_CACHE: WeakKeyDictionary[ServeData, dict] = WeakKeyDictionary()
+"""Zones drawn for the map: app data -> (version, scale, lang) -> zone row -> Feature."""
 
 _STATIC = {  # name under /static/ -> (file under landplan/data, media type)
     "page.js": ("serve/page.js", "text/javascript; charset=utf-8"),
@@ -126,8 +130,9 @@ async def get_plan(request: Request,
     """Return the zones of one plan version (default: in force today) meeting a lon/lat box.
 
     A GeoJSON FeatureCollection in WGS 84, each zone simplified to about a thousandth of the
-    box's width, with its code, name and official colour; the ``limit`` largest when more
-    meet the box (``truncated`` then says so).
+    box's width (a power of two of metres; drawn zones are kept per scale), with its code,
+    name and official colour; the ``limit`` largest when more meet the box (``truncated``
+    then says so).
     """
     data: ServeData = request.app.state.data
     try:
@@ -160,21 +165,21 @@ def _zones(data: ServeData, bbox: tuple[float, float, float, float], version: st
     order = np.argsort(-area, kind="stable")
     truncated = len(idx) > limit
     idx = np.sort(idx[order[:limit]])
-    tolerance = max(float(xs.max() - xs.min()), 1.0) / 1_000
-    drawn = shapely.simplify(data.zones[idx], tolerance, preserve_topology=True)
-    geoms = to_wgs84(data, drawn)
-    names = code_names(data.codes, lang)
-    colours: dict[str, str] = {}
-    features = []
-    for i, geom in zip(idx, geoms, strict=True):
-        if geom is None:
-            continue
-        code = str(data.zone_code[i])
-        if code not in colours:
-            colours[code] = code_color(code, data.codes)
-        features.append({"type": "Feature", "geometry": geom,
-                         "properties": {"land_use": code, "name": names.get(code, code),
-                                        "color": colours[code],
-                                        "plan_version": str(data.zone_version[i])}})
+    # the tolerance rounded to a power of two, so that zones drawn once at a scale are
+    # kept (per app, version and scale) and a pan or a zoom back draws only the new ones
+    level = int(np.floor(np.log2(max(float(xs.max() - xs.min()), 1.0) / 1_000)))
+    cache = _CACHE.setdefault(data, {}).setdefault((version, level, lang), {})
+    missing = np.array([i for i in idx if i not in cache], dtype=np.int64)
+    if len(missing):
+        drawn = shapely.simplify(data.zones[missing], 2.0 ** level, preserve_topology=True)
+        names = code_names(data.codes, lang)
+        for i, geom in zip(missing, to_wgs84(data, drawn), strict=True):
+            code = str(data.zone_code[i])
+            cache[i] = None if geom is None else {
+                "type": "Feature", "geometry": geom,
+                "properties": {"land_use": code, "name": names.get(code, code),
+                               "color": code_color(code, data.codes),
+                               "plan_version": str(data.zone_version[i])}}
+    features = [cache[i] for i in idx if cache[i] is not None]
     return {"type": "FeatureCollection", "version": version, "truncated": bool(truncated),
             "features": features}
