@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.routing import Match
 
 from ._data import data_path
-from ._labels import labels
+from ._labels import LANGS, labels
 from ._serve_errors import ApiError, request_lang
 from ._serve_index import ServeData
 from ._serve_lookup import jsonable, to_wgs84
@@ -104,7 +104,8 @@ def _config(request: Request, data: ServeData, lang: str) -> dict:
         lon, lat = data.to_wgs84.transform([x0, x1, x0, x1], [y0, y1, y1, y0])
         bounds = [[min(lat), min(lon)], [max(lat), max(lon)]]
     jobs = _has_route(request, "/api/v1/jobs")
-    return {"lang": lang, "other_url": "/" if lang == "en" else "/en",
+    other = next(x for x in LANGS if x != lang)  # the switch: "/" for the first, else /en
+    return {"lang": lang, "other_url": "/" if other == LANGS[0] else f"/{other}",
             "public": data.public, "jobs": bool(jobs and not data.public),
             "words": labels("serve", lang),
             "kinds": [[k, labels("kind", lang)[k]] for k in KINDS],
