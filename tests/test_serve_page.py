@@ -323,3 +323,21 @@ def test_no_page_file_writes_data_as_html():
     code = re.sub(r"//.*|/\*.*?\*/", "", script, flags=re.S)
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in code, sink
+
+
+def test_an_unknown_parcel_shows_the_apis_message_and_fix(browser, base):
+    expected = httpx.get(base + "/api/v1/lookup",
+                         params={"sheet": "99999", "parcel_no": "1", "lang": "vi"}).json()
+    shots.open_page(browser, base + "/")
+    for field, value in (("sheet", "99999"), ("parcel_no", "1"), ("unit", "")):
+        browser.driver.execute_script(
+            "document.getElementById(arguments[0]).value = arguments[1]", field, value)
+    browser.click("#find")
+    shots.wait(browser, "!document.getElementById('search-error').hidden")
+    shown = _text(browser, "#search-error")
+    assert expected["error"]["message"] in shown and expected["error"]["fix"] in shown
+    assert not _visible(browser, "#panel")
+    # the one console error is the browser's own note of the 404 answer
+    errors = browser.console_errors()
+    assert len(errors) == 1 and "404" in errors[0] and "/api/v1/lookup" in errors[0]
+    assert [u for u in browser.requests() if not u.startswith(base + "/")] == []
