@@ -35,6 +35,10 @@ from .codes import code_color, code_names
 
 MAX_ZONES = 3_000
 """The most zones one ``/api/v1/plan`` answer draws."""
+MAX_OUTLINES = 1_500
+"""The most parcel outlines one ``/api/v1/plan/parcels`` answer draws."""
+OUTLINE_FIELDS = ("parcel_id", "sheet", "parcel_no", "unit")
+"""What a drawn parcel outline carries (no personal data in either mode)."""
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 """The page's Content-Security-Policy: the app's own files only (Leaflet's CSS icons are
@@ -136,30 +140,73 @@ async def get_plan(request: Request,
     then says so).
     """
     data: ServeData = request.app.state.data
-    try:
-        west, south, east, north = (float(v) for v in bbox.split(","))
-    except ValueError as exc:
-        raise ApiError("bad_coordinates", detail=f"bbox={bbox[:60]}") from exc
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ApiError("bad_coordinates", detail=f"bbox={bbox[:60]}")
+    box = _bbox(bbox)
     known = set(data.versions["plan_version"].astype(str))
     if version is not None and version not in known:
         raise ApiError("invalid_request",
                        detail=f"version {version!r} is not one of {', '.join(sorted(known))}")
     language = request_lang(request)
-    return await data.run(_zones, data, (west, south, east, north),
-                          version or data.in_force(), limit, language)
+    return await data.run(_zones, data, box, version or data.in_force(), limit, language)
 
 
-def _zones(data: ServeData, bbox: tuple[float, float, float, float], version: str | None,
-           limit: int, lang: str) -> dict:
+@plan_api.get("/plan/parcels", summary="Parcel outlines in a box (for a map)")
+async def get_outlines(request: Request,
+                       bbox: Annotated[str, Query(max_length=200,
+                                                  description="west,south,east,north (lon/lat)")],
+                       limit: Annotated[int, Query(ge=1, le=MAX_OUTLINES)] = MAX_OUTLINES,
+                       lang: Annotated[str | None, Query(max_length=5)] = None) -> dict:
+    """Return the cadastral parcels meeting a lon/lat box: outlines and numbers only.
+
+    A GeoJSON FeatureCollection in WGS 84 (``parcel_id``, ``sheet``, ``parcel_no``,
+    ``unit``); at most ``limit`` (``truncated`` then says so): for a map zoomed in.
+    """
+    data: ServeData = request.app.state.data
+    box = _bbox(bbox)
+    return await data.run(_outlines, data, box, limit)
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError as exc:
+        raise ApiError("bad_coordinates", detail=f"bbox={text[:60]}") from exc
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ApiError("bad_coordinates", detail=f"bbox={text[:60]}")
+    return west, south, east, north
+
+
+def _working_box(data: ServeData,
+                 bbox: tuple[float, float, float, float]) -> tuple[shapely.Geometry, float]:
+    """Return the lon/lat box in the working CRS (the box around it) and its width (m)."""
     west, south, east, north = bbox
     lons = np.array([west, east, east, west, (west + east) / 2, (west + east) / 2])
     lats = np.array([south, south, north, north, south, north])
     xs, ys = data.transformer("EPSG:4326").transform(lons, lats)
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
         raise ApiError("bad_coordinates", detail="bbox outside the plan's CRS")
-    box = shapely.box(xs.min(), ys.min(), xs.max(), ys.max())
+    return (shapely.box(xs.min(), ys.min(), xs.max(), ys.max()),
+            float(xs.max() - xs.min()))
+
+
+def _outlines(data: ServeData, bbox: tuple[float, float, float, float], limit: int) -> dict:
+    if data.parcels is None:
+        return {"type": "FeatureCollection", "truncated": False, "features": []}
+    box, _ = _working_box(data, bbox)
+    rows = np.sort(data.trees["parcels"].query(box, predicate="intersects"))
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    geoms = to_wgs84(data, data.parcel_geoms[rows])
+    columns = {f: data.parcel_columns[f][rows] for f in OUTLINE_FIELDS
+               if f in data.parcel_columns}
+    return {"type": "FeatureCollection", "truncated": bool(truncated),
+            "features": [{"type": "Feature", "geometry": g,
+                          "properties": {f: jsonable(v[i]) for f, v in columns.items()}}
+                         for i, g in enumerate(geoms) if g is not None]}
+
+
+def _zones(data: ServeData, bbox: tuple[float, float, float, float], version: str | None,
+           limit: int, lang: str) -> dict:
+    box, width = _working_box(data, bbox)
     idx = data.zone_tree.query(box, predicate="intersects")
     idx = idx[data.zone_version[idx] == version] if version is not None else idx
     area = shapely.area(data.zones[idx])
@@ -168,7 +215,7 @@ def _zones(data: ServeData, bbox: tuple[float, float, float, float], version: st
     idx = np.sort(idx[order[:limit]])
     # the tolerance rounded to a power of two, so that zones drawn once at a scale are
     # kept (per app, version and scale) and a pan or a zoom back draws only the new ones
-    level = int(np.floor(np.log2(max(float(xs.max() - xs.min()), 1.0) / 1_000)))
+    level = int(np.floor(np.log2(max(width, 1.0) / 1_000)))
     cache = _CACHE.setdefault(data, {}).setdefault((version, level, lang), {})
     missing = np.array([i for i in idx if i not in cache], dtype=np.int64)
     if len(missing):

@@ -341,3 +341,22 @@ def test_an_unknown_parcel_shows_the_apis_message_and_fix(browser, base):
     errors = browser.console_errors()
     assert len(errors) == 1 and "404" in errors[0] and "/api/v1/lookup" in errors[0]
     assert [u for u in browser.requests() if not u.startswith(base + "/")] == []
+
+
+def test_parcel_outlines_are_drawn_when_zoomed_in_only(browser, base, layers):
+    parcels = layers["parcels"]
+    row = parcels.index[(parcels["sheet"].astype(str) == PARCEL["sheet"])
+                        & (parcels["parcel_no"].astype(str) == PARCEL["parcel_no"])][0]
+    point = shapely.get_parts(parcels.to_crs(4326).geometry.loc[row])[0].representative_point()
+    shots.open_page(browser, base + "/")
+    assert browser.eval("document.body.dataset.outlines || '0'") == "0"
+    browser.eval(f"landplanMap.setView([{point.y}, {point.x}], 18, {{animate: false}}); null")
+    drawn = int(shots.wait(browser, "Number(document.body.dataset.outlines) > 0 && "
+                                    "document.body.dataset.outlines"))
+    answer = httpx.get(base + "/api/v1/plan/parcels", params={"bbox": browser.eval(
+        "landplanMap.getBounds().toBBoxString()")}).json()
+    assert drawn == len(answer["features"]) > 0
+    assert set(answer["features"][0]["properties"]) <= {"parcel_id", "sheet", "parcel_no", "unit"}
+    browser.eval("landplanMap.setZoom(14, {animate: false}); null")
+    shots.wait(browser, "document.body.dataset.outlines === '0'")
+    _clean(browser, base)

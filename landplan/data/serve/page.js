@@ -7,7 +7,7 @@
   const W = cfg.words;
   const LANG = cfg.lang;
   const $ = (id) => document.getElementById(id);
-  const state = { lookup: null, parcel: null, verdict: null, zonesSeq: 0 };
+  const state = { lookup: null, parcel: null, verdict: null, zonesSeq: 0, outlinesSeq: 0 };
 
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -84,6 +84,11 @@
         { sticky: true });
     },
   }).addTo(map);
+  const OUTLINE_ZOOM = 17;  // parcel outlines drawn from this zoom on
+  const outlines = L.geoJSON(null, {
+    style: () => ({ color: '#333', weight: 0.8, fill: false }),
+    interactive: false,
+  }).addTo(map);
   const selected = L.geoJSON(null, {
     style: () => ({ color: '#d00', weight: 3, fill: false }),
     interactive: false,
@@ -112,9 +117,29 @@
       zones.addData(answer.features);
       $('map-note').textContent = answer.truncated ? word('map_truncated', { n: answer.features.length }) : '';
       drawLegend(answer.features);
-      document.body.dataset.zones = String(answer.features.length);
+      document.body.dataset.zones = String(zones.getLayers().length);
     } catch (err) {
       if (seq === state.zonesSeq) $('map-note').textContent = errorText(err);
+    }
+  }
+  async function loadOutlines() {
+    const seq = ++state.outlinesSeq;
+    if (map.getZoom() < OUTLINE_ZOOM) {
+      outlines.clearLayers();
+      document.body.dataset.outlines = '0';
+      return;
+    }
+    const b = map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+      .map((v) => v.toFixed(6)).join(',');
+    try {
+      const answer = await api('/api/v1/plan/parcels?bbox=' + bbox);
+      if (seq !== state.outlinesSeq) return;
+      outlines.clearLayers();
+      outlines.addData(answer.features);
+      document.body.dataset.outlines = String(outlines.getLayers().length);
+    } catch (err) {
+      if (seq === state.outlinesSeq) $('map-note').textContent = errorText(err);
     }
   }
   function drawLegend(features) {
@@ -130,8 +155,12 @@
     }
   }
   let timer = null;
-  map.on('moveend', () => { clearTimeout(timer); timer = setTimeout(loadZones, 150); });
+  map.on('moveend', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { loadZones(); loadOutlines(); }, 150);
+  });
   loadZones();
+  loadOutlines();
 
   map.on('click', (e) => {
     lookup('/api/v1/lookup?lon=' + e.latlng.lng.toFixed(7) + '&lat=' + e.latlng.lat.toFixed(7), false);
