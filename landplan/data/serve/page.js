@@ -137,6 +137,7 @@
       if (seq !== state.outlinesSeq) return;
       outlines.clearLayers();
       outlines.addData(answer.features);
+      selected.bringToFront();
       document.body.dataset.outlines = String(outlines.getLayers().length);
     } catch (err) {
       if (seq === state.outlinesSeq) $('map-note').textContent = errorText(err);
@@ -212,7 +213,9 @@
     const rows = [];
     for (const [key, value] of Object.entries(props)) {
       if (value === null || value === undefined || value === '') continue;
-      rows.push([word('f_' + key), typeof value === 'number' ? { text: num(value, 2), cls: 'num' } : value]);
+      const kind = key === 'kind' ? cfg.kinds.find((k) => k[0] === value) : null;
+      rows.push([word('f_' + key), typeof value === 'number' ? { text: num(value, 2), cls: 'num' }
+        : kind ? kind[1] : value]);
     }
     return table(['', ''], rows);
   }
