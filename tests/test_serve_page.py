@@ -19,6 +19,7 @@ import httpx
 import pytest
 import shapely
 from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
 
 from landplan._labels import label, labels
 
@@ -240,6 +241,10 @@ def test_the_upload_section_uploads_polls_and_links_the_outputs(browser, base, a
             return {"state": "running", "progress": 0.5, "outputs": []}
         return {"state": "done", "progress": 1.0, "outputs": ["findings.csv", "report.xlsx"]}
 
+    @stub.get("/jobs/{job_id}/outputs/{name}")
+    async def output(job_id: str, name: str) -> PlainTextResponse:
+        return PlainTextResponse(f"{job_id}/{name}")
+
     before = list(app.router.routes)
     app.include_router(stub)
     try:
@@ -256,6 +261,11 @@ def test_the_upload_section_uploads_polls_and_links_the_outputs(browser, base, a
                          ["report.xlsx", "/api/v1/jobs/j1/outputs/report.xlsx"]]
         assert seen["file"] == ("decisions.zip", upload.read_bytes())
         assert _text(browser, "#job-state") == "done"
+        got = browser.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(document.querySelector('#job-outputs a').href)"
+            ".then(r => r.text()).then(done, e => done(String(e)));")
+        assert got == "j1/findings.csv"  # the link downloads the job's output
     finally:
         app.router.routes[:] = before
     _clean(browser, base)
