@@ -370,3 +370,22 @@ def test_parcel_outlines_are_drawn_when_zoomed_in_only(browser, base, layers):
     browser.eval("landplanMap.setZoom(14, {animate: false}); null")
     shots.wait(browser, "document.body.dataset.outlines === '0'")
     _clean(browser, base)
+
+
+def test_the_version_select_redraws_the_map_with_that_versions_zones(browser, base, app):
+    data = app.state.data
+    shots.open_page(browser, base + "/")
+    assert browser.eval("document.getElementById('version').value") == data.in_force()
+    other = next(v for v in data.versions["plan_version"] if v != data.in_force())
+    box = browser.eval("landplanMap.getBounds().toBBoxString()")
+    expected = httpx.get(base + "/api/v1/plan", params={"bbox": box, "version": other}).json()
+    codes = sorted({f["properties"]["land_use"] for f in expected["features"]})
+    browser.eval("document.body.dataset.zones = ''")
+    browser.driver.execute_script(
+        "const s = document.getElementById('version'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('change'));", other)
+    assert int(shots.wait(browser, "document.body.dataset.zones")) == len(expected["features"])
+    assert browser.eval("document.body.dataset.version") == other  # the zones drawn are its
+    legend = _text(browser, "#legend-items")
+    assert all(code in legend for code in codes)
+    _clean(browser, base)

@@ -118,6 +118,7 @@
       $('map-note').textContent = answer.truncated ? word('map_truncated', { n: answer.features.length }) : '';
       drawLegend(answer.features);
       document.body.dataset.zones = String(zones.getLayers().length);
+      document.body.dataset.version = answer.version || '';
     } catch (err) {
       if (seq === state.zonesSeq) $('map-note').textContent = errorText(err);
     }
