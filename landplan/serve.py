@@ -30,6 +30,7 @@ from ._serve_access import TokenMiddleware, read_tokens
 from ._serve_errors import LANGS, install_handlers
 from ._serve_index import ServeData
 from ._serve_jobs import install_jobs
+from ._serve_page import page, plan_api
 from ._serve_routes import internal, lookup, meta
 from .config import CheckConfig
 from .errors import ConfigError, LandplanError
@@ -84,6 +85,8 @@ def create_app(plan: gpd.GeoDataFrame, *, parcels: gpd.GeoDataFrame | None = Non
     install_handlers(app)
     app.include_router(meta)
     app.include_router(lookup)
+    app.include_router(plan_api)
+    app.include_router(page)  # the web page at / and its files at /static/
     if not public:
         app.include_router(internal)
         install_jobs(app, plan=plan, projects=projects, corridors=corridors, config=config,

@@ -136,13 +136,16 @@ def _as_url(path_or_url: str | os.PathLike[str]) -> str:
 class Browser:
     """A thin wrapper around one Selenium Chrome driver; a fresh document per :meth:`load`."""
 
-    def __init__(self, driver: WebDriver, block_network: bool, root: str | None = None) -> None:
+    def __init__(self, driver: WebDriver, block_network: bool, root: str | None = None,
+                 blocked_patterns: tuple[str, ...] = BLOCKED_URL_PATTERNS) -> None:
         """Wrap ``driver``; with ``block_network`` also block requests over DevTools.
 
-        ``root`` is the temporary folder holding the browser's profile (see :func:`open_browser`).
+        ``root`` is the temporary folder holding the browser's profile (see :func:`open_browser`);
+        ``blocked_patterns`` the URL patterns blocked over DevTools.
         """
         self.driver = driver
         self.block_network = block_network
+        self.blocked_patterns = blocked_patterns
         self.root = root
         self.url: str | None = None
         self._blocking_set = False
@@ -225,10 +228,10 @@ class Browser:
 
     def _blank(self) -> None:
         """Unload the current page (a fresh document per load) and drop what it logged."""
-        if not self._blocking_set and self.block_network and BLOCKED_URL_PATTERNS:
+        if not self._blocking_set and self.block_network and self.blocked_patterns:
             self.driver.execute_cdp_cmd("Network.enable", {})
             self.driver.execute_cdp_cmd(
-                "Network.setBlockedURLs", {"urls": list(BLOCKED_URL_PATTERNS)}
+                "Network.setBlockedURLs", {"urls": list(self.blocked_patterns)}
             )
             self._blocking_set = True
         self._call(self.driver.get, "about:blank")
@@ -336,13 +339,16 @@ class Browser:
 
 
 @contextlib.contextmanager
-def open_browser(block_network: bool = True) -> Iterator[Browser]:
+def open_browser(block_network: bool = True, allow_loopback: bool = False) -> Iterator[Browser]:
     """Start headless Chromium in a fresh temporary profile and yield a :class:`Browser`.
 
     With ``block_network`` no request can leave the browser: host names do not resolve,
     everything goes to a dead proxy on 127.0.0.1:9, and ``http(s)://``/``ws(s)://`` URLs are
-    blocked over DevTools as well. The driver is always quit, the temporary folder removed,
-    and any process still running on it killed by PID.
+    blocked over DevTools as well. ``allow_loopback`` (for a page served by a test server on
+    127.0.0.1) lets loopback addresses bypass the dead proxy and blocks only ``https://`` and
+    ``ws(s)://`` over DevTools (its patterns cannot except one host): a request anywhere else
+    still fails, and :meth:`Browser.requests` lists it. The driver is always quit, the
+    temporary folder removed, and any process still running on it killed by PID.
     """
     reason = chromium_available()
     if reason is not None:
@@ -361,6 +367,10 @@ def open_browser(block_network: bool = True) -> Iterator[Browser]:
         options.add_argument(arg)
     if block_network:
         for arg in BLOCK_ARGS:
+            if allow_loopback and arg.startswith("--proxy-bypass-list"):
+                continue
+            if allow_loopback and arg.startswith("--host-resolver-rules"):
+                arg += ", EXCLUDE 127.0.0.1"
             options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     # Leave dialogs open so that the harness can read them instead of WebDriver dismissing.
@@ -368,7 +378,9 @@ def open_browser(block_network: bool = True) -> Iterator[Browser]:
     driver = None
     try:
         driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER, env=env))
-        yield Browser(driver, block_network, root)
+        patterns = (tuple(p for p in BLOCKED_URL_PATTERNS if not p.startswith("http://"))
+                    if allow_loopback else BLOCKED_URL_PATTERNS)
+        yield Browser(driver, block_network, root, patterns)
     finally:
         try:
             if driver is not None:

@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("serve", ("landplan.serve", "landplan._serve_access", "landplan._serve_errors",
                "landplan._serve_index", "landplan._serve_lookup", "landplan._serve_models",
                "landplan._serve_precheck", "landplan._serve_routes",
-               "landplan._serve_jobs", "landplan._serve_upload")),
+               "landplan._serve_jobs", "landplan._serve_upload", "landplan._serve_page")),
     ("cli", ("landplan.cli", "landplan._serve_cli")),
 )
 
