@@ -216,15 +216,56 @@ def test_the_print_view_shows_the_slip_and_hides_the_controls(browser, base):
     _clean(browser, base)
 
 
-def test_the_upload_section_is_hidden_without_the_jobs_api(browser, base):
+def _without_jobs(app) -> list:
+    """Take the jobs API's routes out of ``app``; return the routes to put back."""
+    from landplan._serve_jobs import jobs_router
+
+    before = list(app.router.routes)
+    app.router.routes[:] = [r for r in before
+                            if getattr(r, "original_router", None) is not jobs_router
+                            and not getattr(r, "path", "").startswith("/api/v1/jobs")]
+    assert len(app.router.routes) < len(before)
+    return before
+
+
+def test_the_upload_section_is_hidden_without_the_jobs_api(browser, base, app):
+    before = _without_jobs(app)
+    try:
+        shots.open_page(browser, base + "/")
+        assert not _visible(browser, "#batch")
+        assert _visible(browser, "#precheck")
+    finally:
+        app.router.routes[:] = before
+    _clean(browser, base)
+
+
+def test_a_real_batch_job_runs_from_the_page_and_links_its_outputs(browser, base, tmp_path):
+    import zipfile
+
+    upload = tmp_path / "decisions.zip"
+    with zipfile.ZipFile(upload, "w") as z:
+        for part in sorted((ROOT / "sample_data" / "decisions").iterdir()):
+            z.write(part, part.name)
     shots.open_page(browser, base + "/")
-    assert not _visible(browser, "#batch")
-    assert _visible(browser, "#precheck")
+    assert _visible(browser, "#batch")
+    browser.driver.find_element("id", "batch-file").send_keys(str(upload))
+    browser.click("#upload")
+    shots.wait(browser, "document.getElementById('job').dataset.done === '1'", timeout=300)
+    assert _text(browser, "#job-state") == label("serve.job_done", "vi")
+    names = browser.eval("[...document.querySelectorAll('#job-outputs a')]"
+                         ".map(a => a.textContent)")
+    assert {"decisions.csv", "findings.csv", "map.html"} <= set(names)
+    got = browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const a = [...document.querySelectorAll('#job-outputs a')]"
+        ".find(a => a.textContent === 'decisions.csv');"
+        "fetch(a.href).then(r => r.text()).then(done, e => done(String(e)));")
+    assert got.lstrip("\ufeff").startswith("source_row,decision_no")
     _clean(browser, base)
 
 
 def test_the_upload_section_uploads_polls_and_links_the_outputs(browser, base, app, tmp_path):
-    """Against a stand-in of the jobs API's contract (its own branch builds the real one)."""
+    """Against a stand-in of the jobs API's contract (the page's side of it, step by step)."""
     stub = APIRouter(prefix="/api/v1")
     seen = {}
 
@@ -238,14 +279,16 @@ def test_the_upload_section_uploads_polls_and_links_the_outputs(browser, base, a
     async def job(job_id: str) -> dict:
         seen["polls"] = seen.get("polls", 0) + 1
         if seen["polls"] < 2:
-            return {"state": "running", "progress": 0.5, "outputs": []}
-        return {"state": "done", "progress": 1.0, "outputs": ["findings.csv", "report.xlsx"]}
+            return {"state": "running", "progress": {"step": "x", "done": 1, "total": 3},
+                    "outputs": []}
+        return {"state": "done", "progress": {"step": "", "done": 3, "total": 3},
+                "outputs": ["findings.csv", "report.xlsx"]}
 
     @stub.get("/jobs/{job_id}/outputs/{name}")
     async def output(job_id: str, name: str) -> PlainTextResponse:
         return PlainTextResponse(f"{job_id}/{name}")
 
-    before = list(app.router.routes)
+    before = _without_jobs(app)
     app.include_router(stub)
     try:
         upload = tmp_path / "decisions.zip"
@@ -260,7 +303,7 @@ def test_the_upload_section_uploads_polls_and_links_the_outputs(browser, base, a
         assert links == [["findings.csv", "/api/v1/jobs/j1/outputs/findings.csv"],
                          ["report.xlsx", "/api/v1/jobs/j1/outputs/report.xlsx"]]
         assert seen["file"] == ("decisions.zip", upload.read_bytes())
-        assert _text(browser, "#job-state") == "done"
+        assert _text(browser, "#job-state") == label("serve.job_done", "vi")
         got = browser.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "fetch(document.querySelector('#job-outputs a').href)"

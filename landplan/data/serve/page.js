@@ -410,8 +410,13 @@
   async function pollJob(id) {
     try {
       const job = await api('/api/v1/jobs/' + encodeURIComponent(id));
-      $('job-state').textContent = job.state;
-      const progress = Number(job.progress || 0);
+      const state = String(job.state);
+      const p = job.progress;  // {step, done, total} from the jobs API
+      const step = p && typeof p === 'object' && p.step ? ' — ' + p.step : '';
+      $('job-state').textContent = word('job_' + state) + (state === 'running' ? step : '');
+      if (job.error && job.error.message) $('job-state').textContent += ': ' + job.error.message;
+      const progress = p && typeof p === 'object' ? (p.total ? p.done / p.total : 0)
+        : Number(p || 0);
       $('job-progress').value = progress > 1 ? progress / 100 : progress;
       showOutputs(id, job.outputs || []);
       if (DONE.includes(String(job.state).toLowerCase())) { $('job').dataset.done = '1'; return; }
