@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import Formatter
 from typing import NamedTuple
 
@@ -222,8 +222,24 @@ def _check(
     decision_columns: Mapping[str, str] | None,
     overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None,
     units: pd.DataFrame | None = None,
+    resolved: np.ndarray | None = None,
+    also: Mapping[str, np.ndarray] | None = None,
 ) -> CheckResult:
-    """:func:`check` itself (in the strict mode :func:`check` sets)."""
+    """:func:`check` itself (in the strict mode :func:`check` sets).
+
+    Two private options, for a caller that checks a few decisions many times on a plan it
+    prepared once (the web service's pre-check, :mod:`landplan._serve_precheck`):
+
+    ``resolved``
+        The plan's zones with their overlaps already resolved (one geometry per row of
+        ``plan``, given normalised and in its working CRS): the overlap resolution is not
+        redone, and ``plan_overlaps``/``plan_coverages`` are not computed (the rules that
+        need them, ``plan-overlap`` and ``plan-gap``, are skipped unless disabled).
+    ``also``
+        Other languages' messages, from the same rules' rows: ``{lang: decision numbers}``
+        (one per decision, as the messages of ``lang`` name them). Each adds the columns
+        ``_message_<lang>`` to the findings and ``_reason_<lang>`` to the decisions.
+    """
     started = time.perf_counter()
     config = config or CheckConfig()
     codes = load_codes() if codes is None else codes
@@ -243,12 +259,16 @@ def _check(
         # overlapping zones (slivers, duplicates, insets) are resolved before the overlay:
         # each overlap belongs to one zone (landplan.planlayer), so no land is counted twice
         drawn = plan.geometry.values
-        usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
-        zone_geoms = np.where(usable_zone, drawn, None)
-        coverages = coverage_versions(zone_geoms, plan["plan_version"].to_numpy())
-        overlaps = plan_overlaps(zone_geoms, plan["plan_version"].to_numpy(),
-                                 plan["area_m2"].to_numpy(), coverages=coverages)
-        zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
+        if resolved is None:
+            usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
+            zone_geoms = np.where(usable_zone, drawn, None)
+            coverages = coverage_versions(zone_geoms, plan["plan_version"].to_numpy())
+            overlaps = plan_overlaps(zone_geoms, plan["plan_version"].to_numpy(),
+                                     plan["area_m2"].to_numpy(), coverages=coverages)
+            resolved = resolve_overlaps(np.asarray(drawn), overlaps)
+        else:  # prepared by the caller (see the docstring)
+            coverages = overlaps = None
+        zones = plan.set_geometry(np.asarray(resolved, dtype=object), crs=plan.crs)
         area = shapely.area(decisions.geometry.values).astype(float)
         granted = decisions["land_use"].to_numpy(dtype=object)
         checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted,
@@ -273,14 +293,16 @@ def _check(
                        version_of=version_of, approvals=approvals, crs_assumed=assumed,
                        landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn),
                        plan_coverages=coverages)
-    findings, rules = _run_rules(ctx)
+    findings, rules = _run_rules(ctx, also or {})
     with step("statuses", count=len(decisions)):
-        decisions_out = _decision_status(ctx, findings)
+        decisions_out = _decision_status(ctx, findings, list(also or {}))
         decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name", unit_names(
             decisions["unit"].to_numpy(dtype=object),
             decisions["unit_name"].to_numpy(dtype=object),
             table=None if units is None else normalize_units(units), plan=plan))
     findings = findings.drop(columns=["_row", "_order", "blocking"])
+    if also:  # the other languages' reasons go with the decisions only
+        findings = findings.drop(columns=[f"_message_{lang}" for lang in also])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
     usage = quota_usage(ctx) if quotas is not None else None
@@ -403,8 +425,12 @@ def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
     return flags(codes_arr, lambda c: all(p in codes.index for p in c.split("+")))
 
 
-def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Apply every enabled rule (a step each); assemble the findings and the rules table."""
+def _run_rules(ctx: CheckContext, also: Mapping[str, np.ndarray] | None = None
+               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Apply every enabled rule (a step each); assemble the findings and the rules table.
+
+    ``also``: other languages' messages from the same rows (:func:`_check`'s option).
+    """
     config = ctx.config
     found_by: list[_Found] = []
     states = []
@@ -442,8 +468,18 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             template = part.rule.template(config.lang)
             part.message = messages(template, part.fields(template, config), ctx.decisions,
                                     ctx.codes, config.lang)
+            for lang, numbers in (also or {}).items():
+                other = part.rule.template(lang)
+                part.others[lang] = messages(other, part.fields(other, config),
+                                             ctx.decisions.assign(decision_no=numbers),
+                                             ctx.codes, lang)
     with step("findings", count=total):
-        return _assemble(ctx, found_by, registered), rules
+        others = {lang: _messages_in(found_by, None, lang) for lang in also or {}}
+        findings = _assemble(ctx, found_by, registered)
+        for lang, texts in others.items():
+            findings[f"_message_{lang}"] = texts.take(findings["_taken"].to_numpy()) \
+                if len(texts) else texts
+        return findings.drop(columns="_taken"), rules
 
 
 @dataclass
@@ -458,6 +494,8 @@ class _Found:
     rule: Rule
     order: int
     message: pd.api.extensions.ExtensionArray | None = None
+    others: dict = field(default_factory=dict)
+    """Other languages' messages (``_check``'s ``also``), by language."""
 
     def fields(self, template: str, config: CheckConfig) -> pd.DataFrame:
         """Return the rows with the rule's own values the message template names."""
@@ -580,6 +618,7 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": rule_order[order],
+        "_taken": order,
     }, geometry=geometry[order], crs=d.crs)
     return out
 
@@ -600,14 +639,24 @@ def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.Ex
     return pd.Series(texts.to_pandas(), dtype="str").array
 
 
-def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Return the rules' messages, one after the other, in ``order``."""
+def _messages_in(found_by: list[_Found], order: np.ndarray | None,
+                 lang: str | None = None) -> pd.api.extensions.ExtensionArray:
+    """Return the rules' messages, one after the other, in ``order`` (None: as they are).
+
+    ``lang``: another language's messages (``part.others``) instead.
+    """
     if not found_by:
         return pd.array([], dtype="str")
-    texts = pa.chunked_array([pa.array(part.message, type=pa.large_string())
+    texts = pa.chunked_array([pa.array(part.message if lang is None else part.others[lang],
+                                       type=pa.large_string())
                               for part in found_by], type=pa.large_string())
     for part in found_by:  # only ``texts`` holds them now
-        part.message = None
+        if lang is None:
+            part.message = None
+        else:
+            part.others.pop(lang)
+    if order is None:
+        return pd.Series(texts.to_pandas(), dtype="str").array
     taken = texts.take(pa.array(order))
     del texts
     return pd.Series(taken.to_pandas(), dtype="str").array
@@ -689,8 +738,13 @@ def _why(rows: np.ndarray, ranks: np.ndarray, orders: np.ndarray, messages: np.n
     return rule, reason
 
 
-def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Each decision once, with status derived from its findings."""
+def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame,
+                     also: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Each decision once, with status derived from its findings.
+
+    ``also``: languages whose reasons (``_reason_<lang>``, from the findings'
+    ``_message_<lang>``) are added too (:func:`_check`'s option).
+    """
     d = ctx.decisions
     n = len(d)
     findings = findings[findings["_row"] >= 0]
@@ -711,6 +765,10 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     why = np.where(blocking[rows], blocks, compliance & (status[rows] == "violation"))
     rule, reason = _why(rows[why], ranks[why], findings["_order"].to_numpy(dtype=np.int64)[why],
                         findings["message"].to_numpy(dtype=object)[why], n)
+    reasons = {lang: _why(rows[why], ranks[why],
+                          findings["_order"].to_numpy(dtype=np.int64)[why],
+                          findings[f"_message_{lang}"].to_numpy(dtype=object)[why], n)[1]
+               for lang in also or []}
     areas = findings["conflict_area_m2"].to_numpy(dtype=float)
     violation_area = np.full(n, np.nan)
     counted = compliance & ~np.isnan(areas)
@@ -762,6 +820,7 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         "area_m2": area,
         "geometry_status": _values(d["geometry_status"]),
         "plan_version": _version_names(ctx),
+        **{f"_reason_{lang}": texts for lang, texts in reasons.items()},
     }, geometry=d.geometry.values, crs=d.crs)
     if ctx.landcover is not None:
         img = ctx.landcover_images()
