@@ -37,10 +37,10 @@ import pandas as pd
 import shapely
 
 from ._labels import label
+from ._problems import strict_mode
 from ._serve_errors import ApiError
 from ._serve_index import NOT_JUDGED, ServeData
 from ._serve_lookup import jsonable
-from ._problems import strict_mode
 from .check import _check
 from .codes import normalize_code
 from .engine import overlay_pairs
