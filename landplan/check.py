@@ -29,9 +29,9 @@ from ._steps import log as steps_log
 from ._steps import step
 from .codes import (
     allowed_matrix,
-    load_code_mapping,
     load_codes,
     load_compatibility,
+    shared_code_mapping,
 )
 from .config import CheckConfig
 from .crs import working_crs
@@ -244,7 +244,7 @@ def _check(
     config = config or CheckConfig()
     codes = load_codes() if codes is None else codes
     compat = load_compatibility() if compat is None else compat
-    mapping = load_code_mapping()
+    mapping = shared_code_mapping()  # read once per process (check does not modify it)
     assumed = {name: layer.attrs.get("crs_assumed")
                for name, layer in (("decisions", decisions), ("plan", plan),
                                    ("projects", projects), ("corridors", corridors))

@@ -17,10 +17,13 @@ from ._registry import register
 def _rows(mask: np.ndarray, **columns: object) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     frame = pd.DataFrame({"row": rows})
+    if not len(rows):  # no finding (a pre-check's usual case): no column to fill
+        return frame
     for name, values in columns.items():
         frame[name] = np.asarray(values, dtype=object)[rows] if isinstance(
             values, (np.ndarray, pd.Series)) else values
     return frame
+
 
 
 @register("empty-geometry")
