@@ -155,6 +155,8 @@ def _application(data: ServeData, geometry: shapely.Geometry, parcel: dict, kind
 
 def _own(findings: gpd.GeoDataFrame, number: str) -> list[dict]:
     """Return the findings on the application: its own row, and other layers' about it."""
+    if findings.empty:
+        return []
     mine = ((findings["layer"] == "decisions") & (findings["source_row"] == 0)) | (
         (findings["layer"] != "decisions") & (findings["decision_no"] == number))
     columns = ["rule", "category", "severity", "message", "planned_land_use",

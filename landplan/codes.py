@@ -342,12 +342,26 @@ def _mapping_dict(mapping: pd.DataFrame) -> dict[str, str]:
     return dict(zip(mapping.loc[keep, "code_from"], mapping.loc[keep, "code_to"], strict=True))
 
 
+_FEW = 64
+"""Up to this many pairs :func:`allowed_matrix` judges them in a loop (same verdicts)."""
+
+
 def allowed_matrix(granted: np.ndarray, planned: np.ndarray, codes: pd.DataFrame,
                    compat: pd.DataFrame | None = None,
                    mapping: pd.DataFrame | None = None) -> np.ndarray:
     """Vectorised :func:`is_allowed` over aligned arrays (computed once per distinct pair)."""
     compat = load_compatibility() if compat is None else compat
     mapping = load_code_mapping() if mapping is None else mapping
+    if len(granted) <= _FEW:  # a few pairs (a pre-check): a dict, not a MultiIndex
+        pairs, to_2024 = _derived(compat, compatibility_pairs), _derived(mapping, _mapping_dict)
+        seen: dict[tuple, bool] = {}
+        out = np.zeros(len(granted), dtype=bool)
+        for i, key in enumerate(zip(granted, planned, strict=True)):
+            verdict = seen.get(key)
+            if verdict is None:
+                verdict = seen[key] = _allowed(key[0], key[1], codes, pairs, to_2024)
+            out[i] = verdict
+        return out
     keys = pd.MultiIndex.from_arrays(
         [pd.Index(granted, dtype=object), pd.Index(planned, dtype=object)]
     )
