@@ -116,6 +116,8 @@ def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
     Every such record is reported, naming the other rows.
     """
     d = ctx.decisions
+    if len(d) < 2:  # no record to share a key with
+        return pd.DataFrame(columns=["row"])
     keyed = d[d["decision_no"].notna() & d["parcel_id"].notna()]
     dup = keyed[keyed.duplicated(["decision_no", "parcel_id"], keep=False)]
     if dup.empty:
