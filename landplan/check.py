@@ -603,8 +603,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "source_row": source_row[order],
         "decision_no": about_decision(d["decision_no"].to_numpy())[order],
         "parcel_id": about_decision(d["parcel_id"].to_numpy())[order],
-        "rule": _per_rule([r.id for r in registered], rule_order[order]),
-        "category": _per_rule([r.category for r in registered], rule_order[order]),
+        "rule": _per_rule(_rule_constants(registered)[0], rule_order[order]),
+        "category": _per_rule(_rule_constants(registered)[1], rule_order[order]),
         "severity": severity,
         "message": _messages_in(found_by, order),
         "planned_land_use": planned[order],
@@ -614,13 +614,30 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
-        "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
+        "legal_basis": _per_rule(_rule_constants(registered)[2], rule_order[order]),
         "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": rule_order[order],
         "_taken": order,
     }, geometry=geometry[order], crs=d.crs)
     return out
+
+
+_CONSTANTS: dict[tuple[int, ...], tuple] = {}
+
+
+def _rule_constants(registered: list[Rule]) -> tuple[list[str], list[str], list[str]]:
+    """Return the rules' ids, categories and legal bases, made once per list of rules.
+
+    (The rules are kept with them: their ids are not reused while the entry lives.)
+    """
+    key = tuple(id(r) for r in registered)
+    if key not in _CONSTANTS:
+        if len(_CONSTANTS) > 8:
+            _CONSTANTS.clear()
+        _CONSTANTS[key] = ([r.id for r in registered], [r.category for r in registered],
+                           [r.legal_basis() for r in registered], tuple(registered))
+    return _CONSTANTS[key][:3]
 
 
 def _filled(table: pd.DataFrame, column: str, default: np.ndarray) -> np.ndarray:
@@ -680,6 +697,8 @@ def _layer_order(layer: np.ndarray) -> np.ndarray:
     unknown = sorted(set(layer) - set(LAYERS))
     if unknown:  # a rule that reports on a layer the table order does not know
         raise RuntimeError(f"findings on unknown layer(s) {unknown}: add them to check.LAYERS")
+    if len(layer) <= 1000:  # a few findings: the same positions without a Categorical
+        return np.array([LAYERS.index(x) for x in layer], dtype=np.int8)
     return pd.Categorical(layer, categories=LAYERS).codes
 
 

@@ -275,7 +275,7 @@ def load_code_mapping(path: str | Path | None = None) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def shared_code_mapping() -> pd.DataFrame:
-    """The shipped code mapping, read once per process: the same object at every call.
+    """Return the shipped code mapping, read once per process (the same object each call).
 
     For callers that only read it (:func:`landplan.check`); do not modify it.
     """
