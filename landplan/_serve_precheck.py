@@ -79,7 +79,8 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
         result = _check(plan, decisions, projects=projects, quotas=None, corridors=corridors,
                         landcover=None, config=data.configs[lang], codes=data.codes,
                         compat=data.compat, plan_columns=None, decision_columns=None,
-                        overlay=_one_thread, resolved=resolved, also={other: numbers})
+                        overlay=_one_thread, resolved=resolved,
+                        also={other: (data.configs[other], numbers)})
     row = result.decisions.iloc[0]
     status = str(row["status"])
     findings = _own(result.findings, DRAFT[lang])

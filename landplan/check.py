@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from string import Formatter
 from typing import NamedTuple
 
@@ -223,7 +223,7 @@ def _check(
     overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None,
     units: pd.DataFrame | None = None,
     resolved: np.ndarray | None = None,
-    also: Mapping[str, np.ndarray] | None = None,
+    also: Mapping[str, tuple[CheckConfig, np.ndarray]] | None = None,
 ) -> CheckResult:
     """:func:`check` itself (in the strict mode :func:`check` sets).
 
@@ -236,8 +236,11 @@ def _check(
         redone, and ``plan_overlaps``/``plan_coverages`` are not computed (the rules that
         need them, ``plan-overlap`` and ``plan-gap``, are skipped unless disabled).
     ``also``
-        Other languages' messages, from the same rules' rows: ``{lang: decision numbers}``
-        (one per decision, as the messages of ``lang`` name them). Each adds the columns
+        Other languages' messages: ``{lang: (config, decision numbers)}`` — the
+        configuration in that language and the decision numbers as its messages name them
+        (one per decision). The rules that found something run again in that language
+        (some rules' rows carry text in the check's language: dates, reasons); the overlay,
+        the statuses and everything else are not redone. Each adds the columns
         ``_message_<lang>`` to the findings and ``_reason_<lang>`` to the decisions.
     """
     started = time.perf_counter()
@@ -425,7 +428,8 @@ def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
     return flags(codes_arr, lambda c: all(p in codes.index for p in c.split("+")))
 
 
-def _run_rules(ctx: CheckContext, also: Mapping[str, np.ndarray] | None = None
+def _run_rules(ctx: CheckContext,
+               also: Mapping[str, tuple[CheckConfig, np.ndarray]] | None = None
                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Apply every enabled rule (a step each); assemble the findings and the rules table.
 
@@ -468,11 +472,8 @@ def _run_rules(ctx: CheckContext, also: Mapping[str, np.ndarray] | None = None
             template = part.rule.template(config.lang)
             part.message = messages(template, part.fields(template, config), ctx.decisions,
                                     ctx.codes, config.lang)
-            for lang, numbers in (also or {}).items():
-                other = part.rule.template(lang)
-                part.others[lang] = messages(other, part.fields(other, config),
-                                             ctx.decisions.assign(decision_no=numbers),
-                                             ctx.codes, lang)
+        for lang, (other_config, numbers) in (also or {}).items():
+            _other_language(ctx, found_by, lang, other_config, numbers)
     with step("findings", count=total):
         others = {lang: _messages_in(found_by, None, lang) for lang in also or {}}
         findings = _assemble(ctx, found_by, registered)
@@ -480,6 +481,27 @@ def _run_rules(ctx: CheckContext, also: Mapping[str, np.ndarray] | None = None
             findings[f"_message_{lang}"] = texts.take(findings["_taken"].to_numpy()) \
                 if len(texts) else texts
         return findings.drop(columns="_taken"), rules
+
+
+def _other_language(ctx: CheckContext, found_by: list[_Found], lang: str,
+                    config: CheckConfig, numbers: np.ndarray) -> None:
+    """Fill ``part.others[lang]``: the messages the check in ``lang`` would give.
+
+    Each rule that found something runs again on the same context in ``lang`` (its rows
+    may carry text in the language: dates, reasons), with the decisions numbered
+    ``numbers``; a rule finds the same rows in every language.
+    """
+    other = replace(ctx, config=config, decisions=ctx.decisions.assign(decision_no=numbers),
+                    _memo={})
+    for part in found_by:
+        rows = part.rule.func(other)
+        if rows is None or len(rows) != len(part.rows):
+            raise RuntimeError(f"rule {part.rule.id} found {0 if rows is None else len(rows)} "
+                               f"rows in {lang}, {len(part.rows)} in {ctx.config.lang}")
+        found = _Found(rows, part.rule, part.order)
+        template = part.rule.template(lang)
+        part.others[lang] = messages(template, found.fields(template, config),
+                                     other.decisions, ctx.codes, lang)
 
 
 @dataclass
