@@ -236,6 +236,9 @@ def measure(n: int, folder: Path, *, lookups: int, prechecks: int, concurrency: 
                             else "not asked (--with-job)")
     finally:
         stop_server(proc)
+        if fig.errors:  # what the server said, for the report
+            lines = (folder / f"serve_{n}.log").read_text(errors="replace").splitlines()
+            fig.error_samples += [f"server log: {line[:300]}" for line in lines[-5:]]
     return fig
 
 
