@@ -37,10 +37,11 @@ import pandas as pd
 import shapely
 
 from ._labels import label
+from ._problems import strict_mode
 from ._serve_errors import ApiError
 from ._serve_index import NOT_JUDGED, ServeData
 from ._serve_lookup import jsonable
-from .check import check
+from .check import _check
 from .codes import normalize_code
 from .engine import overlay_pairs
 from .rules import RULES
@@ -66,20 +67,26 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
     """Check one application (``geometry`` in the working CRS) as ``check`` would."""
     canonical = canonical_kind(kind)
     when = pd.Timestamp(decision_date or date.today())
-    plan, projects, corridors, others = _near(data, geometry)
-    results = {}
-    for language in ("vi", "en"):
-        decisions = _application(data, geometry, parcel, canonical, kind, land_use,
-                                 prev_land_use, when, DRAFT[language], others)
-        results[language] = check(plan, decisions, projects=projects, corridors=corridors,
-                                  config=data.configs[language], overlay=_one_thread,
-                                  codes=data.codes, compat=data.compat)
-    result = results[lang]
+    plan, resolved, projects, corridors, others = _near(data, geometry)
+    decisions = _application(data, geometry, parcel, canonical, kind, land_use,
+                             prev_land_use, when, DRAFT[lang], others)
+    # one check, in the answer's language; the other language's messages are made from the
+    # same rules' rows (the application named as a draft in that language)
+    other = "en" if lang == "vi" else "vi"
+    numbers = decisions["decision_no"].to_numpy(dtype=object).copy()
+    numbers[0] = DRAFT[other]
+    with strict_mode(False):
+        result = _check(plan, decisions, projects=projects, quotas=None, corridors=corridors,
+                        landcover=None, config=data.configs[lang], codes=data.codes,
+                        compat=data.compat, plan_columns=None, decision_columns=None,
+                        overlay=_one_thread, resolved=resolved,
+                        also={other: (data.configs[other], numbers)})
     row = result.decisions.iloc[0]
     status = str(row["status"])
     findings = _own(result.findings, DRAFT[lang])
-    messages = {language: _message(r.decisions.iloc[0], language)
-                for language, r in results.items()}
+    messages = {lang: _message(row["reason"], status, lang),
+                other: _message(row[f"_reason_{other}"], status, other)}
+    messages = {language: messages[language] for language in ("vi", "en")}
     rule = row["rule"] if isinstance(row["rule"], str) else "zoning-conflict"
     return {
         "verdict": VERDICTS[status],
@@ -109,7 +116,7 @@ def _near(data: ServeData, geometry: shapely.Geometry) -> tuple:
     """Return the layers' rows meeting ``geometry`` (the module's docstring says the extras)."""
     zones = np.union1d(data.zone_tree.query(geometry, predicate="intersects"),
                        data.version_rep)
-    plan = data.plan.iloc[zones]
+    plan, resolved = data.plan.iloc[zones], data.zones[zones]
     projects = corridors = others = None
     if data.projects is not None:
         rows = np.union1d(data.trees["projects"].query(geometry, predicate="intersects"),
@@ -121,7 +128,7 @@ def _near(data: ServeData, geometry: shapely.Geometry) -> tuple:
     if data.decisions is not None:
         others = data.decisions.iloc[np.sort(data.trees["decisions"].query(
             geometry, predicate="intersects"))]
-    return plan, projects, corridors, others
+    return plan, resolved, projects, corridors, others
 
 
 def _application(data: ServeData, geometry: shapely.Geometry, parcel: dict, kind: str,
@@ -149,6 +156,8 @@ def _application(data: ServeData, geometry: shapely.Geometry, parcel: dict, kind
 
 def _own(findings: gpd.GeoDataFrame, number: str) -> list[dict]:
     """Return the findings on the application: its own row, and other layers' about it."""
+    if findings.empty:
+        return []
     mine = ((findings["layer"] == "decisions") & (findings["source_row"] == 0)) | (
         (findings["layer"] != "decisions") & (findings["decision_no"] == number))
     columns = ["rule", "category", "severity", "message", "planned_land_use",
@@ -156,12 +165,11 @@ def _own(findings: gpd.GeoDataFrame, number: str) -> list[dict]:
     return findings.loc[mine.fillna(False).to_numpy(), columns].to_dict("records")
 
 
-def _message(row: pd.Series, lang: str) -> str:
+def _message(reason: object, status: str, lang: str) -> str:
     """Return the application's answer in one text: the reasons, else that it complies."""
-    reason = row["reason"]
     if isinstance(reason, str) and reason:
         return reason
-    return label(f"status.{row['status']}", lang)
+    return label(f"status.{status}", lang)
 
 
 def _not_checked(data: ServeData, rules: pd.DataFrame) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from string import Formatter
 from typing import NamedTuple
 
@@ -29,9 +29,9 @@ from ._steps import log as steps_log
 from ._steps import step
 from .codes import (
     allowed_matrix,
-    load_code_mapping,
     load_codes,
     load_compatibility,
+    shared_code_mapping,
 )
 from .config import CheckConfig
 from .crs import working_crs
@@ -222,13 +222,32 @@ def _check(
     decision_columns: Mapping[str, str] | None,
     overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None,
     units: pd.DataFrame | None = None,
+    resolved: np.ndarray | None = None,
+    also: Mapping[str, tuple[CheckConfig, np.ndarray]] | None = None,
 ) -> CheckResult:
-    """:func:`check` itself (in the strict mode :func:`check` sets)."""
+    """:func:`check` itself (in the strict mode :func:`check` sets).
+
+    Two private options, for a caller that checks a few decisions many times on a plan it
+    prepared once (the web service's pre-check, :mod:`landplan._serve_precheck`):
+
+    ``resolved``
+        The plan's zones with their overlaps already resolved (one geometry per row of
+        ``plan``, given normalised and in its working CRS): the overlap resolution is not
+        redone, and ``plan_overlaps``/``plan_coverages`` are not computed (the rules that
+        need them, ``plan-overlap`` and ``plan-gap``, are skipped unless disabled).
+    ``also``
+        Other languages' messages: ``{lang: (config, decision numbers)}`` — the
+        configuration in that language and the decision numbers as its messages name them
+        (one per decision). The rules that found something run again in that language
+        (some rules' rows carry text in the check's language: dates, reasons); the overlay,
+        the statuses and everything else are not redone. Each adds the columns
+        ``_message_<lang>`` to the findings and ``_reason_<lang>`` to the decisions.
+    """
     started = time.perf_counter()
     config = config or CheckConfig()
     codes = load_codes() if codes is None else codes
     compat = load_compatibility() if compat is None else compat
-    mapping = load_code_mapping()
+    mapping = shared_code_mapping()  # read once per process (check does not modify it)
     assumed = {name: layer.attrs.get("crs_assumed")
                for name, layer in (("decisions", decisions), ("plan", plan),
                                    ("projects", projects), ("corridors", corridors))
@@ -243,12 +262,16 @@ def _check(
         # overlapping zones (slivers, duplicates, insets) are resolved before the overlay:
         # each overlap belongs to one zone (landplan.planlayer), so no land is counted twice
         drawn = plan.geometry.values
-        usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
-        zone_geoms = np.where(usable_zone, drawn, None)
-        coverages = coverage_versions(zone_geoms, plan["plan_version"].to_numpy())
-        overlaps = plan_overlaps(zone_geoms, plan["plan_version"].to_numpy(),
-                                 plan["area_m2"].to_numpy(), coverages=coverages)
-        zones = plan.set_geometry(resolve_overlaps(np.asarray(drawn), overlaps), crs=plan.crs)
+        if resolved is None:
+            usable_zone = (plan["geometry_status"] != "unusable").to_numpy()
+            zone_geoms = np.where(usable_zone, drawn, None)
+            coverages = coverage_versions(zone_geoms, plan["plan_version"].to_numpy())
+            overlaps = plan_overlaps(zone_geoms, plan["plan_version"].to_numpy(),
+                                     plan["area_m2"].to_numpy(), coverages=coverages)
+            resolved = resolve_overlaps(np.asarray(drawn), overlaps)
+        else:  # prepared by the caller (see the docstring)
+            coverages = overlaps = None
+        zones = plan.set_geometry(np.asarray(resolved, dtype=object), crs=plan.crs)
         area = shapely.area(decisions.geometry.values).astype(float)
         granted = decisions["land_use"].to_numpy(dtype=object)
         checkable = (decisions["geometry_status"] != "unusable").to_numpy() & _known(granted,
@@ -273,14 +296,16 @@ def _check(
                        version_of=version_of, approvals=approvals, crs_assumed=assumed,
                        landcover=cover, plan_overlaps=overlaps, plan_drawn=np.asarray(drawn),
                        plan_coverages=coverages)
-    findings, rules = _run_rules(ctx)
+    findings, rules = _run_rules(ctx, also or {})
     with step("statuses", count=len(decisions)):
-        decisions_out = _decision_status(ctx, findings)
+        decisions_out = _decision_status(ctx, findings, list(also or {}))
         decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name", unit_names(
             decisions["unit"].to_numpy(dtype=object),
             decisions["unit_name"].to_numpy(dtype=object),
             table=None if units is None else normalize_units(units), plan=plan))
     findings = findings.drop(columns=["_row", "_order", "blocking"])
+    if also:  # the other languages' reasons go with the decisions only
+        findings = findings.drop(columns=[f"_message_{lang}" for lang in also])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
     usage = quota_usage(ctx) if quotas is not None else None
@@ -403,8 +428,13 @@ def _known(codes_arr: np.ndarray, codes: pd.DataFrame) -> np.ndarray:
     return flags(codes_arr, lambda c: all(p in codes.index for p in c.split("+")))
 
 
-def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Apply every enabled rule (a step each); assemble the findings and the rules table."""
+def _run_rules(ctx: CheckContext,
+               also: Mapping[str, tuple[CheckConfig, np.ndarray]] | None = None
+               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Apply every enabled rule (a step each); assemble the findings and the rules table.
+
+    ``also``: other languages' messages from the same rows (:func:`_check`'s option).
+    """
     config = ctx.config
     found_by: list[_Found] = []
     states = []
@@ -442,8 +472,36 @@ def _run_rules(ctx: CheckContext) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             template = part.rule.template(config.lang)
             part.message = messages(template, part.fields(template, config), ctx.decisions,
                                     ctx.codes, config.lang)
+        for lang, (other_config, numbers) in (also or {}).items():
+            _other_language(ctx, found_by, lang, other_config, numbers)
     with step("findings", count=total):
-        return _assemble(ctx, found_by, registered), rules
+        others = {lang: _messages_in(found_by, None, lang) for lang in also or {}}
+        findings = _assemble(ctx, found_by, registered)
+        for lang, texts in others.items():
+            findings[f"_message_{lang}"] = texts.take(findings["_taken"].to_numpy()) \
+                if len(texts) else texts
+        return findings.drop(columns="_taken"), rules
+
+
+def _other_language(ctx: CheckContext, found_by: list[_Found], lang: str,
+                    config: CheckConfig, numbers: np.ndarray) -> None:
+    """Fill ``part.others[lang]``: the messages the check in ``lang`` would give.
+
+    Each rule that found something runs again on the same context in ``lang`` (its rows
+    may carry text in the language: dates, reasons), with the decisions numbered
+    ``numbers``; a rule finds the same rows in every language.
+    """
+    other = replace(ctx, config=config, decisions=ctx.decisions.assign(decision_no=numbers),
+                    _memo={})
+    for part in found_by:
+        rows = part.rule.func(other)
+        if rows is None or len(rows) != len(part.rows):
+            raise RuntimeError(f"rule {part.rule.id} found {0 if rows is None else len(rows)} "
+                               f"rows in {lang}, {len(part.rows)} in {ctx.config.lang}")
+        found = _Found(rows, part.rule, part.order)
+        template = part.rule.template(lang)
+        part.others[lang] = messages(template, found.fields(template, config),
+                                     other.decisions, ctx.codes, lang)
 
 
 @dataclass
@@ -458,6 +516,8 @@ class _Found:
     rule: Rule
     order: int
     message: pd.api.extensions.ExtensionArray | None = None
+    others: dict = field(default_factory=dict)
+    """Other languages' messages (``_check``'s ``also``), by language."""
 
     def fields(self, template: str, config: CheckConfig) -> pd.DataFrame:
         """Return the rows with the rule's own values the message template names."""
@@ -565,8 +625,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "source_row": source_row[order],
         "decision_no": about_decision(d["decision_no"].to_numpy())[order],
         "parcel_id": about_decision(d["parcel_id"].to_numpy())[order],
-        "rule": _per_rule([r.id for r in registered], rule_order[order]),
-        "category": _per_rule([r.category for r in registered], rule_order[order]),
+        "rule": _per_rule(_rule_constants(registered)[0], rule_order[order]),
+        "category": _per_rule(_rule_constants(registered)[1], rule_order[order]),
         "severity": severity,
         "message": _messages_in(found_by, order),
         "planned_land_use": planned[order],
@@ -576,12 +636,30 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
-        "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
+        "legal_basis": _per_rule(_rule_constants(registered)[2], rule_order[order]),
         "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": rule_order[order],
+        "_taken": order,
     }, geometry=geometry[order], crs=d.crs)
     return out
+
+
+_CONSTANTS: dict[tuple[int, ...], tuple] = {}
+
+
+def _rule_constants(registered: list[Rule]) -> tuple[list[str], list[str], list[str]]:
+    """Return the rules' ids, categories and legal bases, made once per list of rules.
+
+    (The rules are kept with them: their ids are not reused while the entry lives.)
+    """
+    key = tuple(id(r) for r in registered)
+    if key not in _CONSTANTS:
+        if len(_CONSTANTS) > 8:
+            _CONSTANTS.clear()
+        _CONSTANTS[key] = ([r.id for r in registered], [r.category for r in registered],
+                           [r.legal_basis() for r in registered], tuple(registered))
+    return _CONSTANTS[key][:3]
 
 
 def _filled(table: pd.DataFrame, column: str, default: np.ndarray) -> np.ndarray:
@@ -600,14 +678,24 @@ def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.Ex
     return pd.Series(texts.to_pandas(), dtype="str").array
 
 
-def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Return the rules' messages, one after the other, in ``order``."""
+def _messages_in(found_by: list[_Found], order: np.ndarray | None,
+                 lang: str | None = None) -> pd.api.extensions.ExtensionArray:
+    """Return the rules' messages, one after the other, in ``order`` (None: as they are).
+
+    ``lang``: another language's messages (``part.others``) instead.
+    """
     if not found_by:
         return pd.array([], dtype="str")
-    texts = pa.chunked_array([pa.array(part.message, type=pa.large_string())
+    texts = pa.chunked_array([pa.array(part.message if lang is None else part.others[lang],
+                                       type=pa.large_string())
                               for part in found_by], type=pa.large_string())
     for part in found_by:  # only ``texts`` holds them now
-        part.message = None
+        if lang is None:
+            part.message = None
+        else:
+            part.others.pop(lang)
+    if order is None:
+        return pd.Series(texts.to_pandas(), dtype="str").array
     taken = texts.take(pa.array(order))
     del texts
     return pd.Series(taken.to_pandas(), dtype="str").array
@@ -631,6 +719,8 @@ def _layer_order(layer: np.ndarray) -> np.ndarray:
     unknown = sorted(set(layer) - set(LAYERS))
     if unknown:  # a rule that reports on a layer the table order does not know
         raise RuntimeError(f"findings on unknown layer(s) {unknown}: add them to check.LAYERS")
+    if len(layer) <= 1000:  # a few findings: the same positions without a Categorical
+        return np.array([LAYERS.index(x) for x in layer], dtype=np.int8)
     return pd.Categorical(layer, categories=LAYERS).codes
 
 
@@ -689,8 +779,13 @@ def _why(rows: np.ndarray, ranks: np.ndarray, orders: np.ndarray, messages: np.n
     return rule, reason
 
 
-def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Each decision once, with status derived from its findings."""
+def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame,
+                     also: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Each decision once, with status derived from its findings.
+
+    ``also``: languages whose reasons (``_reason_<lang>``, from the findings'
+    ``_message_<lang>``) are added too (:func:`_check`'s option).
+    """
     d = ctx.decisions
     n = len(d)
     findings = findings[findings["_row"] >= 0]
@@ -711,6 +806,10 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     why = np.where(blocking[rows], blocks, compliance & (status[rows] == "violation"))
     rule, reason = _why(rows[why], ranks[why], findings["_order"].to_numpy(dtype=np.int64)[why],
                         findings["message"].to_numpy(dtype=object)[why], n)
+    reasons = {lang: _why(rows[why], ranks[why],
+                          findings["_order"].to_numpy(dtype=np.int64)[why],
+                          findings[f"_message_{lang}"].to_numpy(dtype=object)[why], n)[1]
+               for lang in also or []}
     areas = findings["conflict_area_m2"].to_numpy(dtype=float)
     violation_area = np.full(n, np.nan)
     counted = compliance & ~np.isnan(areas)
@@ -762,6 +861,7 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         "area_m2": area,
         "geometry_status": _values(d["geometry_status"]),
         "plan_version": _version_names(ctx),
+        **{f"_reason_{lang}": texts for lang, texts in reasons.items()},
     }, geometry=d.geometry.values, crs=d.crs)
     if ctx.landcover is not None:
         img = ctx.landcover_images()

@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -242,12 +242,47 @@ def compatibility_pairs(compat: pd.DataFrame) -> frozenset[tuple[str, str]]:
     return frozenset(zip(compat["planned"], compat["granted"], strict=True))
 
 
+_DERIVED: dict[tuple[int, str], tuple[pd.DataFrame, int, object]] = {}
+"""What :func:`_derived` made of a table, by the table's identity and the maker's name."""
+
+
+def _derived(table: pd.DataFrame, make: Callable[[pd.DataFrame], object]) -> object:
+    """Return ``make(table)``, made once per table object (of the same length).
+
+    A check of a few decisions (the web service's pre-check) would otherwise remake the
+    compatibility pairs and the 2018→2024 mapping at every call. The table is kept
+    referenced beside its value (an id is not reused while it lives); a few tables only.
+    """
+    key = (id(table), make.__name__)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is table and hit[1] == len(table):
+        return hit[2]
+    value = make(table)
+    if len(_DERIVED) >= 16:
+        _DERIVED.clear()
+    _DERIVED[key] = (table, len(table), value)
+    return value
+
+
 def load_code_mapping(path: str | Path | None = None) -> pd.DataFrame:
     """Load the Circular 27/2018 (and legacy) → Circular 08/2024 code mapping.
 
     Columns ``code_from, code_to, relation, note``; ``relation`` is one of same, merged,
     renamed, replaced, dropped, legacy.
     """
+    return _read_code_mapping(path)
+
+
+@lru_cache(maxsize=1)
+def shared_code_mapping() -> pd.DataFrame:
+    """Return the shipped code mapping, read once per process (the same object each call).
+
+    For callers that only read it (:func:`landplan.check`); do not modify it.
+    """
+    return _read_code_mapping(None)
+
+
+def _read_code_mapping(path: str | Path | None) -> pd.DataFrame:
     path = data_path("codes/vn_2018_to_2024.csv") if path is None else Path(path)
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     table["code_from"] = table["code_from"].map(normalize_code)
@@ -307,19 +342,33 @@ def _mapping_dict(mapping: pd.DataFrame) -> dict[str, str]:
     return dict(zip(mapping.loc[keep, "code_from"], mapping.loc[keep, "code_to"], strict=True))
 
 
+_FEW = 64
+"""Up to this many pairs :func:`allowed_matrix` judges them in a loop (same verdicts)."""
+
+
 def allowed_matrix(granted: np.ndarray, planned: np.ndarray, codes: pd.DataFrame,
                    compat: pd.DataFrame | None = None,
                    mapping: pd.DataFrame | None = None) -> np.ndarray:
     """Vectorised :func:`is_allowed` over aligned arrays (computed once per distinct pair)."""
     compat = load_compatibility() if compat is None else compat
     mapping = load_code_mapping() if mapping is None else mapping
+    if len(granted) <= _FEW:  # a few pairs (a pre-check): a dict, not a MultiIndex
+        pairs, to_2024 = _derived(compat, compatibility_pairs), _derived(mapping, _mapping_dict)
+        seen: dict[tuple, bool] = {}
+        out = np.zeros(len(granted), dtype=bool)
+        for i, key in enumerate(zip(granted, planned, strict=True)):
+            verdict = seen.get(key)
+            if verdict is None:
+                verdict = seen[key] = _allowed(key[0], key[1], codes, pairs, to_2024)
+            out[i] = verdict
+        return out
     keys = pd.MultiIndex.from_arrays(
         [pd.Index(granted, dtype=object), pd.Index(planned, dtype=object)]
     )
     # use_na_sentinel=False: a pair with a missing code is a pair of its own (judged not
     # allowed), not the sentinel -1, which would index the last distinct pair's verdict
     index, uniques = pd.factorize(keys, use_na_sentinel=False)
-    pairs, to_2024 = compatibility_pairs(compat), _mapping_dict(mapping)
+    pairs, to_2024 = _derived(compat, compatibility_pairs), _derived(mapping, _mapping_dict)
     verdict = np.array([_allowed(g, p, codes, pairs, to_2024) for g, p in uniques], dtype=bool)
     return verdict[index] if len(index) else np.zeros(0, dtype=bool)
 

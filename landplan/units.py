@@ -103,7 +103,10 @@ def unit_names(units: np.ndarray, names: np.ndarray | None = None, *,
     lookups = []
     if table is not None and len(table):
         lookups.append(dict(zip(table["unit"], table["unit_name"], strict=True)))
-    if plan is not None and {"unit", "unit_name"} <= set(plan.columns):
+    # the plan's names are counted only when a record with a code has no name of its own
+    # (a pre-check's application has its parcel's)
+    unnamed = (pd.isna(out) & pd.notna(units)).any()
+    if plan is not None and {"unit", "unit_name"} <= set(plan.columns) and unnamed:
         pairs = pd.DataFrame({"unit": plan["unit"].to_numpy(dtype=object),
                               "unit_name": plan["unit_name"].to_numpy(dtype=object)}).dropna()
         if len(pairs):

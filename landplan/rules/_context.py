@@ -137,6 +137,8 @@ class CheckContext:
         """
         def compute() -> np.ndarray:
             d = self.decisions
+            if len(d) < 2:  # nothing to order
+                return np.arange(len(d))
             number = d["decision_no"]
             keys = pd.DataFrame({
                 "date": d["decision_date"], "number": decision_numbers(number),

@@ -88,6 +88,8 @@ def double_allocation(ctx: CheckContext) -> pd.DataFrame:
     d = ctx.decisions
     active = (judged_as(ctx, *GRANTS)
               & (d["geometry_status"] != "unusable").to_numpy())
+    if active.sum() < 2:  # no pair to test (a pre-check of one application)
+        return pd.DataFrame(columns=["row"])
     geoms = np.where(active, d.geometry.values, None)
     a, b, tested = overlap_candidates(geoms)
     untested = np.flatnonzero(~tested)  # large polygons: GEOS says first whether they meet

@@ -17,10 +17,13 @@ from ._registry import register
 def _rows(mask: np.ndarray, **columns: object) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     frame = pd.DataFrame({"row": rows})
+    if not len(rows):  # no finding (a pre-check's usual case): no column to fill
+        return frame
     for name, values in columns.items():
         frame[name] = np.asarray(values, dtype=object)[rows] if isinstance(
             values, (np.ndarray, pd.Series)) else values
     return frame
+
 
 
 @register("empty-geometry")
@@ -113,6 +116,8 @@ def duplicate_id(ctx: CheckContext) -> pd.DataFrame:
     Every such record is reported, naming the other rows.
     """
     d = ctx.decisions
+    if len(d) < 2:  # no record to share a key with
+        return pd.DataFrame(columns=["row"])
     keyed = d[d["decision_no"].notna() & d["parcel_id"].notna()]
     dup = keyed[keyed.duplicated(["decision_no", "parcel_id"], keep=False)]
     if dup.empty:
