@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._map_assets import inline_assets
 from ._map_controls import _add_controls, _Ready, _summary
+from ._map_inspector import Inspector
 from ._map_json import escape, swatches
 from ._map_layers import _style, geo_layer
 from ._map_page import base_map
@@ -112,6 +113,7 @@ def index_map(result: CheckResult, pages: Sequence[PageInfo], *, lang: str,
     html.add_child(Raw(_units_panel(pages, lang, max_mb, max_features)))
     html.add_child(Raw(_legend(lang)))
     html.add_child(Raw(_summary(result, lang)))
+    Inspector(with_list=False).add_to(fmap)
     _Ready().add_to(fmap)
     if offline:
         inline_assets(fmap)

@@ -20,13 +20,14 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from ._data import data_path
-from ._labels import colors, prefixed
+from ._labels import colors, prefixed, ranks
 from ._labels import labels as _section
 from ._map_json import _js
 from .codes import code_names
 
 _STATUS_COLORS = colors("status")  # landplan/data/labels.toml, in the legend's order
 _SEVERITY_COLORS = colors("severity")
+_LAYER_COLORS = colors("map")  # projects, stale projects, corridors, adjustments
 
 _RUNTIME_ELEMENT = "landplan_runtime"  # its name among the page header's elements
 _SLOT = re.compile(r"\{\{ (\w+) \}\}")
@@ -95,11 +96,25 @@ def _fill(text: str, values: Mapping[str, str]) -> str:
 def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
     """Add the page's styles and the ``LANDPLAN`` helpers (names, legal bases, popups)."""
     runtime = _fill(_source("runtime.js"),
-                    {"names": _js(code_names(codes, lang)), "legal": _js(_legal())})
+                    {"names": _js(code_names(codes, lang)), "legal": _js(_legal()),
+                     "page": _js(_page(lang))})
     fmap.get_root().header.add_child(
         Raw(f"<style>\n{_source('map.css')}</style>"
-                f"<script>\n{_source('codec.js')}{runtime}</script>"),
+                f"<script>\n{_source('codec.js')}{runtime}{_source('inspector.js')}"
+                "</script>"),
         name=_RUNTIME_ELEMENT)
+
+
+def _page(lang: str) -> dict[str, Any]:
+    """Return what the page's scripts know of it: its language, the words of its controls,
+    the rules' titles, the severities' ranks and the statuses' colours.
+    """
+    from .rules import RULES
+
+    return {"lang": lang, "words": _section("map_controls", lang),
+            "titles": {rule.id: rule.title(lang) for rule in RULES.values()},
+            "ranks": ranks("severity"), "status": dict(_STATUS_COLORS),
+            "severity": dict(_SEVERITY_COLORS)}
 
 
 def _legal() -> dict[str, str]:

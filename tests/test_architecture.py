@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("writers", ("landplan.excel", "landplan.maps", "landplan._map_json", "landplan._map_runtime",
                  "landplan._map_layers", "landplan._map_raster", "landplan._map_controls",
                  "landplan._map_assets", "landplan._map_codec",
-                 "landplan._map_page", "landplan._map_split",
+                 "landplan._map_page", "landplan._map_split", "landplan._map_inspector",
                  "landplan._map_index", "landplan._map_budget")),
     ("outputs", ("landplan.report", "landplan._gpkg", "landplan._gpkg_child", "landplan._sample")),
     ("api", ("landplan",)),
