@@ -99,25 +99,28 @@ def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
     if decisions is not None:
         decisions.add_to(fmap)
         _Search(decisions, lang).add_to(fmap)
+        fmap.get_root().html.add_child(Raw(list_panel(lang)))
     newest = plan[versions == order[-1]] if order else plan
     outline = extras.outline if extras.outline is not None else newest
     _add_controls(fmap, outline, lang, offline, extras.minimap)
-    shown = [key for key, frame in (("projects", extras.projects),
-                                    ("corridors", extras.corridors),
-                                    ("changes", extras.plan_changes),
-                                    ("legalised", extras.legalised))
-             if frame is not None and len(frame)]
-    fmap.get_root().html.add_child(Raw(_legend(newest, codes, lang, shown)))
+    fmap.get_root().html.add_child(Raw(_legend(newest, codes, lang, _extra_keys(extras))))
     fmap.get_root().html.add_child(Raw(_summary(summary or result, lang)))
     for panel in panels:
         fmap.get_root().html.add_child(Raw(panel))
-    if decisions is not None:
-        fmap.get_root().html.add_child(Raw(list_panel(lang)))
     Inspector(with_list=decisions is not None).add_to(fmap)
     _Ready().add_to(fmap)
     if offline:
         inline_assets(fmap)
     return fmap
+
+
+def _extra_keys(extras: Extras) -> list[str]:
+    """Return the keys of the layers besides plan, decisions and findings a page draws."""
+    return [key for key, frame in (("projects", extras.projects),
+                                   ("corridors", extras.corridors),
+                                   ("changes", extras.plan_changes),
+                                   ("legalised", extras.legalised))
+            if frame is not None and len(frame)]
 
 
 def base_map(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str,

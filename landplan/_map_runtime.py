@@ -106,8 +106,10 @@ def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
 
 
 def _page(lang: str) -> dict[str, Any]:
-    """Return what the page's scripts know of it: its language, the words of its controls,
-    the rules' titles, the severities' ranks and the statuses' colours.
+    """Return what the page's scripts know of the page.
+
+    Its language, the words of its controls, the rules' titles, the severities' ranks, the
+    statuses' and severities' colours.
     """
     from .rules import RULES
 
