@@ -48,10 +48,10 @@ LANDPLAN.inspect = function (map, opts) {
     var el = popup.getElement(), box = map.getContainer().getBoundingClientRect();
     if (!el) { return; }
     var r = el.getBoundingClientRect(), pad = 12, dx = 0, dy = 0;
-    if (r.top < box.top + pad) { dy = r.top - box.top - pad; }
-    else if (r.bottom > box.bottom - pad) { dy = r.bottom - box.bottom + pad; }
-    if (r.left < box.left + pad) { dx = r.left - box.left - pad; }
-    else if (r.right > box.right - pad) { dx = r.right - box.right + pad; }
+    if (r.bottom > box.bottom - pad) { dy = r.bottom - box.bottom + pad; }
+    if (r.top - dy < box.top + pad) { dy = r.top - box.top - pad; }  /* its top first */
+    if (r.right > box.right - pad) { dx = r.right - box.right + pad; }
+    if (r.left - dx < box.left + pad) { dx = r.left - box.left - pad; }
     if (dx || dy) { map.panBy([dx, dy], {animate: false}); }
   }
   map.on("popupopen", function (e) {

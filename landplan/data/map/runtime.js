@@ -91,8 +91,8 @@ window.LANDPLAN = (function () {
     },
     bind: function (layer, f, popup, tooltip) {
       if (popup.length) { layer.bindPopup(function () { return table(f, popup); },
-                                          {maxWidth: 360, minWidth: 260, autoPan: true,
-                                           autoPanPadding: [24, 24]}); }
+                                          {maxWidth: 360, minWidth: 260, autoPan: false});
+        /* the page pans it into view itself, once it is drawn (inspector.js) */ }
       if (tooltip.length) { layer.bindTooltip(function () { return line(f, tooltip); },
                                               {sticky: true}); }
     }
