@@ -16,8 +16,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 import landplan
 from landplan._labels import ranks
 
-from .browser import browser_fixture  # noqa: F401  (the module-scoped ``browser`` fixture)
-from .browser import skip_unless_browser
+from .browser import (
+    browser_fixture,  # noqa: F401  (the module-scoped ``browser`` fixture)
+    skip_unless_browser,
+)
 
 pytestmark = skip_unless_browser()
 
@@ -145,8 +147,8 @@ def test_search_ignores_diacritics_and_case_and_shows_the_whole_popup(browser, d
     box.send_keys(typed)
     _wait(browser, f"[...document.querySelectorAll('.search-tip')].some(t => "
                    f"t.textContent.includes({number!r}))")
-    tip = [t for t in browser.driver.find_elements(By.CSS_SELECTOR, ".search-tip")
-           if number in t.text][0]
+    tip = next(t for t in browser.driver.find_elements(By.CSS_SELECTOR, ".search-tip")
+               if number in t.text)
     tip.click()
     _wait(browser, f"document.querySelector('.leaflet-popup-content') && "
                    f"document.querySelector('.leaflet-popup-content').innerText"
@@ -163,8 +165,8 @@ def test_search_ignores_diacritics_and_case_and_shows_the_whole_popup(browser, d
     box.send_keys(_fold(name))
     _wait(browser, f"[...document.querySelectorAll('.search-tip')].some(t => "
                    f"t.textContent === {name!r})")
-    [t for t in browser.driver.find_elements(By.CSS_SELECTOR, ".search-tip")
-     if t.text == name][0].click()
+    next(t for t in browser.driver.find_elements(By.CSS_SELECTOR, ".search-tip")
+         if t.text == name).click()
     # the map shows the commune's decisions (it was close up on one parcel)
     _wait(browser, f"""LANDPLAN.layers.decisions.getLayers()
         .filter(l => l.feature.properties.u === {name!r})
