@@ -326,3 +326,40 @@ def test_a_1366_by_768_window_shows_the_map(browser, demo):
     browser.click(".landplan-legend > summary")
     assert _run(browser, "return document.querySelector('.landplan-legend').open;") is True
     browser.driver.set_window_size(1280, 900)
+
+
+@pytest.fixture(scope="module")
+def split_map(tmp_path_factory) -> Path:
+    """400 parcels in 12 communes, 300 features a file: an index and the units' maps."""
+    from landplan.maps import MapBudget
+
+    from .stress import district
+
+    plan, decisions = district(400)
+    out = tmp_path_factory.mktemp("split")
+    landplan.write_outputs(landplan.check(plan, decisions), out,
+                           map_budget=MapBudget(1, 300))
+    return out
+
+
+def test_a_unit_s_map_has_its_list_and_finds_its_commune_without_diacritics(browser,
+                                                                            split_map):
+    page = sorted((split_map / "maps").glob("xa-doan-thuong-*.html"))[0]
+    _open(browser, page)
+    listed = _run(browser, "return LANDPLAN.list.state.entries.length;")
+    violations = _run(browser, "return LANDPLAN.layers.decisions.getLayers().filter(l => "
+                               "l.feature.properties.s === 'violation').length;")
+    assert listed == violations == browser.count(".landplan-list-items li") > 0
+    browser.click(".landplan-list-items li")
+    _wait(browser, "document.querySelector('.leaflet-popup-content')")
+    assert "Xã Đoàn Thượng" in _popup_text(browser)
+    box = browser.driver.find_element(By.CSS_SELECTOR,
+                                      ".leaflet-control-search input.search-input")
+    box.send_keys("doan thuong")
+    _wait(browser, "[...document.querySelectorAll('.search-tip')].some(t => "
+                   "t.textContent === 'Xã Đoàn Thượng')")
+    assert browser.console_errors() == [] and browser.requests() == []
+    # the index has no list (no decisions drawn), and no error either
+    _open(browser, split_map / "map.html")
+    assert browser.count(".landplan-list") == 0
+    assert browser.console_errors() == [] and browser.requests() == []
