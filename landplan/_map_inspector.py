@@ -21,7 +21,7 @@ def list_panel(lang: str) -> str:
     labels = _labels(lang)
     return (
         '<details open class="landplan-panel landplan-list" '
-        'style="top:10px;left:260px;width:300px">'
+        'style="top:10px;left:300px;width:300px">'
         f'<summary><b>{escape(labels["violation_list"])}</b> '
         '<span class="landplan-list-count"></span></summary>'
         '<div class="landplan-list-filters">'

@@ -305,6 +305,11 @@ def test_violations_are_marked_at_the_opening_zoom(browser, demo):
                   "{animate: false}); return 1;")
     _wait(browser, "!Object.values(window).find(v => v instanceof L.Map)"
                    ".hasLayer(LANDPLAN.marks)")
+    # and the plan zones in view carry their code
+    _wait(browser, "document.querySelectorAll('.landplan-code').length > 0")
+    codes = _run(browser, "return [...document.querySelectorAll('.landplan-code')]"
+                          ".map(t => t.textContent);")
+    assert set(codes) <= set(_run(browser, "return Object.keys(LANDPLAN.names);"))
 
 
 def test_a_1366_by_768_window_shows_the_map(browser, demo):
