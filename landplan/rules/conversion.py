@@ -192,6 +192,29 @@ def quota_undated(ctx: CheckContext) -> pd.DataFrame:
     return _quota_frame(ctx, frames)
 
 
+QUOTA_USAGE_COLUMNS = ["unit", "from", "to", "quota_ha", "n_conversions", "used_ha",
+                       "undated_ha", "remaining_ha", "n_over"]
+
+
+def quota_usage(ctx: CheckContext) -> pd.DataFrame:
+    """Return each quota row's accounting, as ``quota-exceeded`` and ``quota-undated`` count.
+
+    One row per quota (in the table's order): ``n_conversions`` the conversions counted
+    (dated and undated), ``used_ha`` their dated area, ``undated_ha`` the undated ones',
+    ``remaining_ha`` = ``quota_ha`` − both (negative when over), ``n_over`` the dated
+    conversions issued past the quota (``quota-exceeded``'s findings of that row).
+    """
+    rows = []
+    for q, dated, undated in _quota_members(ctx):
+        running = np.cumsum(np.nan_to_num(ctx.area[dated]))
+        used = float(running[-1]) if len(running) else 0.0
+        late = float(np.nan_to_num(ctx.area[undated]).sum())
+        rows.append([q["unit"], q["from"], q["to"], q["quota_ha"], len(dated) + len(undated),
+                     used / 10_000, late / 10_000, q["quota_ha"] - (used + late) / 10_000,
+                     int((running > q["quota_ha"] * 10_000).sum())])
+    return pd.DataFrame(rows, columns=QUOTA_USAGE_COLUMNS)
+
+
 def _quota_frame(ctx: CheckContext, frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["row"])
