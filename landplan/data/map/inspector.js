@@ -52,6 +52,17 @@ LANDPLAN.inspect = function (map, opts) {
     if (r.top - dy < box.top + pad) { dy = r.top - box.top - pad; }  /* its top first */
     if (r.right > box.right - pad) { dx = r.right - box.right + pad; }
     if (r.left - dx < box.left + pad) { dx = r.left - box.left - pad; }
+    /* out from under the open panels beside it (the list, the summary), when there is room */
+    document.querySelectorAll(".landplan-panel[open]").forEach(function (panel) {
+      var q = panel.getBoundingClientRect(), top = r.top - dy, bottom = r.bottom - dy,
+          left = r.left - dx, right = r.right - dx;
+      if (q.bottom <= top || q.top >= bottom || q.right <= left || q.left >= right) { return; }
+      var toRight = left - (q.right + pad), toLeft = right - (q.left - pad);
+      if (right - toRight <= box.right - pad && (q.left + q.right) / 2 < (left + right) / 2 ||
+          left - toLeft < box.left + pad) {
+        if (right - toRight <= box.right - pad) { dx += toRight; }
+      } else { dx += toLeft; }
+    });
     if (dx || dy) { map.panBy([dx, dy], {animate: false}); }
   }
   map.on("popupopen", function (e) {
