@@ -9,6 +9,11 @@ LANDPLAN.fold = function (s) {
 };
 
 LANDPLAN.inspect = function (map, opts) {
+  var started = performance.now();
+  try { inspect(map, opts); } finally { LANDPLAN.inspectMs = performance.now() - started; }
+};
+
+function inspect(map, opts) {
   var api = LANDPLAN, page = api.page, words = page.words, panel = opts.list &&
     document.querySelector(".landplan-list");
   var decisions = api.layers.decisions, state = {status: "violation", unit: "", rule: "",
@@ -251,6 +256,7 @@ LANDPLAN.inspect = function (map, opts) {
     ruleSelect.value = rules[state.rule] ? state.rule : "";
     state.unit = unitSelect.value; state.rule = ruleSelect.value;
   }
+  var faded = false;  /* whether some decisions are drawn faint */
   function render() {
     state.entries = all.filter(function (l) { return matches(props(l)); });
     state.at = -1;
@@ -269,8 +275,9 @@ LANDPLAN.inspect = function (map, opts) {
       list.appendChild(li);
     });
     count.textContent = "(" + api.number(state.entries.length) + ")";
-    if (decisions) {  /* the decisions drawn: the ones the list shows stand out */
-      var filtered = !!(state.unit || state.rule);
+    var filtered = !!(state.unit || state.rule);
+    if (decisions && (filtered || faded)) {  /* the decisions the list shows stand out */
+      faded = filtered;
       decisions.eachLayer(function (l) {
         var keep = !filtered || matches(props(l));
         l.setStyle({opacity: keep ? 1 : 0.15, fillOpacity: keep ? 0.45 : 0.05});
@@ -317,4 +324,4 @@ LANDPLAN.inspect = function (map, opts) {
   L.DomEvent.disableScrollPropagation(panel);
   fill();
   render();
-};
+}
