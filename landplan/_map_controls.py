@@ -19,7 +19,7 @@ import shapely
 from folium.elements import JSCSSMixin
 
 from ._labels import labels as _section
-from ._map_json import _features, _js, _to_wgs84, escape, swatches
+from ._map_json import _features, _js, _to_wgs84, count, escape, swatches
 from ._map_layers import _GeoLayer
 from ._map_runtime import (
     _LAYER_COLORS,
@@ -62,18 +62,23 @@ def _legend(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str,
 
 def _summary(result: CheckResult, lang: str) -> str:
     """Return the summary panel: decisions by status, findings by rule and severity."""
+    from .rules import RULES
+
     labels = _labels(lang)
     d, f = result.decisions, result.findings
     counts = d["status"].value_counts()
     status = "".join(f'<tr data-status="{escape(s)}"><td>{escape(labels["status_" + s])}'
-                     f"</td><td>{int(counts.get(s, 0)):,}</td></tr>" for s in _STATUS_COLORS)
+                     f"</td><td>{count(counts.get(s, 0), lang)}</td></tr>"
+                     for s in _STATUS_COLORS)
     by_rule = f.groupby(["rule", "severity"], sort=True).size()
-    rules = "".join(f'<tr data-rule="{escape(r)}"><td>{escape(r)}</td>'
+    titles = {r: RULES[r].title(lang) if r in RULES else r for r, _ in by_rule.index}
+    rules = "".join(f'<tr data-rule="{escape(r)}" title="{escape(titles[r])}">'
+                    f"<td>{escape(r)}</td>"
                     f"<td>{escape(labels['severity_' + s])}</td>"
-                    f"<td>{n:,}</td></tr>" for (r, s), n in by_rule.items())
+                    f"<td>{count(n, lang)}</td></tr>" for (r, s), n in by_rule.items())
     return (f'<details open class="landplan-panel landplan-summary" '
             f'style="top:10px;right:60px;max-width:360px">'
-            f'<summary><b>{escape(labels["summary"])}</b> — {len(d):,} '
+            f'<summary><b>{escape(labels["summary"])}</b> — {count(len(d), lang)} '
             f"{escape(labels['decisions_count'])}</summary>"
             f'<div class="landplan-hint">{escape(labels["filter_hint"])}</div>'
             f"<table>{status}</table><hr><table><tr><th>{escape(labels['rule'])}</th>"

@@ -77,7 +77,7 @@ def geo_layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, *, name: str,
     popup, tooltip
         ``[[key, label], ...]``; a key starting with ``@`` shows the land-use name of the
         code in that property, one starting with ``%`` the legal basis of the rule ids in
-        it.
+        it, one starting with ``$`` their titles.
     show
         Whether the layer is on when the page opens.
     key
@@ -149,7 +149,7 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
              ["pv", labels["judged_against"]], ["u", labels["unit_label"]],
              ["g", labels["land_use"]],
              ["@g", ""], ["pl", labels["planned"]], ["@pl", ""], ["a", labels["area"]],
-             ["c", labels["pct"]], ["r", labels["rule"]], ["m", labels["message"]],
+             ["c", labels["pct"]], ["$r", labels["rule"]], ["m", labels["message"]],
              ["%r", labels["legal"]]]
     if "o" in props.columns:
         popup.insert(3, ["o", labels["owner"]])
@@ -273,10 +273,10 @@ def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
                      show=show, key="findings",
                      style=_style(_SEVERITY_COLORS, "v", weight=1, fill=0.7,
                                   stroke="#000000"),
-                     popup=[["r", labels["rule"]], ["vl", labels["severity"]],
+                     popup=[["$r", labels["rule"]], ["vl", labels["severity"]],
                             ["n", labels["decision"]], ["pl", labels["planned"]],
                             ["@pl", ""], ["a", labels["area"]], ["%r", labels["legal"]]],
-                     tooltip=[["r", labels["rule"]], ["v", labels["severity"]]])
+                     tooltip=[["$r", labels["rule"]], ["vl", labels["severity"]]])
 
 
 def drawn_findings(findings: gpd.GeoDataFrame) -> np.ndarray:

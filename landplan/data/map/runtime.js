@@ -21,6 +21,10 @@ window.LANDPLAN = (function () {
     if (key.charAt(0) === "%") { return text(f.properties[key.slice(1)]).split(", ")
       .map(function (r) { return legal[r] || ""; }).filter(function (x) { return x; })
       .join("\n"); }
+    if (key.charAt(0) === "$") { return text(f.properties[key.slice(1)]).split(", ")
+      .map(function (r) { return page.titles[r] ? page.titles[r] + " (" + r + ")" : r; })
+      .filter(function (x) { return x; })
+      .join("\n"); }
     if (key.charAt(0) === "@") { return names[f.properties[key.slice(1)]] ||
       text(f.properties[key.slice(1)]).split("+").map(function (c) { return names[c] || c; })
       .join(" + "); }
