@@ -146,7 +146,8 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
     props = decision_props(chosen, findings, lang=lang, public=public)
     popup = [["n", labels["decision"]], ["d", labels["date"]], ["p", labels["parcel"]],
              ["k", labels["kind"]], ["st", labels["status"]],
-             ["pv", labels["judged_against"]], ["u", labels["unit_label"]],
+             ["va", labels["violation_area"]], ["pv", labels["judged_against"]],
+             ["u", labels["unit_label"]],
              ["g", labels["land_use"]],
              ["@g", ""], ["pl", labels["planned"]], ["@pl", ""], ["a", labels["area"]],
              ["c", labels["pct"]], ["$r", labels["rule"]], ["m", labels["message"]],
@@ -199,6 +200,7 @@ def decision_props(chosen: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *, lang
         "pv": _column(joined, "plan_version"),
         "sv": _column(joined, "max_severity"),
         "ru": deciding_rules(joined, f),
+        "va": _areas(joined, "violation_area_m2"),
     })
     if not public and "owner" in joined.columns:
         props["o"] = joined["owner"].to_numpy(dtype=object)
@@ -211,6 +213,13 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), None, dtype=object)
     return frame[name].astype(object).where(frame[name].notna(), None).to_numpy(dtype=object)
+
+
+def _areas(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Return the positive areas of ``frame[name]`` as floats, NaN elsewhere or if missing."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return frame[name].where(frame[name] > 0).to_numpy(dtype="float64")
 
 
 def unit_names(decisions: pd.DataFrame) -> np.ndarray:

@@ -56,7 +56,7 @@ def test_the_map_s_decisions_layer_has_what_the_list_is_built_from(tmp_path):
     fmap = landplan.make_map(result, offline=True)
     html = fmap.get_root().render()
     _, props = read_layers(html)["decisions"]
-    assert {"n", "u", "pv", "ru", "sv", "s"} <= set(props[0])
+    assert {"n", "u", "pv", "ru", "sv", "s", "va"} <= set(props[0])
     assert html.count('class="landplan-panel landplan-list"') == 1
     assert "LANDPLAN.inspect(" in html
     assert "imperial: false" in html and "L.control.scale({\n" not in html

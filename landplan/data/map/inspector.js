@@ -267,8 +267,9 @@ function inspect(map, opts) {
       dot.style.background = page.severity[p.sv] || page.status[p.s] || "#999999";
       li.appendChild(dot);
       var t = document.createElement("span");
-      t.textContent = [p.n || p.p, p.u, page.titles[p.ru] || p.ru].filter(function (x) {
-        return x; }).join(" · ");
+      t.textContent = [p.n || p.p, p.u, page.titles[p.ru] || p.ru,
+                       typeof p.va === "number" && p.va > 0 ? api.number(p.va) + " m²" : ""]
+        .filter(function (x) { return x; }).join(" · ");
       li.appendChild(t);
       li.setAttribute("data-i", String(p.i));
       li.addEventListener("click", function () { step(i); });
