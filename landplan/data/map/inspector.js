@@ -220,6 +220,11 @@ function inspect(map, opts) {
 
   /* -- the list of violations ------------------------------------------------------------- */
   if (!panel) { return; }
+  var search = document.querySelector(".leaflet-control-search");
+  if (search) {  /* beside the search box, however wide its words make it */
+    panel.style.left = Math.max(10, Math.ceil(search.getBoundingClientRect().right -
+      map.getContainer().getBoundingClientRect().left + 10)) + "px";
+  }
   var list = panel.querySelector(".landplan-list-items"),
       unitSelect = panel.querySelector(".landplan-list-unit"),
       ruleSelect = panel.querySelector(".landplan-list-rule"),
