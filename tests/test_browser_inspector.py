@@ -5,6 +5,7 @@ and a 1366×768 window that still shows the map."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import landplan
 from landplan._labels import ranks
+from landplan.rules import RULES
 
 from .browser import (
     browser_fixture,  # noqa: F401  (the module-scoped ``browser`` fixture)
@@ -131,6 +133,10 @@ def test_the_list_is_sorted_by_severity_filters_and_opens_a_decision(browser, de
     statuses = _run(browser, "return LANDPLAN.list.state.entries.map(l => "
                              "l.feature.properties.s);")
     assert statuses and set(statuses) == {"unchecked"}
+    browser.click('.landplan-summary tr[data-rule="zoning-conflict"]')
+    rules = _run(browser, "return LANDPLAN.list.state.entries.map(l => "
+                          "l.feature.properties.r);")
+    assert rules and all("zoning-conflict" in r.split(", ") for r in rules)
     assert browser.console_errors() == [] and browser.requests() == []
 
 
@@ -196,7 +202,13 @@ def test_a_popup_names_its_plan_version_and_the_plan_shown_switches_to_it(browse
     old = drawn[drawn["plan_version"] == "v1"]["decision_no"].iloc[0]
     new = drawn[drawn["plan_version"] == "v2"]["decision_no"].iloc[0]
     _open_decision(browser, old)
-    assert "Đối chiếu với\tv1" in _popup_text(browser)
+    popup = _popup_text(browser)
+    assert "Đối chiếu với\tv1" in popup
+    # its status names the deciding rule; dates and numbers are written the Vietnamese way
+    rule = drawn.loc[drawn["decision_no"] == old, "rule"].iloc[0]
+    assert f"Trái quy hoạch — {RULES[rule].title('vi')}" in popup
+    assert re.search(r"Ngày QĐ\t\d{2}/\d{2}/\d{4}\n", popup), popup
+    assert re.search(r"\t\d+,\d\n", popup), popup
     assert _shown_plans(browser) == ["plan:v1"]
     checked = _run(browser, "return [...document.querySelectorAll("
                             "'.leaflet-control-layers-overlays input')].filter(i => i.checked)"
