@@ -220,6 +220,7 @@ function inspect(map, opts) {
 
   /* -- the list of violations ------------------------------------------------------------- */
   if (!panel) { return; }
+  document.body.classList.add("landplan-has-list");  /* the summary's rows filter it */
   var search = document.querySelector(".leaflet-control-search");
   if (search) {  /* beside the search box, however wide its words make it */
     panel.style.left = Math.max(10, Math.ceil(search.getBoundingClientRect().right -
