@@ -48,7 +48,9 @@ def _legend(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str,
     status = swatches((color, labels["status_" + s]) for s, color in _STATUS_COLORS.items())
     severity = swatches((color, labels["severity_" + s])
                         for s, color in _SEVERITY_COLORS.items())
-    parts = [("plan", rows), ("decisions", status), ("findings", severity)]
+    ring = (f'<div><span class="landplan-swatch landplan-ring"></span>'
+            f'{escape(labels["marker"])}</div>')
+    parts = [("plan", rows), ("decisions", status + ring), ("findings", severity)]
     extra = {"projects": [("projects", "projects"), ("stale", "stale")],
              "corridors": [("corridors", "corridors")], "changes": [("changes", "changes")],
              "legalised": [("legalised", "legalised")]}
