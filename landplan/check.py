@@ -248,6 +248,10 @@ def _check(
             cover = landcover_table(decisions, rasters)
             reading.note = (f"{len(decisions):,} decisions × {cover['date'].nunique()} "
                             "rasters")
+    # each decision's commune by name, before the rules: their messages name it
+    decisions["unit_name"] = unit_names(
+        decisions["unit"].to_numpy(dtype=object), decisions["unit_name"].to_numpy(dtype=object),
+        table=None if units is None else normalize_units(units), plan=plan)
     ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
@@ -257,10 +261,8 @@ def _check(
     findings, rules = _run_rules(ctx)
     with step("statuses", count=len(decisions)):
         decisions_out = _decision_status(ctx, findings)
-        decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name", unit_names(
-            decisions["unit"].to_numpy(dtype=object),
-            decisions["unit_name"].to_numpy(dtype=object),
-            table=None if units is None else normalize_units(units), plan=plan))
+        decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name",
+                             decisions["unit_name"].to_numpy(dtype=object))
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
