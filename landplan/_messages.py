@@ -19,8 +19,8 @@ The values a template may use: every column of the rule's rows; on a decision, i
 (``decision``: "Quyết định giao đất số 12/QĐ-UBND", "Allocation decision 12/QĐ-UBND", the
 words of ``labels.toml`` ``[message.decision]``), the name of its commune (``unit_name``)
 and granted use; ``granted``, ``planned``,
-``prev`` (codes, "" when missing) and their names ``granted_name`` ("?" when unknown),
-``planned_name``, ``prev_name``; ``area`` and ``pct`` (NaN when the rule gives none). A
+``prev``, ``old`` (codes, "" when missing) and their names ``granted_name`` ("?" when
+unknown), ``planned_name``, ``prev_name``, ``old_name``; ``area`` and ``pct`` (NaN when the rule gives none). A
 field the template names but nothing fills is empty text.
 """
 
@@ -40,7 +40,7 @@ from .codes import code_name, code_names
 __all__ = ["localized_number", "localized_numbers", "messages"]
 
 _CONVERT = {"r": repr, "s": str, "a": ascii}
-_CODES = ("granted", "planned", "prev")
+_CODES = ("granted", "planned", "prev", "old")
 
 
 def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
