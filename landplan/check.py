@@ -446,7 +446,7 @@ class _Found:
         constants = {"rule": self.rule.id, "rule_order": self.order,
                      "category": self.rule.category,
                      "severity": config.severity(self.rule.id),
-                     "legal_basis": self.rule.legal_basis()}
+                     "legal_basis": self.rule.legal_basis(config.lang)}
         named = {name for _, name, _, _ in Formatter().parse(template) if name}
         extra = {key: value for key, value in constants.items()
                  if key not in self.rows.columns and any(n.split(".")[0].split("[")[0] == key
@@ -558,7 +558,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
-        "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
+        "legal_basis": _legal_bases(registered, rule_order[order], dates[order],
+                                    ctx.config.lang),
         "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": rule_order[order],
@@ -580,6 +581,28 @@ def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.Ex
     """Return each finding's rule's value (by the rule's position) as text, made once here."""
     texts = pa.array(values, type=pa.large_string()).take(pa.array(rule_order))
     return pd.Series(texts.to_pandas(), dtype="str").array
+
+
+def _legal_bases(registered: list[Rule], rule_order: np.ndarray, dates: np.ndarray,
+                 lang: str) -> pd.api.extensions.ExtensionArray:
+    """Each finding's legal basis: its rule's references in force on its decision's date.
+
+    A few texts per rule (one per period of its references, one for no date: all of them,
+    :meth:`Rule.legal_periods`), made once; each finding takes its text by index.
+    """
+    texts: list[str] = []
+    index = np.zeros(len(rule_order), dtype=np.int64)
+    undated = np.isnat(dates)
+    for position in np.unique(rule_order):
+        bounds, periods = registered[position].legal_periods(lang)
+        mine = rule_order == position
+        period = np.searchsorted(np.array(bounds, dtype="datetime64[ns]"), dates[mine],
+                                 side="right")
+        period[undated[mine]] = len(periods) - 1
+        index[mine] = len(texts) + period
+        texts += periods
+    taken = pa.array(texts, type=pa.large_string()).take(pa.array(index))
+    return pd.Series(taken.to_pandas(), dtype="str").array
 
 
 def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
