@@ -195,7 +195,7 @@ def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame, l
         number = _objects(decisions["decision_no"].to_numpy()[safe].tolist())
         source = decisions["source_row"].to_numpy()[safe]
         row_word = label("message.row", lang)
-        no_number = on_decision & ~_truthy(number)
+        no_number = on_decision & (pd.isna(number) | ~_truthy(number))
         number[no_number] = [f"({row_word} {s})" for s in source[no_number].tolist()]
         decision_no = values.get("decision_no", _absent(n))
         decision_no[on_decision] = number[on_decision]
