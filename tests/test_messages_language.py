@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from landplan._messages import localized_number, messages
+from landplan._messages import messages
 from landplan.codes import load_codes
 
 DATA = Path(__file__).parent / "data"
@@ -132,6 +132,8 @@ def test_undated_finding_cites_every_period():
 
 
 def test_messages_format_numbers_by_language():
+    from landplan._messages import localized_number
+
     decisions = pd.DataFrame({"decision_no": ["6936/QĐ-UBND", None], "source_row": [0, 1],
                               "land_use": ["ONT", "ONT"], "kind": ["allocation", None]})
     found = pd.DataFrame({"row": [0, 1], "layer": "decisions",
