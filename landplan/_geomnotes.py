@@ -5,8 +5,10 @@ English notes ("empty geometry", GEOS' "Self-intersection[x y]"); the rules put 
 messages in the check's language with :func:`geometry_notes`, once per distinct note. The
 words are ``labels.toml``'s ``[message.geometry]``; the kinds of GEOS validity reason are
 its ``[message.geometry.geos]`` (a kind not listed is named as an invalid geometry at its
-place). A note none of these reads (a reader's own note on an unreadable record) is kept as
-it is.
+place). The notes of :mod:`landplan.io` on what it could not read (a record
+marked deleted, a GeoJSON entry that is no Feature, an unreadable geometry) are its
+``[message.geometry.unreadable]``. A note none of these reads (a GEOS error message) is
+kept as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +32,20 @@ _FIXED = {
 _NOT_POLYGON = re.compile(r"not a polygon but a (\w+)$")
 _LOST = "no area left after repair of: "
 _GEOS = re.compile(r"^([A-Za-z][A-Za-z -]*?)\s*\[([^\]]*)\]$")
+# landplan.io's notes on what it could not read: the English of [message.geometry.unreadable]
+_UNREADABLE = {
+    "geometry that cannot be read": "cannot_read",
+    "a ring that is not closed (its last point is not its first)": "ring_not_closed",
+    "the record is marked deleted (*) in the .dbf": "deleted",
+    'a feature without "type": "Feature"': "no_type",
+}
+_UNREADABLE_FORMS = (
+    (re.compile(r"^unreadable geometry: (?P<why>.*)$", re.S), "geometry"),
+    (re.compile(r'^a bare (?P<kind>\w+) geometry, not a Feature with "geometry" and '
+                r'"properties"$'), "bare"),
+    (re.compile(r"^not a JSON object but (?P<what>.*)$", re.S), "not_object"),
+    (re.compile(r'^"type": (?P<what>.*) instead of "Feature"$', re.S), "other_type"),
+)
 
 
 def geometry_notes(notes: np.ndarray, lang: str) -> np.ndarray:
@@ -42,6 +58,16 @@ def geometry_note(note: str, lang: str) -> str:
     words = labels("message.geometry", lang)
     if note in _FIXED:
         return words[_FIXED[note]]
+    unreadable = words["unreadable"]
+    if note in _UNREADABLE:
+        return unreadable[_UNREADABLE[note]]
+    for form, key in _UNREADABLE_FORMS:
+        found = form.match(note)
+        if found:
+            parts = found.groupdict()
+            if "why" in parts:
+                parts["why"] = geometry_note(parts["why"], lang)
+            return unreadable[key].format(**parts)
     if note.startswith(_LOST):
         return words["lost"].format(why=geometry_note(note[len(_LOST):], lang))
     shape = _NOT_POLYGON.match(note)

@@ -53,7 +53,8 @@ def unreadable_record(ctx: CheckContext) -> pd.DataFrame:
     """
     d = ctx.decisions
     mask = _unreadable(d)
-    detail = d["geometry_note"].astype(str).str.slice(len(UNREADABLE)).to_numpy()
+    detail = geometry_notes(d["geometry_note"].astype(str).str.slice(len(UNREADABLE))
+                            .to_numpy(dtype=object), ctx.config.lang)
     return _rows(mask, detail=detail, entry=d["source_row"].to_numpy() + 1, blocking=True)
 
 
