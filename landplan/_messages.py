@@ -130,6 +130,7 @@ def _formatted(values: np.ndarray, spec: str, conversion: str | None,
     return swapped if numeric.all() else pc.if_else(pa.array(numeric), swapped, texts)
 
 
+_NUMBERS = ("floating", "integer", "mixed-integer-float", "decimal")
 _SEPARATORS = {"vi": (".", ",")}
 """Thousands separator and decimal mark of the languages that differ from Python's."""
 
@@ -158,6 +159,8 @@ def localized_number(value: float, spec: str, lang: str) -> str:
 
 def _is_number(values: np.ndarray) -> np.ndarray:
     """Whether each value is a number (not a bool, not text)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in _NUMBERS:  # the usual: all numbers
+        return np.ones(len(values), dtype=bool)
     return np.fromiter((isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
                         for v in values), dtype=bool, count=len(values))
 
@@ -243,13 +246,14 @@ def _decisions_named(number: np.ndarray, rows: np.ndarray, numbered: np.ndarray,
     """
     n = len(rows)
     words = labels("message.decision", lang)
-    kinds = decisions["kind"].to_numpy(dtype=object)[np.where(on_decision, rows, 0)] \
+    kinds = decisions["kind"].take(np.where(on_decision, rows, 0)) \
         if "kind" in decisions.columns else np.full(n, None, dtype=object)
     phrase = per_distinct(kinds, lambda k: words.get(k, words["none"]), missing=words["none"])
-    number = np.array([str(v) if on else "" for v, on in zip(number, on_decision,
-                                                              strict=True)], dtype=object)
-    phrase_arr = pa.array(phrase.astype(str), type=pa.large_string())
-    number_arr = pa.array(number.astype(str), type=pa.large_string())
+    number = np.where(on_decision, number, "")
+    if pd.api.types.infer_dtype(number, skipna=False) != "string":  # a rule's own numbers
+        number = np.array([str(v) for v in number], dtype=object)
+    phrase_arr = pa.array(phrase, type=pa.large_string())
+    number_arr = pa.array(number, type=pa.large_string())
     pieces: list[pa.Array | pa.Scalar] = []
     for literal, name, _, _ in Formatter().parse(label("message.numbered", lang)):
         if literal:
