@@ -18,10 +18,10 @@ The values a template may use: every column of the rule's rows; on a decision, i
 (``decision_no``, or "(row N)" when it has none), the decision named by its kind and number
 (``decision``: "Quyết định giao đất số 12/QĐ-UBND", "Allocation decision 12/QĐ-UBND", the
 words of ``labels.toml`` ``[message.decision]``), the name of its commune (``unit_name``)
-and granted use; ``granted``, ``planned``,
-``prev``, ``old`` (codes, "" when missing) and their names ``granted_name`` ("?" when
-unknown), ``planned_name``, ``prev_name``, ``old_name``; ``area`` and ``pct`` (NaN when the rule gives none). A
-field the template names but nothing fills is empty text.
+and granted use; ``granted``, ``planned``, ``prev``, ``old`` (codes, "" when missing) and
+their names ``granted_name`` ("?" when unknown), ``planned_name``, ``prev_name``,
+``old_name``; ``area`` and ``pct`` (NaN when the rule gives none). A field the template
+names but nothing fills is empty text.
 """
 
 from __future__ import annotations

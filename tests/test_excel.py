@@ -93,8 +93,8 @@ def test_list_sheets_have_vietnamese_headers(sample):
                   "Ngày QĐ", "Đơn vị", "Căn cứ pháp lý"):
         assert label in head
     assert rows_of(sample.wb["Không kiểm tra được"])[0] == [
-        "STT", "Dòng (từ 0)", "Số QĐ", "Thửa (tờ-số)", "Mục đích sử dụng theo quyết định", "Hình thức",
-        "Ngày QĐ", "Đơn vị", "Lý do"]
+        "STT", "Dòng (từ 0)", "Số QĐ", "Thửa (tờ-số)", "Mục đích sử dụng theo quyết định",
+        "Hình thức", "Ngày QĐ", "Đơn vị", "Lý do"]
     assert rows_of(sample.wb["Quyết định"])[0] == [
         VI["columns"][c] for c in DECISION_OUTPUT_COLUMNS]
 

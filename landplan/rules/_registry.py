@@ -41,7 +41,7 @@ class Rule(RuleMeta):
         return str(getattr(self, f"message_{check_lang(lang)}"))
 
     def legal_basis(self, lang: str = "vi", on: date | None = None) -> str:
-        """The legal references in force on ``on`` as one line, in ``lang``.
+        """Return the legal references in force on ``on`` as one line, in ``lang``.
 
         ``"Luật Đất đai 2013 (45/2013/QH13), Điều 52; … Điều 63 (chưa kiểm chứng)"``: the
         references whose ``from``/``until`` hold ``on`` (every one when ``on`` is None: a
@@ -67,7 +67,7 @@ class Rule(RuleMeta):
                          + ", ".join(articles) for law, articles in groups)
 
     def legal_periods(self, lang: str = "vi") -> tuple[list[date], list[str]]:
-        """The dates where the references in force change, and the text of each period.
+        """Return the dates where the references in force change, and each period's text.
 
         ``bounds`` sorted; ``texts[i]`` is the text for dates before ``bounds[i]`` and on or
         after ``bounds[i - 1]`` (``texts[len(bounds)]``: on or after the last), and one more,

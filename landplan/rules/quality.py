@@ -33,7 +33,7 @@ def empty_geometry(ctx: CheckContext) -> pd.DataFrame:
 
 
 def _notes(d: pd.DataFrame, mask: np.ndarray, ctx: CheckContext) -> np.ndarray:
-    """The geometry notes of the rows of ``mask`` in the check's language (others None)."""
+    """Return the geometry notes of the rows of ``mask`` in the check's language."""
     notes = np.full(len(d), None, dtype=object)
     notes[mask] = geometry_notes(d["geometry_note"].to_numpy(dtype=object)[mask],
                                  ctx.config.lang)
