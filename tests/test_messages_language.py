@@ -151,3 +151,13 @@ def test_messages_format_numbers_by_language():
         codes=[np.array(["A"]), np.array(["B"])]), decisions, codes, "vi"))
     assert rowwise == ["1.439,5 m² A", "3,0 m² B"]
     assert localized_number(3078, ",d", "vi") == "3.078"
+
+
+def test_the_map_picks_the_legal_basis_by_the_decisions_date():
+    from landplan._map_runtime import _legal
+
+    zoning = _legal("en")["zoning-conflict"]
+    assert [start for start, _ in zoning["p"]] == ["", "2024-08-01"]
+    assert "Art. 52" in zoning["p"][0][1] and "Art. 116" in zoning["p"][1][1]
+    assert "Art. 52" in zoning["*"] and "Art. 116" in zoning["*"]
+    assert "chưa kiểm chứng" not in str(_legal("en")) and "unverified" not in str(_legal("vi"))
