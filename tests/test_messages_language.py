@@ -161,3 +161,11 @@ def test_the_map_picks_the_legal_basis_by_the_decisions_date():
     assert "Art. 52" in zoning["p"][0][1] and "Art. 116" in zoning["p"][1][1]
     assert "Art. 52" in zoning["*"] and "Art. 116" in zoning["*"]
     assert "chưa kiểm chứng" not in str(_legal("en")) and "unverified" not in str(_legal("vi"))
+
+
+def test_the_commune_by_name():
+    decisions = pd.DataFrame({"decision_no": ["1/QĐ"], "source_row": [0], "land_use": ["ONT"],
+                              "kind": ["lease"], "unit_name": ["Xã Gia Tân"]})
+    found = pd.DataFrame({"row": [0, -1], "layer": ["decisions", "projects"]})
+    made = list(messages("{decision} tại {unit_name}", found, decisions, load_codes(), "vi"))
+    assert made == ["Quyết định cho thuê đất số 1/QĐ tại Xã Gia Tân", " tại "]
