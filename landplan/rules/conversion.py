@@ -268,6 +268,9 @@ def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
         "row": -1, "layer": "quotas",
         "line": [lines[i] for i in rows],
         "unit": [everywhere if q["unit"].iat[i] == "*" else q["unit"].iat[i] for i in rows],
-        "from": [q["from"].iat[i] for i in rows], "to": [q["to"].iat[i] for i in rows],
+        "from": use_words(np.array([q["from"].iat[i] for i in rows], dtype=object),
+                          ctx.codes, lang),
+        "to": use_words(np.array([q["to"].iat[i] for i in rows], dtype=object), ctx.codes,
+                        lang),
         "why": ["; ".join(reasons[i]) for i in rows],
     }, columns=["row", "layer", "line", "unit", "from", "to", "why"])
