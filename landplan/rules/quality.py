@@ -53,8 +53,9 @@ def unreadable_record(ctx: CheckContext) -> pd.DataFrame:
     """
     d = ctx.decisions
     mask = _unreadable(d)
-    detail = geometry_notes(d["geometry_note"].astype(str).str.slice(len(UNREADABLE))
-                            .to_numpy(dtype=object), ctx.config.lang)
+    detail = np.full(len(d), None, dtype=object)
+    detail[mask] = geometry_notes(d["geometry_note"].astype(str).str.slice(len(UNREADABLE))
+                                  .to_numpy(dtype=object)[mask], ctx.config.lang)
     return _rows(mask, detail=detail, entry=d["source_row"].to_numpy() + 1, blocking=True)
 
 
