@@ -169,3 +169,36 @@ def test_the_commune_by_name():
     found = pd.DataFrame({"row": [0, -1], "layer": ["decisions", "projects"]})
     made = list(messages("{decision} tại {unit_name}", found, decisions, load_codes(), "vi"))
     assert made == ["Quyết định cho thuê đất số 1/QĐ tại Xã Gia Tân", " tại "]
+
+
+@pytest.mark.parametrize(("note", "vi", "en"), [
+    ("empty geometry", "không có hình thửa", "empty geometry"),
+    ("Self-intersection[582510.865103341 2307344.85399232]",
+     "tự cắt tại (582510,865; 2307344,854)", "self-intersection at (582510.865, 2307344.854)"),
+    ("not a polygon but a LineString", "không phải vùng mà là đường",
+     "not a polygon but a line"),
+    ("no area left after repair of: Too few points[1 2]",
+     "không còn diện tích sau khi sửa lỗi: quá ít điểm tại (1,000; 2,000)",
+     "no area left after repair of: too few points at (1.000, 2.000)"),
+    ("the record is marked deleted (*) in the .dbf",
+     "bản ghi bị đánh dấu xóa (*) trong tệp .dbf", "the record is marked deleted (*) in the .dbf"),
+    ("unreadable geometry: a ring that is not closed (its last point is not its first)",
+     "hình thửa không đọc được: vòng không khép kín (điểm cuối khác điểm đầu)",
+     "unreadable geometry: a ring that is not closed (its last point is not its first)"),
+])
+def test_geometry_notes_in_the_messages_language(note, vi, en):
+    from landplan._geomnotes import geometry_notes
+
+    notes = np.array([note, None, note], dtype=object)
+    assert list(geometry_notes(notes, "vi")) == [vi, None, vi]
+    assert list(geometry_notes(notes, "en")) == [en, None, en]
+
+
+def test_encoding_reasons_in_the_outputs_language():
+    from landplan._detect import detect_encoding
+
+    found = detect_encoding(["Nguyễn Thị Hường".encode("vni")], declared="UTF-8")
+    assert found.reason == found.reason_in("en")
+    assert found.reason.startswith("declared UTF-8 overridden")
+    assert found.reason_in("vi").startswith("không dùng bảng mã đã khai báo UTF-8")
+    assert not _foreign(found.reason_in("vi"), {"of", "words", "declared", "next", "best"})
