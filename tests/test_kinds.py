@@ -227,8 +227,8 @@ def test_a_recovery_must_lie_inside_a_project_of_its_year(plan, projects):
         [], [], ["recovery-not-in-annual-plan"], [], ["recovery-not-in-annual-plan"]]
     found = result.findings[result.findings["source_row"] == 4]
     assert found["conflict_area_m2"].item() == pytest.approx(400.0)
-    assert ("recovers land on 400.0 m² (50.0% of the parcel) outside every project of the "
-            "2023 annual land-use plan") in found["message"].item()
+    assert ("Recovery decision 5/QĐ-UBND (2023): 400.0 m² (50.0% of the parcel) recovered "
+            "outside every project of the 2023 annual land-use plan") in found["message"].item()
     assert result.decisions["status"].tolist() == ["compliant", "compliant", "violation",
                                                    "compliant", "violation"]
 
