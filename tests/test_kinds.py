@@ -144,7 +144,9 @@ def test_an_unreadable_kind_is_never_compliant_but_a_violation_stands(plan):
     reasons = result.decisions["reason"]
     assert "'GCNQSDĐ' is not recognised" in reasons.iat[0]
     assert "Correct the kind" in reasons.iat[0]
-    assert pd.isna(reasons.iat[2])  # a violation: no reason for being unchecked
+    # a violation: its reason is the violation, not the unreadable kind
+    assert "grants" in reasons.iat[2] and "not recognised" not in reasons.iat[2]
+    assert result.decisions["rule"].iat[2] == "zoning-conflict"
 
 
 def test_unknown_kind_cannot_be_disabled():
