@@ -267,6 +267,10 @@ def _check(
             cover = landcover_table(decisions, rasters)
             reading.note = (f"{len(decisions):,} decisions × {cover['date'].nunique()} "
                             "rasters")
+    # each decision's commune by name, before the rules: their messages name it
+    decisions["unit_name"] = unit_names(
+        decisions["unit"].to_numpy(dtype=object), decisions["unit_name"].to_numpy(dtype=object),
+        table=None if units is None else normalize_units(units), plan=plan)
     ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
@@ -276,10 +280,8 @@ def _check(
     findings, rules = _run_rules(ctx)
     with step("statuses", count=len(decisions)):
         decisions_out = _decision_status(ctx, findings)
-        decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name", unit_names(
-            decisions["unit"].to_numpy(dtype=object),
-            decisions["unit_name"].to_numpy(dtype=object),
-            table=None if units is None else normalize_units(units), plan=plan))
+        decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name",
+                             decisions["unit_name"].to_numpy(dtype=object))
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
@@ -464,7 +466,7 @@ class _Found:
         constants = {"rule": self.rule.id, "rule_order": self.order,
                      "category": self.rule.category,
                      "severity": config.severity(self.rule.id),
-                     "legal_basis": self.rule.legal_basis()}
+                     "legal_basis": self.rule.legal_basis(config.lang)}
         named = {name for _, name, _, _ in Formatter().parse(template) if name}
         extra = {key: value for key, value in constants.items()
                  if key not in self.rows.columns and any(n.split(".")[0].split("[")[0] == key
@@ -576,7 +578,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
-        "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
+        "legal_basis": _legal_bases(registered, rule_order[order], dates[order],
+                                    ctx.config.lang),
         "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": rule_order[order],
@@ -598,6 +601,28 @@ def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.Ex
     """Return each finding's rule's value (by the rule's position) as text, made once here."""
     texts = pa.array(values, type=pa.large_string()).take(pa.array(rule_order))
     return pd.Series(texts.to_pandas(), dtype="str").array
+
+
+def _legal_bases(registered: list[Rule], rule_order: np.ndarray, dates: np.ndarray,
+                 lang: str) -> pd.api.extensions.ExtensionArray:
+    """Each finding's legal basis: its rule's references in force on its decision's date.
+
+    A few texts per rule (one per period of its references, one for no date: all of them,
+    :meth:`Rule.legal_periods`), made once; each finding takes its text by index.
+    """
+    texts: list[str] = []
+    index = np.zeros(len(rule_order), dtype=np.int64)
+    undated = np.isnat(dates)
+    for position in np.unique(rule_order):
+        bounds, periods = registered[position].legal_periods(lang)
+        mine = rule_order == position
+        period = np.searchsorted(np.array(bounds, dtype="datetime64[ns]"), dates[mine],
+                                 side="right")
+        period[undated[mine]] = len(periods) - 1
+        index[mine] = len(texts) + period
+        texts += periods
+    taken = pa.array(texts, type=pa.large_string()).take(pa.array(index))
+    return pd.Series(taken.to_pandas(), dtype="str").array
 
 
 def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions.ExtensionArray:

@@ -17,7 +17,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ._distinct import per_distinct
-from ._labels import labels
+from ._labels import LANGS, label, labels
 from ._rulemeta import rule_meta
 from ._tolerance import area_differs
 from .codes import load_codes, normalize_codes, unknown_codes
@@ -180,11 +180,12 @@ def _encoding_info(gdf: Any, attributes: list[str]) -> dict[str, Any]:
             break
     if detection is None:
         return {"encoding": "utf-8", "confidence": 1.0,
-                "reason": "the format stores Unicode text", "declared": None,
-                "samples": samples[:_SAMPLES]}
+                "reason": label("encoding_reason.unicode", "en"), "declared": None,
+                "samples": samples[:_SAMPLES],
+                "reasons": {lang: label("encoding_reason.unicode", lang) for lang in LANGS}}
     return {"encoding": detection.encoding, "confidence": round(detection.confidence, 2),
             "reason": detection.reason, "declared": gdf.attrs.get("encoding_declared"),
-            "samples": samples[:_SAMPLES]}
+            "samples": samples[:_SAMPLES], "reasons": dict(detection.reasons)}
 
 
 def _geometry_info(geometry: Any, arr: np.ndarray, present: np.ndarray) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
         types = ", ".join(f"{k} {v:,}" for k, v in info["geometry_types"].items())
         lines.append(f"  {t['geometry_types']}: {types or t['none']}")
         lines += _crs_lines(info, t)
-        lines += _column_lines(info, t)
+        lines += _column_lines(info, t, lang)
         g = info["geometry"]
         reasons = ", ".join(f"{k} {v}" for k, v in g["invalid_reasons"].items())
         lines.append(f"  {t['geometry']}: {t['empty']} {g['empty']}, {t['invalid']} "
@@ -308,7 +309,7 @@ def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
+def _column_lines(info: dict[str, Any], t: dict[str, Any], lang: str = "vi") -> list[str]:
     """Return the lines of :func:`format_info` on a layer's kind, columns and encoding."""
     lines: list[str] = []
     if info["looks_like"]:
@@ -325,7 +326,8 @@ def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
     enc = info["encoding"]
     declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
     lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "
-                 f"{enc['confidence']:.2f}{declared}) — {enc['reason']}")
+                 f"{enc['confidence']:.2f}{declared}) — "
+                 f"{enc.get('reasons', {}).get(lang, enc['reason'])}")
     if enc["samples"]:
         lines.append(f"    {t['samples']}: " + " | ".join(enc["samples"]))
     lines.append(f"  {t['fields']}:")

@@ -87,14 +87,14 @@ def test_list_sheets_have_vietnamese_headers(sample):
     head = rows_of(sample.wb["Vi phạm"])[0]
     assert head[:7] == ["STT", "Mã phát hiện", "Lớp dữ liệu", "Dòng (từ 0)", "Số QĐ",
                         "Thửa (tờ-số)", "Mã quy tắc"]
-    for label in ("Mức độ", "Nội dung", "Quy hoạch", "Mục đích được giao",
+    for label in ("Mức độ", "Nội dung", "Quy hoạch", "Mục đích sử dụng theo quyết định",
                   "Diện tích trái quy hoạch (m²)", "Diện tích trái quy hoạch (ha)", "Tỷ lệ (%)",
                   "Hình thức",
                   "Ngày QĐ", "Đơn vị", "Căn cứ pháp lý"):
         assert label in head
     assert rows_of(sample.wb["Không kiểm tra được"])[0] == [
-        "STT", "Dòng (từ 0)", "Số QĐ", "Thửa (tờ-số)", "Mục đích được giao", "Hình thức",
-        "Ngày QĐ", "Đơn vị", "Lý do"]
+        "STT", "Dòng (từ 0)", "Số QĐ", "Thửa (tờ-số)", "Mục đích sử dụng theo quyết định",
+        "Hình thức", "Ngày QĐ", "Đơn vị", "Lý do"]
     assert rows_of(sample.wb["Quyết định"])[0] == [
         VI["columns"][c] for c in DECISION_OUTPUT_COLUMNS]
 
