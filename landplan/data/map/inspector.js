@@ -110,10 +110,12 @@ function inspect(map, opts) {
         var at = units[u].getCenter(); at.bounds = units[u]; unitRecords[u] = at;
       });
     }
-    Object.keys(unitRecords).forEach(function (u) {
-      if (!records[u]) { records[u] = unitRecords[u]; } });
+    Object.keys(unitRecords).forEach(function (u) {  /* communes first among the tips */
+      if (!records[u]) { records[u] = unitRecords[u]; }
+      if (api.fold(u).indexOf(want) >= 0) { out[u] = records[u]; }
+    });
     Object.keys(records).forEach(function (key) {
-      if (api.fold(key).indexOf(want) >= 0) { out[key] = records[key]; }
+      if (!out[key] && api.fold(key).indexOf(want) >= 0) { out[key] = records[key]; }
     });
     return out;
   };

@@ -8,6 +8,7 @@
             layer: {{ this.layer.get_name() }}, propertyName: "q", initial: false,
             marker: false, textPlaceholder: {{ this.placeholder }},
             textErr: {{ this.not_found }}, textCancel: {{ this.cancel }}, collapsed: false,
+            tooltipLimit: 100,
             buildTip: LANDPLAN.searchTip,
             filterData: function (text, records) { return LANDPLAN.searchFilter(text, records); },
             moveToLocation: function (latlng) { LANDPLAN.searchMove(latlng); }
