@@ -296,6 +296,21 @@ def test_every_control_speaks_the_language_of_the_map(browser, demo, english_map
         assert vi[key] and en[key] and vi[key] != en[key], key
     for page in (vi, en):  # one metric scale line, no miles or feet
         assert len(page["scale"]) == 1 and page["scale"][0].endswith("m")
+    # what the measure plugin writes as it measures, in Vietnamese with Vietnamese numbers;
+    # a decision's popup is left alone
+    _open(browser, demo[0])
+    measured = _run(browser, """
+        const box = document.createElement('div');
+        box.className = 'leaflet-measure-resultpopup';
+        box.textContent = 'Path distance 1,234.5 Meters (1.23 Kilometers)';
+        const other = document.createElement('div');
+        other.textContent = 'Area 1,234.5 Meters';
+        document.querySelector('.leaflet-popup-pane').append(box, other);
+        return new Promise(done => setTimeout(() => done([box.textContent,
+                                                          other.textContent]), 50));""")
+    assert measured == ["Chiều dài 1.234,5 m (1,23 km)", "Area 1,234.5 Meters"]
+    assert "Bắt đầu đo" in _run(browser, "return document.querySelector("
+                                         "'.leaflet-control-measure').textContent;")
 
 
 def test_violations_are_marked_at_the_opening_zoom(browser, demo):

@@ -205,6 +205,7 @@ function inspect(map, opts) {
   title(".leaflet-control-search .search-cancel", words.search_cancel);
   title(".leaflet-control-search .search-input", words.search_title);
   title(".leaflet-control-search .search-button", words.search_title);
+  measureWords(map, words);
   document.querySelectorAll(".leaflet-control-minimap-toggle-display").forEach(function (el) {
     var mini = el.parentNode && el.parentNode.classList.contains("minimized");
     el.title = mini ? words.minimap_show : words.minimap_hide;
@@ -333,4 +334,60 @@ function inspect(map, opts) {
   L.DomEvent.disableScrollPropagation(panel);
   fill();
   render();
+}
+
+/* The measure plugin's own English, longest first, and the words they become; its numbers
+   with the page's separators. Its prompts and results are rewritten as it writes them. */
+var MEASURE = [["Start creating a measurement by adding points to the map", "measure_hint"],
+  ["Create a new measurement", "measure_start"], ["Finish measurement", "measure_finish"],
+  ["Measure distances and areas", "measure"], ["Center on this location", "measure_center_point"],
+  ["Center on this area", "measure_center_area"], ["Center on this line", "measure_center_line"],
+  ["Linear measurement", "measure_line_title"], ["Area measurement", "measure_area_title"],
+  ["Point location", "measure_point"], ["Path distance", "measure_path"],
+  ["Last point", "measure_last"], ["Perimeter", "measure_perimeter"],
+  ["Sq Meters", "measure_sqmeters"], ["Kilometers", "measure_kilometers"],
+  ["Hectares", "measure_hectares"], ["Meters", "measure_meters"], ["Area", "measure_area"],
+  ["Cancel", "measure_cancel"], ["Delete", "measure_delete"]];
+
+function measureWords(map, words) {
+  if (LANDPLAN.page.lang === "en") { return; }
+  var done = new WeakMap();
+  function translate(node) {
+    if (node.nodeType === 3) {
+      var was = node.nodeValue, now = was;
+      if (done.get(node) === was) { return; }
+      MEASURE.forEach(function (pair) { now = now.split(pair[0]).join(words[pair[1]]); });
+      if (/\d[.,]\d/.test(now)) {
+        now = now.replace(/\d[\d.,]*\d/g, function (n) {
+          return n.replace(/[.,]/g, function (c) { return c === "." ? "," : "."; }); });
+      }
+      done.set(node, now);
+      if (now !== was) { node.nodeValue = now; }
+    } else if (node.nodeType === 1) {
+      Array.prototype.forEach.call(node.childNodes, translate);
+    }
+  }
+  LANDPLAN.measureText = translate;
+  var MINE = ".leaflet-control-measure, .leaflet-measure-resultpopup";
+  function mine(node) {  /* the plugin's text only, never a decision's popup */
+    var el = node.nodeType === 1 ? node : node.parentElement;
+    return !!(el && el.closest && el.closest(MINE));
+  }
+  var watch = new MutationObserver(function (changes) {
+    changes.forEach(function (c) {
+      if (c.type === "characterData" && mine(c.target)) { translate(c.target); }
+      Array.prototype.forEach.call(c.addedNodes, function (n) {
+        if (mine(n)) { translate(n); }
+        else if (n.querySelectorAll) {
+          Array.prototype.forEach.call(n.querySelectorAll(MINE), translate);
+        }
+      });
+    });
+  });
+  document.querySelectorAll(".leaflet-control-measure").forEach(function (el) {
+    translate(el);
+    watch.observe(el, {childList: true, subtree: true, characterData: true});
+  });
+  watch.observe(map.getPane("popupPane"), {childList: true, subtree: true,
+                                           characterData: true});
 }
