@@ -153,7 +153,9 @@ def _add_controls(fmap: folium.Map, plan: gpd.GeoDataFrame, lang: str, offline: 
     folium.plugins.Fullscreen(title=labels["fullscreen"],
                               title_cancel=labels["fullscreen_exit"]).add_to(fmap)
     folium.plugins.MeasureControl(primary_length_unit="meters",
-                                  primary_area_unit="sqmeters").add_to(fmap)
+                                  secondary_length_unit="kilometers",
+                                  primary_area_unit="sqmeters",
+                                  secondary_area_unit="hectares").add_to(fmap)
     if offline:
         _OfflineMiniMap(minimap_outline(plan) if minimap is None else minimap,
                         lang).add_to(fmap)
