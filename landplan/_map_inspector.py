@@ -12,7 +12,9 @@ panel's frame is HTML written here, every text escaped.
 
 from __future__ import annotations
 
-from ._map_json import escape
+from collections.abc import Mapping
+
+from ._map_json import _js, escape
 from ._map_runtime import RawMacro, _labels, _map_template
 
 
@@ -39,12 +41,14 @@ class Inspector(RawMacro):
     """Start the page's inspector script (``LANDPLAN.inspect``) once its layers are made.
 
     Also adds the metric scale bar. ``with_list``: the page has the list of violations
-    (:func:`list_panel`).
+    (:func:`list_panel`); ``versions``: the plan versions' approval dates (ISO), which
+    popups give with the version a decision was judged against.
     """
 
     _template = _map_template("inspector_init.js")
 
-    def __init__(self, *, with_list: bool) -> None:
+    def __init__(self, *, with_list: bool, versions: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self._name = "Inspector"
         self.with_list = "true" if with_list else "false"
+        self.versions = _js(dict(versions or {}))

@@ -77,7 +77,8 @@ def geo_layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, *, name: str,
     popup, tooltip
         ``[[key, label], ...]``; a key starting with ``@`` shows the land-use name of the
         code in that property, one starting with ``%`` the legal basis of the rule ids in
-        it, one starting with ``$`` their titles.
+        it, one starting with ``$`` their titles, one starting with ``^`` the plan version
+        in it with its approval date.
     show
         Whether the layer is on when the page opens.
     key
@@ -146,7 +147,7 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
     props = decision_props(chosen, findings, lang=lang, public=public)
     popup = [["n", labels["decision"]], ["d", labels["date"]], ["p", labels["parcel"]],
              ["k", labels["kind"]], ["st", labels["status"]],
-             ["va", labels["violation_area"]], ["pv", labels["judged_against"]],
+             ["va", labels["violation_area"]], ["^pv", labels["judged_against"]],
              ["u", labels["unit_label"]],
              ["g", labels["land_use"]],
              ["@g", ""], ["pl", labels["planned"]], ["@pl", ""], ["a", labels["area"]],

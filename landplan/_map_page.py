@@ -107,11 +107,21 @@ def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
     fmap.get_root().html.add_child(Raw(_summary(summary or result, lang)))
     for panel in panels:
         fmap.get_root().html.add_child(Raw(panel))
-    Inspector(with_list=decisions is not None).add_to(fmap)
+    Inspector(with_list=decisions is not None, versions=_approvals(plan)).add_to(fmap)
     _Ready().add_to(fmap)
     if offline:
         inline_assets(fmap)
     return fmap
+
+
+def _approvals(plan: gpd.GeoDataFrame) -> dict[str, str]:
+    """Return the approval date (ISO) of each plan version that has one."""
+    if not len(plan):
+        return {}
+    table = version_table(plan)
+    return {str(v): pd.Timestamp(d).strftime("%Y-%m-%d")
+            for v, d in zip(table["plan_version"], table["approved"], strict=True)
+            if not pd.isna(d)}
 
 
 def _extra_keys(extras: Extras) -> list[str]:

@@ -203,7 +203,7 @@ def test_a_popup_names_its_plan_version_and_the_plan_shown_switches_to_it(browse
     new = drawn[drawn["plan_version"] == "v2"]["decision_no"].iloc[0]
     _open_decision(browser, old)
     popup = _popup_text(browser)
-    assert "Đối chiếu với\tv1" in popup
+    assert re.search(r"Đối chiếu với\tv1 \(\d{2}/\d{2}/\d{4}\)\n", popup), popup
     # its status names the deciding rule; dates and numbers are written the Vietnamese way
     rule = drawn.loc[drawn["decision_no"] == old, "rule"].iloc[0]
     assert f"Trái quy hoạch — {RULES[rule].title('vi')}" in popup

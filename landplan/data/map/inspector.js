@@ -14,6 +14,7 @@ LANDPLAN.inspect = function (map, opts) {
 };
 
 function inspect(map, opts) {
+  LANDPLAN.page.versions = opts.versions || {};
   var api = LANDPLAN, page = api.page, words = page.words, panel = opts.list &&
     document.querySelector(".landplan-list");
   var decisions = api.layers.decisions, state = {status: "violation", unit: "", rule: "",

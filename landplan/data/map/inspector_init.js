@@ -3,5 +3,6 @@
    folium renders only the script macro below, with the element as `this`. #}
 {% macro script(this, kwargs) %}
         L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
-        LANDPLAN.inspect({{ this._parent.get_name() }}, {list: {{ this.with_list }}});
+        LANDPLAN.inspect({{ this._parent.get_name() }}, {list: {{ this.with_list }},
+            versions: {{ this.versions }}});
         {% endmacro %}

@@ -25,6 +25,10 @@ window.LANDPLAN = (function () {
       .map(function (r) { return page.titles[r] ? page.titles[r] + " (" + r + ")" : r; })
       .filter(function (x) { return x; })
       .join("\n"); }
+    if (key.charAt(0) === "^") {  /* a plan version, and its approval date when known */
+      var v = f.properties[key.slice(1)], when = page.versions && page.versions[v];
+      return v === undefined || v === null ? "" : text(v) + (when ? " (" + shown(when) + ")" : "");
+    }
     if (key.charAt(0) === "@") { return names[f.properties[key.slice(1)]] ||
       text(f.properties[key.slice(1)]).split("+").map(function (c) { return names[c] || c; })
       .join(" + "); }
