@@ -395,3 +395,23 @@ def test_a_unit_s_map_has_its_list_and_finds_its_commune_without_diacritics(brow
     _open(browser, split_map / "map.html")
     assert browser.count(".landplan-list") == 0
     assert browser.console_errors() == [] and browser.requests() == []
+
+
+def test_measuring_an_area_works_offline_and_speaks_vietnamese(browser, demo):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    _open(browser, demo[0])
+    _run(browser, """const c = document.querySelector('.leaflet-control-measure');
+        c.querySelector('.js-interaction').style.display = 'block';
+        c.querySelector('.js-start').click(); return 1;""")
+    area = browser.driver.find_element(By.CSS_SELECTOR, ".folium-map")
+    for x, y in [(100, 100), (200, 150), (150, 250)]:
+        ActionChains(browser.driver).move_to_element_with_offset(area, x, y).click().perform()
+    _run(browser, "document.querySelector('.leaflet-control-measure .js-finish').click();"
+                  "return 1;")
+    _wait(browser, "document.querySelector('.leaflet-measure-resultpopup')")
+    result = _run(browser, "return document.querySelector('.leaflet-measure-resultpopup')"
+                           ".innerText;")
+    assert "Đo diện tích" in result and " m² (" in result and " ha)" in result, result
+    assert "Chu vi" in result and "Acres" not in result and "Miles" not in result
+    assert browser.console_errors() == [] and browser.requests() == []

@@ -207,6 +207,7 @@ function inspect(map, opts) {
   title(".leaflet-control-search .search-input", words.search_title);
   title(".leaflet-control-search .search-button", words.search_title);
   measureWords(map, words);
+  measureOnSvg();
   document.querySelectorAll(".leaflet-control-minimap-toggle-display").forEach(function (el) {
     var mini = el.parentNode && el.parentNode.classList.contains("minimized");
     el.title = mini ? words.minimap_show : words.minimap_hide;
@@ -391,4 +392,33 @@ function measureWords(map, words) {
   });
   watch.observe(map.getPane("popupPane"), {childList: true, subtree: true,
                                            characterData: true});
+}
+
+/* The measure plugin styles its shapes through their SVG elements (layer._path), which a
+   map drawn on a canvas does not have: its shapes (class "layer-measure…") get an SVG
+   renderer of their own. And its invisible capture marker is made with Leaflet's default
+   icon, whose image an offline page does not have (a request for a missing file): it is
+   made with an empty one. */
+function measureOnSvg() {
+  if (L.Map.prototype._landplanSvg) { return; }
+  document.querySelectorAll(".leaflet-control-measure").forEach(function (control) {
+    control.addEventListener("click", function (e) {  /* before the plugin's own listener */
+      if (!e.target.closest || !e.target.closest(".js-start")) { return; }
+      var icon = L.Marker.prototype.options.icon;
+      L.Marker.prototype.options.icon = L.divIcon({className: "", iconSize: [0, 0]});
+      setTimeout(function () { L.Marker.prototype.options.icon = icon; }, 0);
+    }, true);
+  });
+  var getRenderer = L.Map.prototype.getRenderer;
+  L.Map.include({
+    _landplanSvg: true,
+    getRenderer: function (layer) {
+      if (/^layer-measure/.test(layer.options.className || "")) {
+        if (!this._landplanMeasure) { this._landplanMeasure = L.svg(); }
+        if (!this.hasLayer(this._landplanMeasure)) { this.addLayer(this._landplanMeasure); }
+        return this._landplanMeasure;
+      }
+      return getRenderer.call(this, layer);
+    }
+  });
 }
