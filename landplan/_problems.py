@@ -12,14 +12,18 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
+from string import Formatter
+from typing import Any
 
 from ._data import load_toml
 from .errors import LandplanWarning, MissingDependencyError, StrictError
 
-__all__ = ["missing_dependency", "strict_mode", "warn"]
+__all__ = ["localized", "missing_dependency", "os_error_text", "problem_text", "strict_mode",
+           "warn"]
 
 _STRICT: ContextVar[bool] = ContextVar("landplan_strict", default=False)
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -79,8 +83,8 @@ def _outside_level() -> int:
 def missing_dependency(feature: str, package: str, extra: str) -> MissingDependencyError:
     """Return the error for an optional dependency that is not installed.
 
-    To be raised ``from`` the ImportError: in Vietnamese and English, with the ``pip
-    install`` command.
+    To be raised ``from`` the ImportError: English as ``str()``, Vietnamese with
+    ``localized("vi")`` (as the command line prints it), with the ``pip install`` command.
 
     Parameters
     ----------
@@ -91,7 +95,92 @@ def missing_dependency(feature: str, package: str, extra: str) -> MissingDepende
     extra
         The extra of ``pyproject.toml`` that installs it.
     """
-    texts = load_toml("messages.toml")["missing_dependency"]
-    return MissingDependencyError("\n".join(
-        texts[lang].format(feature=feature, package=package, extra=extra)
-        for lang in ("vi", "en")), name=package)
+    error = MissingDependencyError.of("missing_dependency", feature=feature, package=package,
+                                      extra=extra)
+    error.name = package
+    return error
+
+
+# --- the templates of errors and warnings: landplan/data/problems.toml --------------------
+
+_FILE = "problems.toml"
+_LANGS = ("vi", "en")
+
+
+def problem_text(key: str, lang: str, fields: Mapping[str, Any] | None = None) -> str:
+    """Write the template ``key`` of ``problems.toml`` in ``lang``, filled with ``fields``.
+
+    A field that is itself an error or warning of landplan (or a list of them) is written in
+    ``lang`` too.
+
+    Raises
+    ------
+    KeyError
+        When ``key`` is not a template of the table.
+    landplan.errors.ConfigError
+        When ``lang`` is not one of ``vi``, ``en``.
+    """
+    from ._labels import check_lang
+
+    template = _templates()[key][check_lang(lang)]
+    values = {name: _field(value, lang) for name, value in (fields or {}).items()}
+    return template.format(**values)
+
+
+def localized(part: Any, lang: str) -> str:
+    """``part.localized(lang)`` for an error or warning of landplan, else ``str(part)``."""
+    return part.localized(lang) if hasattr(part, "localized") else str(part)
+
+
+def os_error_text(error: OSError, lang: str) -> str:
+    """Say an :class:`OSError` (unreadable file, full disk …) in ``lang``.
+
+    The reason is the ``[os]`` template of its ``errno`` name when there is one, else the
+    system's own words.
+    """
+    import errno as errnos
+
+    name = errnos.errorcode.get(error.errno or 0, "")
+    reason = (problem_text(f"os.{name}", lang) if f"os.{name}" in _templates()
+              else error.strerror or str(error))
+    path = error.filename if error.filename is not None else ""
+    return problem_text("os_error", lang, {"path": path, "reason": reason}) if path \
+        else reason
+
+
+def _field(value: Any, lang: str) -> Any:
+    if hasattr(value, "localized"):
+        return value.localized(lang)
+    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "localized")
+                                                          for v in value):
+        return "\n".join(v.localized(lang) for v in value)
+    return value
+
+
+@cache
+def _templates() -> dict[str, dict[str, str]]:
+    """Every template by its dotted key; checked once (both languages, the same fields)."""
+    out: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        for key, value in node.items():
+            at = f"{path}.{key}" if path else key
+            if not isinstance(value, dict):
+                problems.append(f"{at} is neither a template nor a section")
+            elif set(value) & set(_LANGS):
+                texts = {lang: value.get(lang) for lang in _LANGS}
+                if not all(isinstance(t, str) and t for t in texts.values()):
+                    problems.append(f"{at} lacks a vi or en text")
+                    continue
+                names = [{f for _, f, _, _ in Formatter().parse(t) if f} for t in texts.values()]
+                if names[0] != names[1]:
+                    problems.append(f"{at}: vi and en fill different fields {names}")
+                out[at] = texts
+            else:
+                walk(value, at)
+
+    walk(load_toml(_FILE), "")
+    if problems:
+        raise ValueError(f"landplan/data/{_FILE}:\n  - " + "\n  - ".join(problems))
+    return out
