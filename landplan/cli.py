@@ -703,6 +703,9 @@ def _warnings_logged(lang_of: Callable[[], str]) -> Iterator[None]:
         yield
 
 
+_SKIPPED = re.compile(r"rule (\S+) skipped: (.*)", re.DOTALL)
+
+
 class _LogLines(logging.Formatter):
     """``WARNING landplan.io: …`` with the level in the language of the run.
 
@@ -717,10 +720,10 @@ class _LogLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         lang = self.lang_of()
         message = record.getMessage()
-        if record.msg == "rule %s skipped: %s" and len(record.args or ()) == 2:
-            rule, reason = record.args
+        skipped = _SKIPPED.fullmatch(message) if record.name == "landplan.check" else None
+        if skipped:  # logged, or a RuleSkippedWarning (both English)
             message = label("cli.summary.skipped", lang).format(
-                rule=rule, reason=_reason(str(reason), lang))
+                rule=skipped[1], reason=_reason(skipped[2], lang))
         level = (label("cli.problem.warning", lang) if record.levelno == logging.WARNING
                  else record.levelname)
         return f"{level} {record.name}: {message}"

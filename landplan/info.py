@@ -18,6 +18,7 @@ from pyproj import CRS, Transformer
 
 from ._distinct import per_distinct
 from ._labels import labels
+from ._numbers import format_number, format_numbers
 from ._rulemeta import rule_meta
 from ._tolerance import area_differs
 from .codes import load_codes, normalize_codes, unknown_codes
@@ -180,7 +181,7 @@ def _encoding_info(gdf: Any, attributes: list[str]) -> dict[str, Any]:
             break
     if detection is None:
         return {"encoding": "utf-8", "confidence": 1.0,
-                "reason": "the format stores Unicode text", "declared": None,
+                "reason": _UNICODE_FORMAT, "declared": None,
                 "samples": samples[:_SAMPLES]}
     return {"encoding": detection.encoding, "confidence": round(detection.confidence, 2),
             "reason": detection.reason, "declared": gdf.attrs.get("encoding_declared"),
@@ -235,9 +236,17 @@ def _area_info(gdf: Any, column: str | None, crs: dict[str, Any]) -> dict[str, A
             "mismatch": int(mismatch.sum())}
 
 
+_UNICODE_FORMAT = "the format stores Unicode text"  # the encoding of a GeoPackage, GeoJSON…
+
+
 def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
     """Return the text ``landplan info`` prints for :func:`file_info`'s result."""
     t = labels("info", lang)
+    t["lang"] = lang
+
+    def n(value: float, decimals: int = 0) -> str:
+        return format_number(value, lang, decimals)
+
     lines: list[str] = []
     for info in layers:
         lines.append(f"{t['file']}: {info['source']}")
@@ -245,27 +254,28 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
         if "error" in info:
             lines.append(f"  {t['error']}: {info['error']}")
             continue
-        lines.append(f"  {t['features']}: {info['features']:,}")
-        types = ", ".join(f"{k} {v:,}" for k, v in info["geometry_types"].items())
+        lines.append(f"  {t['features']}: {n(info['features'])}")
+        types = ", ".join(f"{k} {n(v)}" for k, v in info["geometry_types"].items())
         lines.append(f"  {t['geometry_types']}: {types or t['none']}")
         lines += _crs_lines(info, t)
         lines += _column_lines(info, t)
         g = info["geometry"]
-        reasons = ", ".join(f"{k} {v}" for k, v in g["invalid_reasons"].items())
-        lines.append(f"  {t['geometry']}: {t['empty']} {g['empty']}, {t['invalid']} "
-                     f"{g['invalid']}" + (f" ({reasons})" if reasons else "")
-                     + f", {t['non_polygon']} {g['non_polygon']}, {t['has_z']} {g['has_z']}")
+        reasons = ", ".join(f"{k} {n(v)}" for k, v in g["invalid_reasons"].items())
+        lines.append(f"  {t['geometry']}: {t['empty']} {n(g['empty'])}, {t['invalid']} "
+                     f"{n(g['invalid'])}" + (f" ({reasons})" if reasons else "")
+                     + f", {t['non_polygon']} {n(g['non_polygon'])}, {t['has_z']} "
+                       f"{n(g['has_z'])}")
         codes = info["codes"]
         if codes:
             unknown = ", ".join(codes["unknown"]) or t["none"]
             lines.append(f"  {t['codes']} ({codes['column']}): {t['distinct']} "
-                         f"{codes['distinct']}, {t['missing']} {codes['missing']}, "
+                         f"{n(codes['distinct'])}, {t['missing']} {n(codes['missing'])}, "
                          f"{t['unknown']}: {unknown}")
         lines += _kind_lines(info.get("kinds"), t, lang)
         area = info["area"]
         if area:
             lines.append(f"  {t['area']} ({area['column']}): {t['area_mismatch']}: "
-                         f"{area['mismatch']:,} / {area['compared']:,}")
+                         f"{n(area['mismatch'])} / {n(area['compared'])}")
     return "\n".join(lines)
 
 
@@ -279,10 +289,11 @@ def _kind_lines(kinds: dict[str, Any] | None, t: dict[str, Any], lang: str) -> l
         value = t["kind_blank"] if entry["value"] is None else f"'{entry['value']}'"
         read = (f"{names[entry['kind']]} ({entry['kind']})" if entry["kind"]
                 else t["kind_unread"])
-        lines.append(f"    - {value} → {read}: {entry['count']:,}")
+        lines.append(f"    - {value} → {read}: {format_number(entry['count'], lang)}")
     rest = kinds["values"][_KIND_VALUES:]
     if rest:
-        more = t["kind_more"].format(n=len(rest), count=sum(e["count"] for e in rest))
+        more = t["kind_more"].format(n=format_number(len(rest), lang),
+                                     count=format_number(sum(e["count"] for e in rest), lang))
         lines.append(f"    - {more}")
     return lines
 
@@ -300,11 +311,14 @@ def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
         lines.append(f"  {t['crs_note']}: {crs['note']}")
     if crs.get("problem"):
         lines.append(f"  {t['crs_problem']}: {crs['problem']}")
+    lang, sep = t["lang"], t["list_separator"]
     if info["bounds"]:
-        lines.append(f"  {t['bounds']}: " + ", ".join(f"{v:,.3f}" for v in info["bounds"]))
+        lines.append(f"  {t['bounds']}: "
+                     + sep.join(format_numbers(info["bounds"], lang, 3)))
     if info["bounds_lonlat"]:
-        lines.append(f"  {t['bounds_lonlat']}: "
-                     + ", ".join(f"{v:.6f}" for v in info["bounds_lonlat"]))
+        lonlat = [str(v).replace(".", labels("number", lang)["decimal"])
+                  for v in (f"{v:.6f}" for v in info["bounds_lonlat"])]
+        lines.append(f"  {t['bounds_lonlat']}: " + sep.join(lonlat))
     return lines
 
 
@@ -324,8 +338,13 @@ def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
             lines.append(f"    - {role}: {taken['column']}{seen}")
     enc = info["encoding"]
     declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
+    # the reasons of the encoding detection are English: said in English only (--json has
+    # them in any language)
+    reason = (t["unicode_format"] if enc["reason"] == _UNICODE_FORMAT
+              else enc["reason"] if t["lang"] == "en" else "")
     lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "
-                 f"{enc['confidence']:.2f}{declared}) — {enc['reason']}")
+                 f"{format_number(enc['confidence'], t['lang'], 2)}{declared})"
+                 + (f" — {reason}" if reason else ""))
     if enc["samples"]:
         lines.append(f"    {t['samples']}: " + " | ".join(enc["samples"]))
     lines.append(f"  {t['fields']}:")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
+from landplan import schema
 from landplan.cli import main
 from landplan.rules import rule_table
 
@@ -32,11 +33,13 @@ WORDS = {lang: frozenset(
     if line.strip() and not line.startswith("#")) for lang in ("vi", "en")}
 OTHER = {"vi": "en", "en": "vi"}
 COMMANDS = ("check", "demo", "plan-diff", "info", "rules")
+ROLES = sorted({*schema.DECISION_COLUMNS, *schema.PLAN_COLUMNS, *schema.PROJECT_COLUMNS,
+                *schema.CORRIDOR_COLUMNS} - {"geometry"})
 
 _REMOVE = [
     r"\S*[/\\]\S*",                 # paths
     r"\S+\.(?:gpkg|shp|csv|html|xlsx|tif|toml|zip|geojson|prj|cpg)\b",  # file names
-    r"--?[A-Za-z][\w-]*",           # options
+    r"(?<![\w-])--?[A-Za-z][\w-]*",  # options
     r"\b\w*_\w*\b",                 # identifiers: plan_start, LANDPLAN_LANG, land_use
     r"\b[A-Z][A-Z0-9:=\[\]@.-]+\b",  # codes, metavariables, EPSG:9209
     r"\b\w*\d\w*\b",                # numbers, decision numbers
@@ -53,10 +56,12 @@ def _words(text: str, data: frozenset[str]) -> set[str]:
         text = text.replace(value, " ")
     for rule in rule_ids:
         text = text.replace(rule, " ")
+    for role in ROLES:  # "- unit: ma_xa", "[vai trò: unit]": what --plan-column names
+        text = re.sub(rf"(?<=- ){role}(?=:)|(?<=: ){role}(?=\])", " ", text)
+    for command in COMMANDS:
+        text = re.sub(rf"(?<![\w-]){re.escape(command)}(?![\w-])", " ", text)
     for pattern in _REMOVE:
         text = re.sub(pattern, " ", text)
-    for command in COMMANDS:
-        text = re.sub(rf"\b{re.escape(command)}\b", " ", text)
     return set(re.findall(r"[^\W\d_]+", text.lower()))
 
 
@@ -65,6 +70,7 @@ def _file_texts(*paths: Path) -> frozenset[str]:
     out: set[str] = set()
     for path in paths:
         for layer, _ in pyogrio.list_layers(path):
+            out.add(str(layer))
             frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
             out.update(str(c) for c in frame.columns)
             for column in frame.columns:
