@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -22,8 +22,8 @@ from typing import Any
 from ._data import load_toml
 from .errors import LandplanWarning, MissingDependencyError, StrictError
 
-__all__ = ["localized", "missing_dependency", "os_error_text", "problem_text", "strict_mode",
-           "warn"]
+__all__ = ["Joined", "localized", "missing_dependency", "os_error_text", "problem_text",
+           "strict_mode", "warn"]
 
 _STRICT: ContextVar[bool] = ContextVar("landplan_strict", default=False)
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -148,6 +148,23 @@ def os_error_text(error: OSError, lang: str) -> str:
         else reason
 
 
+class Joined:
+    """Errors (or texts) one after the other, each in the language of the message they fill.
+
+    A field of a template: ``ConfigError.of("config.invalid", problems=Joined(found, sep))``.
+    """
+
+    def __init__(self, parts: Iterable[Any], sep: str = "\n") -> None:
+        self.parts, self.sep = tuple(parts), sep
+
+    def localized(self, lang: str) -> str:
+        """Return the parts in ``lang``, joined by the separator."""
+        return self.sep.join(localized(part, lang) for part in self.parts)
+
+    def __str__(self) -> str:
+        return self.localized("en")
+
+
 def _field(value: Any, lang: str) -> Any:
     if hasattr(value, "localized"):
         return value.localized(lang)
@@ -159,7 +176,11 @@ def _field(value: Any, lang: str) -> Any:
 
 @cache
 def _templates() -> dict[str, dict[str, str]]:
-    """Every template by its dotted key; checked once (both languages, the same fields)."""
+    """Return every template by its dotted key.
+
+    Checked once: both languages, and no field in ``vi`` that ``en`` lacks (English plurals
+    may have one Vietnamese does not need: ``problem{s}``).
+    """
     out: dict[str, dict[str, str]] = {}
     problems: list[str] = []
 
@@ -173,9 +194,9 @@ def _templates() -> dict[str, dict[str, str]]:
                 if not all(isinstance(t, str) and t for t in texts.values()):
                     problems.append(f"{at} lacks a vi or en text")
                     continue
-                names = [{f for _, f, _, _ in Formatter().parse(t) if f} for t in texts.values()]
-                if names[0] != names[1]:
-                    problems.append(f"{at}: vi and en fill different fields {names}")
+                vi, en = ({f for _, f, _, _ in Formatter().parse(t) if f} for t in texts.values())
+                if not vi <= en:  # the callers give the fields of the English text
+                    problems.append(f"{at}: vi fills fields en does not: {sorted(vi - en)}")
                 out[at] = texts
             else:
                 walk(value, at)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import __version__
 from ._cli_text import ENV, argparse_language, cli_language
-from ._dates import DATE_FORMS, parse_date
+from ._dates import parse_date
 from ._labels import label, labels
 from ._map_budget import DEFAULT_MAX_FEATURES, DEFAULT_MAX_MB, MapBudget
 from ._numbers import format_number, format_numbers, parse_number
@@ -237,8 +237,9 @@ def _plan_args(values: Sequence[str]) -> list[tuple[Path, str | None]]:
                                                  why=why))
         plans.append((path, when))
     if problems:
-        raise LandplanError.joined([*problems,
-                                    LandplanError.of("cli.plan_date_fix", forms=DATE_FORMS)])
+        forms = LandplanError.of("dates.forms")
+        raise LandplanError.joined([*problems, LandplanError.of("cli.plan_date_fix",
+                                                                forms=forms)])
     return plans
 
 

@@ -52,10 +52,11 @@ _REMOVE = [
 def _words(text: str, data: frozenset[str]) -> set[str]:
     """The words of ``text`` after what legitimately appears in both languages is removed."""
     rule_ids = sorted(rule_table("en")["rule"], key=len, reverse=True)
-    for value in sorted(data, key=len, reverse=True):
-        text = text.replace(value, " ")
     for rule in rule_ids:
         text = text.replace(rule, " ")
+    if data:  # whole values only: the layer "plan" is not the "plan" of "landplan"
+        values = "|".join(re.escape(v) for v in sorted(data, key=len, reverse=True))
+        text = re.sub(rf"(?<![\w-])(?:{values})(?![\w-])", " ", text)
     for role in ROLES:  # "- unit: ma_xa", "[vai trò: unit]": what --plan-column names
         text = re.sub(rf"(?<=- ){role}(?=:)|(?<=: ){role}(?=\])", " ", text)
     for command in COMMANDS:
