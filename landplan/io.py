@@ -453,8 +453,9 @@ def _read_tolerant(source: str, kwargs: dict[str, object], label: str) -> gpd.Ge
         problems[int(row)] = f"unreadable geometry: {reason}"
     if problems:
         shown = ", ".join(str(r) for r in list(problems)[:10])
-        warn(UnreadableRecordsWarning.of("io.unreadable_geometries", source=label,
-                                         count=len(problems), shown=shown), __name__)
+        key = "io.unreadable_geometries" if len(problems) > 1 else "io.unreadable_geometry"
+        warn(UnreadableRecordsWarning.of(key, source=label, count=len(problems), shown=shown),
+             __name__)
     gdf.attrs["geometry_problems"] = problems
     return gdf
 

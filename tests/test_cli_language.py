@@ -162,8 +162,7 @@ def test_help_language_is_known_before_parsing(capsys, monkeypatch):
     assert not _run(["rules", "--help"], capsys)[1].startswith("usage:")  # vi by default
 
 
-def test_vietnamese_numbers_in_the_summary(demo_output, files, tmp_path, capsys):
-    plan, decisions = files
+def test_vietnamese_numbers_in_the_summary(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "d"), "--no-map", "--lang", "vi"]) == 0
     out = capsys.readouterr().out
     assert "3.084" in out and "3,084" not in out
