@@ -644,6 +644,7 @@ def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float
     print(words["checked"].format(decisions=format_number(len(d), lang),
                                   zones=format_number(len(result.plan), lang),
                                   versions=format_number(versions, lang),
+                                  s="s" if versions > 1 else "",
                                   seconds=format_number(elapsed, lang, 1)))
     width = max(len(statuses[status]) for status in STATUSES)
     for status in STATUSES:
