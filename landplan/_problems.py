@@ -22,8 +22,8 @@ from typing import Any
 from ._data import load_toml
 from .errors import LandplanWarning, MissingDependencyError, StrictError
 
-__all__ = ["Joined", "localized", "missing_dependency", "os_error_text", "problem_text",
-           "strict_mode", "warn"]
+__all__ = ["Joined", "Said", "Text", "localized", "missing_dependency", "os_error_text",
+           "problem_text", "strict_mode", "warn"]
 
 _STRICT: ContextVar[bool] = ContextVar("landplan_strict", default=False)
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -146,6 +146,48 @@ def os_error_text(error: OSError, lang: str) -> str:
     path = error.filename if error.filename is not None else ""
     return problem_text("os_error", lang, {"path": path, "reason": reason}) if path \
         else reason
+
+
+class Text(str):
+    """A text of ``problems.toml`` that is also a :class:`str` (its English words).
+
+    For texts that are not errors but end up in one, or in ``attrs`` (the note on a CRS):
+    ``str`` code keeps working, and :meth:`localized` writes it in another language.
+    """
+
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, key: str, /, **fields: Any) -> Text:
+        made = super().__new__(cls, problem_text(key, "en", fields))
+        made.key, made.fields = key, fields
+        return made
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:
+        return (self.key,), self.fields  # copied and pickled (pandas deep-copies attrs)
+
+    def localized(self, lang: str) -> str:
+        """Return the text in ``lang``."""
+        return problem_text(self.key, lang, self.fields)
+
+
+class Said(str):
+    """The English words of an error (a :class:`str`) that can say themselves in any language.
+
+    For a message kept as text (``landplan info``'s ``"error"`` of a layer).
+    """
+
+    def __new__(cls, thing: Any) -> Said:
+        made = super().__new__(cls, str(thing))
+        made.thing = thing
+        return made
+
+    def __getnewargs__(self) -> tuple[Any]:
+        return (self.thing,)
+
+    def localized(self, lang: str) -> str:
+        """Return the message in ``lang``."""
+        return localized(self.thing, lang)
 
 
 class Joined:

@@ -19,6 +19,7 @@ from pyproj import CRS, Transformer
 from ._distinct import per_distinct
 from ._labels import labels
 from ._numbers import format_number, format_numbers
+from ._problems import Said, localized
 from ._rulemeta import rule_meta
 from ._tolerance import area_differs
 from .codes import load_codes, normalize_codes, unknown_codes
@@ -91,7 +92,7 @@ def file_info(
         except InputError as exc:
             if len(layers) == 1:
                 raise
-            out.append({"source": f"{path}", "layer": name, "error": str(exc)})
+            out.append({"source": f"{path}", "layer": name, "error": Said(exc)})
             continue
         out.append(_describe(gdf, name))
     return out
@@ -140,7 +141,7 @@ def _crs_info(gdf: Any) -> dict[str, Any]:
     try:
         check_coordinates(gdf, gdf.attrs.get("source", ""))
     except CRSError as exc:
-        problem = str(exc)
+        problem = Said(exc)
     return {"name": crs.name, "epsg": crs.to_epsg(min_confidence=70),
             "vn2000_zone": vn2000_zone(crs), "metric": is_metric_projected(crs),
             "note": gdf.attrs.get("crs_note"), "problem": problem}
@@ -252,7 +253,7 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
         lines.append(f"{t['file']}: {info['source']}")
         lines.append(f"  {t['layer']}: {info['layer']}")
         if "error" in info:
-            lines.append(f"  {t['error']}: {info['error']}")
+            lines.append(f"  {t['error']}: {localized(info['error'], lang)}")
             continue
         lines.append(f"  {t['features']}: {n(info['features'])}")
         types = ", ".join(f"{k} {n(v)}" for k, v in info["geometry_types"].items())
@@ -308,9 +309,9 @@ def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
     if crs.get("vn2000_zone"):
         lines.append(f"  {t['vn2000_zone']}: {crs['vn2000_zone']}")
     if crs.get("note"):
-        lines.append(f"  {t['crs_note']}: {crs['note']}")
+        lines.append(f"  {t['crs_note']}: {localized(crs['note'], t['lang'])}")
     if crs.get("problem"):
-        lines.append(f"  {t['crs_problem']}: {crs['problem']}")
+        lines.append(f"  {t['crs_problem']}: {localized(crs['problem'], t['lang'])}")
     lang, sep = t["lang"], t["list_separator"]
     if info["bounds"]:
         lines.append(f"  {t['bounds']}: "

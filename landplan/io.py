@@ -24,7 +24,7 @@ from pyproj import CRS
 from ._data import load_toml
 from ._distinct import per_distinct
 from ._labels import LANGS, labels
-from ._problems import missing_dependency, strict_mode, warn
+from ._problems import Text, missing_dependency, strict_mode, warn
 from ._steps import step
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
@@ -254,7 +254,7 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
     if gdf.crs is not None:
         resolved, note = resolve_crs(CRS.from_user_input(gdf.crs))
         if note:
-            warn(CRSWarning(f"{source_label}: {note}"), __name__)
+            warn(CRSWarning.of("io.crs_note", source=source_label, note=note), __name__)
             gdf = gdf.set_crs(resolved, allow_override=True)
             gdf.attrs["crs_note"] = note
     return gdf
@@ -735,16 +735,16 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
     A note is added when ``override_crs`` replaces a different declared CRS.
     """
     if override_crs is not None:
-        wanted = parse_crs(override_crs, what=f"CRS given for {label}")
+        wanted = parse_crs(override_crs, what=Text("crs.given_for", source=label))
         if gdf.crs is None:
             gdf.attrs["crs_assumed"] = wanted.name
         elif not CRS.from_user_input(gdf.crs).equals(wanted):
-            note = CRSWarning.of("io.crs_replaced", declared=gdf.crs.name, wanted=wanted.name)
+            note = Text("io.crs_replaced", declared=gdf.crs.name, wanted=wanted.name)
             warn(CRSWarning.of("io.crs_note", source=label, note=note), __name__)
-            gdf.attrs["crs_note"] = str(note)
+            gdf.attrs["crs_note"] = note
         return gdf.set_crs(wanted, allow_override=True)
     if crs is not None:
-        wanted = parse_crs(crs, what=f"CRS given for {label}")
+        wanted = parse_crs(crs, what=Text("crs.given_for", source=label))
         if gdf.crs is None:
             gdf.attrs["crs_assumed"] = wanted.name
             return gdf.set_crs(wanted)
