@@ -174,11 +174,12 @@ class Text(str):
 class Said(str):
     """The English words of an error (a :class:`str`) that can say themselves in any language.
 
-    For a message kept as text (``landplan info``'s ``"error"`` of a layer).
+    For a message kept as text (``landplan info``'s ``"error"`` of a layer). ``thing`` is
+    an error or warning of landplan, or a function of the language that writes the words.
     """
 
     def __new__(cls, thing: Any) -> Said:
-        made = super().__new__(cls, str(thing))
+        made = super().__new__(cls, thing("en") if callable(thing) else str(thing))
         made.thing = thing
         return made
 
@@ -187,7 +188,7 @@ class Said(str):
 
     def localized(self, lang: str) -> str:
         """Return the message in ``lang``."""
-        return localized(self.thing, lang)
+        return self.thing(lang) if callable(self.thing) else localized(self.thing, lang)
 
 
 class Joined:

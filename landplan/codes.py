@@ -30,6 +30,7 @@ import pandas as pd
 from ._data import data_path
 from ._distinct import per_distinct
 from ._labels import check_lang
+from ._problems import Text
 from ._text import clean_value
 from ._texttable import read_text_table
 from .errors import CodeTableError
@@ -63,7 +64,7 @@ _DEFAULT_FILES = (("2018", "codes/vn_2018.csv"), ("2024", "codes/vn_2024.csv"),
 
 
 def _read_table(path: str | Path, scheme: str, check_parents: bool = True) -> pd.DataFrame:
-    table = read_text_table(path, "Code table", CodeTableError)
+    table = read_text_table(path, Text("table.codes"), CodeTableError)
     problems = []
     missing = [c for c in ("code", "parent", "group") if c not in table.columns]
     if missing:
@@ -222,7 +223,7 @@ def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
         shipped ``landplan/data/compatibility.csv``.
     """
     path = data_path("compatibility.csv") if path is None else Path(path)
-    table = read_text_table(path, "Compatibility table", CodeTableError)
+    table = read_text_table(path, Text("table.compatibility"), CodeTableError)
     missing = {"planned", "granted"} - set(table.columns)
     if missing:
         raise CodeTableError(

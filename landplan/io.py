@@ -23,8 +23,8 @@ from pyproj import CRS
 
 from ._data import load_toml
 from ._distinct import per_distinct
-from ._labels import LANGS, labels
-from ._problems import Text, missing_dependency, strict_mode, warn
+from ._labels import labels
+from ._problems import Said, Text, missing_dependency, strict_mode, warn
 from ._steps import step
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
@@ -761,8 +761,8 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
 def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] | None) -> None:
     """Stop when a layer given as the plan or the decisions is another kind of layer.
 
-    For example the two swapped, or projects given as decisions…; the message is in
-    Vietnamese and English.
+    For example the two swapped, or projects given as decisions…; the message is English,
+    and Vietnamese with ``localized("vi")`` (as the command line prints it).
     """
     attributes = [str(c) for c in raw.columns if c != raw.geometry.name]
     if len(raw) == 0:
@@ -775,8 +775,8 @@ def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] |
     if not wrong or kind is None:
         return
     source = raw.attrs.get("source", "the layer")
-    parts = []
-    for lang in LANGS:
+
+    def say(lang: str) -> str:
         t = labels("layer_kind", lang)
         if kind in evidence:
             why = t["has"].format(evidence=", ".join(
@@ -784,8 +784,9 @@ def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] |
         else:
             code = match_columns(attributes, column_aliases("plan")).get("land_use")
             why = t["only_code"].format(column=code)
-        parts.append(t[f"not_{wanted}"].format(source=source, kind=t[kind], why=why))
-    raise InputError("\n".join(parts))
+        return t[f"not_{wanted}"].format(source=source, kind=t[kind], why=why)
+
+    raise InputError.of("said", text=Said(say))
 
 
 def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str, doc: str, what: str,
