@@ -243,7 +243,6 @@ _UNICODE_FORMAT = "the format stores Unicode text"  # the encoding of a GeoPacka
 def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
     """Return the text ``landplan info`` prints for :func:`file_info`'s result."""
     t = labels("info", lang)
-    t["lang"] = lang
 
     def n(value: float, decimals: int = 0) -> str:
         return format_number(value, lang, decimals)
@@ -258,8 +257,8 @@ def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
         lines.append(f"  {t['features']}: {n(info['features'])}")
         types = ", ".join(f"{k} {n(v)}" for k, v in info["geometry_types"].items())
         lines.append(f"  {t['geometry_types']}: {types or t['none']}")
-        lines += _crs_lines(info, t)
-        lines += _column_lines(info, t)
+        lines += _crs_lines(info, t, lang)
+        lines += _column_lines(info, t, lang)
         g = info["geometry"]
         reasons = ", ".join(f"{k} {n(v)}" for k, v in g["invalid_reasons"].items())
         lines.append(f"  {t['geometry']}: {t['empty']} {n(g['empty'])}, {t['invalid']} "
@@ -299,7 +298,7 @@ def _kind_lines(kinds: dict[str, Any] | None, t: dict[str, Any], lang: str) -> l
     return lines
 
 
-def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
+def _crs_lines(info: dict[str, Any], t: dict[str, Any], lang: str) -> list[str]:
     """Return the lines of :func:`format_info` on a layer's CRS and extent (labels ``t``)."""
     lines: list[str] = []
     crs = info["crs"]
@@ -309,10 +308,10 @@ def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
     if crs.get("vn2000_zone"):
         lines.append(f"  {t['vn2000_zone']}: {crs['vn2000_zone']}")
     if crs.get("note"):
-        lines.append(f"  {t['crs_note']}: {localized(crs['note'], t['lang'])}")
+        lines.append(f"  {t['crs_note']}: {localized(crs['note'], lang)}")
     if crs.get("problem"):
-        lines.append(f"  {t['crs_problem']}: {localized(crs['problem'], t['lang'])}")
-    lang, sep = t["lang"], t["list_separator"]
+        lines.append(f"  {t['crs_problem']}: {localized(crs['problem'], lang)}")
+    sep = t["list_separator"]
     if info["bounds"]:
         lines.append(f"  {t['bounds']}: "
                      + sep.join(format_numbers(info["bounds"], lang, 3)))
@@ -323,7 +322,7 @@ def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
+def _column_lines(info: dict[str, Any], t: dict[str, Any], lang: str) -> list[str]:
     """Return the lines of :func:`format_info` on a layer's kind, columns and encoding."""
     lines: list[str] = []
     if info["looks_like"]:
@@ -339,13 +338,12 @@ def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
             lines.append(f"    - {role}: {taken['column']}{seen}")
     enc = info["encoding"]
     declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
-    # the reasons of the encoding detection are English: said in English only (--json has
-    # them in any language)
+    # the reasons of the encoding detection are English: the Vietnamese text points to
+    # --json instead of quoting them
     reason = (t["unicode_format"] if enc["reason"] == _UNICODE_FORMAT
-              else enc["reason"] if t["lang"] == "en" else "")
+              else t["encoding_reason"].format(reason=enc["reason"]))
     lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "
-                 f"{format_number(enc['confidence'], t['lang'], 2)}{declared})"
-                 + (f" — {reason}" if reason else ""))
+                 f"{format_number(enc['confidence'], lang, 2)}{declared}) — {reason}")
     if enc["samples"]:
         lines.append(f"    {t['samples']}: " + " | ".join(enc["samples"]))
     lines.append(f"  {t['fields']}:")
