@@ -120,7 +120,8 @@ def _parser(lang: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="landplan", description=top["description"])
     parser.add_argument("--version", action="version", version=f"landplan {__version__}",
                         help=top["version"])
-    sub = parser.add_subparsers(dest="command", required=True)
+    commands = "{check,demo,plan-diff,info,rules}"  # as argparse lists them, in any language
+    sub = parser.add_subparsers(dest="command", required=True, metavar=commands)
     quiet, listing = [_verbosity(verbosity, "quiet")], [_verbosity(verbosity, "quiet_listing")]
 
     c = sub.add_parser("check", help=top["check"], description=top["check"], parents=quiet)
@@ -726,8 +727,7 @@ class _LogLines(logging.Formatter):
         if skipped:  # logged, or a RuleSkippedWarning (both English)
             message = label("cli.summary.skipped", lang).format(
                 rule=skipped[1], reason=_reason(skipped[2], lang))
-        level = (label("cli.problem.warning", lang) if record.levelno == logging.WARNING
-                 else record.levelname)
+        level = labels("cli.levels", lang).get(record.levelname.lower(), record.levelname)
         return f"{level} {record.name}: {message}"
 
 

@@ -109,6 +109,8 @@ def _cases(tmp: Path, files: tuple[Path, Path]) -> dict[str, tuple[list[str], in
     return {
         "check": (["check", "--plan", str(plan), "--decisions", str(decisions),
                    "--out", str(tmp / "check"), "--no-map"], 0),
+        "check --current-use": (["check", "--plan", str(plan), "--decisions", str(decisions),
+                                 "--out", str(tmp / "current"), "--current-use"], 0),
         "demo": (["demo", "--out", str(tmp / "demo"), "--no-map"], 0),
         "plan-diff": (["plan-diff", str(SAMPLE / "plan.gpkg"), str(SAMPLE / "plan_2023.gpkg"),
                        "--out", str(tmp / "diff"), "--no-map"], 0),
