@@ -38,6 +38,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+from ._templates import localized, problem_text
+
 _T = TypeVar("_T", bound="_Localized")
 
 
@@ -54,8 +56,6 @@ class _Localized:
 
         Its ``str`` is the English text; :meth:`localized` gives any language.
         """
-        from ._problems import problem_text
-
         made = cls(problem_text(key, "en", fields))  # type: ignore[call-arg]
         made.key, made.fields = key, dict(fields)
         return made
@@ -70,8 +70,6 @@ class _Localized:
 
     def localized(self, lang: str) -> str:
         """Return the message in ``lang`` (``"vi"``, ``"en"``); ``str()`` when it has no key."""
-        from ._problems import localized, problem_text
-
         if self.parts:
             return "\n".join(localized(part, lang) for part in self.parts)
         if self.key is None:
