@@ -242,7 +242,7 @@ def test_the_fiona_engine_without_fiona_says_the_pip_command(decisions, tmp_path
 
 def test_the_extras_the_install_messages_name_exist():
     extras = read_toml(ROOT / "pyproject.toml")["project"]["optional-dependencies"]
-    texts = load_toml("messages.toml")["missing_dependency"]
+    texts = load_toml("problems.toml")["missing_dependency"]
     for extra in ("fiona", "distributed"):
         assert extra in extras
     assert all('pip install "landplan[{extra}]"' in text for text in texts.values())
