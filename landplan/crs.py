@@ -17,7 +17,8 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from ._data import data_path
-from ._problems import Text
+from ._labels import labels
+from ._problems import Said, Text
 from .errors import CRSError
 
 __all__ = ["check_coordinates", "is_metric_projected", "parse_crs", "plausible", "resolve_crs",
@@ -238,6 +239,16 @@ def _centre_lonlat(x: float, y: float, crs: CRS, to_lonlat: Transformer, where: 
     return lon, lat
 
 
+def _number(value: float, spec: str) -> Said:
+    """``value`` written with ``spec``, its separators those of each language (583.141,5)."""
+    def write(lang: str) -> str:
+        words = labels("number", lang)
+        swap = str.maketrans({",": words["thousands"], ".": words["decimal"]})
+        return format(value, spec).translate(swap)
+
+    return Said(write)
+
+
 def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
     """Raise :class:`CRSError` when a layer's coordinates do not fit its CRS.
 
@@ -262,7 +273,7 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
         return
     x, y = np.median(centres, axis=0)
     crs = CRS.from_user_input(gdf.crs)
-    where = Text("crs.where", source=label, x=f"{x:,.6g}", y=f"{y:,.6g}")
+    where = Text("crs.where", source=label, x=_number(x, ",.6g"), y=_number(y, ",.6g"))
     fix = Text("crs.fix")
     to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
     lon, lat = _centre_lonlat(x, y, crs, to_lonlat, where, fix)
@@ -283,7 +294,7 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
     if swapped is not None and inside(*swapped):
         raise CRSError.of("crs.xy_swapped", where=where, crs=crs.name,
                           area=area.name.rstrip("."))
-    place = (Text("crs.place", lon=f"{lon:.3f}", lat=f"{lat:.3f}")
+    place = (Text("crs.place", lon=_number(lon, ".3f"), lat=_number(lat, ".3f"))
              if np.isfinite([lon, lat]).all() else Text("crs.outside_domain"))
     raise CRSError.of("crs.far", where=where, place=place, crs=crs.name,
                       area=area.name.rstrip("."), fix=fix)
