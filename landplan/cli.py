@@ -684,12 +684,13 @@ def _reason(reason: str, lang: str) -> str:
 
 
 @contextmanager
-def _warnings_logged(lang_of: Callable[[], str]) -> Iterator[None]:
+def _warnings_logged(lang_of: Callable[[], str], *, verbose: bool = False) -> Iterator[None]:
     """Log every :class:`~landplan.errors.LandplanWarning` issued within the block.
 
     Each time, by the logger of the module that issued it (``WARNING landplan.io: …``), in
     the language ``lang_of()`` says at that moment, instead of printing it as a Python
-    warning; the warning state is restored after it.
+    warning; the warning state is restored after it. Other libraries' warnings (pyogrio,
+    shapely: English, for developers) are printed only when ``verbose``.
     """
     with warnings.catch_warnings():
         shown = warnings.showwarning
@@ -699,7 +700,7 @@ def _warnings_logged(lang_of: Callable[[], str]) -> Iterator[None]:
                  file: object = None, line: str | None = None) -> None:
             if isinstance(message, LandplanWarning):
                 logging.getLogger(message.origin).warning("%s", message.localized(lang_of()))
-            else:
+            elif verbose:
                 shown(message, category, filename, lineno, file, line)
 
         warnings.showwarning = show
@@ -771,7 +772,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def lang_of() -> str:
         return _language(args)
 
-    with _logging(lang_of, quiet=args.quiet, verbose=args.verbose), _warnings_logged(lang_of):
+    with _logging(lang_of, quiet=args.quiet, verbose=args.verbose), \
+            _warnings_logged(lang_of, verbose=args.verbose):
         return _dispatch(args)
 
 
