@@ -55,6 +55,7 @@ from .quotas import load_quotas
 from .report import summarize, write_outputs
 from .rules import RULES, rule_table
 from .schema import plan_versions
+from .units import load_units
 
 
 def _installed_version() -> str:
@@ -103,6 +104,7 @@ __all__ = [
     "load_plan",
     "load_projects",
     "load_quotas",
+    "load_units",
     "make_map",
     "plan_diff",
     "plan_versions",

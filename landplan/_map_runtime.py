@@ -95,15 +95,27 @@ def _fill(text: str, values: Mapping[str, str]) -> str:
 def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
     """Add the page's styles and the ``LANDPLAN`` helpers (names, legal bases, popups)."""
     runtime = _fill(_source("runtime.js"),
-                    {"names": _js(code_names(codes, lang)), "legal": _js(_legal())})
+                    {"names": _js(code_names(codes, lang)), "legal": _js(_legal(lang))})
     fmap.get_root().header.add_child(
         Raw(f"<style>\n{_source('map.css')}</style>"
                 f"<script>\n{_source('codec.js')}{runtime}</script>"),
         name=_RUNTIME_ELEMENT)
 
 
-def _legal() -> dict[str, str]:
-    """Return the legal basis of each rule, by rule id."""
+def _legal(lang: str = "vi") -> dict[str, dict[str, object]]:
+    """Return the legal bases of each rule by period of the decision's date, by rule id.
+
+    ``{"p": [[start, text], …], "*": text}``: ``text`` of the last period whose ``start``
+    (ISO date, "" for the first) is on or before the feature's decision date (property
+    ``d``); ``"*"`` for a feature without a date (every reference). The popup's ``%r``
+    field picks it (``runtime.js``).
+    """
     from .rules import RULES
 
-    return {rule.id: rule.legal_basis() for rule in RULES.values()}
+    out: dict[str, dict[str, object]] = {}
+    for rule in RULES.values():
+        bounds, texts = rule.legal_periods(lang)
+        starts = ["", *(b.isoformat() for b in bounds)]
+        out[rule.id] = {"p": [[s, t] for s, t in zip(starts, texts[:-1], strict=True)],
+                        "*": texts[-1]}
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from string import Formatter
 from typing import NamedTuple
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from ._arrowtext import join_per_key
 from ._distinct import flags
 from ._messages import messages
 from ._problems import strict_mode, warn
@@ -41,6 +42,7 @@ from .planlayer import coverage_versions, plan_overlaps, resolve_overlaps
 from .quotas import normalize_quotas
 from .rules import RULES, CheckContext, Rule, SkipRule, severity_rank
 from .rules._kinds import NOT_GRANTS
+from .rules.conversion import quota_usage
 from .schema import (
     is_normalized,
     normalize_corridors,
@@ -49,6 +51,7 @@ from .schema import (
     normalize_projects,
     version_table,
 )
+from .units import normalize_units, unit_names
 
 __all__ = ["DECISION_OUTPUT_COLUMNS", "FINDING_COLUMNS", "STATUSES", "CheckResult", "check"]
 
@@ -58,8 +61,9 @@ STATUSES = ("compliant", "violation", "unchecked")
 LAYERS = ("decisions", "projects", "plan", "corridors", "quotas")
 DECISION_OUTPUT_COLUMNS = [
     "source_row", "decision_no", "parcel_id", "kind", "decision_date", "land_use",
-    "prev_land_use", "unit", "status", "reason", "planned_land_use", "conflict_area_m2",
-    "conflict_pct", "n_findings", "max_severity", "area_m2", "geometry_status", "plan_version",
+    "prev_land_use", "unit", "unit_name", "status", "rule", "reason", "planned_land_use",
+    "conflict_area_m2", "conflict_pct", "violation_area_m2", "n_findings", "max_severity",
+    "area_m2", "geometry_status", "plan_version",
 ]
 FINDING_COLUMNS = [
     "finding_id", "layer", "source_row", "decision_no", "parcel_id", "rule", "category", "severity",
@@ -89,6 +93,24 @@ class CheckResult(NamedTuple):
     """The land-cover rasters ``[(date, path), ...]``, when given."""
     config: CheckConfig | None = None
     """The configuration the check ran with (its language is the outputs' default)."""
+    quota_usage: pd.DataFrame | None = None
+    """With quotas: each quota row's accounting as the quota rules count it (``unit``,
+    ``from``, ``to``, ``quota_ha``, ``n_conversions``, ``used_ha``, ``undated_ha``,
+    ``remaining_ha``, ``n_over``)."""
+
+    def subset(self, *, units: Iterable[str]) -> CheckResult:
+        """Return the result for some administrative units only (a commune's report).
+
+        The decisions of ``units`` (codes as in ``unit``) and their findings, with the
+        findings that are on no decision (plan overlaps and gaps, whole layers, quota
+        rows), which concern every unit; everything else is kept as it is.
+        """
+        wanted = set(units)
+        keep = self.decisions["unit"].isin(wanted)
+        f = self.findings
+        keep_f = f["unit"].isin(wanted) | (f["layer"] != "decisions")
+        return self._replace(decisions=self.decisions[keep.to_numpy()],
+                             findings=f[keep_f.to_numpy()])
 
     @property
     def lang(self) -> str:
@@ -115,6 +137,7 @@ def check(
     decision_columns: Mapping[str, str] | None = None,
     overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None = None,
     strict: bool = False,
+    units: pd.DataFrame | None = None,
 ) -> CheckResult:
     """Check decisions against the plan.
 
@@ -152,6 +175,9 @@ def check(
         Raise :class:`~landplan.errors.StrictError` instead of issuing a
         :class:`~landplan.errors.LandplanWarning` (a rule that cannot run on the inputs
         given).
+    units
+        Commune names by code (:func:`landplan.load_units`), optional: the decisions'
+        ``unit_name`` (see :mod:`landplan.units` for where else names come from).
 
     Returns
     -------
@@ -178,7 +204,7 @@ def check(
         return _check(plan, decisions, projects=projects, quotas=quotas, corridors=corridors,
                       landcover=landcover, config=config, codes=codes, compat=compat,
                       plan_columns=plan_columns, decision_columns=decision_columns,
-                      overlay=overlay)
+                      overlay=overlay, units=units)
 
 
 def _check(
@@ -195,6 +221,7 @@ def _check(
     plan_columns: Mapping[str, str] | None,
     decision_columns: Mapping[str, str] | None,
     overlay: Callable[[np.ndarray, np.ndarray], pd.DataFrame] | None,
+    units: pd.DataFrame | None = None,
 ) -> CheckResult:
     """:func:`check` itself (in the strict mode :func:`check` sets)."""
     started = time.perf_counter()
@@ -240,6 +267,10 @@ def _check(
             cover = landcover_table(decisions, rasters)
             reading.note = (f"{len(decisions):,} decisions × {cover['date'].nunique()} "
                             "rasters")
+    # each decision's commune by name, before the rules: their messages name it
+    decisions["unit_name"] = unit_names(
+        decisions["unit"].to_numpy(dtype=object), decisions["unit_name"].to_numpy(dtype=object),
+        table=None if units is None else normalize_units(units), plan=plan)
     ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
@@ -249,11 +280,14 @@ def _check(
     findings, rules = _run_rules(ctx)
     with step("statuses", count=len(decisions)):
         decisions_out = _decision_status(ctx, findings)
+        decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name",
+                             decisions["unit_name"].to_numpy(dtype=object))
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
+    usage = quota_usage(ctx) if quotas is not None else None
     return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
-                       config)
+                       config, usage)
 
 
 def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
@@ -432,7 +466,7 @@ class _Found:
         constants = {"rule": self.rule.id, "rule_order": self.order,
                      "category": self.rule.category,
                      "severity": config.severity(self.rule.id),
-                     "legal_basis": self.rule.legal_basis()}
+                     "legal_basis": self.rule.legal_basis(config.lang)}
         named = {name for _, name, _, _ in Formatter().parse(template) if name}
         extra = {key: value for key, value in constants.items()
                  if key not in self.rows.columns and any(n.split(".")[0].split("[")[0] == key
@@ -544,7 +578,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
-        "legal_basis": _per_rule([r.legal_basis() for r in registered], rule_order[order]),
+        "legal_basis": _legal_bases(registered, rule_order[order], dates[order],
+                                    ctx.config.lang),
         "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": rule_order[order],
@@ -566,6 +601,28 @@ def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.Ex
     """Return each finding's rule's value (by the rule's position) as text, made once here."""
     texts = pa.array(values, type=pa.large_string()).take(pa.array(rule_order))
     return pd.Series(texts.to_pandas(), dtype="str").array
+
+
+def _legal_bases(registered: list[Rule], rule_order: np.ndarray, dates: np.ndarray,
+                 lang: str) -> pd.api.extensions.ExtensionArray:
+    """Each finding's legal basis: its rule's references in force on its decision's date.
+
+    A few texts per rule (one per period of its references, one for no date: all of them,
+    :meth:`Rule.legal_periods`), made once; each finding takes its text by index.
+    """
+    texts: list[str] = []
+    index = np.zeros(len(rule_order), dtype=np.int64)
+    undated = np.isnat(dates)
+    for position in np.unique(rule_order):
+        bounds, periods = registered[position].legal_periods(lang)
+        mine = rule_order == position
+        period = np.searchsorted(np.array(bounds, dtype="datetime64[ns]"), dates[mine],
+                                 side="right")
+        period[undated[mine]] = len(periods) - 1
+        index[mine] = len(texts) + period
+        texts += periods
+    taken = pa.array(texts, type=pa.large_string()).take(pa.array(index))
+    return pd.Series(taken.to_pandas(), dtype="str").array
 
 
 def _messages_in(found_by: list[_Found], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -635,6 +692,28 @@ def _version_names(ctx: CheckContext) -> np.ndarray:
     return names[np.where(ctx.version_of >= 0, ctx.version_of, len(names) - 1)]
 
 
+def _why(rows: np.ndarray, ranks: np.ndarray, orders: np.ndarray, messages: np.ndarray,
+         n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return each decision's deciding rule and reason from the findings that explain it.
+
+    The rule is the most severe finding's (the earlier rule on a tie); the reason joins the
+    messages most severe first, in rule order within a severity. Decisions with no such
+    finding get None for both.
+    """
+    rule = np.full(n, None, dtype=object)
+    reason = np.full(n, None, dtype=object)
+    if not len(rows):
+        return rule, reason
+    order = np.lexsort((orders, -ranks, rows))
+    rows, orders, messages = rows[order], orders[order], messages[order]
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    ids = np.array([r.id for r in RULES.values()], dtype=object)
+    rule[rows[first]] = ids[orders[first]]
+    keys, joined = join_per_key(rows, messages, " | ")
+    reason[keys] = joined
+    return rule, reason
+
+
 def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Each decision once, with status derived from its findings."""
     d = ctx.decisions
@@ -652,10 +731,19 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
     blocking = np.zeros(n, dtype=bool)
     blocking[rows[blocks]] = True
     status = np.where(blocking, "unchecked", np.where(violation, "violation", "compliant"))
-    reasons = (findings[blocks].groupby("_row")["message"]
-               .agg(" | ".join).reindex(range(n)))
-    n_findings = np.bincount(rows, minlength=n)
     ranks = findings["severity"].map(severity_rank).to_numpy(dtype=np.int64)
+    # why: an unchecked decision's blocking findings, a violation's compliance findings
+    why = np.where(blocking[rows], blocks, compliance & (status[rows] == "violation"))
+    rule, reason = _why(rows[why], ranks[why], findings["_order"].to_numpy(dtype=np.int64)[why],
+                        findings["message"].to_numpy(dtype=object)[why], n)
+    areas = findings["conflict_area_m2"].to_numpy(dtype=float)
+    violation_area = np.full(n, np.nan)
+    counted = compliance & ~np.isnan(areas)
+    np.fmax.at(violation_area, rows[counted], areas[counted])
+    # a rule that names no area (quota, unused land) concerns the whole parcel
+    violation_area = np.where(np.isnan(violation_area), ctx.area, violation_area)
+    violation_area[status != "violation"] = np.nan
+    n_findings = np.bincount(rows, minlength=n)
     max_rank = np.full(n, -1, dtype=np.int64)
     np.maximum.at(max_rank, rows, ranks)
     by_rank = {severity_rank(s): s for s in findings["severity"].unique()}
@@ -688,10 +776,12 @@ def _decision_status(ctx: CheckContext, findings: gpd.GeoDataFrame) -> gpd.GeoDa
         "prev_land_use": _values(d["prev_land_use"]),
         "unit": _values(d["unit"]),
         "status": status,
-        "reason": reasons.to_numpy(dtype=object),
+        "rule": rule,
+        "reason": reason,
         "planned_land_use": dominant,
         "conflict_area_m2": conflict,
         "conflict_pct": conflict_pct,
+        "violation_area_m2": violation_area,
         "n_findings": n_findings,
         "max_severity": max_severity,
         "area_m2": area,

@@ -53,6 +53,7 @@ from .report import (
 )
 from .rules import rule_table
 from .schema import plan_versions
+from .units import load_units
 
 __all__ = ["main"]
 
@@ -136,6 +137,7 @@ def _parser(lang: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("--corridors", type=Path, action="append", metavar="PATH",
                    help=h["corridors"])
     c.add_argument("--quotas", type=Path, metavar="CSV", help=h["quotas"])
+    c.add_argument("--units", type=Path, metavar="CSV", help=h["units"])
     c.add_argument("--landcover", type=Path, metavar="CSV", help=h["landcover"])
     c.add_argument("--plan-layer", metavar="LAYER", help=h["plan_layer"])
     c.add_argument("--decisions-layer", metavar="LAYER", help=h["decisions_layer"])
@@ -251,6 +253,7 @@ class _Inputs:
     projects: Path | None = None
     corridors: list[Path] | None = None
     quotas: Path | None = None
+    units: Path | None = None
     landcover: Path | None = None
     config: Path | None = None
     raster: Path | None = None
@@ -260,7 +263,7 @@ class _Inputs:
         """Every input file as (option, path), for the output-folder check."""
         out = [("--plan", p) for p, _ in self.plans] + [("--decisions", self.decisions)]
         out += [("--corridors", p) for p in self.corridors or []]
-        for option in ("projects", "quotas", "landcover", "config", "raster"):
+        for option in ("projects", "quotas", "units", "landcover", "config", "raster"):
             if getattr(self, option) is not None:
                 out.append((f"--{option}", getattr(self, option)))
         if self.before is not None:
@@ -331,8 +334,9 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
         decisions = _load_parcels(args, inputs.decisions)
         if _is_current_use(args, decisions):
             return _run_current_use(args, inputs, config, plan, decisions, started)
-        projects, corridors, quotas = _optional_inputs(args, inputs)
+        projects, corridors, quotas, units = _optional_inputs(args, inputs)
         result = check(plan, decisions, projects=projects, corridors=corridors, quotas=quotas,
+                       units=units,
                        landcover=inputs.landcover, config=config)
         del plan, decisions, projects, corridors  # the inputs as read: the result has its own
         written = write_outputs(result, args.out, map_html=not args.no_map, lang=config.lang,
@@ -411,8 +415,8 @@ def _print_current_use(result, written: dict[str, Path], elapsed: float, lang: s
 
 
 def _optional_inputs(args: argparse.Namespace, inputs: _Inputs) -> tuple:
-    """Read the projects, corridors and quotas given (None for each one not given)."""
-    projects = corridors = quotas = None
+    """Read the projects, corridors, quotas and units given (None for each one not given)."""
+    projects = corridors = quotas = units = None
     if inputs.projects:
         projects = load_projects(inputs.projects, crs=args.crs, engine=args.engine)
     if inputs.corridors:
@@ -423,7 +427,9 @@ def _optional_inputs(args: argparse.Namespace, inputs: _Inputs) -> tuple:
         with step("read_quotas") as reading:
             quotas = load_quotas(inputs.quotas)
             reading.count, reading.note = len(quotas), f"{len(quotas):,} rows"
-    return projects, corridors, quotas
+    if inputs.units:
+        units = load_units(inputs.units)
+    return projects, corridors, quotas, units
 
 
 @contextmanager
@@ -534,7 +540,7 @@ def _run_check_command(args: argparse.Namespace) -> int:
         raise LandplanError.joined(problems)
     inputs = _Inputs(plans=plans, decisions=args.decisions,
                      projects=args.projects, corridors=args.corridors, quotas=args.quotas,
-                     landcover=args.landcover, before=args.current_use_before)
+                     units=args.units, landcover=args.landcover, before=args.current_use_before)
     return _run_check(args, inputs, config)
 
 

@@ -17,7 +17,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ._distinct import per_distinct
-from ._labels import labels
+from ._labels import LANGS, label, labels
 from ._numbers import format_number, format_numbers
 from ._problems import Said, localized
 from ._rulemeta import rule_meta
@@ -182,11 +182,12 @@ def _encoding_info(gdf: Any, attributes: list[str]) -> dict[str, Any]:
             break
     if detection is None:
         return {"encoding": "utf-8", "confidence": 1.0,
-                "reason": _UNICODE_FORMAT, "declared": None,
-                "samples": samples[:_SAMPLES]}
+                "reason": label("encoding_reason.unicode", "en"), "declared": None,
+                "samples": samples[:_SAMPLES],
+                "reasons": {lang: label("encoding_reason.unicode", lang) for lang in LANGS}}
     return {"encoding": detection.encoding, "confidence": round(detection.confidence, 2),
             "reason": detection.reason, "declared": gdf.attrs.get("encoding_declared"),
-            "samples": samples[:_SAMPLES]}
+            "samples": samples[:_SAMPLES], "reasons": dict(detection.reasons)}
 
 
 def _geometry_info(geometry: Any, arr: np.ndarray, present: np.ndarray) -> dict[str, Any]:
@@ -235,9 +236,6 @@ def _area_info(gdf: Any, column: str | None, crs: dict[str, Any]) -> dict[str, A
     mismatch = area_differs(legal, mapped, params["tolerance_pct"], params["tolerance_m2"])
     return {"column": column, "compared": int(((legal > 0) & (mapped > 0)).sum()),
             "mismatch": int(mismatch.sum())}
-
-
-_UNICODE_FORMAT = "the format stores Unicode text"  # the encoding of a GeoPackage, GeoJSON…
 
 
 def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
@@ -338,12 +336,9 @@ def _column_lines(info: dict[str, Any], t: dict[str, Any], lang: str) -> list[st
             lines.append(f"    - {role}: {taken['column']}{seen}")
     enc = info["encoding"]
     declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
-    # the reasons of the encoding detection are English: the Vietnamese text points to
-    # --json instead of quoting them
-    reason = (t["unicode_format"] if enc["reason"] == _UNICODE_FORMAT
-              else t["encoding_reason"].format(reason=enc["reason"]))
     lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "
-                 f"{format_number(enc['confidence'], lang, 2)}{declared}) — {reason}")
+                 f"{format_number(enc['confidence'], lang, 2)}{declared}) — "
+                 f"{enc.get('reasons', {}).get(lang, enc['reason'])}")
     if enc["samples"]:
         lines.append(f"    {t['samples']}: " + " | ".join(enc["samples"]))
     lines.append(f"  {t['fields']}:")

@@ -60,11 +60,11 @@ log = logging.getLogger(__name__)
 KINDS = ("allocation", "lease", "recognition", "conversion", "recovery", "non-state")
 DECISION_COLUMNS = [
     "source_row", "decision_no", "parcel_id", "kind", "decision_date", "land_use",
-    "prev_land_use", "unit", "sheet", "parcel_no", "legal_area", "owner", "address",
-    "kind_raw", "date_raw", "geometry_status", "geometry_note",
+    "prev_land_use", "unit", "unit_name", "sheet", "parcel_no", "legal_area", "owner",
+    "address", "kind_raw", "date_raw", "geometry_status", "geometry_note",
 ]
-PLAN_COLUMNS = ["source_row", "zone_id", "land_use", "unit", "plan_version", "approved",
-                "geometry_status", "geometry_note"]
+PLAN_COLUMNS = ["source_row", "zone_id", "land_use", "unit", "unit_name", "plan_version",
+                "approved", "geometry_status", "geometry_note"]
 PROJECT_COLUMNS = ["source_row", "project_name", "year", "land_use", "unit", "geometry_status",
                    "geometry_note"]
 CORRIDOR_COLUMNS = ["source_row", "name", "restriction", "allowed", "geometry_status",
@@ -74,8 +74,8 @@ _REQUIRED = {"decisions": ("land_use",), "plan": ("land_use",),
 # The geometry_note of a record the file holds but GDAL does not return (a deleted DBF
 # record, a GeoJSON entry that is not a Feature): the unreadable-record rule reports those.
 UNREADABLE = "unreadable record: "
-_TEXT_ROLES = ("decision_no", "unit", "sheet", "parcel_no", "owner", "address", "parcel_id",
-               "zone_id")
+_TEXT_ROLES = ("decision_no", "unit", "unit_name", "sheet", "parcel_no", "owner", "address",
+               "parcel_id", "zone_id")
 
 
 def column_aliases(layer: str) -> dict[str, list[str]]:
@@ -507,6 +507,7 @@ def normalize_plan(
     raw = {role: gdf[col].reset_index(drop=True) for role, col in mapping.items()}
     out["land_use"] = normalize_codes(raw["land_use"]).values
     out["unit"] = _text_column(raw["unit"]).values if "unit" in raw else None
+    out["unit_name"] = _text_column(raw["unit_name"]).values if "unit_name" in raw else None
     if "zone_id" in raw:
         out["zone_id"] = _text_column(raw["zone_id"]).values
     else:

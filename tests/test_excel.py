@@ -87,13 +87,14 @@ def test_list_sheets_have_vietnamese_headers(sample):
     head = rows_of(sample.wb["Vi phạm"])[0]
     assert head[:7] == ["STT", "Mã phát hiện", "Lớp dữ liệu", "Dòng (từ 0)", "Số QĐ",
                         "Thửa (tờ-số)", "Mã quy tắc"]
-    for label in ("Mức độ", "Nội dung", "Quy hoạch", "Mục đích được giao",
-                  "Diện tích vi phạm (m²)", "Diện tích vi phạm (ha)", "Tỷ lệ (%)", "Hình thức",
+    for label in ("Mức độ", "Nội dung", "Quy hoạch", "Mục đích sử dụng theo quyết định",
+                  "Diện tích trái quy hoạch (m²)", "Diện tích trái quy hoạch (ha)", "Tỷ lệ (%)",
+                  "Hình thức",
                   "Ngày QĐ", "Đơn vị", "Căn cứ pháp lý"):
         assert label in head
     assert rows_of(sample.wb["Không kiểm tra được"])[0] == [
-        "STT", "Dòng (từ 0)", "Số QĐ", "Thửa (tờ-số)", "Mục đích được giao", "Hình thức",
-        "Ngày QĐ", "Đơn vị", "Lý do"]
+        "STT", "Dòng (từ 0)", "Số QĐ", "Thửa (tờ-số)", "Mục đích sử dụng theo quyết định",
+        "Hình thức", "Ngày QĐ", "Đơn vị", "Lý do"]
     assert rows_of(sample.wb["Quyết định"])[0] == [
         VI["columns"][c] for c in DECISION_OUTPUT_COLUMNS]
 
@@ -102,7 +103,8 @@ def test_list_sheets_have_english_headers_on_request(tiny, tmp_path):
     wb = openpyxl.load_workbook(write_xlsx(tiny, tmp_path / "en.xlsx", lang="en"))
     head = rows_of(wb["Findings"])[0]
     assert head[:5] == ["No.", "Finding", "Layer", "Row (0-based)", "Decision no."]
-    assert {"Severity", "Message", "Conflict area (m²)", "Date", "Legal basis"} <= set(head)
+    assert {"Severity", "Message", "Area contrary to the zoning (m²)", "Date",
+            "Legal basis"} <= set(head)
     assert rows_of(wb["Unchecked"])[0][-1] == "Reason"
     assert rows_of(wb["Decisions"])[0][:2] == ["Row (0-based)", "Decision no."]
     assert not any(isinstance(v, str) and "Quyết định" in v for v in head)
@@ -142,9 +144,9 @@ def test_findings_sheet_has_one_row_per_finding_of_findings_csv(sample):
     assert list(sheet["Mã quy tắc"]) == list(csv["rule"])
     assert list(sheet["Mức độ"]) == [VI["severity"][s] for s in csv["severity"]]
     assert list(sheet["Nội dung"]) == list(csv["message"])
-    m2 = sheet["Diện tích vi phạm (m²)"].astype(float)
+    m2 = sheet["Diện tích trái quy hoạch (m²)"].astype(float)
     assert m2.round(2).fillna(-1).tolist() == csv["conflict_area_m2"].fillna(-1).tolist()
-    ha = sheet["Diện tích vi phạm (ha)"].astype(float)
+    ha = sheet["Diện tích trái quy hoạch (ha)"].astype(float)
     assert ((ha * 10_000 - m2).abs().fillna(0) < 1e-6).all()
 
 
@@ -169,8 +171,8 @@ def test_decisions_sheet_has_every_decision_in_input_order(sample):
 def test_numbers_are_numbers_with_formats(sample):
     ws = sample.wb["Vi phạm"]
     head = rows_of(ws)[0]
-    formats = {"Diện tích vi phạm (m²)": "#,##0.0", "Diện tích vi phạm (ha)": "#,##0.0000",
-               "Tỷ lệ (%)": "0.0"}
+    formats = {"Diện tích trái quy hoạch (m²)": "#,##0.0",
+               "Diện tích trái quy hoạch (ha)": "#,##0.0000", "Tỷ lệ (%)": "0.0"}
     for label, fmt in formats.items():
         column = head.index(label) + 1
         cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
@@ -234,11 +236,11 @@ def test_summary_by_unit_matches_decisions_csv_and_summarize(sample):
     assert table["Số phát hiện"].to_dict() == by_unit["n_findings"].sum().to_dict()
     assert table["Diện tích (ha)"].astype(float).to_numpy() == pytest.approx(
         (by_unit["area_m2"].sum() / 10_000).to_numpy(), abs=1e-4)
-    assert table["Diện tích vi phạm (ha)"].astype(float).to_numpy() == pytest.approx(
+    assert table["Diện tích trái quy hoạch (ha)"].astype(float).to_numpy() == pytest.approx(
         (by_unit["conflict_area_m2"].sum() / 10_000).to_numpy(), abs=1e-4)
     summary = landplan.summarize(sample.result)
     units = summary[summary["dimension"] == "unit"].set_index("value")
-    assert table["Diện tích vi phạm (ha)"].astype(float).to_numpy() == pytest.approx(
+    assert table["Diện tích trái quy hoạch (ha)"].astype(float).to_numpy() == pytest.approx(
         (units["conflict_area_m2"] / 10_000).to_numpy())
 
 

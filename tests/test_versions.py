@@ -151,7 +151,8 @@ def test_an_adjustment_that_makes_an_earlier_violation_comply_is_reported(versio
     assert str(f["decision_date"].date()) == "2022-03-15"
     assert f["conflict_area_m2"] == pytest.approx(400.0)  # the 20 m × 20 m parcel
     assert f.geometry.area == pytest.approx(400.0)
-    for text in ("zone Z0", "from LUC to ONT", "2023-07-01", "2022-03-15", "v1", "v2"):
+    for text in ("zone Z0", "(LUC) to Rural residential land (ONT)", "2023-07-01", "2022-03-15",
+                 "v1", "v2"):
         assert text in f["message"], text
     # the decision stays a violation of the plan in force when it was issued
     assert result.decisions["status"].tolist() == ["violation", "compliant", "violation",
@@ -194,7 +195,7 @@ def test_a_violation_carried_over_one_adjustment_is_legalised_by_the_next(plan):
     found = legalising(run(three, d))
     assert len(found) == 1
     message = found.loc[0, "message"]
-    assert "Plan adjustment v3" in message and "from HNK to ONT" in message
+    assert "Plan adjustment v3" in message and "(HNK) to Rural residential land (ONT)" in message
     assert "against plan version v1" in message
 
 

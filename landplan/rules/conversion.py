@@ -5,9 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._distinct import flags
-from .._labels import label
-from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
+from .._distinct import flags, per_distinct
+from .._labels import label, labels
+from ..codes import (
+    GROUPS,
+    allowed_matrix,
+    ancestors,
+    code_group,
+    code_name,
+    code_names,
+    designates,
+    matches,
+    primary_code,
+)
 from ..engine import covered_once, overlay_pairs
 from ._context import CheckContext
 from ._kinds import judged_as, unread_as_conversion
@@ -192,12 +202,65 @@ def quota_undated(ctx: CheckContext) -> pd.DataFrame:
     return _quota_frame(ctx, frames)
 
 
+QUOTA_USAGE_COLUMNS = ["unit", "from", "to", "quota_ha", "n_conversions", "used_ha",
+                       "undated_ha", "remaining_ha", "n_over"]
+
+
+def quota_usage(ctx: CheckContext) -> pd.DataFrame:
+    """Return each quota row's accounting, as ``quota-exceeded`` and ``quota-undated`` count.
+
+    One row per quota (in the table's order): ``n_conversions`` the conversions counted
+    (dated and undated), ``used_ha`` their dated area, ``undated_ha`` the undated ones',
+    ``remaining_ha`` = ``quota_ha`` − both (negative when over), ``n_over`` the dated
+    conversions issued past the quota (``quota-exceeded``'s findings of that row).
+    """
+    rows = []
+    for q, dated, undated in _quota_members(ctx):
+        running = np.cumsum(np.nan_to_num(ctx.area[dated]))
+        used = float(running[-1]) if len(running) else 0.0
+        late = float(np.nan_to_num(ctx.area[undated]).sum())
+        rows.append([q["unit"], q["from"], q["to"], q["quota_ha"], len(dated) + len(undated),
+                     used / 10_000, late / 10_000, q["quota_ha"] - (used + late) / 10_000,
+                     int((running > q["quota_ha"] * 10_000).sum())])
+    return pd.DataFrame(rows, columns=QUOTA_USAGE_COLUMNS)
+
+
 def _quota_frame(ctx: CheckContext, frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["row"])
     found = pd.concat(frames, ignore_index=True)
-    found.loc[found["unit"] == "", "unit"] = label("message.all_units", ctx.config.lang)
+    lang = ctx.config.lang
+    # the unit by its name (the decision's: the quota row's unit is the decision's), the
+    # uses and groups in words: "Đất trồng lúa (LUA)", "nhóm đất phi nông nghiệp"
+    unit = found["unit"].to_numpy(dtype=object)
+    named = unit != ""
+    if "unit_name" in ctx.decisions.columns:
+        names = ctx.decisions["unit_name"].to_numpy(dtype=object)[
+            found["row"].to_numpy(dtype=np.int64)]
+        unit[named] = np.where(pd.isna(names[named]), unit[named], names[named])
+    unit[~named] = label("message.all_units", lang)
+    found["unit"] = unit
+    for column in ("from", "to"):
+        found[column] = use_words(found[column].to_numpy(dtype=object), ctx.codes, lang)
     return found
+
+
+def use_words(values: np.ndarray, codes: pd.DataFrame, lang: str) -> np.ndarray:
+    """Codes and groups in words, once per distinct value: "Đất trồng lúa (LUA)".
+
+    A group (``non-agricultural``) by its words in ``[message.group]``; a code by its name
+    then the code; a code without a name as it is.
+    """
+    groups = labels("message.group", lang)
+    names = code_names(codes, lang)
+
+    def words(value: str) -> str:
+        if value in groups:
+            return groups[value]
+        name = code_name(value, codes, names=names)
+        return f"{name} ({value})" if name and name != value else value
+
+    return per_distinct(values, words, missing="")
 
 
 @register("quota-unmatched")
@@ -228,6 +291,9 @@ def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
         "row": -1, "layer": "quotas",
         "line": [lines[i] for i in rows],
         "unit": [everywhere if q["unit"].iat[i] == "*" else q["unit"].iat[i] for i in rows],
-        "from": [q["from"].iat[i] for i in rows], "to": [q["to"].iat[i] for i in rows],
+        "from": use_words(np.array([q["from"].iat[i] for i in rows], dtype=object),
+                          ctx.codes, lang),
+        "to": use_words(np.array([q["to"].iat[i] for i in rows], dtype=object), ctx.codes,
+                        lang),
         "why": ["; ".join(reasons[i]) for i in rows],
     }, columns=["row", "layer", "line", "unit", "from", "to", "why"])

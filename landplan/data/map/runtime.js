@@ -5,12 +5,20 @@ window.LANDPLAN = (function () {
   function text(v) { return (v === undefined || v === null) ? "" : String(v); }
   function value(f, key) {
     if (key.charAt(0) === "%") { return text(f.properties[key.slice(1)]).split(", ")
-      .map(function (r) { return legal[r] || ""; }).filter(function (x) { return x; })
-      .join("\n"); }
+      .map(function (r) { return basis(r, text(f.properties.d).slice(0, 10)); })
+      .filter(function (x) { return x; }).join("\n"); }
     if (key.charAt(0) === "@") { return names[f.properties[key.slice(1)]] ||
       text(f.properties[key.slice(1)]).split("+").map(function (c) { return names[c] || c; })
       .join(" + "); }
     return f.properties[key];
+  }
+  /* a rule's legal basis in force on the decision's date d (ISO; "" = no date: all) */
+  function basis(r, d) {
+    var e = legal[r], t = "";
+    if (!e) { return ""; }
+    if (!d) { return e["*"]; }
+    e.p.forEach(function (p) { if (p[0] <= d) { t = p[1]; } });
+    return t;
   }
   function table(f, fields) {
     var box = document.createElement("div"), t = document.createElement("table");
