@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("landplan._data", "landplan._templates", "landplan.errors", "landplan._problems",
               "landplan._distinct", "landplan._formula", "landplan._labels", "landplan._arrowtext",
               "landplan._memory", "landplan._steps")),
-    ("values", ("landplan._text", "landplan._dates", "landplan._numbers", "landplan._geomnotes",
+    ("values", ("landplan._text", "landplan._dates", "landplan._numbers",
                 "landplan._tolerance", "landplan._rulemeta", "landplan._outdir")),
     ("codes", ("landplan._codecs", "landplan._detect", "landplan.encodings",
                "landplan._texttable", "landplan.crs", "landplan.codes", "landplan.config")),
