@@ -209,10 +209,18 @@ def _map_budget(args: argparse.Namespace) -> MapBudget:
     if args.map_max_features is not None:
         text = str(args.map_max_features).strip()
         count = int(text) if text.isdigit() else args.map_max_features
-    problems = budget_problems(mb if mb == mb else args.map_budget_mb, count,
-                               ("--map-budget-mb", "--map-max-features"))
+    given = mb if mb == mb else args.map_budget_mb
+    names = ("--map-budget-mb", "--map-max-features")
+    # the map's own checks, one value at a time, said in the run's language
+    problems = [LandplanError.of(key, option=option, value=repr(value))
+                for key, option, value, wrong in (
+                    ("cli.map_budget_mb", names[0], given,
+                     budget_problems(given, DEFAULT_MAX_FEATURES, names)),
+                    ("cli.map_max_features", names[1], count,
+                     budget_problems(DEFAULT_MAX_MB, count, names)))
+                if wrong]
     if problems:
-        raise LandplanError("\n".join(problems))
+        raise LandplanError.joined(problems)
     return MapBudget(mb, count)
 
 
