@@ -196,7 +196,7 @@ def _config(args: argparse.Namespace, base: CheckConfig | None = None) -> CheckC
     options = {name: getattr(args, name) for name in
                ("lang", "tolerance_pct", "tolerance_m2", "as_of", "plan_start", "plan_end")}
     if options["lang"] is None and args.config is None and os.environ.get(ENV):
-        options["lang"] = args.cli_lang  # LANDPLAN_LANG; a configuration file's lang wins
+        options["lang"] = cli_language([])  # LANDPLAN_LANG; a configuration file's lang wins
     return resolve_config(args.config, options, base)
 
 
@@ -793,7 +793,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _language(args: argparse.Namespace) -> str:
     """Return the language of the run: ``--lang``, the configuration's, else the default."""
-    lang = getattr(args, "lang_used", None) or getattr(args, "lang", None) or args.cli_lang
+    lang = (getattr(args, "lang_used", None) or getattr(args, "lang", None)
+            or getattr(args, "cli_lang", None) or cli_language([]))
     return lang if lang in LANGS else LANGS[0]
 
 

@@ -199,3 +199,17 @@ def test_rules_fit_100_columns(capsys):
         assert main(["rules", "--lang", lang]) == 0
         lines = capsys.readouterr().out.splitlines()
         assert lines and max(len(line) for line in lines) <= 100
+
+
+def test_landplan_lang_is_the_default_of_every_command(files, tmp_path, capsys, monkeypatch):
+    plan, decisions = files
+    monkeypatch.setenv("LANDPLAN_LANG", "en")
+    assert main(["check", "--plan", str(plan), "--decisions", str(decisions), "--out",
+                 str(tmp_path / "en"), "--no-map"]) == 0
+    assert capsys.readouterr().out.startswith("Checked ")
+    assert pd.read_csv(tmp_path / "en" / "summary.csv", encoding="utf-8-sig").size  # ran
+    assert main(["info", str(plan)]) == 0
+    assert capsys.readouterr().out.startswith("File: ")
+    assert main(["check", "--plan", str(plan), "--decisions", str(decisions), "--out",
+                 str(tmp_path / "vi"), "--no-map", "--lang", "vi"]) == 0  # --lang wins
+    assert capsys.readouterr().out.startswith("Đã kiểm tra ")
