@@ -140,6 +140,11 @@ class StrictError(InputError):
         super().__init__(message)
         self.warning = warning
 
+    def localized(self, lang: str) -> str:
+        """Return the message of its warning in ``lang`` (see :meth:`_Localized.localized`)."""
+        return self.warning.localized(lang) if self.warning is not None \
+            else super().localized(lang)
+
 
 class LandplanWarning(_Localized, UserWarning):
     """Base class of every warning issued by landplan.
