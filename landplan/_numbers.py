@@ -29,7 +29,8 @@ import pandas as pd
 
 from ._labels import labels
 
-__all__ = ["format_number", "format_numbers", "parse_number", "parse_numbers"]
+__all__ = ["format_number", "format_numbers", "localized_number", "localized_numbers",
+           "parse_number", "parse_numbers", "python_style"]
 
 _GROUP_SPACE = r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))"
 _FORMS = {
@@ -143,3 +144,39 @@ def format_numbers(values: Any, lang: str, decimals: int = 0) -> np.ndarray:
                             texts.str.lstrip("-"))  # -0 and -0,00 are 0 and 0,00
         out[finite] = texts.to_numpy(dtype=object)[codes.ravel()]
     return out.reshape(shape)
+
+
+def python_style(lang: str) -> bool:
+    """Whether ``lang`` writes numbers as Python does (``1,439.5``): English does."""
+    words = labels("number", lang)
+    return (words["thousands"], words["decimal"]) == (",", ".")
+
+
+def _swap(lang: str) -> tuple[str, str]:
+    words = labels("number", lang)
+    return words["thousands"], words["decimal"]
+
+
+def localized_numbers(texts: Any, lang: str) -> Any:
+    """Numbers Python formatted (``1,439.5``), an Arrow text array, in ``lang``'s way.
+
+    ``1.439,5`` in Vietnamese: one pass of Arrow per separator over the whole column, no
+    Python string per number. The separators are ``labels.toml``'s ``[number]``.
+    """
+    if python_style(lang):
+        return texts
+    import pyarrow.compute as pc
+
+    thousands, decimal = _swap(lang)
+    texts = pc.replace_substring(texts, ",", "\x00")
+    texts = pc.replace_substring(texts, ".", decimal)
+    return pc.replace_substring(texts, "\x00", thousands)
+
+
+def localized_number(value: float, spec: str, lang: str) -> str:
+    """``format(value, spec)`` with ``lang``'s separators (``1.439,5`` in Vietnamese)."""
+    text = format(value, spec)
+    if python_style(lang):
+        return text
+    thousands, decimal = _swap(lang)
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
