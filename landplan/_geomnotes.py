@@ -19,6 +19,7 @@ import numpy as np
 
 from ._distinct import per_distinct
 from ._labels import label, labels
+from ._numbers import localized_number
 
 __all__ = ["geometry_notes"]
 
@@ -85,8 +86,6 @@ def geometry_note(note: str, lang: str) -> str:
 
 def _place(place: str, lang: str) -> str:
     """GEOS' "x y" as the language writes a point: "(582510,865; 2307344,854)"."""
-    from ._messages import localized_number
-
     try:
         x, y = (float(v) for v in place.split()[:2])
     except ValueError:

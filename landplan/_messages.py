@@ -35,9 +35,10 @@ import pyarrow.compute as pc
 
 from ._distinct import per_distinct
 from ._labels import label, labels
+from ._numbers import localized_number, localized_numbers, python_style
 from .codes import code_name, code_names
 
-__all__ = ["localized_number", "localized_numbers", "messages"]
+__all__ = ["messages"]
 
 _CONVERT = {"r": repr, "s": str, "a": ascii}
 _CODES = ("granted", "planned", "prev", "old")
@@ -112,8 +113,9 @@ def _formatted(values: np.ndarray, spec: str, conversion: str | None,
     """``format(value, spec)`` of each value (after ``!r``/``!s``/``!a``), as Arrow text.
 
     A value no one gave is formatted as empty text (as :class:`_Defaults` gives it). In a
-    language that writes numbers otherwise than Python (:data:`_SEPARATORS`), the numbers
-    formatted with a specification get that language's separators.
+    language that writes numbers otherwise than Python (not
+    :func:`landplan._numbers.python_style`), the numbers formatted with a specification get
+    that language's separators.
     """
     if not spec and conversion is None and \
             pd.api.types.infer_dtype(values, skipna=False) == "string":
@@ -121,7 +123,7 @@ def _formatted(values: np.ndarray, spec: str, conversion: str | None,
     convert = _CONVERT.get(conversion or "", lambda v: v)
     texts = pa.array([format(convert("" if v is _ABSENT else v), spec) for v in values],
                      type=pa.large_string())
-    if not spec or conversion is not None or lang not in _SEPARATORS:
+    if not spec or conversion is not None or python_style(lang):
         return texts
     numeric = _is_number(values)
     if not numeric.any():
@@ -131,32 +133,6 @@ def _formatted(values: np.ndarray, spec: str, conversion: str | None,
 
 
 _NUMBERS = ("floating", "integer", "mixed-integer-float", "decimal")
-_SEPARATORS = {"vi": (".", ",")}
-"""Thousands separator and decimal mark of the languages that differ from Python's."""
-
-
-def localized_numbers(texts: pa.Array, lang: str) -> pa.Array:
-    """Numbers formatted by Python (``1,439.5``) with ``lang``'s separators (``1.439,5``).
-
-    One pass of Arrow per separator over the whole column: no Python string per number.
-    """
-    if lang not in _SEPARATORS:
-        return texts
-    thousands, decimal = _SEPARATORS[lang]
-    texts = pc.replace_substring(texts, ",", "\x00")
-    texts = pc.replace_substring(texts, ".", decimal)
-    return pc.replace_substring(texts, "\x00", thousands)
-
-
-def localized_number(value: float, spec: str, lang: str) -> str:
-    """One number formatted with ``spec`` and ``lang``'s separators (``1.439,5`` in vi)."""
-    text = format(value, spec)
-    if lang not in _SEPARATORS:
-        return text
-    thousands, decimal = _SEPARATORS[lang]
-    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
-
-
 def _is_number(values: np.ndarray) -> np.ndarray:
     """Whether each value is a number (not a bool, not text)."""
     if pd.api.types.infer_dtype(values, skipna=True) in _NUMBERS:  # the usual: all numbers

@@ -16,11 +16,12 @@ ROOT = Path(__file__).resolve().parents[1] / "landplan"
 # module of the package must match one entry (a name, or a pattern such as "landplan.rules.*"
 # for a package and everything in it); a new module goes into the layer of what it imports.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("landplan._data", "landplan.errors", "landplan._problems", "landplan._distinct",
-              "landplan._formula", "landplan._labels", "landplan._arrowtext",
+    ("base", ("landplan._data", "landplan._templates", "landplan.errors", "landplan._problems",
+              "landplan._distinct", "landplan._formula", "landplan._labels", "landplan._arrowtext",
               "landplan._memory", "landplan._steps")),
     ("values", ("landplan._text", "landplan._dates", "landplan._numbers",
-                "landplan._tolerance", "landplan._rulemeta", "landplan._outdir")),
+                "landplan._tolerance", "landplan._rulemeta", "landplan._outdir",
+                "landplan._geomnotes")),
     ("codes", ("landplan._codecs", "landplan._detect", "landplan.encodings",
                "landplan._texttable", "landplan.crs", "landplan.codes", "landplan.config")),
     ("layers", ("landplan.schema", "landplan.io", "landplan.landcover", "landplan.quotas",
@@ -37,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "landplan._map_index", "landplan._map_budget")),
     ("outputs", ("landplan.report", "landplan._gpkg", "landplan._gpkg_child", "landplan._sample")),
     ("api", ("landplan",)),
-    ("cli", ("landplan.cli",)),
+    ("cli", ("landplan._cli_text", "landplan.cli")),
 )
 
 

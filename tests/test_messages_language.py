@@ -132,7 +132,7 @@ def test_undated_finding_cites_every_period():
 
 
 def test_messages_format_numbers_by_language():
-    from landplan._messages import localized_number
+    from landplan._numbers import localized_number
 
     decisions = pd.DataFrame({"decision_no": ["6936/QĐ-UBND", None], "source_row": [0, 1],
                               "land_use": ["ONT", "ONT"], "kind": ["allocation", None]})
