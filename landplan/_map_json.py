@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._labels import label
 from ._map_codec import encode_layer
+from ._numbers import format_number
 
 _JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("`", "\\u0060"),
                  ("$", "\\u0024"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -34,7 +34,7 @@ def swatches(items: Iterable[tuple[str, object]]) -> str:
 
 def count(n: int, lang: str) -> str:
     """Return a count as ``lang`` writes it: ``3.084`` in Vietnamese, ``3,084`` in English."""
-    return f"{int(n):,}".replace(",", label("cli.progress.thousands", lang))
+    return format_number(int(n), lang)
 
 
 def escape(value: object) -> str:
