@@ -108,12 +108,13 @@ def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
 def _page(lang: str) -> dict[str, Any]:
     """Return what the page's scripts know of the page.
 
-    Its language, the words of its controls, the rules' titles, the severities' ranks, the
-    statuses' and severities' colours.
+    Its language, the words of its controls, its number separators, the rules' titles,
+    the severities' ranks, the statuses' and severities' colours.
     """
     from .rules import RULES
 
     return {"lang": lang, "words": _section("map_controls", lang),
+            "number": _section("number", lang),
             "titles": {rule.id: rule.title(lang) for rule in RULES.values()},
             "ranks": ranks("severity"), "status": dict(_STATUS_COLORS),
             "severity": dict(_SEVERITY_COLORS)}

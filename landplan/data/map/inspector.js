@@ -360,8 +360,10 @@ function measureWords(map, words) {
       if (done.get(node) === was) { return; }
       MEASURE.forEach(function (pair) { now = now.split(pair[0]).join(words[pair[1]]); });
       if (/\d[.,]\d/.test(now)) {
-        now = now.replace(/\d[\d.,]*\d/g, function (n) {
-          return n.replace(/[.,]/g, function (c) { return c === "." ? "," : "."; }); });
+        now = now.replace(/\d[\d.,]*\d/g, function (n) {  /* the plugin writes 1,234.5 */
+          return n.replace(/[.,]/g, function (c) {
+            return c === "." ? LANDPLAN.page.number.decimal : LANDPLAN.page.number.thousands;
+          }); });
       }
       done.set(node, now);
       if (now !== was) { node.nodeValue = now; }

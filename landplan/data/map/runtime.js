@@ -4,7 +4,7 @@ window.LANDPLAN = (function () {
   var DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
   function number(v) {
     var neg = v < 0, parts = Math.abs(v).toFixed(v % 1 ? 1 : 0).split(".");
-    var sep = page.lang === "vi" ? [".", ","] : [",", "."];
+    var sep = [page.number.thousands, page.number.decimal];  /* labels.toml [number] */
     var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, sep[0]);
     return (neg ? "-" : "") + whole + (parts[1] ? sep[1] + parts[1] : "");
   }
