@@ -92,6 +92,11 @@ class CheckResult(NamedTuple):
     """The land-cover rasters ``[(date, path), ...]``, when given."""
     config: CheckConfig | None = None
     """The configuration the check ran with (its language is the outputs' default)."""
+    inputs: dict | None = None
+    """Each input layer given: ``{layer: (file, records)}`` (file: ``attrs["source"]``)."""
+    personal: pd.DataFrame | None = None
+    """The decisions' ``owner`` and ``address``, in the order of ``decisions``: personal
+    data, in no CSV or GeoPackage (the Excel report shows owners unless ``public``)."""
 
     @property
     def lang(self) -> str:
@@ -207,6 +212,9 @@ def _check(
     """:func:`check` itself (in the strict mode :func:`check` sets)."""
     started = time.perf_counter()
     config = config or CheckConfig()
+    inputs = {name: (layer.attrs.get("source"), len(layer)) for name, layer in (
+        ("decisions", decisions), ("projects", projects), ("corridors", corridors),
+        ("quotas", quotas), ("units", units)) if layer is not None}
     codes = load_codes() if codes is None else codes
     compat = load_compatibility() if compat is None else compat
     mapping = load_code_mapping()
@@ -264,8 +272,10 @@ def _check(
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
+    personal = pd.DataFrame({c: _values(decisions[c]) for c in ("owner", "address")
+                             if c in decisions.columns})
     return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
-                       config)
+                       config, inputs, personal)
 
 
 def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,

@@ -69,6 +69,8 @@ def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
                          + "\n  - ".join(problems))
     out = out.reset_index(drop=True)
     out.attrs["lines"] = list(lines)
+    if "source" in table.attrs:  # the file it came from (the Excel report names it)
+        out.attrs["source"] = table.attrs["source"]
     return out
 
 

@@ -550,7 +550,7 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
     if same:
         raise InputError(f"Several plan versions have the approval date {', '.join(same)}: "
                          "give each version its own date, or merge parts of one plan first.")
-    crs = None
+    crs, sources = None, {}
     for i, (approved, layer) in enumerate(ordered):
         plan = as_normalized(layer, "plan")
         crs = crs or plan.crs
@@ -559,9 +559,12 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
         plan["approved"] = approved.normalize()
         plan["plan_version"] = plan["plan_version"].fillna(f"v{i + 1}")
         parts.append(plan)
+        sources.update(dict.fromkeys(plan["plan_version"].unique(), layer.attrs.get("source")))
     if not parts:
         raise ValueError("plan_versions needs at least one plan layer")
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+    out.attrs["sources"] = sources  # each version's file (the Excel report names them)
+    return out
 
 
 def version_table(plan: gpd.GeoDataFrame) -> pd.DataFrame:
