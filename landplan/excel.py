@@ -17,11 +17,13 @@ write-only mode), so memory stays modest on large districts.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import io
 import math
 import os
 import re
+import weakref
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -60,6 +62,7 @@ _MIN_WIDTH, _MAX_WIDTH, _SUMMARY_MAX_WIDTH = 6, 60, 40
 _LINE_HEIGHT, _MAX_HEIGHT = 15.0, 409.0  # points: a line of 11-point text, Excel's limit
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
+_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # workbook -> its styles
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _HEAD_FILL = PatternFill("solid", start_color="FFD9E1F2")
@@ -458,9 +461,16 @@ def _row_height(ws: Any, n: int, row: Sequence[Any], widths: Sequence[float]) ->
 
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` takes wrapped in a column ``width`` characters wide."""
-    per = max(1, int(width * 1.15) - 1)  # a column is as wide as `width` digits: letters are
-    # narrower on average
+    per = _per_line(width)
     return sum(max(1, -(-len(line) // per)) for line in text.split("\n"))
+
+
+def _per_line(width: float) -> int:
+    """Return how many characters a line of a column ``width`` wide holds.
+
+    An estimate: the width counts digits, letters are narrower on average.
+    """
+    return max(1, int(width * 1.15) - 1)
 
 
 @dataclass
@@ -671,6 +681,13 @@ def _cell(ws: Any, value: Any, fmt: str | None = None, *, font: Font | None = No
     cell = WriteOnlyCell(ws, value=value)
     if risky:
         cell.data_type = "s"
+    # a style is registered with the workbook once, then copied (registering is slow)
+    styles = _STYLES.setdefault(ws.parent, {})
+    key = (risky, fmt, id(font), id(align))
+    if key in styles:
+        cell._style = copy.copy(styles[key])
+        return cell
+    if risky:
         cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
     if fmt:
         cell.number_format = fmt
@@ -678,6 +695,7 @@ def _cell(ws: Any, value: Any, fmt: str | None = None, *, font: Font | None = No
         cell.font = font
     if align is not None:
         cell.alignment = align
+    styles[key] = copy.copy(cell._style)
     return cell
 
 
@@ -709,19 +727,20 @@ def _list_sheet(ws: Any, cols: Sequence[_Col], rows: list[list[Any]], labels: di
     ws.row_dimensions.pop(1, None)
     wrapped = [i for i, c in enumerate(cols) if c.wrap]
     wrapped_widths = [widths[i] for i in wrapped]
+    wrapped_fit = [_per_line(w) for w in wrapped_widths]
+    tall_aligns = [_WRAP if c.wrap else _TOP for c in cols]
     for n, row in enumerate(rows, start=2):
         # A row whose text wraps onto several lines is as tall as it, all its cells at the top.
         texts = [row[i] for i in wrapped]
-        tall = any(isinstance(v, str) and len(v) + 2 > w
-                   for v, w in zip(texts, wrapped_widths, strict=True))
+        tall = any(isinstance(v, str) and (len(v) > fits or "\n" in v)
+                   for v, fits in zip(texts, wrapped_fit, strict=True))
         if tall:
             _row_height(ws, n, texts, wrapped_widths)
-        aligns = [(_WRAP if c.wrap else _TOP) if tall else (_WRAP if c.wrap and row[i] else None)
-                  for i, c in enumerate(cols)]
-        ws.append([_cell(ws, v, fmt, align=a)
-                   for v, fmt, a in zip(row, formats, aligns, strict=True)])
-        if tall:
+            ws.append([_cell(ws, v, fmt, align=a)
+                       for v, fmt, a in zip(row, formats, tall_aligns, strict=True)])
             ws.row_dimensions.pop(n, None)  # written: not kept for the rest of the sheet
+        else:  # every text fits its column: nothing to align (plain cells are cheaper)
+            ws.append([_cell(ws, v, fmt) for v, fmt in zip(row, formats, strict=True)])
 
 
 def _fit(widths: list[float], head: Sequence[str], formats: Sequence[str | None],
