@@ -426,3 +426,106 @@ def test_an_unknown_language_is_refused(tiny, tmp_path):
     with pytest.raises(ConfigError, match="vi, en"):
         write_xlsx(tiny, tmp_path / "r.xlsx", lang="fr")
     assert not (tmp_path / "r.xlsx").exists()
+
+
+# --- a report for a dossier: the header block, totals that agree, printing --------------
+
+
+def test_the_header_block_says_what_was_checked_when_against_what(sample):
+    facts = summary_facts(sample.wb)
+    config = sample.result.config
+    assert facts["Nội dung kiểm tra"] == VI["checked"]
+    # the report's date is the check's evaluation date (as_of), not the time it was written
+    assert facts["Tính đến ngày (ngày đánh giá)"] == dt.datetime(2025, 12, 31)
+    assert pd.Timestamp(config.as_of) == pd.Timestamp("2025-12-31")
+    assert facts["Kỳ quy hoạch"] == "01/01/2021 – 31/12/2025"
+    assert facts["Dung sai theo tỷ lệ thửa (%)"] == config.tolerance_pct == 5
+    assert facts["Dung sai theo diện tích (m²)"] == config.tolerance_m2 == 20
+    assert facts["Phần mềm kiểm tra"] == f"landplan {landplan.__version__}"
+    ws = sample.wb["Tổng hợp"]
+    plan = summary_table(ws, VI["plan"])
+    assert plan.to_dict("list") == {
+        "Phiên bản quy hoạch": ["v1", "v2"],
+        "Ngày phê duyệt": [dt.datetime(2020, 12, 31), dt.datetime(2023, 7, 1)],
+        "Tệp": ["plan.gpkg", "plan_2023.gpkg"],
+        "Số khu quy hoạch": sample.result.plan["plan_version"].value_counts()
+        .sort_index().tolist()}
+    inputs = summary_table(ws, VI["inputs_heading"]).astype(object)
+    inputs = inputs.where(inputs.notna(), None)
+    assert inputs.to_dict("list") == {
+        "Lớp dữ liệu": ["quyết định (thửa đất)", "công trình, dự án kế hoạch SDĐ",
+                        "hành lang bảo vệ", "chỉ tiêu chuyển mục đích", "ảnh lớp phủ mặt đất",
+                        "ảnh lớp phủ mặt đất"],
+        "Tệp": ["decisions.shp", "projects.gpkg", "corridors.gpkg", "quotas.csv",
+                "landcover_2021.tif", "landcover_2025.tif"],
+        "Số bản ghi": [len(sample.decisions), len(sample.result.projects),
+                       len(sample.result.corridors), 11, None, None]}
+    # the date cells are dates shown day first
+    dates = [c for row in ws.iter_rows(max_row=20) for c in row if getattr(c, "is_date", 0)]
+    assert len(dates) == 3 and {c.number_format for c in dates} == {"dd/mm/yyyy"}
+
+
+def test_the_header_block_in_english_and_without_optional_inputs(tiny, tmp_path):
+    wb = openpyxl.load_workbook(write_xlsx(tiny, tmp_path / "en.xlsx", lang="en"))
+    facts = summary_facts(wb)
+    assert facts["What was checked"] == EN["checked"]
+    assert facts["As of (evaluation date)"] == pd.Timestamp(tiny.config.as_of).to_pydatetime()
+    assert "Plan period" not in facts  # none configured
+    inputs = summary_table(wb["Summary"], EN["inputs_heading"])
+    assert inputs["Layer"].tolist() == ["decisions (parcels)"]
+    plan = summary_table(wb["Summary"], EN["plan"])
+    assert plan["Plan version"].tolist() == ["v1"] and plan["Plan zones"].tolist() == [3]
+
+
+def test_totals_agree_across_sheets_summary_csv_and_the_decisions(sample):
+    """Sheet totals == summary.csv == the decisions by status; findings and decisions differ
+    and the sheet says why."""
+    ws = sample.wb["Tổng hợp"]
+    results = summary_table(ws, VI["results"]).set_index("Nội dung")["Số lượng"]
+    summary = pd.read_csv(sample.path.parent / "summary.csv", encoding="utf-8-sig")
+    by_status = summary[summary["dimension"] == "status"].set_index("value")["n_decisions"]
+    counts = sample.decisions["status"].value_counts()
+    total = summary[summary["dimension"] == "total"].iloc[0]
+    for status in STATUSES:
+        assert results[VI["status"][status]] == by_status[status] == counts.get(status, 0)
+    assert results["Số quyết định đã đối chiếu"] == total["n_decisions"] == len(sample.decisions)
+    by_unit = summary_table(ws, VI["by_unit"]).set_index("Đơn vị")
+    assert by_unit.loc["Tổng cộng", "Số quyết định"] == len(sample.decisions)
+    for status in STATUSES:
+        assert by_unit.loc["Tổng cộng", VI["status"][status]] == by_status[status]
+    # findings: on decisions (summary.csv's total), on other layers, by sheet
+    f = sample.findings
+    assert results["Phát hiện về các quyết định"] == total["n_findings"] \
+        == (f["layer"] == "decisions").sum()
+    assert results["Phát hiện về quy hoạch, công trình, hành lang"] == \
+        (f["layer"] != "decisions").sum()
+    violations = len(body(sample.wb["Vi phạm"]))
+    notes = len(body(sample.wb["Ghi chú dữ liệu"]))
+    assert results["Dòng của trang «Vi phạm» (phát hiện vi phạm)"] == violations
+    assert results["Dòng của trang «Ghi chú dữ liệu»"] == notes
+    assert results["Tổng số phát hiện"] == violations + notes == len(f)
+    by_rule = summary_table(ws, VI["by_rule"])
+    assert by_rule.iloc[-1]["Số phát hiện"] == len(f)
+    # why findings and decisions differ, said under the totals
+    texts = [r[0] for r in rows_of(ws)]
+    assert VI["note_totals"] in texts and VI["note_area"] in texts
+    assert VI["note_rows"].format(file="decisions.shp") in texts
+
+
+def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_titles_and_page_numbers(sample):
+    for ws in sample.wb.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert int(setup.paperSize) == 9, ws.title  # A4
+        assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.oddHeader.left.text == VI["title"], ws.title
+        assert ws.oddHeader.right.text == "Tính đến 31/12/2025", ws.title
+        assert ws.oddFooter.center.text == "Trang &P / &N", ws.title
+        assert ws.oddFooter.left.text == "&A", ws.title  # the sheet's name
+        margins = ws.page_margins
+        assert 0.3 <= margins.right <= margins.left <= 1 and 0.5 <= margins.top <= 1
+    for name in ("Vi phạm", "Ghi chú dữ liệu", "Không kiểm tra được", "Quyết định"):
+        ws = sample.wb[name]
+        assert ws.print_title_rows == "$1:$1", name  # the header row on every page
+        assert ws.row_dimensions[1].height >= 30, name  # its wrapped words fit
