@@ -409,7 +409,7 @@ def _summary_sheet(ws: Any, result: CheckResult, labels: dict, lang: str, source
         _Table(labels["not_run"], [cols["rule"], cols["rule_title"], cols["state"],
                                    cols["reason"]],
                [None, None, None, None], _not_run_rows(result, labels, lang)),
-        *_adjustment_tables(result, labels),
+        *_adjustment_tables(result, labels, source.names),
     ]
     n_cols = max(len(t.formats) for t in tables)
     widths = [_MIN_WIDTH] * n_cols
@@ -613,12 +613,12 @@ def _rule_rows(result: CheckResult, labels: dict, lang: str) -> list[list[Any]]:
     return rows
 
 
-def _adjustment_tables(result: CheckResult, labels: dict) -> list[_Table]:
+def _adjustment_tables(result: CheckResult, labels: dict, names: dict) -> list[_Table]:
     """Return the tables of the plan's adjustments per unit (none for a plan of one version).
 
     The rows of :func:`landplan.plandiff.adjustment_summary`: changed zones, area changed,
     and the changes that legalised earlier violations, by unit and by unit and land-use
-    group change.
+    group change; the units with their commune names (``names``).
     """
     if result.plan["plan_version"].fillna("v1").nunique() < 2:
         return []
@@ -637,7 +637,13 @@ def _adjustment_tables(result: CheckResult, labels: dict) -> list[_Table]:
         body.append([labels["total"], int(rows["n_zones"].sum()),
                      float(rows["area_m2"].sum()) / 10_000, int(rows["n_findings"].sum()),
                      float(rows["legalised_area_m2"].sum()) / 10_000])
-        tables.append(_Table(heading, [first, *head], formats, body))
+        if dimension == "adjustment_unit":  # the commune's name beside its code
+            body = [[row[0], names.get(row[0]) if i < len(rows) else None, *row[1:]]
+                    for i, row in enumerate(body)]
+            tables.append(_Table(heading, [first, cols["unit_name"], *head],
+                                 [None, *formats], body))
+        else:
+            tables.append(_Table(heading, [first, *head], formats, body))
     return tables
 
 

@@ -256,8 +256,10 @@ def test_communes_are_named_in_every_sheet_and_land_users_beside_decisions(sampl
         sheet = body(sample.wb[name])
         assert sheet["Xã, phường, thị trấn"].notna().all(), name
         assert set(sheet["Xã, phường, thị trấn"]) <= set(names.values()), name
-    table = summary_table(sample.wb["Tổng hợp"], VI["by_unit"]).iloc[:-1]
-    assert list(table["Xã, phường, thị trấn"]) == [names[u] for u in table["Đơn vị"]]
+    for heading in ("by_unit", "by_adjustment_unit"):
+        table = summary_table(sample.wb["Tổng hợp"], VI[heading]).iloc[:-1]
+        assert len(table) > 3, heading
+        assert list(table["Xã, phường, thị trấn"]) == [names[u] for u in table["Đơn vị"]]
 
 
 def test_a_public_report_names_no_land_user(sample_check, tmp_path):
