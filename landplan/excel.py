@@ -185,17 +185,18 @@ def write_xlsx(result: CheckResult, path: str | Path, *, lang: str | None = None
     source = _Sources.of(result, public)
     page = _page_texts(result, labels)
     try:
-        f = result.findings
+        f = result.findings[FINDING_COLUMNS]  # no geometries
         compliance = (f["category"] == "compliance").to_numpy()
-        violations = _finding_frame(f[compliance], source, lang)
-        notes = _finding_frame(f[~compliance], source, lang)
+        frames = {"findings": _finding_frame(f[compliance], source, lang),
+                  "notes": _finding_frame(f[~compliance], source, lang)}
+        del f
         _summary_sheet(wb.create_sheet(sheets["summary"]), result, labels, lang, source,
-                       (len(violations), len(notes)), page)
-        for name, cols, frame in (("findings", _VIOLATION_SHEET, violations),
-                                  ("notes", _NOTE_SHEET, notes)):
-            cols = source.visible(cols)
+                       (len(frames["findings"]), len(frames["notes"])), page)
+        for name, cols in (("findings", _VIOLATION_SHEET), ("notes", _NOTE_SHEET)):
+            cols = source.visible(cols)  # each sheet's frame goes once its rows are made
             _list_sheet(wb.create_sheet(sheets[name]), cols,
-                        _frame_rows(frame, [c.key for c in cols], labels), labels, page)
+                        _frame_rows(frames.pop(name), [c.key for c in cols], labels), labels,
+                        page)
         d = result.decisions
         unchecked = (d["status"] == "unchecked").to_numpy()
         cols = source.visible(_UNCHECKED_SHEET)
