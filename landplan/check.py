@@ -97,6 +97,11 @@ class CheckResult(NamedTuple):
     """With quotas: each quota row's accounting as the quota rules count it (``unit``,
     ``from``, ``to``, ``quota_ha``, ``n_conversions``, ``used_ha``, ``undated_ha``,
     ``remaining_ha``, ``n_over``)."""
+    inputs: dict | None = None
+    """Each input layer given: ``{layer: (file, records)}`` (file: ``attrs["source"]``)."""
+    personal: pd.DataFrame | None = None
+    """The decisions' ``owner`` and ``address``, in the order of ``decisions``: personal
+    data, in no CSV or GeoPackage (the Excel report shows owners unless ``public``)."""
 
     def subset(self, *, units: Iterable[str]) -> CheckResult:
         """Return the result for some administrative units only (a commune's report).
@@ -106,11 +111,14 @@ class CheckResult(NamedTuple):
         rows), which concern every unit; everything else is kept as it is.
         """
         wanted = set(units)
-        keep = self.decisions["unit"].isin(wanted)
+        keep = self.decisions["unit"].isin(wanted).to_numpy()
         f = self.findings
         keep_f = f["unit"].isin(wanted) | (f["layer"] != "decisions")
-        return self._replace(decisions=self.decisions[keep.to_numpy()],
-                             findings=f[keep_f.to_numpy()])
+        personal = self.personal
+        if personal is not None and len(personal) == len(keep):
+            personal = personal[keep].reset_index(drop=True)
+        return self._replace(decisions=self.decisions[keep], findings=f[keep_f.to_numpy()],
+                             personal=personal)
 
     @property
     def lang(self) -> str:
@@ -226,6 +234,9 @@ def _check(
     """:func:`check` itself (in the strict mode :func:`check` sets)."""
     started = time.perf_counter()
     config = config or CheckConfig()
+    inputs = {name: (layer.attrs.get("source"), len(layer)) for name, layer in (
+        ("decisions", decisions), ("projects", projects), ("corridors", corridors),
+        ("quotas", quotas), ("units", units)) if layer is not None}
     codes = load_codes() if codes is None else codes
     compat = load_compatibility() if compat is None else compat
     mapping = load_code_mapping()
@@ -286,8 +297,10 @@ def _check(
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
     usage = quota_usage(ctx) if quotas is not None else None
+    personal = pd.DataFrame({c: _values(decisions[c]) for c in ("owner", "address")
+                             if c in decisions.columns})
     return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
-                       config, usage)
+                       config, usage, inputs, personal)
 
 
 def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,

@@ -70,6 +70,8 @@ def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
                             problems=Joined(problems, "\n  - "))
     out = out.reset_index(drop=True)
     out.attrs["lines"] = list(lines)
+    if "source" in table.attrs:  # the file it came from (the Excel report names it)
+        out.attrs["source"] = table.attrs["source"]
     return out
 
 

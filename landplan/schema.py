@@ -549,7 +549,7 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
     same = sorted({f"{d:%Y-%m-%d}" for d in days if days.count(d) > 1})
     if same:
         raise InputError.of("schema.version_same_date", dates=", ".join(same))
-    crs = None
+    crs, sources = None, {}
     for i, (approved, layer) in enumerate(ordered):
         plan = as_normalized(layer, "plan")
         crs = crs or plan.crs
@@ -558,9 +558,12 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
         plan["approved"] = approved.normalize()
         plan["plan_version"] = plan["plan_version"].fillna(f"v{i + 1}")
         parts.append(plan)
+        sources.update(dict.fromkeys(plan["plan_version"].unique(), layer.attrs.get("source")))
     if not parts:
         raise ValueError("plan_versions needs at least one plan layer")
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+    out.attrs["sources"] = sources  # each version's file (the Excel report names them)
+    return out
 
 
 def version_table(plan: gpd.GeoDataFrame) -> pd.DataFrame:

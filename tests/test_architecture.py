@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1] / "landplan"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("landplan._data", "landplan._templates", "landplan.errors", "landplan._problems",
               "landplan._distinct", "landplan._formula", "landplan._labels", "landplan._arrowtext",
-              "landplan._memory", "landplan._steps")),
+              "landplan._memory", "landplan._steps", "landplan._version")),
     ("values", ("landplan._text", "landplan._dates", "landplan._numbers",
                 "landplan._tolerance", "landplan._rulemeta", "landplan._outdir",
                 "landplan._geomnotes")),

@@ -148,7 +148,7 @@ def test_xlsx_option_writes_the_excel_report(files, tmp_path):
     assert main(["check", "--plan", str(plan), "--decisions", str(dec), "--out", str(out),
                  "--no-map", "-q", "--xlsx"]) == 0
     book = load_workbook(out / "bao_cao.xlsx", read_only=True)
-    assert book.sheetnames[:3] == ["Tổng hợp", "Vi phạm", "Không kiểm tra được"]
+    assert book.sheetnames[:4] == ["Tổng hợp", "Vi phạm", "Ghi chú dữ liệu", "Không kiểm tra được"]
 
 
 def test_encoding_applies_to_the_decisions_layer_only(plan, decisions, tmp_path):
