@@ -41,6 +41,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from ._formula import is_formula
 from ._labels import labels as _section
 from ._outdir import no_interrupt
+from ._text import sort_keys
 from ._version import installed_version
 from .check import DECISION_OUTPUT_COLUMNS, FINDING_COLUMNS, STATUSES, CheckResult
 from .config import CheckConfig
@@ -324,7 +325,7 @@ def _finding_frame(f: pd.DataFrame, source: _Sources, lang: str) -> pd.DataFrame
                            errors="coerce")
     key = pd.DataFrame({
         "severity": -f["severity"].map(severity_rank).to_numpy(dtype=np.int64),
-        "unit_name": frame["unit_name"].to_numpy(dtype=object),
+        "unit_name": sort_keys(frame["unit_name"]),  # Vietnamese order: Đ after D
         "unit": f["unit"].astype(object).to_numpy(),
         "number": number.to_numpy(dtype=float),
         "decision_no": f["decision_no"].astype(object).to_numpy(),
