@@ -415,3 +415,19 @@ def test_measuring_an_area_works_offline_and_speaks_vietnamese(browser, demo):
     assert "Đo diện tích" in result and " m² (" in result and " ha)" in result, result
     assert "Chu vi" in result and "Acres" not in result and "Miles" not in result
     assert browser.console_errors() == [] and browser.requests() == []
+
+
+def test_the_docs_screenshots_are_made_by_their_script(browser, demo, tmp_path):
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_map_screenshots",
+                                                  root / "docs" / "make_map_screenshots.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    path, _ = demo
+    shots = script.make_screenshots(browser, path, tmp_path)
+    assert [p.name for p in shots] == ["sample_map.png", "inspector_map.png"]
+    assert all(p.stat().st_size > 20_000 for p in shots)
+    assert _popup_text(browser)  # the second picture has the first violation's popup open
+    assert browser.console_errors() == [] and browser.requests() == []
