@@ -243,7 +243,8 @@ def test_the_excel_report_has_the_adjustments_per_unit(versions, tmp_path):
     ws = openpyxl.load_workbook(path)["Summary"]
     rows = list(ws.iter_rows(values_only=True))
     at = next(i for i, r in enumerate(rows) if r[0] == "Plan adjustments by administrative unit")
-    assert rows[at + 2][:5] == ("10807", 1, pytest.approx(2.0), 1, pytest.approx(0.04))
+    # unit code, commune name (the code: this plan names none), zones, ha, legalised, ha
+    assert rows[at + 2][:6] == ("10807", "10807", 1, pytest.approx(2.0), 1, pytest.approx(0.04))
 
 
 # --- item 5: on the map --------------------------------------------------------------------
