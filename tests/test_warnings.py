@@ -260,12 +260,14 @@ def test_every_error_and_warning_class_is_exported():
 
 
 def test_version_comes_from_the_installed_metadata(monkeypatch):
+    from landplan._version import installed_version
+
     assert landplan.__version__ == metadata.version("landplan")
     monkeypatch.setattr(metadata, "version", lambda name: "9.8.7")
-    assert landplan._installed_version() == "9.8.7"
+    assert installed_version() == "9.8.7"
 
     def missing(name):
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(metadata, "version", missing)
-    assert landplan._installed_version() == "0+unknown"
+    assert installed_version() == "0+unknown"
