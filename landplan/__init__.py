@@ -16,9 +16,9 @@ Results are plain GeoDataFrames.
 from __future__ import annotations
 
 import logging
-from importlib import metadata
 
 from ._sample import sample_dir, sample_path
+from ._version import installed_version
 from .check import CheckResult, check
 from .codes import load_codes, load_compatibility
 from .config import CheckConfig, load_config
@@ -57,19 +57,7 @@ from .rules import RULES, rule_table
 from .schema import plan_versions
 from .units import load_units
 
-
-def _installed_version() -> str:
-    """Return the version of the installed distribution.
-
-    ``0+unknown`` from a source tree that is not installed.
-    """
-    try:
-        return metadata.version("landplan")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-__version__ = _installed_version()
+__version__ = installed_version()
 
 __all__ = [
     "RULES",

@@ -59,9 +59,7 @@ def canonical(encoding: str) -> str | None:
 def _resolve(encoding: str) -> str:
     name = canonical(encoding)
     if name is None:
-        raise InputError(
-            f"unknown text encoding {encoding!r}: use one of {', '.join(ENCODINGS)} "
-            "(aliases: utf8, windows-1258, abc, tcvn, vni-windows)")
+        raise InputError.of("codecs.unknown", encoding=encoding, encodings=", ".join(ENCODINGS))
     return name
 
 
@@ -334,10 +332,8 @@ def decode(data: bytes, encoding: str) -> str:
         return _DECODERS[name](data)[0]
     except UnicodeDecodeError as exc:
         raw = exc.object[max(exc.start - 10, 0):exc.end + 10]
-        raise InputError(
-            f"cannot decode the text as {_LABELS[name]}: byte 0x{exc.object[exc.start]:02X} "
-            f"at position {exc.start} ({exc.reason}) in {raw!r}; the text is probably in "
-            "another encoding (see landplan.encodings.detect_encoding)") from exc
+        raise InputError.of("codecs.decode", name=_LABELS[name], byte=exc.object[exc.start],
+                            start=exc.start, why=exc.reason, raw=raw) from exc
 
 
 def encode(text: str, encoding: str) -> bytes:
@@ -375,10 +371,9 @@ def encode(text: str, encoding: str) -> bytes:
     except UnicodeEncodeError as exc:
         ch = exc.object[exc.start]
         context = exc.object[max(exc.start - 15, 0):exc.end + 15]
-        raise InputError(
-            f"cannot encode {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) at "
-            f"position {exc.start} in {context!r} in {_LABELS[name]}: the encoding has no "
-            "such character") from exc
+        raise InputError.of("codecs.encode", char=ch, code=ord(ch),
+                            unicode_name=unicodedata.name(ch, "unnamed"), start=exc.start,
+                            context=context, name=_LABELS[name]) from exc
 
 
 def transcode(text: str, encoding: str) -> str:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._labels import label
+from .errors import ConfigError
 
 __all__ = ["DATE_FORMS", "PLAUSIBLE", "format_date", "format_dates", "parse_date",
            "parse_dates"]
@@ -136,27 +137,28 @@ def parse_date(value: object, *, bare_year: str | None = None) -> pd.Timestamp:
 
     Raises
     ------
-    ValueError
-        Saying why the value is not a date (its form, or a date outside 1945–2100).
+    landplan.errors.ConfigError
+        (a :class:`ValueError`) Saying why the value is not a date (its form, or a date
+        outside 1945–2100), in English and, with ``localized(lang)``, in Vietnamese.
     """
     if isinstance(value, (bool, np.bool_)) or value is None:
-        raise ValueError(f"not a date ({DATE_FORMS})")
+        raise _not_a_date()
     text = value.strip() if isinstance(value, str) else value
     if isinstance(text, (int, np.integer)) or (isinstance(text, str) and _YEAR.match(text)):
         if bare_year is None:
-            raise ValueError(f"a year alone is not a date here; write the day too ({DATE_FORMS})")
+            raise ConfigError.of("dates.year_alone", forms=ConfigError.of("dates.forms"))
         year = int(text)
         if not PLAUSIBLE[0].year <= year <= PLAUSIBLE[1].year:
-            raise ValueError(_range_text())
+            raise _out_of_range()
         return pd.Timestamp(year, 1, 1) if bare_year == "start" else pd.Timestamp(year, 12, 31)
     if not isinstance(text, (str, _dt.date, pd.Timestamp, np.datetime64)):
-        raise ValueError(f"not a date ({DATE_FORMS})")
+        raise _not_a_date()
     stamp = parse_dates(pd.Series([text], dtype=object), serials=False).iloc[0]
     if pd.isna(stamp):
         year = _year_of(text)
         if year is not None and not PLAUSIBLE[0].year <= year <= PLAUSIBLE[1].year:
-            raise ValueError(_range_text())
-        raise ValueError(f"not a date ({DATE_FORMS})")
+            raise _out_of_range()
+        raise _not_a_date()
     return pd.Timestamp(stamp)
 
 
@@ -171,9 +173,13 @@ def _year_of(value: object) -> int | None:
     return year if match["y1"] is None or len(match["y1"]) == 4 else None
 
 
-def _range_text() -> str:
-    return (f"outside the plausible range {PLAUSIBLE[0]:%d/%m/%Y}–{PLAUSIBLE[1]:%d/%m/%Y} "
-            "(a typing error?)")
+def _not_a_date() -> ConfigError:
+    return ConfigError.of("dates.not_a_date", forms=ConfigError.of("dates.forms"))
+
+
+def _out_of_range() -> ConfigError:
+    return ConfigError.of("dates.out_of_range", first=f"{PLAUSIBLE[0]:%d/%m/%Y}",
+                          last=f"{PLAUSIBLE[1]:%d/%m/%Y}")
 
 
 def format_date(value: pd.Timestamp | _dt.date, lang: str) -> str:

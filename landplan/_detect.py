@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from landplan._codecs import (
@@ -22,6 +22,7 @@ from landplan._codecs import (
     _vietnamese_letters,
     canonical,
 )
+from landplan._labels import LANGS, label
 
 # Ties between candidates that decode equally well go to the more common encoding of
 # Vietnamese cadastral data (TCVN3 offices in the north, VNI in the south, cp1258 rare).
@@ -42,6 +43,9 @@ class Detection:
         the next best encoding and the amount of evidence.
     reason
         One short English sentence saying why.
+    reasons
+        The same sentence in every language of :data:`landplan._labels.LANGS`, by
+        language (words: ``labels.toml`` ``[encoding_reason]``); empty when made without.
     scores
         Per candidate encoding: the share (0..1) of non-ASCII words that decode to Vietnamese
         syllables (1.0 for UTF-8 when every sample is strictly valid UTF-8).
@@ -51,6 +55,31 @@ class Detection:
     confidence: float
     reason: str
     scores: dict[str, float]
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def reason_in(self, lang: str) -> str:
+        """Return the reason in ``lang`` (the English one when not made in ``lang``)."""
+        return self.reasons.get(lang, self.reason)
+
+
+def _said(pieces: list[tuple[str, dict[str, object]]], scores: dict[str, float],
+          encoding: str, confidence: float) -> Detection:
+    """Return a detection whose reason is ``pieces`` (label keys and values), in each language.
+
+    A piece's ``why`` is the text of the pieces before it; pieces without one are joined by
+    "; ".
+    """
+    reasons = {}
+    for lang in LANGS:
+        text = ""
+        for key, values in pieces:
+            words = label(f"encoding_reason.{key}", lang)
+            if "{why}" in words:
+                text = words.format(why=text, **values)
+            else:
+                text = f"{text}; {words.format(**values)}" if text else words.format(**values)
+        reasons[lang] = text
+    return Detection(encoding, confidence, reasons["en"], scores, reasons)
 
 
 # Words are runs of letters: ASCII letters and anything non-ASCII except NBSP, so a symbol
@@ -224,14 +253,13 @@ def detect_encoding(samples: Iterable[bytes], declared: str | None = None) -> De
     """
     distinct = _distinct_samples(samples)
     declared_name = canonical(declared) if declared is not None else None
-    note = ""
+    note: list[tuple[str, dict[str, object]]] = []
     if declared is not None and declared_name is None:
-        note = f"; the declared encoding {declared!r} is not a candidate and was ignored"
+        note = [("ignored", {"declared": repr(declared)})]
     non_ascii = [s for s in distinct if not s.isascii()]
     if not non_ascii:
-        what = f"all {len(distinct)} samples are" if distinct else "there are no samples, so"
-        return Detection("ascii", 1.0, f"{what} plain ASCII, which every candidate decodes "
-                         f"the same{note}", dict.fromkeys(ENCODINGS, 1.0))
+        what = ("all_ascii", {"n": len(distinct)}) if distinct else ("no_samples", {})
+        return _said([what, *note], dict.fromkeys(ENCODINGS, 1.0), "ascii", 1.0)
 
     blob = b"\n".join(non_ascii)
     verdicts: dict[str, bool | None] = {}
@@ -269,18 +297,17 @@ def detect_encoding(samples: Iterable[bytes], declared: str | None = None) -> De
 
     good, total = counts[chosen]
     if chosen == "utf-8" and utf8_valid:
-        why = (f"all {len(non_ascii)} non-ASCII samples are valid UTF-8 ({multibyte} multi-byte "
-               f"characters) and {_percent(good / total if total else 0)} of {total} "
-               "non-ASCII words are Vietnamese syllables")
+        pieces = [("utf8", {"n": len(non_ascii), "m": multibyte,
+                            "share": _percent(good / total if total else 0), "total": total})]
     else:
-        why = (f"{_percent(s1)} of {total} non-ASCII words are Vietnamese syllables in "
-               f"{_LABELS[chosen]}")
-    why += f"; next best {_LABELS[runner_up]} {_percent(s2)}"
+        pieces = [("syllables", {"share": _percent(s1), "total": total,
+                                 "encoding": _LABELS[chosen]})]
+    pieces.append(("next_best", {"next": _LABELS[runner_up], "next_share": _percent(s2)}))
     if declared_name is not None:
         if chosen == declared_name:
-            why = f"declared {_LABELS[declared_name]} kept: {why}"
+            pieces.append(("kept", {"encoding": _LABELS[declared_name]}))
         else:
-            why = (f"declared {_LABELS[declared_name]} overridden "
-                   f"({_percent(scores[declared_name])}): {why}")
-    return Detection(chosen, confidence, why + note,
-                     {name: round(scores[name], 4) for name in ENCODINGS})
+            pieces.append(("overridden", {"encoding": _LABELS[declared_name],
+                                          "share": _percent(scores[declared_name])}))
+    return _said([*pieces, *note], {name: round(scores[name], 4) for name in ENCODINGS},
+                 chosen, confidence)

@@ -118,8 +118,8 @@ def _write_in_child(schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: 
         stream.unlink(missing_ok=True)
     if child.returncode:
         lines = child.stderr.strip().splitlines() or [f"exit status {child.returncode}"]
-        raise OutputError(f"could not write the layer {settings['layer']!r} of {path.name}: "
-                          f"{lines[-1]}. Check the free space and permissions of {path.parent}.")
+        raise OutputError.of("gpkg.write_failed", layer=settings["layer"], name=path.name,
+                             why=lines[-1], folder=path.parent)
 
 
 def _geometry_type(geoms: np.ndarray) -> tuple[str, bool]:

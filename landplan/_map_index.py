@@ -21,7 +21,8 @@ import pandas as pd
 
 from ._map_assets import inline_assets
 from ._map_controls import _add_controls, _Ready, _summary
-from ._map_json import escape, swatches
+from ._map_inspector import Inspector
+from ._map_json import count, escape, swatches
 from ._map_layers import _style, geo_layer
 from ._map_page import base_map
 from ._map_runtime import Raw, _labels
@@ -62,7 +63,8 @@ def header_panel(info: PageInfo, *, decisions: int, findings: int, lang: str) ->
     labels = _labels(lang)
     part = part_text(info.part, info.parts, lang)
     title = escape(unit_name(info.unit, lang)) + (f" — {escape(part)}" if part else "")
-    drawn = labels["on_this_map"].format(decisions=f"{decisions:,}", findings=f"{findings:,}")
+    drawn = labels["on_this_map"].format(decisions=count(decisions, lang),
+                                          findings=count(findings, lang))
     return (f'<div class="landplan-panel landplan-page" style="top:10px;left:50%;'
             f'transform:translateX(-50%);max-width:420px">'
             f'<a href="../map.html">{escape(labels["overview"])}</a><br>'
@@ -74,8 +76,8 @@ def notice_panel(*, decisions: int, findings: int, layers: Sequence[str], lang: 
     labels = _labels(lang)
     lines = []
     if decisions or findings:
-        lines.append(labels["not_drawn"].format(findings=f"{findings:,}",
-                                                decisions=f"{decisions:,}"))
+        lines.append(labels["not_drawn"].format(findings=count(findings, lang),
+                                                decisions=count(decisions, lang)))
     if layers:
         lines.append(labels["layers_not_drawn"].format(layers=", ".join(layers)))
     body = "<br>".join(escape(line) for line in lines)
@@ -112,6 +114,7 @@ def index_map(result: CheckResult, pages: Sequence[PageInfo], *, lang: str,
     html.add_child(Raw(_units_panel(pages, lang, max_mb, max_features)))
     html.add_child(Raw(_legend(lang)))
     html.add_child(Raw(_summary(result, lang)))
+    Inspector(with_list=False).add_to(fmap)
     _Ready().add_to(fmap)
     if offline:
         inline_assets(fmap)
@@ -136,10 +139,11 @@ def _units_panel(pages: Sequence[PageInfo], lang: str, max_mb: float,
             f'<a href="maps/{escape(p.file)}">'
             f'{escape(labels["open_map"] if p.parts == 1 else p.part)}</a>' for p in parts)
         rows.append(f"<tr><td>{escape(unit_name(unit, lang))}</td>"
-                    f"<td>{sum(p.violations for p in parts):,}</td>"
-                    f"<td>{sum(p.unchecked for p in parts):,}</td>"
-                    f"<td>{sum(p.findings for p in parts):,}</td><td>{links}</td></tr>")
-    note = labels["split_note"].format(mb=f"{max_mb:g}", features=f"{max_features:,}")
+                    f"<td>{count(sum(p.violations for p in parts), lang)}</td>"
+                    f"<td>{count(sum(p.unchecked for p in parts), lang)}</td>"
+                    f"<td>{count(sum(p.findings for p in parts), lang)}</td>"
+                    f"<td>{links}</td></tr>")
+    note = labels["split_note"].format(mb=f"{max_mb:g}", features=count(max_features, lang))
     head = "".join(f"<th>{escape(h)}</th>" for h in (
         labels["unit"], labels["status_violation"], labels["status_unchecked"],
         labels["findings_count"], ""))

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from ._map_codec import encode_layer
+from ._numbers import format_number
 
 _JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("`", "\\u0060"),
                  ("$", "\\u0024"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -29,6 +30,11 @@ def swatches(items: Iterable[tuple[str, object]]) -> str:
     """Return legend rows: a colour swatch and its escaped text, for each ``(colour, text)``."""
     return "".join(f'<div><span class="landplan-swatch" style="background:{escape(color)}">'
                    f"</span>{escape(text)}</div>" for color, text in items)
+
+
+def count(n: int, lang: str) -> str:
+    """Return a count as ``lang`` writes it: ``3.084`` in Vietnamese, ``3,084`` in English."""
+    return format_number(int(n), lang)
 
 
 def escape(value: object) -> str:

@@ -17,8 +17,10 @@ import pandas as pd
 import shapely
 
 from ._arrowtext import join_per_key
+from ._labels import ranks
 from ._map_json import _features, _js, _text_name, _to_wgs84
 from ._map_runtime import (
+    _LAYER_COLORS,
     _SEVERITY_COLORS,
     _STATUS_COLORS,
     RawMacro,
@@ -75,7 +77,8 @@ def geo_layer(gdf: gpd.GeoDataFrame, props: pd.DataFrame, *, name: str,
     popup, tooltip
         ``[[key, label], ...]``; a key starting with ``@`` shows the land-use name of the
         code in that property, one starting with ``%`` the legal basis of the rule ids in
-        it.
+        it, one starting with ``$`` their titles, one starting with ``^`` the plan version
+        in it with its approval date.
     show
         Whether the layer is on when the page opens.
     key
@@ -143,9 +146,12 @@ def decisions_layer(decisions: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *,
         return None
     props = decision_props(chosen, findings, lang=lang, public=public)
     popup = [["n", labels["decision"]], ["d", labels["date"]], ["p", labels["parcel"]],
-             ["k", labels["kind"]], ["st", labels["status"]], ["g", labels["land_use"]],
+             ["k", labels["kind"]], ["st", labels["status"]],
+             ["va", labels["violation_area"]], ["^pv", labels["judged_against"]],
+             ["u", labels["unit_label"]],
+             ["g", labels["land_use"]],
              ["@g", ""], ["pl", labels["planned"]], ["@pl", ""], ["a", labels["area"]],
-             ["c", labels["pct"]], ["r", labels["rule"]], ["m", labels["message"]],
+             ["c", labels["pct"]], ["$r", labels["rule"]], ["m", labels["message"]],
              ["%r", labels["legal"]]]
     if "o" in props.columns:
         popup.insert(3, ["o", labels["owner"]])
@@ -190,15 +196,76 @@ def decision_props(chosen: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, *, lang
         "c": joined["conflict_pct"].where(joined["conflict_area_m2"] > 0).to_numpy(),
         "r": joined["r"].to_numpy(dtype=object),
         "m": joined["m"].to_numpy(dtype=object),
-        "q": (joined["decision_no"].fillna("") + " · " + joined["parcel_id"].fillna(""))
-        .to_numpy(dtype=object),
         "i": joined["source_row"].to_numpy(),
+        "u": unit_names(joined),
+        "pv": _column(joined, "plan_version"),
+        "sv": _column(joined, "max_severity"),
+        "ru": deciding_rules(joined, f),
+        "va": _areas(joined, "violation_area_m2"),
     })
     if not public and "owner" in joined.columns:
         props["o"] = joined["owner"].to_numpy(dtype=object)
-    status_labels = {s: labels[f"status_{s}"] for s in _STATUS_COLORS}
-    props["st"] = props["s"].map(status_labels)
+    props["st"] = status_texts(props["s"], props["ru"], lang=lang)
     return props
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Return ``frame[name]`` as objects, all None when the column is missing."""
+    if name not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    return frame[name].astype(object).where(frame[name].notna(), None).to_numpy(dtype=object)
+
+
+def _areas(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Return the positive areas of ``frame[name]`` as floats, NaN elsewhere or if missing."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return frame[name].where(frame[name] > 0).to_numpy(dtype="float64")
+
+
+def unit_names(decisions: pd.DataFrame) -> np.ndarray:
+    """Return each decision's commune as the map shows it: ``unit_name``, else ``unit``."""
+    units = _column(decisions, "unit")
+    names = _column(decisions, "unit_name")
+    out = np.where(pd.isna(names) | (names == ""), units, names)
+    return np.array([None if v is None or v == "" else str(v) for v in out.tolist()],
+                    dtype=object) if len(out) else out
+
+
+def deciding_rules(decisions: pd.DataFrame, findings: pd.DataFrame) -> np.ndarray:
+    """Return the id of the rule that decides each decision's status ("" for none).
+
+    The check's ``rule`` column when it has one; else the most severe of the decision's
+    findings (``findings``: the decisions' findings, sorted by ``source_row``).
+    """
+    if "rule" in decisions.columns:
+        return decisions["rule"].fillna("").astype(str).to_numpy(dtype=object)
+    ranked = findings.assign(_rank=findings["severity"].map(ranks("severity")).fillna(-1))
+    ranked = ranked.sort_values(["source_row", "_rank", "finding_id"],
+                                ascending=[True, False, True], kind="stable")
+    first = ranked.drop_duplicates("source_row").set_index("source_row")["rule"]
+    rules = decisions["source_row"].map(first).fillna("").astype(str)
+    return rules.where(decisions["status"] != "compliant", "").to_numpy(dtype=object)
+
+
+def status_texts(status: pd.Series, rules: pd.Series | np.ndarray, *,
+                 lang: str) -> np.ndarray:
+    """Return the popup's status: its word, and the title of the deciding rule if any.
+
+    "Trái quy hoạch — Sai mục đích sử dụng"; once per distinct pair.
+    """
+    from .rules import RULES
+
+    labels = _labels(lang)
+    words = {s: labels[f"status_{s}"] for s in _STATUS_COLORS}
+    pairs = pd.DataFrame({"s": np.asarray(status, dtype=object),
+                          "r": np.asarray(rules, dtype=object)})
+    texts = {}
+    for s, r in pairs.drop_duplicates().itertuples(index=False):
+        word = words.get(s, s)
+        rule = RULES.get(r) if r and s != "compliant" else None
+        texts[(s, r)] = f"{word} — {rule.title(lang)}" if rule is not None else word
+    return np.array([texts[(s, r)] for s, r in pairs.itertuples(index=False)], dtype=object)
 
 
 def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
@@ -216,10 +283,10 @@ def findings_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi",
                      show=show, key="findings",
                      style=_style(_SEVERITY_COLORS, "v", weight=1, fill=0.7,
                                   stroke="#000000"),
-                     popup=[["r", labels["rule"]], ["vl", labels["severity"]],
+                     popup=[["$r", labels["rule"]], ["vl", labels["severity"]],
                             ["n", labels["decision"]], ["pl", labels["planned"]],
                             ["@pl", ""], ["a", labels["area"]], ["%r", labels["legal"]]],
-                     tooltip=[["r", labels["rule"]], ["v", labels["severity"]]])
+                     tooltip=[["$r", labels["rule"]], ["vl", labels["severity"]]])
 
 
 def drawn_findings(findings: gpd.GeoDataFrame) -> np.ndarray:
@@ -265,7 +332,8 @@ def projects_layer(projects: gpd.GeoDataFrame, findings: gpd.GeoDataFrame | None
     props["st"] = props["s"].map({"stale": labels["stale"], "ok": ""})
     return geo_layer(projects, props, name=name or labels["projects"], show=show,
                      key="projects",
-                     style=_style({"stale": "#D7191C", "ok": "#2C7BB6"}, "s", weight=2,
+                     style=_style({"stale": _LAYER_COLORS["stale"],
+                                   "ok": _LAYER_COLORS["projects"]}, "s", weight=2,
                                   fill=0.1, dash="6 4"),
                      popup=[["t", labels["project"]], ["y", labels["year"]],
                             ["g", labels["purpose"]], ["@g", ""], ["st", labels["status"]]],
@@ -283,7 +351,8 @@ def corridors_layer(corridors: gpd.GeoDataFrame, *, lang: str = "vi",
     })
     return geo_layer(corridors, props, name=name or labels["corridors"], show=show,
                      key="corridors",
-                     style=_style(color="#5E3C99", weight=1, fill=0.15, dash="2 3"),
+                     style=_style(color=_LAYER_COLORS["corridors"], weight=1, fill=0.15,
+                                  dash="2 3"),
                      popup=[["t", labels["corridor"]], ["k", labels["restriction"]],
                             ["al", labels["allowed"]]],
                      tooltip=[["t", labels["corridor"]]])
@@ -300,7 +369,8 @@ def plan_changes_layer(diff: gpd.GeoDataFrame, *, lang: str = "vi", name: str | 
                           "w": diff["new_land_use"].to_numpy(dtype=object),
                           "a": diff["area_m2"].to_numpy()})
     return geo_layer(diff, props, name=name or labels["changes"], show=show, key="changes",
-                     style=_style(color="#000000", weight=2, fill=0.15, dash="4"),
+                     style=_style(color=_LAYER_COLORS["changes"], weight=2, fill=0.15,
+                                  dash="4"),
                      popup=[["o", labels["old_code"]], ["@o", ""], ["w", labels["new_code"]],
                             ["@w", ""], ["a", labels["area_total"]]],
                      tooltip=[["o", labels["old_code"]], ["w", labels["new_code"]]])
@@ -326,7 +396,8 @@ def legalised_layer(findings: gpd.GeoDataFrame, *, lang: str = "vi", name: str |
     })
     return geo_layer(findings, props, name=name or labels["legalised"], show=show,
                      key="legalised",
-                     style=_style(color="#E66101", weight=2.5, fill=0.35, dash="1 4"),
+                     style=_style(color=_LAYER_COLORS["legalised"], weight=2.5, fill=0.35,
+                                  dash="1 4"),
                      popup=[["n", labels["legalised_decision"]], ["d", labels["date"]],
                             ["w", labels["new_code"]], ["@w", ""], ["a", labels["area"]],
                             ["m", labels["message"]], ["%r", labels["legal"]]],

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._map_assets import inline_assets
 from ._map_controls import _add_controls, _legend, _Ready, _Search, _summary
+from ._map_inspector import Inspector, list_panel
 from ._map_layers import (
     corridors_layer,
     decisions_layer,
@@ -98,23 +99,44 @@ def draw(result: CheckResult, extras: Extras, *, lang: str, codes: pd.DataFrame,
     if decisions is not None:
         decisions.add_to(fmap)
         _Search(decisions, lang).add_to(fmap)
+        fmap.get_root().html.add_child(Raw(list_panel(lang)))
     newest = plan[versions == order[-1]] if order else plan
     outline = extras.outline if extras.outline is not None else newest
     _add_controls(fmap, outline, lang, offline, extras.minimap)
-    fmap.get_root().html.add_child(Raw(_legend(newest, codes, lang)))
+    fmap.get_root().html.add_child(Raw(_legend(newest, codes, lang, _extra_keys(extras))))
     fmap.get_root().html.add_child(Raw(_summary(summary or result, lang)))
     for panel in panels:
         fmap.get_root().html.add_child(Raw(panel))
+    Inspector(with_list=decisions is not None, versions=_approvals(plan)).add_to(fmap)
     _Ready().add_to(fmap)
     if offline:
         inline_assets(fmap)
     return fmap
 
 
+def _approvals(plan: gpd.GeoDataFrame) -> dict[str, str]:
+    """Return the approval date (ISO) of each plan version that has one."""
+    if not len(plan):
+        return {}
+    table = version_table(plan)
+    return {str(v): pd.Timestamp(d).strftime("%Y-%m-%d")
+            for v, d in zip(table["plan_version"], table["approved"], strict=True)
+            if not pd.isna(d)}
+
+
+def _extra_keys(extras: Extras) -> list[str]:
+    """Return the keys of the layers besides plan, decisions and findings a page draws."""
+    return [key for key, frame in (("projects", extras.projects),
+                                   ("corridors", extras.corridors),
+                                   ("changes", extras.plan_changes),
+                                   ("legalised", extras.legalised))
+            if frame is not None and len(frame)]
+
+
 def base_map(plan: gpd.GeoDataFrame, codes: pd.DataFrame, lang: str,
              offline: bool) -> folium.Map:
     """Return an empty map over ``plan`` with the page's runtime; a basemap unless offline."""
-    fmap = folium.Map(tiles=None if offline else "OpenStreetMap", control_scale=True,
+    fmap = folium.Map(tiles=None if offline else "OpenStreetMap", control_scale=False,
                       prefer_canvas=True, zoom_control=True)
     if len(plan):
         bounds = plan.to_crs(4326).total_bounds if plan.crs is not None else \

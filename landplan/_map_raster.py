@@ -107,6 +107,7 @@ def _landcover_colors(raster: str | Path, lang: str) -> tuple[dict[int, str] | N
                                                classes[f"name_{lang}"], strict=True)
                     if v in values)
     legend = (f'<details class="landplan-panel landplan-cover-legend" '
+              f'data-landplan-layer="raster" '
               f'style="bottom:60px;left:380px"><summary><b>'
               f'{escape(_labels(lang)["landcover"])}</b></summary>{rows}</details>')
     return dict(zip(classes["value"], classes["color"], strict=True)), legend

@@ -20,13 +20,14 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from ._data import data_path
-from ._labels import colors, prefixed
+from ._labels import colors, prefixed, ranks
 from ._labels import labels as _section
 from ._map_json import _js
 from .codes import code_names
 
 _STATUS_COLORS = colors("status")  # landplan/data/labels.toml, in the legend's order
 _SEVERITY_COLORS = colors("severity")
+_LAYER_COLORS = colors("map")  # projects, stale projects, corridors, adjustments
 
 _RUNTIME_ELEMENT = "landplan_runtime"  # its name among the page header's elements
 _SLOT = re.compile(r"\{\{ (\w+) \}\}")
@@ -95,15 +96,44 @@ def _fill(text: str, values: Mapping[str, str]) -> str:
 def _add_runtime(fmap: folium.Map, codes: pd.DataFrame, lang: str) -> None:
     """Add the page's styles and the ``LANDPLAN`` helpers (names, legal bases, popups)."""
     runtime = _fill(_source("runtime.js"),
-                    {"names": _js(code_names(codes, lang)), "legal": _js(_legal())})
+                    {"names": _js(code_names(codes, lang)), "legal": _js(_legal(lang)),
+                     "page": _js(_page(lang))})
     fmap.get_root().header.add_child(
         Raw(f"<style>\n{_source('map.css')}</style>"
-                f"<script>\n{_source('codec.js')}{runtime}</script>"),
+                f"<script>\n{_source('codec.js')}{runtime}{_source('inspector.js')}"
+                "</script>"),
         name=_RUNTIME_ELEMENT)
 
 
-def _legal() -> dict[str, str]:
-    """Return the legal basis of each rule, by rule id."""
+def _page(lang: str) -> dict[str, Any]:
+    """Return what the page's scripts know of the page.
+
+    Its language, the words of its controls, its number separators, the rules' titles,
+    the severities' ranks, the statuses' and severities' colours.
+    """
     from .rules import RULES
 
-    return {rule.id: rule.legal_basis() for rule in RULES.values()}
+    return {"lang": lang, "words": _section("map_controls", lang),
+            "number": _section("number", lang),
+            "titles": {rule.id: rule.title(lang) for rule in RULES.values()},
+            "ranks": ranks("severity"), "status": dict(_STATUS_COLORS),
+            "severity": dict(_SEVERITY_COLORS)}
+
+
+def _legal(lang: str = "vi") -> dict[str, dict[str, object]]:
+    """Return the legal bases of each rule by period of the decision's date, by rule id.
+
+    ``{"p": [[start, text], …], "*": text}``: ``text`` of the last period whose ``start``
+    (ISO date, "" for the first) is on or before the feature's decision date (property
+    ``d``); ``"*"`` for a feature without a date (every reference). The popup's ``%r``
+    field picks it (``runtime.js``).
+    """
+    from .rules import RULES
+
+    out: dict[str, dict[str, object]] = {}
+    for rule in RULES.values():
+        bounds, texts = rule.legal_periods(lang)
+        starts = ["", *(b.isoformat() for b in bounds)]
+        out[rule.id] = {"p": [[s, t] for s, t in zip(starts, texts[:-1], strict=True)],
+                        "*": texts[-1]}
+    return out

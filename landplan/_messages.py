@@ -8,11 +8,20 @@ as it is) and the pieces joined by Arrow. A template with fields that index or l
 attributes (``{a[0]}``, ``{a.b}``) or nest fields in a format specification is filled
 finding by finding instead, with the same values.
 
+Numbers are written the way the message's language writes them: a field with a format
+specification (``{area:,.1f}``, ``{pct:.1f}``) of a number is formatted as Python does, then,
+in Vietnamese, its separators are swapped (``1,439.5`` → ``1.439,5``, ``100.0`` → ``100,0``)
+on the whole column at once by Arrow. A field without a specification (a year) is left as
+it is.
+
 The values a template may use: every column of the rule's rows; on a decision, its number
-(``decision_no``, or "(row N)" when it has none) and granted use; ``granted``, ``planned``,
-``prev`` (codes, "" when missing) and their names ``granted_name`` ("?" when unknown),
-``planned_name``, ``prev_name``; ``area`` and ``pct`` (NaN when the rule gives none). A
-field the template names but nothing fills is empty text.
+(``decision_no``, or "(row N)" when it has none), the decision named by its kind and number
+(``decision``: "Quyết định giao đất số 12/QĐ-UBND", "Allocation decision 12/QĐ-UBND", the
+words of ``labels.toml`` ``[message.decision]``), the name of its commune (``unit_name``)
+and granted use; ``granted``, ``planned``, ``prev``, ``old`` (codes, "" when missing) and
+their names ``granted_name`` ("?" when unknown), ``planned_name``, ``prev_name``,
+``old_name``; ``area`` and ``pct`` (NaN when the rule gives none). A field the template
+names but nothing fills is empty text.
 """
 
 from __future__ import annotations
@@ -25,13 +34,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._distinct import per_distinct
-from ._labels import label
+from ._labels import label, labels
+from ._numbers import localized_number, localized_numbers, python_style
 from .codes import code_name, code_names
 
 __all__ = ["messages"]
 
 _CONVERT = {"r": repr, "s": str, "a": ascii}
-_CODES = ("granted", "planned", "prev")
+_CODES = ("granted", "planned", "prev", "old")
 
 
 def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
@@ -50,7 +60,8 @@ def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
     codes
         The code registry (code names).
     lang
-        The language of the "(row N)" of a decision without a number and of code names.
+        The language of the message: of the "(row N)" of a decision without a number, of
+        the decision's kind, of code names and of the numbers' separators.
 
     Returns
     -------
@@ -62,7 +73,7 @@ def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
     n = len(found)
     if parsed is None:  # fields the columns cannot fill: one row at a time, same values
         values = _values(found, decisions, codes, lang)
-        return _text([template.format_map(_Defaults(
+        return _text([_LangFormatter(lang).vformat(template, (), _Defaults(
             {key: column[i] for key, column in values.items() if column[i] is not _ABSENT}))
             for i in range(n)])
     values = _values(found, decisions, codes, lang,
@@ -72,7 +83,7 @@ def messages(template: str, found: pd.DataFrame, decisions: pd.DataFrame,
         if literal:
             pieces.append(pa.scalar(literal, pa.large_string()))
         if name is not None:
-            pieces.append(_formatted(values.get(name, _absent(n)), spec, conversion))
+            pieces.append(_formatted(values.get(name, _absent(n)), spec, conversion, lang))
     if not any(isinstance(p, pa.Array) for p in pieces):  # no field: the same text for all
         return _text([template.format_map(_Defaults())] * n)
     if len(pieces) == 1:
@@ -97,17 +108,50 @@ def _parsed(template: str) -> list[tuple[str, str | None, str, str | None]] | No
             in parsed]
 
 
-def _formatted(values: np.ndarray, spec: str, conversion: str | None) -> pa.Array:
+def _formatted(values: np.ndarray, spec: str, conversion: str | None,
+               lang: str = "en") -> pa.Array:
     """``format(value, spec)`` of each value (after ``!r``/``!s``/``!a``), as Arrow text.
 
-    A value no one gave is formatted as empty text (as :class:`_Defaults` gives it).
+    A value no one gave is formatted as empty text (as :class:`_Defaults` gives it). In a
+    language that writes numbers otherwise than Python (not
+    :func:`landplan._numbers.python_style`), the numbers formatted with a specification get
+    that language's separators.
     """
     if not spec and conversion is None and \
             pd.api.types.infer_dtype(values, skipna=False) == "string":
         return pa.array(values, type=pa.large_string())  # plain texts: as they are
     convert = _CONVERT.get(conversion or "", lambda v: v)
-    return pa.array([format(convert("" if v is _ABSENT else v), spec) for v in values],
-                    type=pa.large_string())
+    texts = pa.array([format(convert("" if v is _ABSENT else v), spec) for v in values],
+                     type=pa.large_string())
+    if not spec or conversion is not None or python_style(lang):
+        return texts
+    numeric = _is_number(values)
+    if not numeric.any():
+        return texts
+    swapped = localized_numbers(texts, lang)
+    return swapped if numeric.all() else pc.if_else(pa.array(numeric), swapped, texts)
+
+
+_NUMBERS = ("floating", "integer", "mixed-integer-float", "decimal")
+def _is_number(values: np.ndarray) -> np.ndarray:
+    """Whether each value is a number (not a bool, not text)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in _NUMBERS:  # the usual: all numbers
+        return np.ones(len(values), dtype=bool)
+    return np.fromiter((isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                        for v in values), dtype=bool, count=len(values))
+
+
+class _LangFormatter(Formatter):
+    """:meth:`str.format` that writes the numbers given a specification in ``lang``'s way."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec and isinstance(value, (int, float, np.number)) \
+                and not isinstance(value, bool):
+            return localized_number(value, format_spec, self.lang)
+        return format(value, format_spec)
 
 
 def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame, lang: str,
@@ -125,16 +169,26 @@ def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame, l
     values = {c: _objects(found[c].tolist()) for c in found.columns
               if c not in {"row", "geometry", "blocking", "layer"}
               and wanted(c, f"{c}_name")}
-    if on_decision.any() and wanted("decision_no"):
+    if on_decision.any() and wanted("decision_no", "decision"):
         safe = np.where(on_decision, rows, 0)
         number = _objects(decisions["decision_no"].to_numpy()[safe].tolist())
         source = decisions["source_row"].to_numpy()[safe]
         row_word = label("message.row", lang)
-        no_number = on_decision & ~_truthy(number)
+        no_number = on_decision & (pd.isna(number) | ~_truthy(number))
         number[no_number] = [f"({row_word} {s})" for s in source[no_number].tolist()]
         decision_no = values.get("decision_no", _absent(n))
         decision_no[on_decision] = number[on_decision]
         values["decision_no"] = decision_no
+    if on_decision.any() and wanted("decision"):
+        values["decision"] = _decisions_named(values["decision_no"], rows,
+                                              on_decision & ~no_number, on_decision,
+                                              decisions, lang)
+    if on_decision.any() and wanted("unit_name") and "unit_name" in decisions.columns:
+        unit_name = values.get("unit_name", _absent(n))
+        fill = on_decision & ~_is_text(unit_name)
+        unit_name[fill] = decisions["unit_name"].to_numpy(dtype=object)[rows[fill]]
+        unit_name[fill & pd.isna(unit_name)] = ""
+        values["unit_name"] = unit_name
     if on_decision.any() and wanted("granted", "granted_name"):
         granted = values.get("granted", _absent(n))
         fill = on_decision & ~_is_text(granted)
@@ -156,6 +210,41 @@ def _values(found: pd.DataFrame, decisions: pd.DataFrame, codes: pd.DataFrame, l
         if wanted(key):
             values.setdefault(key, np.full(n, float("nan"), dtype=object))
     return values
+
+
+def _decisions_named(number: np.ndarray, rows: np.ndarray, numbered: np.ndarray,
+                     on_decision: np.ndarray, decisions: pd.DataFrame,
+                     lang: str) -> np.ndarray:
+    """Each decision named by its kind and number: "Quyết định giao đất số 12/QĐ-UBND".
+
+    The kind's words once per kind (``[message.decision]``), the pieces joined by Arrow; a
+    decision without a number is named by its row ("Quyết định giao đất (dòng 7)").
+    """
+    n = len(rows)
+    words = labels("message.decision", lang)
+    kinds = decisions["kind"].take(np.where(on_decision, rows, 0)) \
+        if "kind" in decisions.columns else np.full(n, None, dtype=object)
+    phrase = per_distinct(kinds, lambda k: words.get(k, words["none"]), missing=words["none"])
+    number = np.where(on_decision, number, "")
+    if pd.api.types.infer_dtype(number, skipna=False) != "string":  # a rule's own numbers
+        number = np.array([str(v) for v in number], dtype=object)
+    phrase_arr = pa.array(phrase, type=pa.large_string())
+    number_arr = pa.array(number, type=pa.large_string())
+    pieces: list[pa.Array | pa.Scalar] = []
+    for literal, name, _, _ in Formatter().parse(label("message.numbered", lang)):
+        if literal:
+            pieces.append(pa.scalar(literal, pa.large_string()))
+        if name is not None:
+            pieces.append(phrase_arr if name == "decision" else number_arr)
+    empty = pa.scalar("", pa.large_string())
+    with_number = pc.binary_join_element_wise(*pieces, empty)
+    by_row = pc.binary_join_element_wise(phrase_arr, pa.scalar(" ", pa.large_string()),
+                                         number_arr, empty)
+    named = pc.if_else(pa.array(numbered), with_number, by_row)
+    out = _absent(n)
+    out[on_decision] = np.asarray(named.to_numpy(zero_copy_only=False),
+                                  dtype=object)[on_decision]
+    return out
 
 
 _ABSENT = object()

@@ -14,14 +14,23 @@ writes numbers: the English way (``1.234`` = 1.234, ``1,234`` = 1234) when the c
 English forms (``3240.5``, ``1,234.5``) and no Vietnamese ones (``0,5``, ``1.234,5``);
 otherwise the Vietnamese way (``1.234`` = 1234, ``1,234`` = 1.234). Anything else — units
 (``120 m2``), words, ``nan``, ``inf`` — is not a number (NaN).
+
+The other way round, :func:`format_number` and :func:`format_numbers` write numbers for
+people in a language: ``3.084`` and ``12.345,67`` in Vietnamese, ``3,084`` and ``12,345.67``
+in English (the separators are the ``[number]`` labels of ``landplan/data/labels.toml``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["parse_number", "parse_numbers"]
+from ._labels import labels
+
+__all__ = ["format_number", "format_numbers", "localized_number", "localized_numbers",
+           "parse_number", "parse_numbers", "python_style"]
 
 _GROUP_SPACE = r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))"
 _FORMS = {
@@ -81,3 +90,93 @@ def _parse_distinct(values: pd.Series) -> pd.Series:
 def parse_number(value: object) -> float:
     """One user number (an option value): a finite float, or NaN when it is not one."""
     return float(parse_numbers(pd.Series([value], dtype=object)).iloc[0])
+
+
+def format_number(value: float, lang: str, decimals: int = 0) -> str:
+    """Write ``value`` for people in ``lang`` with ``decimals`` digits after the point.
+
+    ``format_number(12345.678, "vi", 2)`` is ``"12.345,68"``, in ``"en"`` ``"12,345.68"``;
+    ``format_number(3084, "vi")`` is ``"3.084"``. NaN, None and infinities give ``""``.
+
+    Raises
+    ------
+    landplan.errors.ConfigError
+        When ``lang`` is not one of :data:`landplan._labels.LANGS`.
+    """
+    return str(format_numbers(np.array([value], dtype=object), lang, decimals)[0])
+
+
+def format_numbers(values: Any, lang: str, decimals: int = 0) -> np.ndarray:
+    """Write every number of ``values`` for people in ``lang`` (see :func:`format_number`).
+
+    Parameters
+    ----------
+    values
+        Anything array-like of numbers (a list, numpy array, pandas Series); None, NaN and
+        infinities become ``""``.
+    lang
+        ``"vi"`` or ``"en"``.
+    decimals
+        Digits after the decimal separator (rounded half to even, as Python's ``format``).
+
+    Returns
+    -------
+    numpy.ndarray
+        An object array of str, one per value, in the same shape as ``values``.
+    """
+    words = labels("number", lang)
+    numbers = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()),
+                            errors="coerce").astype(float).to_numpy()
+    shape = np.shape(values)
+    out = np.full(numbers.shape, "", dtype=object)
+    finite = np.isfinite(numbers)
+    if finite.any():
+        # One formatted text per distinct value; the separators swapped through a
+        # placeholder so that "," and "." can trade places.
+        distinct, codes = np.unique(numbers[finite], return_inverse=True)
+        spec = f",.{max(int(decimals), 0)}f"
+        texts = pd.Series([format(float(v), spec) for v in distinct], dtype=object)
+        texts = (texts.str.replace(",", "\x00", regex=False)
+                 .str.replace(".", words["decimal"], regex=False)
+                 .str.replace("\x00", words["thousands"], regex=False))
+        texts = texts.where(texts.str.strip("0" + words["thousands"] + words["decimal"]
+                                            + "-").str.len() > 0,
+                            texts.str.lstrip("-"))  # -0 and -0,00 are 0 and 0,00
+        out[finite] = texts.to_numpy(dtype=object)[codes.ravel()]
+    return out.reshape(shape)
+
+
+def python_style(lang: str) -> bool:
+    """Whether ``lang`` writes numbers as Python does (``1,439.5``): English does."""
+    words = labels("number", lang)
+    return (words["thousands"], words["decimal"]) == (",", ".")
+
+
+def _swap(lang: str) -> tuple[str, str]:
+    words = labels("number", lang)
+    return words["thousands"], words["decimal"]
+
+
+def localized_numbers(texts: Any, lang: str) -> Any:
+    """Numbers Python formatted (``1,439.5``), an Arrow text array, in ``lang``'s way.
+
+    ``1.439,5`` in Vietnamese: one pass of Arrow per separator over the whole column, no
+    Python string per number. The separators are ``labels.toml``'s ``[number]``.
+    """
+    if python_style(lang):
+        return texts
+    import pyarrow.compute as pc
+
+    thousands, decimal = _swap(lang)
+    texts = pc.replace_substring(texts, ",", "\x00")
+    texts = pc.replace_substring(texts, ".", decimal)
+    return pc.replace_substring(texts, "\x00", thousands)
+
+
+def localized_number(value: float, spec: str, lang: str) -> str:
+    """``format(value, spec)`` with ``lang``'s separators (``1.439,5`` in Vietnamese)."""
+    text = format(value, spec)
+    if python_style(lang):
+        return text
+    thousands, decimal = _swap(lang)
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)

@@ -103,17 +103,16 @@ def check_output_folder(out: Path, names: Sequence[str],
     inputs = [(option, Path(p)) for option, p in inputs if p is not None]
     for option, path in inputs:
         if _same(out, path) and path.is_file():
-            raise OutputError(
-                f"--out {out} is the input file given to {option}. The output folder must "
-                "be a folder, not an input: choose another one, e.g. "
-                f"--out {out.parent / 'ket_qua'}.")
+            raise OutputError.of("output.is_input", out=out, option=option,
+                                 example=out.parent / "ket_qua")
     for place in (out, *out.parents):
         if place.exists() or place.is_symlink():
             if not place.is_dir():
-                where = "is a file" if place == out else f"is inside {place}, which is a file"
-                raise OutputError(
-                    f"--out {out} {where}, not a folder. Give a folder (it is created if "
-                    f"missing), e.g. --out {out.parent / 'ket_qua'}.")
+                if place == out:
+                    raise OutputError.of("output.is_file", out=out,
+                                         example=out.parent / "ket_qua")
+                raise OutputError.of("output.inside_file", out=out, place=place,
+                                     example=out.parent / "ket_qua")
             break
     if not out.is_dir():
         return
@@ -121,13 +120,9 @@ def check_output_folder(out: Path, names: Sequence[str],
     for name in names:
         place = out / name.rstrip("/")
         if is_folder(name) and place.exists() and not place.is_dir():
-            raise OutputError(
-                f"{place} is a file, but landplan writes a folder of that name into "
-                f"--out {out}. Rename or move that file, or choose another --out.")
+            raise OutputError.of("output.file_for_folder", place=place, out=out)
         if not is_folder(name) and place.is_dir() and not place.is_symlink():
-            raise OutputError(
-                f"{place} is a folder, but landplan writes a file of that name into "
-                f"--out {out}. Rename or move that folder, or choose another --out.")
+            raise OutputError.of("output.folder_for_file", place=place, out=out)
 
 
 def _check_inputs_kept(out: Path, names: Sequence[str],
@@ -153,10 +148,8 @@ def _check_inputs_kept(out: Path, names: Sequence[str],
             if inside and inside[0].startswith(TMP_PREFIX):
                 hit = inside[0]
         if hit is not None:
-            raise OutputError(
-                f"{option} {path} is inside the output folder under the name of a file that "
-                f"landplan writes there ({hit}): the run would replace it. "
-                f"Move the input out of {out} or rename it, or choose another --out.")
+            raise OutputError.of("output.input_inside", option=option, path=path, hit=hit,
+                                 out=out)
 
 
 # --------------------------------------------------------------------------- Ctrl-C
@@ -214,7 +207,7 @@ class _FileLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
                 if not _try_lock(fd):
-                    raise OutputError(_busy_message(self.path, fd))
+                    raise _busy(self.path, fd)
                 try:  # the file may have been removed by the run that just finished
                     same = os.path.samestat(os.fstat(fd), os.stat(self.path))
                 except FileNotFoundError:
@@ -228,7 +221,7 @@ class _FileLock:
                 os.close(fd)
                 raise
             os.close(fd)
-        raise OutputError(f"Could not lock {self.path}: it keeps being replaced.")
+        raise OutputError.of("output.keeps_replaced", path=self.path)
 
     def release(self) -> None:
         if self.fd is None:
@@ -271,14 +264,14 @@ def _unlock(fd: int) -> None:  # pragma: no cover - Windows
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
-def _busy_message(path: Path, fd: int) -> str:
+def _busy(path: Path, fd: int) -> OutputError:
+    """Return the error for an output folder another run holds (its process id when known)."""
     try:
         pid = os.read(fd, 32).decode(errors="replace").strip()
     except OSError:
         pid = ""
-    who = f" (process {pid})" if pid.isdigit() else ""
-    return (f"Another landplan run{who} is writing into {path.parent} (it holds {path.name}). "
-            "Wait until it has finished, or give this run another --out folder.")
+    who = OutputError.of("output.busy_who", pid=pid) if pid.isdigit() else ""
+    return OutputError.of("output.busy", who=who, folder=path.parent, lock=path.name)
 
 
 # --------------------------------------------------------------------------- the folder
@@ -302,11 +295,11 @@ def _make_folder(out: Path) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:
-        raise OutputError(f"--out {out} is a file, not a folder. Give a folder, e.g. "
-                          f"--out {out.parent / 'ket_qua'}.") from exc
+        raise OutputError.of("output.is_file", out=out, example=out.parent / "ket_qua") \
+            from exc
     except OSError as exc:
-        raise OutputError(f"Cannot create the output folder {out}: {exc.strerror or exc}. "
-                          "Choose a folder you can write to with --out.") from exc
+        raise OutputError.of("output.cannot_create", out=out,
+                             reason=exc.strerror or exc) from exc
     return missing
 
 
@@ -337,7 +330,7 @@ def output_folder(out: str | Path, names: Sequence[str],
                 _held[key] = (me, _held[key][1] - 1)
         return
     if owner is not None:
-        raise OutputError(_busy_message(out / LOCK_NAME, -1))
+        raise _busy(out / LOCK_NAME, -1)
 
     checked = [(o, Path(p)) for o, p in inputs if p is not None]
     check_output_folder(out, names, checked)
@@ -348,9 +341,8 @@ def output_folder(out: str | Path, names: Sequence[str],
         try:
             lock.acquire()
         except PermissionError as exc:
-            raise OutputError(f"Cannot write into the output folder {out}: "
-                              f"{exc.strerror or exc}. Choose a folder you can write to "
-                              "with --out.") from exc
+            raise OutputError.of("output.cannot_write", out=out,
+                                 reason=exc.strerror or exc) from exc
         with _held_guard:
             _held[key] = (me, 1)
         try:

@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from ._data import load_toml
+from ._templates import Joined, Said, Text, localized, problem_text, templates
 from .errors import LandplanWarning, MissingDependencyError, StrictError
 
-__all__ = ["missing_dependency", "strict_mode", "warn"]
+__all__ = ["Joined", "Said", "Text", "localized", "missing_dependency", "os_error_text",
+           "problem_text", "strict_mode", "warn"]
 
 _STRICT: ContextVar[bool] = ContextVar("landplan_strict", default=False)
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -79,8 +80,8 @@ def _outside_level() -> int:
 def missing_dependency(feature: str, package: str, extra: str) -> MissingDependencyError:
     """Return the error for an optional dependency that is not installed.
 
-    To be raised ``from`` the ImportError: in Vietnamese and English, with the ``pip
-    install`` command.
+    To be raised ``from`` the ImportError: English as ``str()``, Vietnamese with
+    ``localized("vi")`` (as the command line prints it), with the ``pip install`` command.
 
     Parameters
     ----------
@@ -91,7 +92,23 @@ def missing_dependency(feature: str, package: str, extra: str) -> MissingDepende
     extra
         The extra of ``pyproject.toml`` that installs it.
     """
-    texts = load_toml("messages.toml")["missing_dependency"]
-    return MissingDependencyError("\n".join(
-        texts[lang].format(feature=feature, package=package, extra=extra)
-        for lang in ("vi", "en")), name=package)
+    error = MissingDependencyError.of("missing_dependency", feature=feature, package=package,
+                                      extra=extra)
+    error.name = package
+    return error
+
+
+def os_error_text(error: OSError, lang: str) -> str:
+    """Say an :class:`OSError` (unreadable file, full disk …) in ``lang``.
+
+    The reason is the ``[os]`` template of its ``errno`` name when there is one, else the
+    system's own words.
+    """
+    import errno as errnos
+
+    name = errnos.errorcode.get(error.errno or 0, "")
+    reason = (problem_text(f"os.{name}", lang) if f"os.{name}" in templates()
+              else error.strerror or str(error))
+    path = error.filename if error.filename is not None else ""
+    return problem_text("os_error", lang, {"path": path, "reason": reason}) if path \
+        else reason

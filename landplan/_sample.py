@@ -31,11 +31,7 @@ def sample_dir() -> Path:
     for path in candidates:
         if (path / "plan.gpkg").exists():
             return path
-    raise LayerNotFoundError(
-        "Sample data not found. It ships in the sample_data/ folder of the landplan source "
-        "tree: install from a checkout (pip install -e .) or set LANDPLAN_SAMPLE_DATA to "
-        "that folder."
-    )
+    raise LayerNotFoundError.of("sample.not_found")
 
 
 def sample_path(name: str) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._arrowtext import any_byte, mostly_repeated, text_bytes
+from ._data import load_toml
 from ._distinct import per_distinct
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -31,6 +33,39 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", text.lower()).strip()
+
+
+def sort_keys(values: object) -> np.ndarray:
+    """Keys that sort texts in Vietnamese dictionary order (``landplan/data/alphabet.toml``).
+
+    "Xã Đoàn Thượng" after "Xã Dương Quang" and before "Xã Gia Khánh" (``đ`` is the letter
+    after ``d``, where code points put it after ``z``); case is ignored, and tones decide
+    only between texts that are otherwise equal. One key per distinct value; None and NaN
+    give None (pandas sorts them last).
+    """
+    return per_distinct(np.asarray(values, dtype=object), _sort_key, missing=None)
+
+
+def _sort_key(text: object) -> str:
+    """Return the key of one text: its letters as places in the alphabet, then its tones."""
+    letters, tones = _alphabet()
+    base, marks = [], []
+    for ch in unicodedata.normalize("NFD", nfc(str(text)).lower()):
+        if ch in tones:
+            marks[-1:] = [chr(0x30 + 1 + tones.index(ch))]
+        elif ch in ("\u0306", "\u0302", "\u031b") and base:  # ă â ê ô ơ ư as one letter
+            base[-1] = unicodedata.normalize("NFC", base[-1] + ch)
+        else:
+            base.append(ch)
+            marks.append("0")
+    return "".join(chr(0x2000 + letters.index(c)) if c in letters else c for c in base) \
+        + "\x00" + "".join(marks)
+
+
+@cache
+def _alphabet() -> tuple[str, tuple[str, ...]]:
+    data = load_toml("alphabet.toml")
+    return data["letters"], tuple(data["tones"])
 
 
 def name_key(text: str) -> str:

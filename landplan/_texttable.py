@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._problems import Joined, Text
 from .encodings import decode, detect_encoding
 
 __all__ = ["read_text_table"]
@@ -39,34 +40,31 @@ def read_text_table(path: str | Path, what: str, error: type[Exception]) -> pd.D
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise error(f"{what} not found: {path}") from exc
+        raise error.of("table.not_found", what=what, path=path) from exc
     except OSError as exc:
-        raise error(f"{what} {path} cannot be read: {exc}") from exc
+        raise error.of("table.unreadable", what=what, path=path, why=exc) from exc
     text, encoding = _decode(data, path, what, error)
     lines = re.split(r"\r\n|\r|\n", text)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise error(f"{what} {path} is empty: it needs a header line and one row per entry.")
+        raise error.of("table.empty", what=what, path=path)
     hint = re.fullmatch(r"\s*sep=(.)\s*", lines[first])
     if hint:
         delimiter = hint.group(1)
         lines[first] = ""
         first = next((i for i, line in enumerate(lines) if line.strip()), None)
         if first is None:
-            raise error(f"{what} {path} is empty: it needs a header line and one row per "
-                        "entry.")
+            raise error.of("table.empty", what=what, path=path)
     else:
         counts = [lines[first].count(d) for d in _DELIMITERS]
         delimiter = _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
     header, rows, numbers, problems = _read_rows(lines, delimiter)
     if problems:
         sep = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
-        raise error(f"{what} {path} (separator {sep}) has rows with more cells than its "
-                    "header:\n  - " + "\n  - ".join(problems)
-                    + "\nA decimal comma in a comma-separated file splits the number: quote "
-                    'it ("0,05"), write 0.05, or save the file with ";" as separator.')
+        raise error.of("table.too_many_cells", what=what, path=path, sep=sep,
+                       problems=Joined(problems, "\n  - "))
     if not rows:
-        raise error(f"{what} {path} has a header ({', '.join(header or [])}) but no rows.")
+        raise error.of("table.no_rows", what=what, path=path, header=", ".join(header or []))
     table = pd.DataFrame(rows, columns=header, dtype=str)
     table.attrs.update(lines=numbers, encoding=encoding, delimiter=delimiter)
     return table
@@ -92,8 +90,8 @@ def _read_rows(lines: list[str], delimiter: str
             continue
         extra = cells[len(header):]
         if any(c.strip() for c in extra):
-            problems.append(f"line {reader.line_num}: {len(cells)} cells but the header has "
-                            f"{len(header)}")
+            problems.append(Text("table.row_cells", line=reader.line_num, cells=len(cells),
+                                 header=len(header)))
             continue
         rows.append((cells + [""] * len(header))[:len(header)])
         numbers.append(reader.line_num)
@@ -111,8 +109,8 @@ def _decode(data: bytes, path: str | Path, what: str,
             try:
                 return data.decode(codec), codec
             except UnicodeDecodeError as exc:
-                raise error(f"{what} {path} starts with a {codec} byte-order mark but is not "
-                            f"{codec} (byte {exc.start}); save it as UTF-8.") from exc
+                raise error.of("table.bad_bom", what=what, path=path, codec=codec,
+                               byte=exc.start) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -121,8 +119,6 @@ def _decode(data: bytes, path: str | Path, what: str,
     try:
         text = decode(data, guess.encoding)
     except Exception as exc:
-        raise error(f"{what} {path} is neither UTF-8 nor a Vietnamese legacy encoding "
-                    f"(Windows-1258, TCVN3, VNI): {exc}. Save it as UTF-8 (in Excel: "
-                    "CSV UTF-8).") from exc
+        raise error.of("table.encoding", what=what, path=path, why=exc) from exc
     log.info("%s %s read as %s (%s)", what, path, guess.encoding, guess.reason)
     return text, guess.encoding

@@ -97,6 +97,11 @@ class CheckResult(NamedTuple):
     """With quotas: each quota row's accounting as the quota rules count it (``unit``,
     ``from``, ``to``, ``quota_ha``, ``n_conversions``, ``used_ha``, ``undated_ha``,
     ``remaining_ha``, ``n_over``)."""
+    inputs: dict | None = None
+    """Each input layer given: ``{layer: (file, records)}`` (file: ``attrs["source"]``)."""
+    personal: pd.DataFrame | None = None
+    """The decisions' ``owner`` and ``address``, in the order of ``decisions``: personal
+    data, in no CSV or GeoPackage (the Excel report shows owners unless ``public``)."""
 
     def subset(self, *, units: Iterable[str]) -> CheckResult:
         """Return the result for some administrative units only (a commune's report).
@@ -106,11 +111,14 @@ class CheckResult(NamedTuple):
         rows), which concern every unit; everything else is kept as it is.
         """
         wanted = set(units)
-        keep = self.decisions["unit"].isin(wanted)
+        keep = self.decisions["unit"].isin(wanted).to_numpy()
         f = self.findings
         keep_f = f["unit"].isin(wanted) | (f["layer"] != "decisions")
-        return self._replace(decisions=self.decisions[keep.to_numpy()],
-                             findings=f[keep_f.to_numpy()])
+        personal = self.personal
+        if personal is not None and len(personal) == len(keep):
+            personal = personal[keep].reset_index(drop=True)
+        return self._replace(decisions=self.decisions[keep], findings=f[keep_f.to_numpy()],
+                             personal=personal)
 
     @property
     def lang(self) -> str:
@@ -245,6 +253,9 @@ def _check(
     """
     started = time.perf_counter()
     config = config or CheckConfig()
+    inputs = {name: (layer.attrs.get("source"), len(layer)) for name, layer in (
+        ("decisions", decisions), ("projects", projects), ("corridors", corridors),
+        ("quotas", quotas), ("units", units)) if layer is not None}
     codes = load_codes() if codes is None else codes
     compat = load_compatibility() if compat is None else compat
     mapping = shared_code_mapping()  # read once per process (check does not modify it)
@@ -290,6 +301,10 @@ def _check(
             cover = landcover_table(decisions, rasters)
             reading.note = (f"{len(decisions):,} decisions × {cover['date'].nunique()} "
                             "rasters")
+    # each decision's commune by name, before the rules: their messages name it
+    decisions["unit_name"] = unit_names(
+        decisions["unit"].to_numpy(dtype=object), decisions["unit_name"].to_numpy(dtype=object),
+        table=None if units is None else normalize_units(units), plan=plan)
     ctx = CheckContext(decisions=decisions, plan=zones, pairs=pairs, area=area,
                        checkable=checkable, codes=codes, compat=compat, mapping=mapping,
                        config=config, projects=projects, quotas=quotas, corridors=corridors,
@@ -299,18 +314,18 @@ def _check(
     findings, rules = _run_rules(ctx, also or {})
     with step("statuses", count=len(decisions)):
         decisions_out = _decision_status(ctx, findings, list(also or {}))
-        decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name", unit_names(
-            decisions["unit"].to_numpy(dtype=object),
-            decisions["unit_name"].to_numpy(dtype=object),
-            table=None if units is None else normalize_units(units), plan=plan))
+        decisions_out.insert(decisions_out.columns.get_loc("unit") + 1, "unit_name",
+                             decisions["unit_name"].to_numpy(dtype=object))
     findings = findings.drop(columns=["_row", "_order", "blocking"])
     if also:  # the other languages' reasons go with the decisions only
         findings = findings.drop(columns=[f"_message_{lang}" for lang in also])
     steps_log.info("check: %.2f s (%s decisions, %s findings)", time.perf_counter() - started,
                    f"{len(decisions_out):,}", f"{len(findings):,}")
     usage = quota_usage(ctx) if quotas is not None else None
+    personal = pd.DataFrame({c: _values(decisions[c]) for c in ("owner", "address")
+                             if c in decisions.columns})
     return CheckResult(decisions_out, findings, plan, rules, projects, corridors, rasters,
-                       config, usage)
+                       config, usage, inputs, personal)
 
 
 def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
@@ -524,7 +539,7 @@ class _Found:
         constants = {"rule": self.rule.id, "rule_order": self.order,
                      "category": self.rule.category,
                      "severity": config.severity(self.rule.id),
-                     "legal_basis": self.rule.legal_basis()}
+                     "legal_basis": self.rule.legal_basis(config.lang)}
         named = {name for _, name, _, _ in Formatter().parse(template) if name}
         extra = {key: value for key, value in constants.items()
                  if key not in self.rows.columns and any(n.split(".")[0].split("[")[0] == key
@@ -636,7 +651,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
         "kind": about_decision(d["kind"].to_numpy())[order],
         "decision_date": dates[order],
         "unit": unit[order],
-        "legal_basis": _per_rule(_rule_constants(registered)[2], rule_order[order]),
+        "legal_basis": _legal_bases(registered, rule_order[order], dates[order],
+                                    ctx.config.lang),
         "blocking": blocking,
         "_row": np.where(on_decision, rows, -1)[order],
         "_order": rule_order[order],
@@ -648,8 +664,8 @@ def _assemble(ctx: CheckContext, found_by: list[_Found],
 _CONSTANTS: dict[tuple[int, ...], tuple] = {}
 
 
-def _rule_constants(registered: list[Rule]) -> tuple[list[str], list[str], list[str]]:
-    """Return the rules' ids, categories and legal bases, made once per list of rules.
+def _rule_constants(registered: list[Rule]) -> tuple[list[str], list[str]]:
+    """Return the rules' ids and categories, made once per list of rules.
 
     (The rules are kept with them: their ids are not reused while the entry lives.)
     """
@@ -658,8 +674,8 @@ def _rule_constants(registered: list[Rule]) -> tuple[list[str], list[str], list[
         if len(_CONSTANTS) > 8:
             _CONSTANTS.clear()
         _CONSTANTS[key] = ([r.id for r in registered], [r.category for r in registered],
-                           [r.legal_basis() for r in registered], tuple(registered))
-    return _CONSTANTS[key][:3]
+                           tuple(registered))
+    return _CONSTANTS[key][:2]
 
 
 def _filled(table: pd.DataFrame, column: str, default: np.ndarray) -> np.ndarray:
@@ -676,6 +692,28 @@ def _per_rule(values: list[str], rule_order: np.ndarray) -> pd.api.extensions.Ex
     """Return each finding's rule's value (by the rule's position) as text, made once here."""
     texts = pa.array(values, type=pa.large_string()).take(pa.array(rule_order))
     return pd.Series(texts.to_pandas(), dtype="str").array
+
+
+def _legal_bases(registered: list[Rule], rule_order: np.ndarray, dates: np.ndarray,
+                 lang: str) -> pd.api.extensions.ExtensionArray:
+    """Each finding's legal basis: its rule's references in force on its decision's date.
+
+    A few texts per rule (one per period of its references, one for no date: all of them,
+    :meth:`Rule.legal_periods`), made once; each finding takes its text by index.
+    """
+    texts: list[str] = []
+    index = np.zeros(len(rule_order), dtype=np.int64)
+    undated = np.isnat(dates)
+    for position in np.unique(rule_order):
+        bounds, periods = registered[position].legal_periods(lang)
+        mine = rule_order == position
+        period = np.searchsorted(np.array(bounds, dtype="datetime64[ns]"), dates[mine],
+                                 side="right")
+        period[undated[mine]] = len(periods) - 1
+        index[mine] = len(texts) + period
+        texts += periods
+    taken = pa.array(texts, type=pa.large_string()).take(pa.array(index))
+    return pd.Series(taken.to_pandas(), dtype="str").array
 
 
 def _messages_in(found_by: list[_Found], order: np.ndarray | None,

@@ -12,7 +12,9 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
+import textwrap
 import threading
 import time
 import warnings
@@ -24,11 +26,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from ._dates import DATE_FORMS, parse_date
+from ._cli_text import ENV, argparse_language, cli_language
+from ._dates import parse_date
 from ._labels import label, labels
 from ._map_budget import DEFAULT_MAX_FEATURES, DEFAULT_MAX_MB, MapBudget
-from ._numbers import parse_number
+from ._numbers import format_number, format_numbers, parse_number
 from ._outdir import output_folder
+from ._problems import os_error_text
 from ._serve_cli import add_serve_command
 from ._steps import Step, showing, step
 from .check import STATUSES, CheckResult, check
@@ -65,138 +69,122 @@ def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
     for item in values or []:
         role, sep, column = item.partition("=")
         if not sep or not role or not column:
-            raise LandplanError(f"{option} expects ROLE=COLUMN (e.g. land_use=MDSD), got '{item}'")
+            raise LandplanError.of("cli.pairs", option=option, item=item)
         out[role.strip()] = column.strip()
     return out
 
 
-def _add_check_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, type=Path, help="output folder (created if needed)")
-    p.add_argument("--config", type=Path, help="TOML configuration file")
-    p.add_argument("--lang", choices=LANGS, help="language of messages (default vi)")
-    p.add_argument("--as-of", help="evaluation date dd/mm/yyyy or yyyy-mm-dd (default: today)")
-    p.add_argument("--plan-start", help="start of the plan period, dd/mm/yyyy, yyyy-mm-dd "
-                                        "or a year (1 January)")
-    p.add_argument("--plan-end", help="end of the plan period, dd/mm/yyyy, yyyy-mm-dd "
-                                      "or a year (31 December)")
-    p.add_argument("--tolerance-pct",
-                   help="conflicts count only above this %% of the parcel (default 5)")
-    p.add_argument("--tolerance-m2",
-                   help="... and above this many m² (default 20)")
+def _add_check_options(p: argparse.ArgumentParser, h: dict[str, str]) -> None:
+    """Add the options ``check`` and ``demo`` share; ``h`` their help texts (``[help.check]``)."""
+    p.add_argument("--out", required=True, type=Path, help=h["out"])
+    p.add_argument("--config", type=Path, help=h["config"])
+    p.add_argument("--lang", choices=LANGS, help=h["lang"])
+    p.add_argument("--as-of", help=h["as_of"])
+    p.add_argument("--plan-start", help=h["plan_start"])
+    p.add_argument("--plan-end", help=h["plan_end"])
+    p.add_argument("--tolerance-pct", help=h["tolerance_pct"])
+    p.add_argument("--tolerance-m2", help=h["tolerance_m2"])
     p.add_argument("--fail-on", choices=("never", "violation", "unchecked"), default="never",
-                   help="exit 1 when a decision has this status (unchecked includes violation)")
-    p.add_argument("--no-map", action="store_true", help="do not write map.html")
-    p.add_argument("--online", action="store_true",
-                   help="map loads its scripts and an OSM basemap from the internet "
-                        "(default: one self-contained file that works offline)")
-    p.add_argument("--public", action="store_true",
-                   help="map for publication: drop owner names, addresses, ID numbers")
-    p.add_argument("--all-decisions", action="store_true",
-                   help="map also draws compliant decisions (violations always)")
-    p.add_argument("--xlsx", action="store_true",
-                   help="also write bao_cao.xlsx, an Excel report for officials")
-    p.add_argument("--raster", type=Path,
-                   help="GeoTIFF (land cover, orthophoto) to show on the map")
+                   help=h["fail_on"])
+    p.add_argument("--no-map", action="store_true", help=h["no_map"])
+    p.add_argument("--online", action="store_true", help=h["online"])
+    p.add_argument("--public", action="store_true", help=h["public"])
+    p.add_argument("--all-decisions", action="store_true", help=h["all_decisions"])
+    p.add_argument("--xlsx", action="store_true", help=h["xlsx"])
+    p.add_argument("--raster", type=Path, help=h["raster"])
     p.add_argument("--map-budget-mb", metavar="MB",
-                   help=f"largest map file, in MB (default {DEFAULT_MAX_MB:g}): a larger map "
-                        "is split into one map per unit in maps/, map.html their index")
+                   help=h["map_budget_mb"].format(mb=f"{DEFAULT_MAX_MB:g}"))
     p.add_argument("--map-max-features", metavar="N",
-                   help=f"most features one map file draws (default {DEFAULT_MAX_FEATURES:,}"
-                        "; keeps its first render within seconds)")
+                   help=h["map_max_features"].format(n=DEFAULT_MAX_FEATURES))
 
 
-_QUIET = "print nothing but errors"
-_QUIET_LISTING = "print the result and errors only (no log messages)"
-
-
-def _verbosity(quiet_help: str) -> argparse.ArgumentParser:
+def _verbosity(words: dict[str, str], quiet: str) -> argparse.ArgumentParser:
     """Make the parent parser of every subcommand: ``-v/--verbose`` and ``-q/--quiet``."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_mutually_exclusive_group()
-    group.add_argument("-v", "--verbose", action="store_true",
-                       help="also print debugging messages")
-    group.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
+    group.add_argument("-v", "--verbose", action="store_true", help=words["verbose"])
+    group.add_argument("-q", "--quiet", action="store_true", help=words[quiet])
     return parent
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="landplan",
-        description="Check land decisions (allocation, lease, recognition, change of use) "
-                    "against an approved land-use plan.")
-    parser.add_argument("--version", action="version", version=f"landplan {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    quiet, listing = [_verbosity(_QUIET)], [_verbosity(_QUIET_LISTING)]
+def _parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """Make the parser of the command line, its help texts in ``lang``.
 
-    c = sub.add_parser("check", help="check decisions against a plan", parents=quiet)
+    ``lang`` defaults to :func:`~landplan._cli_text.cli_language` of ``sys.argv``. argparse's
+    own words follow ``lang`` only when the parser is made within
+    :func:`~landplan._cli_text.argparse_language` (as :func:`main` does).
+    """
+    lang = lang or cli_language(sys.argv[1:])
+    top, verbosity = labels("help.top", lang), labels("help.verbosity", lang)
+    h, h_diff = labels("help.check", lang), labels("help.plan_diff", lang)
+    h_info, h_rules = labels("help.info", lang), labels("help.rules", lang)
+    h["lang"] = h_diff["lang"] = h_info["lang"] = verbosity["lang"]
+    parser = argparse.ArgumentParser(prog="landplan", description=top["description"])
+    parser.add_argument("--version", action="version", version=f"landplan {__version__}",
+                        help=top["version"])
+    commands = "{check,demo,plan-diff,info,rules}"  # as argparse lists them, in any language
+    sub = parser.add_subparsers(dest="command", required=True, metavar=commands)
+    quiet, listing = [_verbosity(verbosity, "quiet")], [_verbosity(verbosity, "quiet_listing")]
+
+    c = sub.add_parser("check", help=top["check"], description=top["check"], parents=quiet)
     c.add_argument("--plan", required=True, action="append", metavar="PATH[@DATE]",
-                   help="plan layer (zoning polygons), with its approval date after @; repeat "
-                        "for adjustments (each a complete plan version)")
-    c.add_argument("--decisions", required=True, type=Path, help="decisions (parcels) layer")
-    c.add_argument("--current-use", action="store_true",
-                   help="read --decisions as a map of current use (automatic when it has no "
-                        "kind-of-decision column): consistent / planned change / cannot be "
-                        "judged per parcel, no violations")
+                   help=h["plan"])
+    c.add_argument("--decisions", required=True, type=Path, metavar="PATH",
+                   help=h["decisions"])
+    c.add_argument("--current-use", action="store_true", help=h["current_use"])
     c.add_argument("--current-use-before", type=Path, metavar="FILE",
-                   help="the current-use map of an earlier date: also write the share of "
-                        "each planned change realised since (current_use_progress.csv)")
-    c.add_argument("--projects", type=Path, help="annual land-use plan projects layer")
-    c.add_argument("--corridors", type=Path, action="append",
-                   help="restriction corridor layer (repeatable)")
-    c.add_argument("--quotas", type=Path, help="conversion quota table (CSV)")
-    c.add_argument("--units", type=Path,
-                   help="commune names by code: a CSV unit,unit_name (or ma_xa,ten_xa)")
-    c.add_argument("--landcover", type=Path,
-                   help="land-cover rasters: a CSV with columns path,date (GeoTIFFs)")
-    c.add_argument("--plan-layer", help="layer name inside the plan file(s)")
-    c.add_argument("--decisions-layer", help="layer name inside the decisions file")
-    c.add_argument("--crs", help="CRS for layers that declare none, e.g. EPSG:9209 (a "
-                                 "declared CRS is kept)")
-    c.add_argument("--plan-crs", help="CRS of the plan layer, replacing the one it declares "
-                                      "(with a note)")
-    c.add_argument("--decisions-crs", help="CRS of the decisions layer, replacing the one it "
-                                           "declares (with a note)")
+                   help=h["current_use_before"])
+    c.add_argument("--projects", type=Path, metavar="PATH", help=h["projects"])
+    c.add_argument("--corridors", type=Path, action="append", metavar="PATH",
+                   help=h["corridors"])
+    c.add_argument("--quotas", type=Path, metavar="CSV", help=h["quotas"])
+    c.add_argument("--units", type=Path, metavar="CSV", help=h["units"])
+    c.add_argument("--landcover", type=Path, metavar="CSV", help=h["landcover"])
+    c.add_argument("--plan-layer", metavar="LAYER", help=h["plan_layer"])
+    c.add_argument("--decisions-layer", metavar="LAYER", help=h["decisions_layer"])
+    c.add_argument("--crs", metavar="CRS", help=h["crs"])
+    c.add_argument("--plan-crs", metavar="CRS", help=h["plan_crs"])
+    c.add_argument("--decisions-crs", metavar="CRS", help=h["decisions_crs"])
     c.add_argument("--plan-column", action="append", metavar="ROLE=COLUMN",
-                   help="name a plan column, e.g. land_use=MaQH (repeatable)")
+                   help=h["plan_column"])
     c.add_argument("--decisions-column", action="append", metavar="ROLE=COLUMN",
-                   help="name a decisions column, e.g. land_use=MDSD (repeatable)")
-    c.add_argument("--engine", choices=ENGINES, default="pyogrio", help="file reading engine")
-    c.add_argument("--encoding", default="auto",
-                   help="text encoding of the decisions shapefile: auto (default: detected "
-                        "from the bytes), utf-8, cp1258, tcvn3 (ABC) or vni")
-    _add_check_options(c)
+                   help=h["decisions_column"])
+    c.add_argument("--engine", choices=ENGINES, default="pyogrio", help=h["engine"])
+    c.add_argument("--encoding", default="auto", metavar="NAME", help=h["encoding"])
+    _add_check_options(c, h)
     c.set_defaults(func=_run_check_command)
 
-    d = sub.add_parser("demo", help="run the check on the bundled sample data", parents=quiet)
-    _add_check_options(d)
+    d = sub.add_parser("demo", help=top["demo"], description=top["demo"], parents=quiet)
+    _add_check_options(d, h)
     d.set_defaults(plan_layer=None, decisions_layer=None, plan_column=None,
                    decisions_column=None, crs=None, plan_crs=None, decisions_crs=None,
                    engine="pyogrio", encoding="auto", func=_run_demo)
 
-    diff = sub.add_parser("plan-diff", help="what a plan adjustment changed", parents=quiet)
-    diff.add_argument("old", type=Path, help="the earlier plan layer")
-    diff.add_argument("new", type=Path, help="the adjusted plan layer")
-    diff.add_argument("--out", required=True, type=Path, help="output folder")
-    diff.add_argument("--layer", help="layer name inside both files")
-    diff.add_argument("--crs", help="CRS for layers that have none")
-    diff.add_argument("--lang", choices=LANGS, default="vi")
-    diff.add_argument("--no-map", action="store_true", help="do not write plan_diff.html")
-    diff.add_argument("--online", action="store_true", help="map uses CDN scripts and OSM")
+    diff = sub.add_parser("plan-diff", help=top["plan_diff"], description=top["plan_diff"],
+                          parents=quiet)
+    diff.add_argument("old", type=Path, metavar="OLD", help=h_diff["old"])
+    diff.add_argument("new", type=Path, metavar="NEW", help=h_diff["new"])
+    diff.add_argument("--out", required=True, type=Path, metavar="DIR", help=h_diff["out"])
+    diff.add_argument("--layer", metavar="LAYER", help=h_diff["layer"])
+    diff.add_argument("--crs", metavar="CRS", help=h_diff["crs"])
+    diff.add_argument("--lang", choices=LANGS, help=h_diff["lang"])
+    diff.add_argument("--no-map", action="store_true", help=h_diff["no_map"])
+    diff.add_argument("--online", action="store_true", help=h_diff["online"])
     diff.set_defaults(func=_run_plan_diff)
 
-    i = sub.add_parser("info", help="what is in a file: layers, CRS, fields, encoding, codes",
-                       parents=listing)
-    i.add_argument("path", type=Path, help="a vector file (.shp, .zip, .gpkg, .geojson, …)")
-    i.add_argument("--layer", help="only this layer")
-    i.add_argument("--engine", choices=ENGINES, default="pyogrio", help="file reading engine")
-    i.add_argument("--encoding", default="auto",
-                   help="text encoding of a shapefile: auto (default), utf-8, cp1258, tcvn3, vni")
-    i.add_argument("--lang", choices=LANGS, default="vi")
-    i.add_argument("--json", action="store_true", help="print JSON instead of text")
+    i = sub.add_parser("info", help=top["info"], description=top["info"], parents=listing)
+    i.add_argument("path", type=Path, metavar="PATH", help=h_info["path"])
+    i.add_argument("--layer", metavar="LAYER", help=h_info["layer"])
+    i.add_argument("--engine", choices=ENGINES, default="pyogrio", help=h["engine"])
+    i.add_argument("--encoding", default="auto", metavar="NAME", help=h_info["encoding"])
+    i.add_argument("--lang", choices=LANGS, help=h_info["lang"])
+    i.add_argument("--json", action="store_true", help=h_info["json"])
     i.set_defaults(func=_run_info)
 
-    r = sub.add_parser("rules", help="list the rules", parents=listing)
-    r.add_argument("--lang", choices=LANGS, default="en")
+    r = sub.add_parser("rules", help=top["rules"], description=top["rules"], parents=listing)
+    r.add_argument("rule", nargs="?", metavar="RULE_ID", help=h_rules["rule"])
+    r.add_argument("--long", action="store_true", help=h_rules["long"])
+    r.add_argument("--lang", choices=LANGS, help=verbosity["lang"])
     r.set_defaults(func=_run_rules)
     add_serve_command(sub, quiet)
     return parser
@@ -209,6 +197,8 @@ def _config(args: argparse.Namespace, base: CheckConfig | None = None) -> CheckC
     """
     options = {name: getattr(args, name) for name in
                ("lang", "tolerance_pct", "tolerance_m2", "as_of", "plan_start", "plan_end")}
+    if options["lang"] is None and args.config is None and os.environ.get(ENV):
+        options["lang"] = cli_language([])  # LANDPLAN_LANG; a configuration file's lang wins
     return resolve_config(args.config, options, base)
 
 
@@ -221,10 +211,18 @@ def _map_budget(args: argparse.Namespace) -> MapBudget:
     if args.map_max_features is not None:
         text = str(args.map_max_features).strip()
         count = int(text) if text.isdigit() else args.map_max_features
-    problems = budget_problems(mb if mb == mb else args.map_budget_mb, count,
-                               ("--map-budget-mb", "--map-max-features"))
+    given = mb if mb == mb else args.map_budget_mb
+    names = ("--map-budget-mb", "--map-max-features")
+    # the map's own checks, one value at a time, said in the run's language
+    problems = [LandplanError.of(key, option=option, value=repr(value))
+                for key, option, value, wrong in (
+                    ("cli.map_budget_mb", names[0], given,
+                     budget_problems(given, DEFAULT_MAX_FEATURES, names)),
+                    ("cli.map_max_features", names[1], count,
+                     budget_problems(DEFAULT_MAX_MB, count, names)))
+                if wrong]
     if problems:
-        raise LandplanError("\n".join(problems))
+        raise LandplanError.joined(problems)
     return MapBudget(mb, count)
 
 
@@ -248,11 +246,13 @@ def _plan_args(values: Sequence[str]) -> list[tuple[Path, str | None]]:
             try:
                 when = parse_date(when).strftime("%Y-%m-%d")
             except ValueError as why:
-                problems.append(f"--plan {value}: '{when}' is not an approval date ({why})")
+                problems.append(LandplanError.of("cli.plan_date", value=value, date=when,
+                                                 why=why))
         plans.append((path, when))
     if problems:
-        raise LandplanError("\n".join(problems) + f"\nWrite --plan FILE@DATE with the date as "
-                            f"{DATE_FORMS}, e.g. --plan qh.gpkg@01/07/2023.")
+        forms = LandplanError.of("dates.forms")
+        raise LandplanError.joined([*problems, LandplanError.of("cli.plan_date_fix",
+                                                                forms=forms)])
     return plans
 
 
@@ -308,11 +308,8 @@ def _plan_dates(plans: list[tuple[Path, str | None]]) -> None:
             continue
         stamp = pd.Timestamp(date)
         if stamp in seen:
-            raise LandplanError(
-                f"--plan {seen[stamp]} and --plan {path} have the same approval date "
-                f"{stamp:%Y-%m-%d}: which one is in force that day is ambiguous. Give each "
-                "version its own approval date, or, if they are parts of one plan (e.g. one "
-                "file per commune), merge them into one file first.")
+            raise LandplanError.of("cli.same_date", first=seen[stamp], second=path,
+                                   date=f"{stamp:%Y-%m-%d}")
         seen[stamp] = path
 
 
@@ -326,8 +323,7 @@ def _load_plan(args: argparse.Namespace, plans: list[tuple[Path, str | None]]):
     if len(layers) == 1 and layers[0][0] is None:
         return layers[0][1]
     if any(date is None for date, _ in layers):
-        raise LandplanError("With several --plan versions, give each its approval date: "
-                            "--plan plan.gpkg@2020-12-31 --plan adjustment.gpkg@2023-07-01")
+        raise LandplanError.of("cli.undated_versions")
     return plan_versions(dict(layers))
 
 
@@ -359,7 +355,7 @@ def _run_check(args: argparse.Namespace, inputs: _Inputs, config: CheckConfig) -
                                 xlsx=args.xlsx, map_budget=budget)
     elapsed = time.perf_counter() - started
     if not args.quiet:
-        _print_summary(result, written, elapsed)
+        _print_summary(result, written, elapsed, config.lang)
     statuses = set(result.decisions["status"].unique())
     if args.fail_on == "violation" and "violation" in statuses:
         return EXIT_FAIL_ON
@@ -412,16 +408,18 @@ def _run_current_use(args: argparse.Namespace, inputs: _Inputs, config: CheckCon
 
 def _print_current_use(result, written: dict[str, Path], elapsed: float, lang: str) -> None:
     """Print the summary of a current-use comparison: parcels and hectares per status."""
-    words = labels("current_use_status", lang)
-    print(f"{len(result):,} parcels compared with the plan in {elapsed:.1f} s:")
+    words, statuses = labels("cli.summary", lang), labels("current_use_status", lang)
+    print(words["compared"].format(parcels=format_number(len(result), lang),
+                                   seconds=format_number(elapsed, lang, 1)))
     counts = result["status"].value_counts()
     for status in CURRENT_USE_STATUSES:
-        print(f"  {words[status]:<28} {int(counts.get(status, 0)):>9,}")
+        print(f"  {statuses[status]:<28} {format_number(counts.get(status, 0), lang):>9}")
     for column, status in (("consistent_area_m2", "consistent"),
                            ("change_area_m2", "planned_change"),
                            ("unjudged_area_m2", "cannot_judge")):
-        print(f"  {words[status]:<28} {result[column].sum() / 10_000:>12,.2f} ha")
-    print("Outputs:")
+        hectares = format_number(result[column].sum() / 10_000, lang, 2)
+        print(f"  {statuses[status]:<28} {hectares:>12} {words['hectares']}")
+    print(words["outputs"])
     for path in written.values():
         print(f"  {path}")
 
@@ -458,7 +456,7 @@ def _progress(lang: str, *, quiet: bool) -> Iterator[None]:
 
     display = _ProgressLine(lang)
     try:
-        with logging_redirect_tqdm(loggers=[logging.getLogger()]), showing(display):
+        with logging_redirect_tqdm(loggers=[logging.getLogger("landplan")]), showing(display):
             yield
     finally:
         display.close()
@@ -547,9 +545,9 @@ def _run_check_command(args: argparse.Namespace) -> int:
             else:
                 _map_budget(args)
         except LandplanError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     if problems:
-        raise LandplanError("\n".join(problems))
+        raise LandplanError.joined(problems)
     inputs = _Inputs(plans=plans, decisions=args.decisions,
                      projects=args.projects, corridors=args.corridors, quotas=args.quotas,
                      units=args.units, landcover=args.landcover, before=args.current_use_before)
@@ -563,22 +561,75 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_rules(args: argparse.Namespace) -> int:
-    """``landplan rules``: the rule table."""
-    print(rule_table(args.lang).to_string(index=False))
+    """``landplan rules``: the rules, one line each within 100 columns, in the language.
+
+    ``--long`` (or one ``RULE_ID``) prints every column of each rule: category, whether it
+    always runs, legal basis.
+    """
+    lang = _language(args)
+    words, severities = labels("cli.rules", lang), labels("severity", lang)
+    categories = labels("category", lang)
+    table = rule_table(lang)
+    if args.rule is not None:
+        if args.rule not in set(table["rule"]):
+            raise LandplanError(words["unknown"].format(rule=args.rule,
+                                                        rules=", ".join(table["rule"])))
+        table = table[table["rule"] == args.rule]
+    if args.long or args.rule is not None:
+        for row in table.itertuples(index=False):
+            print(row.rule)
+            for column, value in (("title", row.title),
+                                  ("severity", severities.get(row.severity, row.severity)),
+                                  ("category", categories.get(row.category, row.category)),
+                                  ("required", words["yes" if row.required else "no"]),
+                                  ("legal_basis", row.legal_basis)):
+                text = textwrap.fill(f"{words[column]}: {value or ''}", width=_WIDTH,
+                                     initial_indent="  ", subsequent_indent="    ")
+                print(text)
+            print()
+        return EXIT_OK
+    id_width = max(len(str(rule)) for rule in table["rule"])
+    severity_width = max(len(words["severity"]),
+                         *(len(severities.get(s, s)) for s in table["severity"]))
+    head = f"{words['rule']:<{id_width}}  {words['severity']:<{severity_width}}  "
+    print(f"{head}{words['title']}")
+    indent = " " * len(head)
+    for row in table.itertuples(index=False):
+        severity = severities.get(row.severity, row.severity)
+        start = f"{row.rule:<{id_width}}  {severity:<{severity_width}}  "
+        print(textwrap.fill(str(row.title), width=_WIDTH, initial_indent=start,
+                            subsequent_indent=indent))
+    print()
+    print(words["more"])
     return EXIT_OK
 
 
+_WIDTH = 100  # columns of the rules listing
+
+
 def _run_plan_diff(args: argparse.Namespace) -> int:
+    lang = _language(args)
     with output_folder(args.out, PLAN_DIFF_FILES, [("OLD", args.old), ("NEW", args.new)]):
         old = load_plan(args.old, args.layer, crs=args.crs)
         new = load_plan(args.new, args.layer, crs=args.crs)
         diff = plan_diff(old, new)
         summary = plan_diff_summary(diff)
         written = write_plan_diff(diff, new, args.out, map_html=not args.no_map,
-                                  lang=args.lang, offline=not args.online)
+                                  lang=lang, offline=not args.online)
     if not args.quiet:
-        print(f"{len(diff)} changed pieces, {diff['area_m2'].sum() / 10_000:.2f} ha:")
-        print(summary.to_string(index=False))
+        words = labels("cli.plan_diff", lang)
+        print(label("cli.summary.plan_diff", lang).format(
+            pieces=format_number(len(diff), lang),
+            hectares=format_number(diff["area_m2"].sum() / 10_000, lang, 2)))
+        shown = pd.DataFrame({
+            words["dimension"]: summary["dimension"].map(
+                lambda d: words.get(d, d)).to_numpy(dtype=object),
+            words["value"]: summary["value"].astype(str).to_numpy(dtype=object),
+            words["n_pieces"]: format_numbers(summary["n_pieces"], lang),
+            words["area_ha"]: format_numbers(summary["area_ha"], lang, 2),
+        })
+        print(shown.to_string(index=False))
+        print(label("cli.summary.outputs", lang))
         for path in written.values():
             print(f"  {path}")
     return EXIT_OK
@@ -591,40 +642,71 @@ def _run_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(layers, ensure_ascii=False, indent=2))
     else:
-        print(format_info(layers, lang=args.lang))
+        print(format_info(layers, lang=_language(args)))
     return EXIT_OK
 
 
-def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float) -> None:
+def _print_summary(result: CheckResult, written: dict[str, Path], elapsed: float,
+                   lang: str) -> None:
+    """Print the summary of a check in ``lang``.
+
+    Decisions per status, findings per rule and severity, the rules not run and why, the
+    files written.
+    """
+    words = labels("cli.summary", lang)
+    statuses, severities = labels("status", lang), labels("severity", lang)
     d, f = result.decisions, result.findings
     counts = d["status"].value_counts()
     versions = result.plan["plan_version"].nunique(dropna=False)
-    print(f"Checked {len(d)} decisions against {len(result.plan)} plan zones "
-          f"({versions} version{'s' if versions > 1 else ''}) "
-          f"in {elapsed:.1f} s:")
+    print(words["checked"].format(decisions=format_number(len(d), lang),
+                                  zones=format_number(len(result.plan), lang),
+                                  versions=format_number(versions, lang),
+                                  s="s" if versions > 1 else "",
+                                  seconds=format_number(elapsed, lang, 1)))
+    width = max(len(statuses[status]) for status in STATUSES)
     for status in STATUSES:
-        print(f"  {status:<10} {int(counts.get(status, 0)):>7}")
+        print(f"  {statuses[status]:<{width}} {format_number(counts.get(status, 0), lang):>9}")
     if len(f):
-        print("Findings by rule and severity:")
+        print(words["findings"])
         table = f.groupby(["rule", "severity"], sort=True).size()
         for (rule, severity), n in table.items():
-            print(f"  {rule:<30} {severity:<8} {n:>7}")
+            print(f"  {rule:<30} {severities.get(severity, severity):<12} "
+                  f"{format_number(n, lang):>7}")
     not_run = result.rules[result.rules["state"] != "ran"]
     if len(not_run):
-        print("Rules not run:")
+        states = labels("state", lang)
+        print(words["not_run"])
         for row in not_run.itertuples(index=False):
-            print(f"  {row.rule:<30} {row.state}: {row.reason}")
-    print("Outputs:")
+            print(f"  {row.rule:<30} {states.get(row.state, row.state)}: "
+                  f"{_reason(str(row.reason), lang)}")
+    print(words["outputs"])
     for path in written.values():
         print(f"  {path}")
 
 
+def _reason(reason: str, lang: str) -> str:
+    """Say why a rule did not run (``no projects or quotas given``, …) in ``lang``.
+
+    The reasons :func:`landplan.check.check` writes in English: an input not given, or one
+    of the reasons the Excel report translates; any other reason as it is.
+    """
+    missing = re.fullmatch(r"no (.+) given", reason)
+    if missing:
+        inputs = labels("cli.inputs", lang)
+        names = [inputs.get(name, name) for name in missing.group(1).split(" or ")]
+        return label("cli.summary.no_input", lang).format(
+            inputs=label("cli.summary.or", lang).join(names))
+    return labels("excel.reasons", lang).get(reason, reason)
+
+
 @contextmanager
-def _warnings_logged() -> Iterator[None]:
+def _warnings_logged(lang_of: Callable[[], str], *, verbose: bool = False) -> Iterator[None]:
     """Log every :class:`~landplan.errors.LandplanWarning` issued within the block.
 
-    Each time, by the logger of the module that issued it (``WARNING landplan.io: …``),
-    instead of printing it as a Python warning; the warning state is restored after it.
+    Each time, by the logger of the module that issued it (``WARNING landplan.io: …``), in
+    the language ``lang_of()`` says at that moment, instead of printing it as a Python
+    warning; the warning state is restored after it. Other libraries' warnings (pyogrio,
+    shapely: English, for developers) are printed only when ``verbose``.
     """
     with warnings.catch_warnings():
         shown = warnings.showwarning
@@ -633,27 +715,89 @@ def _warnings_logged() -> Iterator[None]:
         def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: object = None, line: str | None = None) -> None:
             if isinstance(message, LandplanWarning):
-                logging.getLogger(message.origin).warning("%s", message)
-            else:
+                logging.getLogger(message.origin).warning("%s", message.localized(lang_of()))
+            elif verbose:
                 shown(message, category, filename, lineno, file, line)
 
         warnings.showwarning = show
         yield
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``landplan`` command."""
-    args = _parser().parse_args(argv)
-    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    logging.getLogger("landplan").setLevel(level)
+_SKIPPED = re.compile(r"rule (\S+) skipped: (.*)", re.DOTALL)
+
+
+class _LogLines(logging.Formatter):
+    """``WARNING landplan.io: …`` with the level in the language of the run.
+
+    The skipped-rule lines of :func:`landplan.check.check` (``rule quota-exceeded skipped:
+    no quotas given``) are said again in that language.
+    """
+
+    def __init__(self, lang_of: Callable[[], str]) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self.lang_of = lang_of
+
+    def format(self, record: logging.LogRecord) -> str:
+        lang = self.lang_of()
+        message = record.getMessage()
+        skipped = _SKIPPED.fullmatch(message) if record.name == "landplan.check" else None
+        if skipped:  # logged, or a RuleSkippedWarning (both English)
+            message = label("cli.summary.skipped", lang).format(
+                rule=skipped[1], reason=_reason(skipped[2], lang))
+        level = labels("cli.levels", lang).get(record.levelname.lower(), record.levelname)
+        return f"{level} {record.name}: {message}"
+
+
+@contextmanager
+def _logging(args_lang: Callable[[], str], *, quiet: bool, verbose: bool) -> Iterator[None]:
+    """Print the log lines of landplan on stderr while the command runs.
+
+    Default: warnings (and errors) only; ``-q`` errors only; ``-v`` also the developers'
+    INFO and DEBUG lines, with each step's seconds. The handler is on the ``landplan``
+    logger (records still reach the root logger's handlers, e.g. pytest's) and is removed
+    after the command; the levels it set stay (a later library call logs as the command
+    did).
+    """
+    logger = logging.getLogger("landplan")
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
+    logger.setLevel(level)
     # each step's seconds (landplan._steps) only with --verbose: a terminal shows the steps
     # on its progress line instead
-    logging.getLogger("landplan.steps").setLevel(logging.INFO if args.verbose
-                                                 else logging.WARNING)
-    with _warnings_logged():
+    logging.getLogger("landplan.steps").setLevel(logging.INFO if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogLines(args_lang))
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``landplan`` command.
+
+    Everything it prints is in one language: ``--lang``, else (``check``, ``demo``) the
+    configuration file's ``lang``, else ``$LANDPLAN_LANG``, else Vietnamese.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = cli_language(argv)
+    with argparse_language(lang):
+        args = _parser(lang).parse_args(argv)
+    args.cli_lang = lang
+
+    def lang_of() -> str:
+        return _language(args)
+
+    with _logging(lang_of, quiet=args.quiet, verbose=args.verbose), \
+            _warnings_logged(lang_of, verbose=args.verbose):
         return _dispatch(args)
+
+
+def _language(args: argparse.Namespace) -> str:
+    """Return the language of the run: ``--lang``, the configuration's, else the default."""
+    lang = (getattr(args, "lang_used", None) or getattr(args, "lang", None)
+            or getattr(args, "cli_lang", None) or cli_language([]))
+    return lang if lang in LANGS else LANGS[0]
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -662,21 +806,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         command: Callable[[argparse.Namespace], int] = args.func
         return command(args)
     except KeyboardInterrupt:  # Ctrl-C: the writers have removed their temporary files
-        lang = getattr(args, "lang_used", None) or getattr(args, "lang", None) or "vi"
-        print(label("cli.interrupted", lang if lang in LANGS else "en"), file=sys.stderr)
+        print(label("cli.interrupted", _language(args)), file=sys.stderr)
         return EXIT_INTERRUPTED
     except LandplanError as exc:
-        print(f"landplan: error: {exc}", file=sys.stderr)
+        lang = _language(args)
+        print(label("cli.problem.error", lang).format(message=exc.localized(lang)),
+              file=sys.stderr)
         return EXIT_INPUT
     except OSError as exc:  # unreadable or unwritable paths, full disk, ...
-        print(f"landplan: error: {exc}", file=sys.stderr)
+        lang = _language(args)
+        print(label("cli.problem.error", lang).format(message=os_error_text(exc, lang)),
+              file=sys.stderr)
         return EXIT_INPUT
     except Exception as exc:  # a bug: say so briefly; LANDPLAN_DEBUG=1 shows the traceback
         if os.environ.get("LANDPLAN_DEBUG"):
             raise
-        print(f"landplan: internal error ({type(exc).__name__}: {exc}). This is a bug in "
-              "landplan; please report it with the command you ran "
-              "(set LANDPLAN_DEBUG=1 to see the traceback).", file=sys.stderr)
+        print(label("cli.problem.internal", _language(args)).format(
+            error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 from ._data import data_path
 from ._distinct import per_distinct
 from ._labels import check_lang
+from ._problems import Joined, Text
 from ._text import clean_value
 from ._texttable import read_text_table
 from .errors import CodeTableError
@@ -63,35 +64,33 @@ _DEFAULT_FILES = (("2018", "codes/vn_2018.csv"), ("2024", "codes/vn_2024.csv"),
 
 
 def _read_table(path: str | Path, scheme: str, check_parents: bool = True) -> pd.DataFrame:
-    table = read_text_table(path, "Code table", CodeTableError)
+    table = read_text_table(path, Text("table.codes"), CodeTableError)
     problems = []
     missing = [c for c in ("code", "parent", "group") if c not in table.columns]
     if missing:
-        problems.append(
-            f"missing column(s) {', '.join(missing)} (expected {', '.join(CODE_COLUMNS)})"
-        )
+        problems.append(Text("codes.missing_columns", missing=", ".join(missing),
+                             expected=", ".join(CODE_COLUMNS)))
     else:
         table["code"] = table["code"].map(normalize_code)
         table["parent"] = table["parent"].map(lambda v: normalize_code(v) or "")
         blank = table.index[table["code"].isna()].tolist()
         if blank:
-            problems.append(f"empty code on data row(s) {_rows(blank)}")
+            problems.append(Text("codes.empty_code", rows=_rows(blank)))
         dup = table["code"][table["code"].duplicated() & table["code"].notna()].unique().tolist()
         if dup:
-            problems.append(f"duplicate code(s) {', '.join(dup)}")
+            problems.append(Text("codes.duplicate", codes=", ".join(dup)))
         orphans = sorted(set(table["parent"]) - set(table["code"]) - {""})
         if orphans and check_parents:
-            problems.append(f"parent code(s) not defined in the table: {', '.join(orphans)}")
+            problems.append(Text("codes.orphans", codes=", ".join(orphans)))
         if "color" in table.columns:
             bad = table.loc[
                 (table["color"] != "") & ~table["color"].str.fullmatch(r"#[0-9A-Fa-f]{6}"), "code"
             ].tolist()
             if bad:
-                problems.append(f"colour not in #RRGGBB form for code(s) {', '.join(bad)}")
+                problems.append(Text("codes.colour", codes=", ".join(bad)))
     if problems:
-        raise CodeTableError(
-            f"Code table {path} has {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
-        )
+        raise CodeTableError.of("codes.problems", path=path, count=len(problems),
+                                problems=Joined(problems, "\n  - "))
     for col in CODE_COLUMNS:
         if col not in table.columns:
             table[col] = ""
@@ -222,18 +221,16 @@ def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
         shipped ``landplan/data/compatibility.csv``.
     """
     path = data_path("compatibility.csv") if path is None else Path(path)
-    table = read_text_table(path, "Compatibility table", CodeTableError)
+    table = read_text_table(path, Text("table.compatibility"), CodeTableError)
     missing = {"planned", "granted"} - set(table.columns)
     if missing:
-        raise CodeTableError(
-            f"Compatibility table {path} lacks column(s) {', '.join(sorted(missing))}; "
-            "expected planned,granted,note"
-        )
+        raise CodeTableError.of("codes.compat_lacks", path=path,
+                                missing=", ".join(sorted(missing)))
     table["planned"] = table["planned"].map(normalize_code)
     table["granted"] = table["granted"].map(normalize_code)
     blank = table.index[table["planned"].isna() | table["granted"].isna()].tolist()
     if blank:
-        raise CodeTableError(f"Compatibility table {path}: empty code on line(s) {_rows(blank)}")
+        raise CodeTableError.of("codes.compat_empty", path=path, rows=_rows(blank))
     return table
 
 

@@ -32,9 +32,10 @@ from typing import Any
 
 import pandas as pd
 
-from ._dates import DATE_FORMS, parse_date
+from ._dates import parse_date
 from ._labels import LANGS
 from ._numbers import parse_number
+from ._problems import Joined
 from ._rulemeta import SEVERITIES, rule_meta
 from .errors import ConfigError
 
@@ -82,7 +83,7 @@ class CheckConfig:
         clean, problems = check_settings(values)
         problems += _cross_problems(clean, {})
         if problems:
-            raise ConfigError(_problem_text(problems))
+            raise _invalid(problems)
         for name, value in clean.items():
             object.__setattr__(self, name, value)
         if self.as_of is None:
@@ -106,11 +107,11 @@ class CheckConfig:
 
 
 _DATES = {"as_of": None, "plan_start": "start", "plan_end": "end"}
-_NUMBERS = {"tolerance_pct": (0.0, 100.0, "in [0, 100)"), "tolerance_m2": (0.0, None, "≥ 0")}
+_NUMBERS = {"tolerance_pct": (0.0, 100.0), "tolerance_m2": (0.0, None)}
 
 
 def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
-                   *, text_numbers: bool = False) -> tuple[dict[str, Any], list[str]]:
+                   *, text_numbers: bool = False) -> tuple[dict[str, Any], list[ConfigError]]:
     """Validate settings (type, range, finite) and convert them (dates to Timestamps).
 
     Parameters
@@ -131,7 +132,7 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
     """
     rules = rule_meta()
     clean: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[ConfigError] = []
     for name, value in values.items():
         where = label(name)
         if name in _DATES:
@@ -141,27 +142,29 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
             try:
                 stamp = parse_date(value, bare_year=_DATES[name])
             except ValueError as why:
-                kind = ("a date or a year" if _DATES[name] else "a date")
-                problems.append(f"{where} must be {kind}, got {value!r}: {why}")
+                key = "config.date_or_year" if _DATES[name] else "config.date"
+                problems.append(ConfigError.of(key, where=where, value=repr(value), why=why))
                 continue
             clean[name] = stamp
         elif name in _NUMBERS:
-            low, high, text = _NUMBERS[name]
+            low, high = _NUMBERS[name]
             number = _number(value, text_numbers)
             if number is None or not (low <= number and (high is None or number < high)):
-                hint = (" (write it without quotes)" if isinstance(value, str)
-                        and not text_numbers else "")
-                problems.append(f"{where} must be a finite number {text}{hint}, got {value!r}")
+                hint: object = (ConfigError.of("config.no_quotes") if isinstance(value, str)
+                                and not text_numbers else "")
+                problems.append(ConfigError.of(f"config.{name}", where=where, hint=hint,
+                                               value=repr(value)))
                 continue
             clean[name] = number
         elif name == "lang":
             if value not in LANGS:
-                problems.append(f"{where} must be one of {', '.join(LANGS)}, got {value!r}")
+                problems.append(ConfigError.of("config.lang", where=where,
+                                               langs=", ".join(LANGS), value=repr(value)))
                 continue
             clean[name] = value
         elif name == "rules":
             if not isinstance(value, Mapping):
-                problems.append(f"{where} must be a table of rule settings ([rules.<id>])")
+                problems.append(ConfigError.of("config.rules_table", where=where))
                 continue
             problems += _rules_problems(value, where, rules)
             clean[name] = {k: dict(v) for k, v in value.items() if isinstance(v, Mapping)}
@@ -171,55 +174,55 @@ def check_settings(values: Mapping[str, Any], label: Callable[[str], str] = str,
 
 
 def _rules_problems(value: Mapping[str, Any], where: str,
-                    rules: Mapping[str, Any]) -> list[str]:
+                    rules: Mapping[str, Any]) -> list[ConfigError]:
     """Check the per-rule settings (``[rules.<id>]`` tables) against the rules' metadata.
 
     Returns every problem: unknown rule ids and settings, a required rule disabled, wrong
     severities and parameters that do not fit the type of their default.
     """
-    problems: list[str] = []
+    problems: list[ConfigError] = []
     for rule_id, settings in value.items():
         at = f"{where}.{rule_id}"
         if rule_id not in rules:
-            problems.append(f"{at}: unknown rule id '{rule_id}' "
-                            f"(known: {', '.join(rules)})")
+            problems.append(ConfigError.of("config.unknown_rule", at=at, rule=rule_id,
+                                           known=", ".join(rules)))
             continue
         if not isinstance(settings, Mapping):
-            problems.append(f"{at} must be a table of settings")
+            problems.append(ConfigError.of("config.rule_table", at=at))
             continue
         rule = rules[rule_id]
         extra = set(settings) - {"enabled", "severity"} - set(rule.params)
         if extra:
-            problems.append(f"{at}: unknown setting(s) {', '.join(sorted(extra))} "
-                            f"(known: {', '.join(['enabled', 'severity', *rule.params])})")
+            problems.append(ConfigError.of(
+                "config.unknown_rule_settings", at=at, extra=", ".join(sorted(extra)),
+                known=", ".join(["enabled", "severity", *rule.params])))
         enabled = settings.get("enabled", True)
         if not isinstance(enabled, bool):
-            problems.append(f"{at}.enabled must be true or false (without quotes), "
-                            f"got {enabled!r}")
+            problems.append(ConfigError.of("config.enabled", at=at, value=repr(enabled)))
         elif enabled is False and rule.required:
-            problems.append(f"rule '{rule_id}' cannot be disabled: it marks records "
-                            "that cannot be checked")
+            problems.append(ConfigError.of("config.required_rule", rule=rule_id))
         for key in ("severity", *(k for k in rule.params if k.startswith("severity"))):
             sev = settings.get(key)
             if sev is not None and sev not in SEVERITIES:
-                problems.append(f"{at}.{key} must be one of {', '.join(SEVERITIES)}, "
-                                f"got {sev!r}")
+                problems.append(ConfigError.of("config.severity", at=at, key=key,
+                                               severities=", ".join(SEVERITIES),
+                                               value=repr(sev)))
         for key, default in rule.params.items():
             if key in settings and not key.startswith("severity"):
                 why = (_param_problem(settings[key], default)
                        or _limit_problem(settings[key], rule.limits.get(key)))
                 if why:
-                    problems.append(f"{at}.{key} {why}, got {settings[key]!r}")
+                    problems.append(ConfigError.of("config.param", at=at, key=key, why=why,
+                                                   value=repr(settings[key])))
     return problems
 
 
-def _limit_problem(value: float, limits: tuple[float, float] | None) -> str | None:
+def _limit_problem(value: float, limits: tuple[float, float] | None) -> ConfigError | None:
     """Say how a rule parameter lies outside its ``limits`` (a share above 1: ``50``)."""
     if limits is None or limits[0] <= value <= limits[1]:
         return None
-    share = limits == (0, 1)
-    return (f"must be between {limits[0]} and {limits[1]}"
-            + (" (a share: 0.5 means 50 %)" if share else ""))
+    key = "config.between_share" if limits == (0, 1) else "config.between"
+    return ConfigError.of(key, low=limits[0], high=limits[1])
 
 
 def _number(value: Any, text: bool) -> float | None:
@@ -234,37 +237,45 @@ def _number(value: Any, text: bool) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _param_problem(value: Any, default: Any) -> str | None:
+def _param_problem(value: Any, default: Any) -> ConfigError | None:
     """Say what is wrong with a rule parameter, judged by the type of its default."""
     if isinstance(default, bool):
-        return None if isinstance(value, bool) else "must be true or false (without quotes)"
-    if isinstance(default, int):
+        ok, key = isinstance(value, bool), "boolean"
+    elif isinstance(default, int):
         ok = (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
-        return None if ok else "must be a whole number ≥ 0"
-    if isinstance(default, float):
+        key = "whole"
+    elif isinstance(default, float):
         ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
               and math.isfinite(value) and value >= 0)
-        return None if ok else "must be a finite number ≥ 0"
-    if isinstance(default, list):
+        key = "finite"
+    elif isinstance(default, list):
         ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-        return None if ok else 'must be a list of codes, e.g. ["LUA", "RPH"]'
-    if isinstance(default, str):
-        return None if isinstance(value, str) else "must be text (in quotes)"
-    return None
+        key = "codes"
+    elif isinstance(default, str):
+        ok, key = isinstance(value, str), "text"
+    else:
+        return None
+    return None if ok else ConfigError.of(f"config.{key}")
 
 
-def _cross_problems(clean: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+def _cross_problems(clean: Mapping[str, Any],
+                    labels: Mapping[str, str]) -> list[ConfigError]:
     start, end = clean.get("plan_start"), clean.get("plan_end")
     if start is not None and end is not None and start > end:
-        return [f"{labels.get('plan_start', 'plan_start')} {start:%d/%m/%Y} is after "
-                f"{labels.get('plan_end', 'plan_end')} {end:%d/%m/%Y}"]
+        return [ConfigError.of("config.start_after_end",
+                               start_name=labels.get("plan_start", "plan_start"),
+                               start=f"{start:%d/%m/%Y}",
+                               end_name=labels.get("plan_end", "plan_end"),
+                               end=f"{end:%d/%m/%Y}")]
     return []
 
 
-def _problem_text(problems: list[str]) -> str:
-    return ("Invalid configuration (" + str(len(problems)) + " problem"
-            + ("s" if len(problems) > 1 else "") + "):\n  - " + "\n  - ".join(problems)
-            + f"\nDates: {DATE_FORMS}; see docs/cli.md for every setting.")
+def _invalid(problems: list[ConfigError]) -> ConfigError:
+    """Return the one error saying every problem of a configuration, a line each."""
+    return ConfigError.of("config.invalid", count=len(problems),
+                          s="s" if len(problems) > 1 else "",
+                          problems=Joined(problems, "\n  - "),
+                          forms=ConfigError.of("dates.forms"))
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -272,20 +283,17 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise ConfigError(f"Configuration file not found: {path}") from exc
+        raise ConfigError.of("config.not_found", path=path) from exc
     except OSError as exc:
-        raise ConfigError(f"Configuration file {path} cannot be read: {exc}") from exc
+        raise ConfigError.of("config.unreadable", path=path, why=exc) from exc
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"Configuration file {path} is not UTF-8 text (byte {exc.start}); "
-                          "save it as UTF-8.") from exc
+        raise ConfigError.of("config.not_utf8", path=path, byte=exc.start) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}. "
-                          "Write settings as name = value, text in quotes, e.g. "
-                          'lang = "en", tolerance_m2 = 20.0.') from exc
+        raise ConfigError.of("config.not_toml", path=path, why=exc) from exc
 
 
 def resolve_config(path: str | Path | None = None, options: Mapping[str, Any] | None = None,
@@ -297,15 +305,15 @@ def resolve_config(path: str | Path | None = None, options: Mapping[str, Any] | 
     the options is validated in one pass; all problems are raised together in one
     :class:`~landplan.errors.ConfigError`.
     """
-    problems: list[str] = []
+    problems: list[ConfigError] = []
     settings: dict[str, Any] = {}
     labels: dict[str, str] = {}
     if path is not None:
         raw = read_config_file(path)
         known = {f.name for f in fields(CheckConfig)}
         for name in sorted(set(raw) - known):
-            problems.append(f"{path}: unknown setting '{name}' (known: "
-                            f"{', '.join(sorted(known))})")
+            problems.append(ConfigError.of("config.unknown_setting", path=path, name=name,
+                                           known=", ".join(sorted(known))))
         file_values, found = check_settings({k: v for k, v in raw.items() if k in known},
                                             lambda k: f"{path}: {k}")
         problems += found
@@ -320,7 +328,7 @@ def resolve_config(path: str | Path | None = None, options: Mapping[str, Any] | 
     labels.update({k: _option_name(k) for k in option_values})
     problems += _cross_problems(settings, labels)
     if problems:
-        raise ConfigError(_problem_text(problems))
+        raise _invalid(problems)
     return CheckConfig(**settings)
 
 

@@ -17,6 +17,8 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from ._data import data_path
+from ._labels import labels
+from ._problems import Said, Text
 from .errors import CRSError
 
 __all__ = ["check_coordinates", "is_metric_projected", "parse_crs", "plausible", "resolve_crs",
@@ -44,10 +46,7 @@ def parse_crs(value: object, what: str = "CRS") -> CRS:
     try:
         return CRS.from_user_input(int(value) if str(value).isdigit() else value)
     except (_PyprojCRSError, TypeError, ValueError) as exc:
-        raise CRSError(
-            f"{what} '{value}' is not a coordinate reference system PROJ knows. "
-            "Give an EPSG code such as EPSG:9209 (VN-2000 / TM-3 105-30, Hải Dương)."
-        ) from exc
+        raise CRSError.of("crs.unknown", what=what, value=value) from exc
 
 
 def is_metric_projected(crs: CRS | None) -> bool:
@@ -84,12 +83,12 @@ def working_crs(gdf: gpd.GeoDataFrame) -> CRS:
         nearest central meridian when the data lies in Vietnam; else its UTM zone.
     """
     if gdf.crs is None:
-        raise CRSError("The layer has no CRS; assign one first (e.g. --crs EPSG:9209).")
+        raise CRSError.of("crs.none")
     if is_metric_projected(gdf.crs):
         return CRS.from_user_input(gdf.crs)
     bounds = gdf.total_bounds
     if not all(map(pd.notna, bounds)):
-        raise CRSError("The layer has no usable geometry to choose a working CRS from.")
+        raise CRSError.of("crs.no_geometry")
     to_lonlat = Transformer.from_crs(gdf.crs, 4326, always_xy=True)
     lon, lat = to_lonlat.transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
     x0, y0, x1, y1 = _VN_BOUNDS
@@ -194,17 +193,13 @@ def resolve_crs(crs: CRS) -> tuple[CRS, str | None]:
             len(values) >= 3
             and all(abs(a - b) < 0.01 for a, b in zip(values, _VN2000_SHIFT, strict=False))):
         return crs, None
-    what = {"none": "VN-2000 without a datum shift (\"VN-2000 nội bộ\": ~230 m off WGS 84 "
-                    "imagery if taken literally)",
-            "epsg": "VN-2000 described by a .prj without its EPSG code",
-            "towgs84-position-vector": "VN-2000 with the +towgs84 datum shift in the Position "
-                                       "Vector convention (0.7–1.3 m off EPSG:6960)",
-            "towgs84-coordinate-frame": "VN-2000 with a Coordinate Frame datum shift"}[shift]
+    what = Text("crs." + {"none": "vn2000_none", "epsg": "vn2000_epsg",
+                          "towgs84-position-vector": "vn2000_position_vector",
+                          "towgs84-coordinate-frame": "vn2000_coordinate_frame"}[shift])
     if shift == "none" and not named:
-        what = ("a TM-3 projection (k=0.9999, x_0=500000) at a VN-2000 provincial meridian "
-                "without a datum shift, taken as VN-2000 nội bộ")
-    note = (f"{what}; used EPSG:{epsg} ({hit['name'].iloc[0]}) with the EPSG:6960 "
-            "transformation to WGS 84. If the data is not VN-2000, give its CRS with --crs.")
+        what = Text("crs.tm3_unnamed")
+    # a str (English) that says itself in Vietnamese too (note.localized("vi"))
+    note = Text("crs.note", what=what, epsg=epsg, name=hit["name"].iloc[0])
     return CRS.from_epsg(epsg), note
 
 
@@ -230,21 +225,28 @@ def _centre_lonlat(x: float, y: float, crs: CRS, to_lonlat: Transformer, where: 
     degrees = abs(x) <= 180 and abs(y) <= 90
     if crs.is_geographic:
         if not degrees and abs(x) <= 90 and abs(y) <= 180:
-            raise CRSError(f"{where} have longitude and latitude swapped for {crs.name}. "
-                           "Swap the columns or axes when exporting.")
+            raise CRSError.of("crs.lonlat_swapped", where=where, crs=crs.name)
         if not degrees:
-            raise CRSError(f"{where} are not degrees, but the layer's CRS is {crs.name} "
-                           f"(longitude/latitude). {fix}")
+            raise CRSError.of("crs.not_degrees", where=where, crs=crs.name, fix=fix)
         lon, lat = x, y  # GeoPandas keeps x = longitude whatever the CRS's axis order
     else:
         if degrees and is_metric_projected(crs):
-            raise CRSError(f"{where} look like longitude/latitude degrees, but the layer's "
-                           f"CRS is {crs.name} (metres). {fix}")
+            raise CRSError.of("crs.degrees", where=where, crs=crs.name, fix=fix)
         try:
             lon, lat = to_lonlat.transform(x, y)
         except Exception:  # PROJ may fail far outside the projection's domain
             lon, lat = float("nan"), float("nan")
     return lon, lat
+
+
+def _number(value: float, spec: str) -> Said:
+    """``value`` written with ``spec``, its separators those of each language (583.141,5)."""
+    def write(lang: str) -> str:
+        words = labels("number", lang)
+        swap = str.maketrans({",": words["thousands"], ".": words["decimal"]})
+        return format(value, spec).translate(swap)
+
+    return Said(write)
 
 
 def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
@@ -271,11 +273,8 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
         return
     x, y = np.median(centres, axis=0)
     crs = CRS.from_user_input(gdf.crs)
-    where = f"{label}: coordinates around x={x:,.6g}, y={y:,.6g}"
-    fix = ("Re-export the layer with the right .prj, or give the right CRS: "
-           "--decisions-crs / --plan-crs replace the CRS a layer declares (override_crs= in "
-           "Python), --crs only applies to layers that declare none (e.g. EPSG:9209 for "
-           "VN-2000 / TM-3 105-30, Hải Dương; EPSG:4326 for longitude/latitude).")
+    where = Text("crs.where", source=label, x=_number(x, ",.6g"), y=_number(y, ",.6g"))
+    fix = Text("crs.fix")
     to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
     lon, lat = _centre_lonlat(x, y, crs, to_lonlat, where, fix)
     area = crs.area_of_use
@@ -293,11 +292,9 @@ def check_coordinates(gdf: gpd.GeoDataFrame, label: str = "the layer") -> None:
     except Exception:  # as above
         swapped = None
     if swapped is not None and inside(*swapped):
-        raise CRSError(f"{where} have x and y swapped for {crs.name} (swapped they fall where "
-                       f"the CRS is used: {area.name.rstrip('.')}). Swap the columns or axes when "
-                       "exporting.")
-    place = (f"lon {lon:.3f}, lat {lat:.3f}" if np.isfinite([lon, lat]).all()
-             else "outside the projection's domain")
-    raise CRSError(f"{where} fall at {place}, far from where {crs.name} is used "
-                   f"({area.name.rstrip('.')}). The .prj is probably wrong or the data "
-                   f"shifted. {fix}")
+        raise CRSError.of("crs.xy_swapped", where=where, crs=crs.name,
+                          area=area.name.rstrip("."))
+    place = (Text("crs.place", lon=_number(lon, ".3f"), lat=_number(lat, ".3f"))
+             if np.isfinite([lon, lat]).all() else Text("crs.outside_domain"))
+    raise CRSError.of("crs.far", where=where, place=place, crs=crs.name,
+                      area=area.name.rstrip("."), fix=fix)

@@ -127,7 +127,7 @@ def compare_current_use(
     plan, parcels = as_normalized(plan, "plan"), as_normalized(parcels, "decisions")
     for name, layer in (("plan", plan), ("current-use", parcels)):
         if layer.crs is None:
-            raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")
+            raise CRSError.of("current_use.no_crs", name=name)
     target = working_crs(plan)
     plan = plan.to_crs(target).reset_index(drop=True)
     parcels = parcels.to_crs(target).reset_index(drop=True)

@@ -19,13 +19,69 @@ warning; filter them by class with :mod:`warnings`::
 :func:`landplan.check` …) turns them into errors: the call raises :class:`StrictError`,
 whose ``warning`` is the warning it would have issued. The command line prints them as
 ``WARNING <module>: <message>`` lines.
+
+**Languages.** ``str(err)`` is English. An error or warning made with :meth:`~_Localized.of`
+carries the key of its message template (``landplan/data/problems.toml``, Vietnamese and
+English) and the values that fill it; :meth:`~_Localized.localized` writes it in either
+language — the command line prints it in the language of ``--lang``::
+
+    try:
+        landplan.load_plan("qh.shp")
+    except landplan.LandplanError as err:
+        print(err.localized("vi"))
+
+An error made from a plain message (``LandplanError("...")``) is the same in every language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
-class LandplanError(Exception):
-    """Base class of every error raised by landplan."""
+from ._templates import localized, problem_text
+
+_T = TypeVar("_T", bound="_Localized")
+
+
+class _Localized:
+    """What errors and warnings share: a message template key, its fields, its parts."""
+
+    key: str | None = None
+    fields: Mapping[str, Any] = {}
+    parts: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls: type[_T], key: str, /, **fields: Any) -> _T:
+        """Make the error (warning) of template ``key`` of ``problems.toml`` with ``fields``.
+
+        Its ``str`` is the English text; :meth:`localized` gives any language.
+        """
+        made = cls(problem_text(key, "en", fields))  # type: ignore[call-arg]
+        made.key, made.fields = key, dict(fields)
+        return made
+
+    @classmethod
+    def joined(cls: type[_T], parts: Iterable[Any], /) -> _T:
+        """One error (warning) saying every one of ``parts`` (errors or texts), a line each."""
+        parts = tuple(parts)
+        made = cls("\n".join(str(part) for part in parts))  # type: ignore[call-arg]
+        made.parts = parts
+        return made
+
+    def localized(self, lang: str) -> str:
+        """Return the message in ``lang`` (``"vi"``, ``"en"``); ``str()`` when it has no key."""
+        if self.parts:
+            return "\n".join(localized(part, lang) for part in self.parts)
+        if self.key is None:
+            return str(self)
+        return problem_text(self.key, lang, self.fields)
+
+
+class LandplanError(_Localized, Exception):
+    """Base class of every error raised by landplan.
+
+    See the module for :meth:`~_Localized.of` and :meth:`~_Localized.localized`.
+    """
 
 
 class InputError(LandplanError, ValueError):
@@ -84,8 +140,13 @@ class StrictError(InputError):
         super().__init__(message)
         self.warning = warning
 
+    def localized(self, lang: str) -> str:
+        """Return the message of its warning in ``lang`` (see :meth:`_Localized.localized`)."""
+        return self.warning.localized(lang) if self.warning is not None \
+            else super().localized(lang)
 
-class LandplanWarning(UserWarning):
+
+class LandplanWarning(_Localized, UserWarning):
     """Base class of every warning issued by landplan.
 
     A problem the user can act on, after which the work went on.

@@ -17,7 +17,9 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ._distinct import per_distinct
-from ._labels import labels
+from ._labels import LANGS, label, labels
+from ._numbers import format_number, format_numbers
+from ._problems import Said, localized
 from ._rulemeta import rule_meta
 from ._tolerance import area_differs
 from .codes import load_codes, normalize_codes, unknown_codes
@@ -90,7 +92,7 @@ def file_info(
         except InputError as exc:
             if len(layers) == 1:
                 raise
-            out.append({"source": f"{path}", "layer": name, "error": str(exc)})
+            out.append({"source": f"{path}", "layer": name, "error": Said(exc)})
             continue
         out.append(_describe(gdf, name))
     return out
@@ -139,7 +141,7 @@ def _crs_info(gdf: Any) -> dict[str, Any]:
     try:
         check_coordinates(gdf, gdf.attrs.get("source", ""))
     except CRSError as exc:
-        problem = str(exc)
+        problem = Said(exc)
     return {"name": crs.name, "epsg": crs.to_epsg(min_confidence=70),
             "vn2000_zone": vn2000_zone(crs), "metric": is_metric_projected(crs),
             "note": gdf.attrs.get("crs_note"), "problem": problem}
@@ -180,11 +182,12 @@ def _encoding_info(gdf: Any, attributes: list[str]) -> dict[str, Any]:
             break
     if detection is None:
         return {"encoding": "utf-8", "confidence": 1.0,
-                "reason": "the format stores Unicode text", "declared": None,
-                "samples": samples[:_SAMPLES]}
+                "reason": label("encoding_reason.unicode", "en"), "declared": None,
+                "samples": samples[:_SAMPLES],
+                "reasons": {lang: label("encoding_reason.unicode", lang) for lang in LANGS}}
     return {"encoding": detection.encoding, "confidence": round(detection.confidence, 2),
             "reason": detection.reason, "declared": gdf.attrs.get("encoding_declared"),
-            "samples": samples[:_SAMPLES]}
+            "samples": samples[:_SAMPLES], "reasons": dict(detection.reasons)}
 
 
 def _geometry_info(geometry: Any, arr: np.ndarray, present: np.ndarray) -> dict[str, Any]:
@@ -238,34 +241,39 @@ def _area_info(gdf: Any, column: str | None, crs: dict[str, Any]) -> dict[str, A
 def format_info(layers: list[dict[str, Any]], lang: str = "vi") -> str:
     """Return the text ``landplan info`` prints for :func:`file_info`'s result."""
     t = labels("info", lang)
+
+    def n(value: float, decimals: int = 0) -> str:
+        return format_number(value, lang, decimals)
+
     lines: list[str] = []
     for info in layers:
         lines.append(f"{t['file']}: {info['source']}")
         lines.append(f"  {t['layer']}: {info['layer']}")
         if "error" in info:
-            lines.append(f"  {t['error']}: {info['error']}")
+            lines.append(f"  {t['error']}: {localized(info['error'], lang)}")
             continue
-        lines.append(f"  {t['features']}: {info['features']:,}")
-        types = ", ".join(f"{k} {v:,}" for k, v in info["geometry_types"].items())
+        lines.append(f"  {t['features']}: {n(info['features'])}")
+        types = ", ".join(f"{k} {n(v)}" for k, v in info["geometry_types"].items())
         lines.append(f"  {t['geometry_types']}: {types or t['none']}")
-        lines += _crs_lines(info, t)
-        lines += _column_lines(info, t)
+        lines += _crs_lines(info, t, lang)
+        lines += _column_lines(info, t, lang)
         g = info["geometry"]
-        reasons = ", ".join(f"{k} {v}" for k, v in g["invalid_reasons"].items())
-        lines.append(f"  {t['geometry']}: {t['empty']} {g['empty']}, {t['invalid']} "
-                     f"{g['invalid']}" + (f" ({reasons})" if reasons else "")
-                     + f", {t['non_polygon']} {g['non_polygon']}, {t['has_z']} {g['has_z']}")
+        reasons = ", ".join(f"{k} {n(v)}" for k, v in g["invalid_reasons"].items())
+        lines.append(f"  {t['geometry']}: {t['empty']} {n(g['empty'])}, {t['invalid']} "
+                     f"{n(g['invalid'])}" + (f" ({reasons})" if reasons else "")
+                     + f", {t['non_polygon']} {n(g['non_polygon'])}, {t['has_z']} "
+                       f"{n(g['has_z'])}")
         codes = info["codes"]
         if codes:
             unknown = ", ".join(codes["unknown"]) or t["none"]
             lines.append(f"  {t['codes']} ({codes['column']}): {t['distinct']} "
-                         f"{codes['distinct']}, {t['missing']} {codes['missing']}, "
+                         f"{n(codes['distinct'])}, {t['missing']} {n(codes['missing'])}, "
                          f"{t['unknown']}: {unknown}")
         lines += _kind_lines(info.get("kinds"), t, lang)
         area = info["area"]
         if area:
             lines.append(f"  {t['area']} ({area['column']}): {t['area_mismatch']}: "
-                         f"{area['mismatch']:,} / {area['compared']:,}")
+                         f"{n(area['mismatch'])} / {n(area['compared'])}")
     return "\n".join(lines)
 
 
@@ -279,15 +287,16 @@ def _kind_lines(kinds: dict[str, Any] | None, t: dict[str, Any], lang: str) -> l
         value = t["kind_blank"] if entry["value"] is None else f"'{entry['value']}'"
         read = (f"{names[entry['kind']]} ({entry['kind']})" if entry["kind"]
                 else t["kind_unread"])
-        lines.append(f"    - {value} → {read}: {entry['count']:,}")
+        lines.append(f"    - {value} → {read}: {format_number(entry['count'], lang)}")
     rest = kinds["values"][_KIND_VALUES:]
     if rest:
-        more = t["kind_more"].format(n=len(rest), count=sum(e["count"] for e in rest))
+        more = t["kind_more"].format(n=format_number(len(rest), lang),
+                                     count=format_number(sum(e["count"] for e in rest), lang))
         lines.append(f"    - {more}")
     return lines
 
 
-def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
+def _crs_lines(info: dict[str, Any], t: dict[str, Any], lang: str) -> list[str]:
     """Return the lines of :func:`format_info` on a layer's CRS and extent (labels ``t``)."""
     lines: list[str] = []
     crs = info["crs"]
@@ -297,18 +306,21 @@ def _crs_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
     if crs.get("vn2000_zone"):
         lines.append(f"  {t['vn2000_zone']}: {crs['vn2000_zone']}")
     if crs.get("note"):
-        lines.append(f"  {t['crs_note']}: {crs['note']}")
+        lines.append(f"  {t['crs_note']}: {localized(crs['note'], lang)}")
     if crs.get("problem"):
-        lines.append(f"  {t['crs_problem']}: {crs['problem']}")
+        lines.append(f"  {t['crs_problem']}: {localized(crs['problem'], lang)}")
+    sep = t["list_separator"]
     if info["bounds"]:
-        lines.append(f"  {t['bounds']}: " + ", ".join(f"{v:,.3f}" for v in info["bounds"]))
+        lines.append(f"  {t['bounds']}: "
+                     + sep.join(format_numbers(info["bounds"], lang, 3)))
     if info["bounds_lonlat"]:
-        lines.append(f"  {t['bounds_lonlat']}: "
-                     + ", ".join(f"{v:.6f}" for v in info["bounds_lonlat"]))
+        lonlat = [str(v).replace(".", labels("number", lang)["decimal"])
+                  for v in (f"{v:.6f}" for v in info["bounds_lonlat"])]
+        lines.append(f"  {t['bounds_lonlat']}: " + sep.join(lonlat))
     return lines
 
 
-def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
+def _column_lines(info: dict[str, Any], t: dict[str, Any], lang: str) -> list[str]:
     """Return the lines of :func:`format_info` on a layer's kind, columns and encoding."""
     lines: list[str] = []
     if info["looks_like"]:
@@ -325,7 +337,8 @@ def _column_lines(info: dict[str, Any], t: dict[str, Any]) -> list[str]:
     enc = info["encoding"]
     declared = f"; {t['encoding_declared']} {enc['declared']}" if enc["declared"] else ""
     lines.append(f"  {t['encoding']}: {enc['encoding']} ({t['confidence']} "
-                 f"{enc['confidence']:.2f}{declared}) — {enc['reason']}")
+                 f"{format_number(enc['confidence'], lang, 2)}{declared}) — "
+                 f"{enc.get('reasons', {}).get(lang, enc['reason'])}")
     if enc["samples"]:
         lines.append(f"    {t['samples']}: " + " | ".join(enc["samples"]))
     lines.append(f"  {t['fields']}:")

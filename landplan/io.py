@@ -23,8 +23,8 @@ from pyproj import CRS
 
 from ._data import load_toml
 from ._distinct import per_distinct
-from ._labels import LANGS, labels
-from ._problems import missing_dependency, strict_mode, warn
+from ._labels import labels
+from ._problems import Said, Text, missing_dependency, strict_mode, warn
 from ._steps import step
 from ._text import nfc
 from .crs import check_coordinates, parse_crs, resolve_crs
@@ -61,7 +61,7 @@ _VECTOR_IN_ZIP = {".shp", ".gpkg", ".geojson", ".json", ".tab", ".kml", ".fgb"}
 
 def _check_engine(engine: str) -> None:
     if engine not in ENGINES:
-        raise InputError(f"Unknown engine '{engine}'; use one of {', '.join(ENGINES)}.")
+        raise InputError.of("io.unknown_engine", engine=engine, engines=", ".join(ENGINES))
     if engine == "fiona":
         try:
             import fiona  # noqa: F401
@@ -75,12 +75,12 @@ def _zip_members(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except zipfile.BadZipFile as exc:
-        raise InputError(f"{path} is not a readable zip archive ({exc}).") from exc
+        raise InputError.of("io.bad_zip", path=path, why=exc) from exc
     members = []
     for name in names:
         pure = PurePosixPath(name)
         if pure.is_absolute() or ".." in pure.parts:
-            warn(UnsafeZipEntryWarning(f"Ignoring unsafe entry {name!r} in {path}"), __name__)
+            warn(UnsafeZipEntryWarning.of("io.unsafe_zip_entry", name=name, path=path), __name__)
             continue
         if pure.suffix.lower() in _VECTOR_IN_ZIP and not pure.name.startswith("."):
             members.append(name)
@@ -107,7 +107,7 @@ def list_layers(path: str | Path, *, engine: str = "pyogrio") -> list[str]:
     if path.suffix.lower() == ".zip":
         members = _zip_members(path)
         if not members:
-            raise InputError(f"{path} contains no vector layer (.shp, .gpkg, .geojson, .tab).")
+            raise InputError.of("io.zip_no_layer", path=path)
         return members
     if path.is_dir() and path.suffix.lower() != ".gdb":
         shapefiles = sorted(p.stem for p in path.iterdir() if p.suffix.lower() == ".shp")
@@ -118,8 +118,7 @@ def list_layers(path: str | Path, *, engine: str = "pyogrio") -> list[str]:
         _check_shapefile(path)
     layers = _layers_of(str(path), engine)
     if not layers:
-        raise InputError(f"{path} holds no vector layer GDAL can read. Give the layer file "
-                         "itself (.shp with its .shx and .dbf, .gpkg, .geojson, .zip).")
+        raise InputError.of("io.no_gdal_layer", path=path)
     return layers
 
 
@@ -133,16 +132,16 @@ def _layers_of(source: str, engine: str) -> list[str]:
 
         return [str(name) for name in pyogrio.list_layers(source)[:, 0]]
     except Exception as exc:  # GDAL raises many types; all mean "cannot open"
-        raise InputError(_gdal_message(source, exc)) from exc
+        raise _gdal_error(source, exc) from exc
 
 
 def _existing(path: str | Path) -> Path:
     path = Path(path)
     if not path.exists():
-        hint = ""
+        hint: object = ""
         if path.suffix.lower() == ".shp" and path.with_suffix(".zip").exists():
-            hint = f" (found {path.with_suffix('.zip').name}: pass that instead)"
-        raise LayerNotFoundError(f"Input not found: {path}{hint}.")
+            hint = LayerNotFoundError.of("io.not_found_zip", name=path.with_suffix(".zip").name)
+        raise LayerNotFoundError.of("io.not_found", path=path, hint=hint)
     return path
 
 
@@ -231,7 +230,7 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
         try:
             gdf = gpd.read_parquet(path)
         except Exception as exc:
-            raise InputError(f"Cannot read GeoParquet {path}: {exc}") from exc
+            raise InputError.of("io.geoparquet", path=path, why=exc) from exc
     else:
         if path.suffix.lower() == ".zip":
             member = _chosen_member(path, layer, engine)
@@ -243,9 +242,7 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
         gdf = _read_gdal(source, kwargs, PurePosixPath(member or path.name).suffix.lower()
                          in _UTF8_FORMATS, engine, source_label)
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        raise InputError(f"{source_label} has no geometry column; it is a table, not a layer. "
-                         "Give the layer with the parcel polygons (.shp, .gpkg, .geojson), or "
-                         "for a CSV a column WKT with the polygons (see docs/importing.md).")
+        raise InputError.of("io.no_geometry", source=source_label)
     problems = gdf.attrs.get("geometry_problems")
     gdf = gdf.reset_index(drop=True)
     if problems:
@@ -257,7 +254,7 @@ def read_stored(path: str | Path, layer: str | None, *, engine: str,
     if gdf.crs is not None:
         resolved, note = resolve_crs(CRS.from_user_input(gdf.crs))
         if note:
-            warn(CRSWarning(f"{source_label}: {note}"), __name__)
+            warn(CRSWarning.of("io.crs_note", source=source_label, note=note), __name__)
             gdf = gdf.set_crs(resolved, allow_override=True)
             gdf.attrs["crs_note"] = note
     return gdf
@@ -286,19 +283,15 @@ def _chosen_member(path: Path, layer: str | None, engine: str) -> str:
     """
     members = list_layers(path, engine=engine)
     if layer is None and len(members) > 1:
-        raise InputError(
-            f"{path} holds {len(members)} layers: {', '.join(members)}. "
-            "Choose one with --decisions-layer NAME or --plan-layer NAME "
-            "(layer=NAME in Python)."
-        )
+        raise InputError.of("io.many_members", path=path, count=len(members),
+                            layers=", ".join(members))
     if layer is not None and layer not in members:
         wanted = nfc(layer)  # a hint typed in NFC finds a member stored in NFD
         matches = [m for m in members if nfc(m) == wanted] or [
             m for m in members if nfc(PurePosixPath(m).stem) == wanted]
         if len(matches) != 1:
-            raise LayerNotFoundError(
-                f"Layer '{layer}' not in {path}; it holds: {', '.join(members)}."
-            )
+            raise LayerNotFoundError.of("io.no_such_layer", layer=layer, path=path,
+                                        layers=", ".join(members))
         layer = matches[0]
     return layer or members[0]
 
@@ -317,14 +310,11 @@ def _check_source(path: Path, member: str | None, layer: str | None, source: str
     if member is None or not member.lower().endswith(".shp"):
         layers = _layers_of(source, engine)
         if layer is None and len(layers) > 1:
-            raise InputError(
-                f"{source_label} holds {len(layers)} layers: {', '.join(layers)}. "
-                "Choose one with --plan-layer/--decisions-layer (layer=NAME)."
-            )
+            raise InputError.of("io.many_layers", path=source_label, count=len(layers),
+                                layers=", ".join(layers))
         if layer is not None and layer not in layers:
-            raise LayerNotFoundError(
-                f"Layer '{layer}' not in {source_label}; it holds: {', '.join(layers)}."
-            )
+            raise LayerNotFoundError.of("io.no_such_layer", layer=layer, path=source_label,
+                                        layers=", ".join(layers))
 
 
 def _read_options(path: Path, member: str | None, layer: str | None, engine: str,
@@ -358,10 +348,10 @@ def _read_gdal(source: str, kwargs: dict[str, object], arrow: bool, engine: str,
         return _read_file(source, kwargs, arrow=arrow)
     except shapely.errors.GEOSException as exc:
         if engine != "pyogrio":
-            raise InputError(_gdal_message(source_label, exc)) from exc
+            raise _gdal_error(source_label, exc) from exc
         return _read_tolerant(source, kwargs, source_label)
     except Exception as exc:
-        raise InputError(_gdal_message(source_label, exc)) from exc
+        raise _gdal_error(source_label, exc) from exc
 
 
 def _read_file(source: str, kwargs: dict[str, object], *, arrow: bool) -> gpd.GeoDataFrame:
@@ -378,11 +368,10 @@ def _read_file(source: str, kwargs: dict[str, object], *, arrow: bool) -> gpd.Ge
     return gpd.read_file(source, **kwargs)
 
 
-_SHP_PARTS = "(.shp, .shx, .dbf, .prj)"
 
 
-def _gdal_message(label: str, exc: BaseException) -> str:
-    """Return landplan's own message for a GDAL (or GEOS) failure to open or read ``label``.
+def _gdal_error(label: str, exc: BaseException) -> InputError:
+    """Return landplan's own error for a GDAL (or GEOS) failure to open or read ``label``.
 
     It says what is wrong, where, and how to fix it. GDAL's text is kept only as a last
     detail when the failure is not one landplan knows.
@@ -390,33 +379,23 @@ def _gdal_message(label: str, exc: BaseException) -> str:
     text = str(exc).strip()
     low = text.lower()
     if ".shx" in low and ("unable to open" in low or "shape_restore_shx" in low):
-        return (f"{label}: the .shx file beside it (the index of the shapes) is missing, so "
-                f"the records cannot be read. Copy it with the other parts {_SHP_PARTS}, or "
-                "export the layer again from the cadastral software.")
-    if ".dbf" in low and "unable to open" in low:
-        return (f"{label}: the .dbf file beside it (the attributes) is missing or unreadable. "
-                f"Copy it with the other parts {_SHP_PARTS}, or export the layer again.")
-    if "json" in low:
-        return (f"{label} is not valid GeoJSON: the JSON text is broken (cut short by a failed "
-                "download or copy, or edited by hand). Export it again, or find the error "
-                "with a JSON validator.")
-    if ("not recognized as" in low or "not a supported" in low or "unsupported" in low
+        key = "shx"
+    elif ".dbf" in low and "unable to open" in low:
+        key = "dbf"
+    elif "json" in low:
+        key = "json"
+    elif ("not recognized as" in low or "not a supported" in low or "unsupported" in low
             or "failed to open dataset" in low):
-        return (f"{label} is not a GIS layer landplan can read: its content is in no vector "
-                "format GDAL knows. Give the layer file itself (.shp with its .shx and .dbf, "
-                ".gpkg, .geojson, a .zip of a shapefile, a .gdb folder), not a document, a "
-                "picture or a damaged copy.")
-    if "permission denied" in low:
-        return f"{label} cannot be opened: permission denied. Copy it somewhere you can read."
-    if "no such file" in low or "does not exist" in low:
-        return f"Input not found: {label}. Check the path."
-    if isinstance(exc, shapely.errors.GEOSException):
-        return (f"{label}: a geometry cannot be read ({text}). Repair the layer in QGIS "
-                "(Vector > Geometry Tools > Check Validity) or use the default engine "
-                "(pyogrio), which reads the others and flags the broken record.")
-    return (f"Cannot read {label}. Check that the file is complete, and for a shapefile that "
-            f"all its parts {_SHP_PARTS} are present and not truncated; export it again if "
-            f"not. (GDAL: {text})")
+        key = "format"
+    elif "permission denied" in low:
+        key = "permission"
+    elif "no such file" in low or "does not exist" in low:
+        key = "not_found"
+    elif isinstance(exc, shapely.errors.GEOSException):
+        return InputError.of("io.gdal.geometry", source=label, why=text)
+    else:
+        return InputError.of("io.gdal.other", source=label, why=text)
+    return InputError.of(f"io.gdal.{key}", source=label)
 
 
 def _no_layer_in_folder(path: Path) -> None:
@@ -425,10 +404,8 @@ def _no_layer_in_folder(path: Path) -> None:
         return  # a FileGDB folder without the .gdb suffix: GDAL opens it
     names = sorted(p.name for p in path.iterdir())
     shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
-    raise InputError(
-        f"{path} is a folder without a GIS layer in it (no .shp file; it holds: "
-        f"{shown or 'nothing'}). Give the layer file itself (.shp, .gpkg, .geojson, .zip), "
-        "or the folder that holds the shapefile.")
+    raise InputError.of("io.folder_no_layer", path=path,
+                        shown=shown or InputError.of("io.nothing"))
 
 
 def _zip_sibling(names: list[str], member: str, suffix: str) -> str | None:
@@ -445,13 +422,11 @@ def _check_zipped_shapefile(path: Path, member: str) -> None:
     """Check that a shapefile inside a zip has its .shx and .dbf in the same folder of the zip."""
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-    for suffix, what in ((".shx", "the index of the shapes"),
-                         (".dbf", "the attributes: decision numbers, codes")):
+    for suffix, what in ((".shx", "io.shx_what"), (".dbf", "io.dbf_what")):
         if _zip_sibling(names, member, suffix) is None:
-            raise InputError(
-                f"{path}!{member}: {PurePosixPath(member).with_suffix(suffix).name} ({what}) "
-                f"is not in the zip beside it. Zip all the parts of the layer {_SHP_PARTS} "
-                "together.")
+            raise InputError.of("io.zip_part_missing", path=path, member=member,
+                                name=PurePosixPath(member).with_suffix(suffix).name,
+                                what=InputError.of(what))
 
 
 def _read_tolerant(source: str, kwargs: dict[str, object], label: str) -> gpd.GeoDataFrame:
@@ -478,9 +453,9 @@ def _read_tolerant(source: str, kwargs: dict[str, object], label: str) -> gpd.Ge
         problems[int(row)] = f"unreadable geometry: {reason}"
     if problems:
         shown = ", ".join(str(r) for r in list(problems)[:10])
-        warn(UnreadableRecordsWarning(
-            f"{label}: {len(problems)} geometries cannot be read (record"
-            f"{'s' if len(problems) > 1 else ''} {shown}); they are flagged"), __name__)
+        key = "io.unreadable_geometries" if len(problems) > 1 else "io.unreadable_geometry"
+        warn(UnreadableRecordsWarning.of(key, source=label, count=len(problems), shown=shown),
+             __name__)
     gdf.attrs["geometry_problems"] = problems
     return gdf
 
@@ -584,11 +559,9 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
     if not missing or len(gdf) == total:
         return gdf
     if len(gdf) != total - len(missing):
-        raise InputError(
-            f"{label} holds {total:,} entries, {len(missing):,} of which cannot be read "
-            f"(e.g. entry {next(iter(missing))}: {next(iter(missing.values()))}), but GDAL "
-            f"returned {len(gdf):,}: landplan cannot tell which record is which. Repair the "
-            "file (re-export it) and run again.")
+        raise InputError.of("io.entries_mismatch", source=label, total=total,
+                            missing=len(missing), entry=next(iter(missing)),
+                            why=next(iter(missing.values())), returned=len(gdf))
     kept = np.setdiff1d(np.arange(total), np.fromiter(missing, dtype=np.int64))
     attrs = dict(gdf.attrs)
     out = gdf.set_axis(kept).reindex(np.arange(total))
@@ -605,9 +578,9 @@ def _account_for_entries(gdf: gpd.GeoDataFrame, path: Path, member: str | None,
     out.attrs["unreadable"] = missing
     shown = ", ".join(str(i) for i in list(missing)[:10])
     more = ", …" if len(missing) > 10 else ""
-    warn(UnreadableRecordsWarning(
-        f"{label}: {len(missing)} of its {total} entries cannot be read by GDAL (entries "
-        f"{shown}{more}); they are kept as unreadable records"), __name__)
+    warn(UnreadableRecordsWarning.of("io.unreadable_entries", source=label,
+                                     missing=len(missing), total=total, shown=shown + more),
+         __name__)
     return out
 
 
@@ -636,11 +609,7 @@ def _csv_geometry_options(path: Path, label: str) -> dict[str, str]:
         return {"GEOM_POSSIBLE_NAMES": wkt, "KEEP_GEOM_COLUMNS": "NO"}
     x, y = find("x"), find("y")
     if x is not None and y is not None:
-        raise InputError(
-            f"{label} gives points (columns {x} and {y}), not parcels: landplan checks the "
-            "area of each parcel against the plan zones, so it needs polygons. Give the "
-            "parcel layer (.shp, .gpkg, .geojson), or a CSV with a column WKT holding each "
-            "polygon (POLYGON ((x y, x y, …))) and its CRS with --crs.")
+        raise InputError.of("io.points", source=label, x=x, y=y)
     return {}
 
 
@@ -658,28 +627,25 @@ def _check_shapefile(path: Path) -> None:
     Empty or truncated ``.shp``, no ``.dbf``, or a ``.dbf`` with a different number of
     records than the ``.shx``.
     """
-    fix = "Export the layer again from the cadastral software (all of .shp, .shx, .dbf, .prj)."
+    fix = InputError.of("io.export_again")
     size = path.stat().st_size
     if size == 0:
-        raise InputError(f"{path} is empty (0 bytes). {fix}")
+        raise InputError.of("io.shp_empty", path=path, fix=fix)
     with open(path, "rb") as f:
         header = f.read(100)
     if len(header) < 100 or int.from_bytes(header[:4], "big") != 9994:
-        raise InputError(f"{path} is not a shapefile (bad header). {fix}")
+        raise InputError.of("io.shp_header", path=path, fix=fix)
     declared = int.from_bytes(header[24:28], "big") * 2
     if size < declared:
-        raise InputError(f"{path} is truncated: its header says {declared:,} bytes, the file "
-                         f"has {size:,}. {fix}")
+        raise InputError.of("io.shp_truncated", path=path, declared=f"{declared:,}",
+                            size=f"{size:,}", fix=fix)
     dbf = _sidecar(path, ".dbf")
     if dbf is None:
-        raise InputError(f"{path.with_suffix('.dbf').name} is missing beside {path}: the "
-                         f"attributes (decision numbers, codes) are in it. {fix}")
+        raise InputError.of("io.dbf_missing", name=path.with_suffix(".dbf").name, path=path,
+                            fix=fix)
     shx = _sidecar(path, ".shx")
     if shx is None:
-        raise InputError(f"{path.with_suffix('.shx').name} is missing beside {path}: it is "
-                         "the index of the shapes, without it the records cannot be read. "
-                         f"Copy it with the other parts {_SHP_PARTS}, or export the layer "
-                         "again from the cadastral software.")
+        raise InputError.of("io.shx_missing", name=path.with_suffix(".shx").name, path=path)
     with open(dbf, "rb") as f:
         dbf_header = f.read(12)
     if len(dbf_header) >= 8:
@@ -687,8 +653,8 @@ def _check_shapefile(path: Path) -> None:
         shapes = max(shx.stat().st_size - 100, 0) // 8
         if records != shapes:
             short = shx.name if records > shapes else dbf.name
-            raise InputError(f"{path}: {dbf.name} holds {records:,} records but {shx.name} "
-                             f"{shapes:,} shapes: {short} is incomplete. {fix}")
+            raise InputError.of("io.dbf_shx_count", path=path, dbf=dbf.name, records=records,
+                                shx=shx.name, shapes=shapes, short=short, fix=fix)
 
 
 def _declared_encoding(path: Path, member: str | None) -> str | None:
@@ -728,10 +694,9 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
         log.info("%s: text encoding %s (confidence %.2f): %s", label, detection.encoding,
                  detection.confidence, detection.reason)
         if detection.confidence < 0.5:
-            warn(TextEncodingWarning(
-                f"{label}: text encoding uncertain, read as {detection.encoding} "
-                f"({detection.reason}). If names look wrong, give the encoding "
-                "(--encoding tcvn3|vni|cp1258|utf-8)."), __name__)
+            warn(TextEncodingWarning.of("io.encoding_uncertain", source=label,
+                                        encoding=detection.encoding, reason=detection.reason),
+                 __name__)
     else:
         detection = Detection(encoding=encoding, confidence=1.0,
                               reason=f"given by the user ({encoding})", scores={})
@@ -743,8 +708,7 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
         try:
             codecs.lookup(used)
         except LookupError as exc:
-            raise InputError(f"Unknown text encoding '{used}' for {label}; use auto, utf-8, "
-                             "cp1258, tcvn3 or vni (or any Python codec name).") from exc
+            raise InputError.of("io.unknown_encoding", encoding=used, source=label) from exc
 
         def convert(text: str) -> str:
             return nfc(text.encode("latin-1").decode(used))
@@ -757,10 +721,7 @@ def _decode_text(gdf: gpd.GeoDataFrame, encoding: str, declared: str | None,
         for column in text_columns:
             out[decode(column)] = per_distinct(out[decode(column)], decode)
     except (UnicodeError, LookupError, InputError) as exc:
-        raise InputError(
-            f"{label}: the text cannot be read as {used} ({exc}). Give the right encoding: "
-            "--encoding tcvn3, vni, cp1258 or utf-8 (encoding=... in Python)."
-        ) from exc
+        raise InputError.of("io.cannot_decode", source=label, encoding=used, why=exc) from exc
     out.attrs = dict(gdf.attrs)
     out.attrs["encoding"] = detection
     out.attrs["encoding_declared"] = declared
@@ -774,17 +735,16 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
     A note is added when ``override_crs`` replaces a different declared CRS.
     """
     if override_crs is not None:
-        wanted = parse_crs(override_crs, what=f"CRS given for {label}")
+        wanted = parse_crs(override_crs, what=Text("crs.given_for", source=label))
         if gdf.crs is None:
             gdf.attrs["crs_assumed"] = wanted.name
         elif not CRS.from_user_input(gdf.crs).equals(wanted):
-            note = (f"the file declares {gdf.crs.name}; read as {wanted.name} as asked "
-                    "(--plan-crs / --decisions-crs replace the declared CRS)")
-            warn(CRSWarning(f"{label}: {note}"), __name__)
+            note = Text("io.crs_replaced", declared=gdf.crs.name, wanted=wanted.name)
+            warn(CRSWarning.of("io.crs_note", source=label, note=note), __name__)
             gdf.attrs["crs_note"] = note
         return gdf.set_crs(wanted, allow_override=True)
     if crs is not None:
-        wanted = parse_crs(crs, what=f"CRS given for {label}")
+        wanted = parse_crs(crs, what=Text("crs.given_for", source=label))
         if gdf.crs is None:
             gdf.attrs["crs_assumed"] = wanted.name
             return gdf.set_crs(wanted)
@@ -794,19 +754,15 @@ def _assign_crs(gdf: gpd.GeoDataFrame, crs: object, label: str,
                      gdf.crs.name, wanted.name)
         return gdf
     if gdf.crs is None:
-        raise CRSError(
-            f"{label} has no coordinate reference system (no .prj or CRS metadata). "
-            "Say which one it is, e.g. --crs EPSG:9209 for VN-2000 / TM-3 105-30 (Hải Dương), "
-            "or crs='EPSG:9209' in Python."
-        )
+        raise CRSError.of("io.no_crs", source=label)
     return gdf
 
 
 def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] | None) -> None:
     """Stop when a layer given as the plan or the decisions is another kind of layer.
 
-    For example the two swapped, or projects given as decisions…; the message is in
-    Vietnamese and English.
+    For example the two swapped, or projects given as decisions…; the message is English,
+    and Vietnamese with ``localized("vi")`` (as the command line prints it).
     """
     attributes = [str(c) for c in raw.columns if c != raw.geometry.name]
     if len(raw) == 0:
@@ -819,8 +775,8 @@ def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] |
     if not wrong or kind is None:
         return
     source = raw.attrs.get("source", "the layer")
-    parts = []
-    for lang in LANGS:
+
+    def say(lang: str) -> str:
         t = labels("layer_kind", lang)
         if kind in evidence:
             why = t["has"].format(evidence=", ".join(
@@ -828,8 +784,9 @@ def _check_kind(raw: gpd.GeoDataFrame, wanted: str, columns: Mapping[str, str] |
         else:
             code = match_columns(attributes, column_aliases("plan")).get("land_use")
             why = t["only_code"].format(column=code)
-        parts.append(t[f"not_{wanted}"].format(source=source, kind=t[kind], why=why))
-    raise InputError("\n".join(parts))
+        return t[f"not_{wanted}"].format(source=source, kind=t[kind], why=why)
+
+    raise InputError.of("said", text=Said(say))
 
 
 def _loader(normalize: Callable[..., gpd.GeoDataFrame], name: str, doc: str, what: str,

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ._data import data_path
 from ._dates import parse_date
+from ._problems import Joined, Text
 from ._texttable import read_text_table
 from .codes import ancestors, split_code
 from .errors import InputError
@@ -77,10 +78,6 @@ def expected_classes(code: str | None, codes: pd.DataFrame) -> frozenset[str] | 
 
 
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-_EXAMPLE = ("give a CSV listing the rasters with their dates (columns path,date, e.g. "
-            "'landcover_2025.tif,2025-06-30'), or one raster with its date: "
-            "--landcover {name}@YYYY-MM-DD")
-
 
 def _is_raster(path: Path) -> bool:
     """Whether ``path`` is a GeoTIFF (by its first bytes) rather than a text table."""
@@ -91,7 +88,7 @@ def _is_raster(path: Path) -> bool:
         return False
 
 
-def check_raster(path: str | Path, what: str = "Land-cover raster") -> None:
+def check_raster(path: str | Path, what: str | None = None) -> None:
     """Refuse a raster that cannot be placed on the ground.
 
     That is a file that is not a readable raster, or has no CRS, or a rotated/sheared
@@ -100,24 +97,19 @@ def check_raster(path: str | Path, what: str = "Land-cover raster") -> None:
     import rasterio
     from rasterio.errors import RasterioIOError
 
+    what = Text("landcover.what") if what is None else what
     if not Path(path).exists():
-        raise InputError(f"{what} not found: {path}")
+        raise InputError.of("landcover.not_found", what=what, path=path)
     try:
         with rasterio.open(path) as src:
             crs, transform = src.crs, src.transform
     except RasterioIOError as exc:
-        raise InputError(f"{what} {path} is not a readable raster (GeoTIFF): {exc}. "
-                         "Give a GeoTIFF file.") from exc
+        raise InputError.of("landcover.unreadable", what=what, path=path, why=exc) from exc
     if crs is None:
-        raise InputError(f"{what} {path} has no coordinate system (no CRS in the file): "
-                         "its pixels cannot be placed on the parcels. Assign one, e.g. "
-                         f"'gdal_edit.py -a_srs EPSG:32648 {Path(path).name}', or re-export "
-                         "the image with its CRS.")
+        raise InputError.of("landcover.no_crs", what=what, path=path, name=Path(path).name)
     if transform.b != 0 or transform.d != 0:
-        raise InputError(f"{what} {path} is rotated (its geotransform has rotation terms "
-                         f"{transform.b:g}, {transform.d:g}): it cannot be read as north-up "
-                         "pixels. Warp it north-up first, e.g. 'gdalwarp "
-                         f"{Path(path).name} north_up.tif'.")
+        raise InputError.of("landcover.rotated", what=what, path=path, b=f"{transform.b:g}",
+                            d=f"{transform.d:g}", name=Path(path).name)
 
 
 def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
@@ -138,15 +130,14 @@ def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
             pairs = [(tail, Path(head))]
         elif _is_raster(Path(source)):
             name = Path(source).name
-            raise InputError(f"--landcover {source} is a raster without a date: the land-cover "
-                             f"rules need the date of each image; " + _EXAMPLE.format(name=name))
+            raise InputError.of("landcover.no_date", source=source, name=name)
         else:
-            table = read_text_table(source, "Land-cover list", InputError)
+            table = read_text_table(source, Text("table.landcover"), InputError)
             table = table.rename(columns=lambda c: c.lower())
             missing = {"path", "date"} - set(table.columns)
             if missing:
-                raise InputError(f"{source} lacks column(s) {', '.join(sorted(missing))}; "
-                                 "expected path,date")
+                raise InputError.of("landcover.lacks", source=source,
+                                    missing=", ".join(sorted(missing)))
             root = Path(source).parent
             pairs = [(d, root / p) for p, d in zip(table["path"], table["date"], strict=True)]
     else:
@@ -157,17 +148,17 @@ def load_landcover(source: str | Path | Sequence[tuple[object, str | Path]]
             stamp = parse_date(date)
         except ValueError as why:
             stamp = pd.NaT
-            problems.append(f"date {date!r} of {path}: {why}")
+            problems.append(Text("landcover.bad_date", date=repr(date), path=path, why=why))
         if not Path(path).exists():
-            problems.append(f"raster not found: {path}")
+            problems.append(Text("landcover.raster_not_found", path=path))
         else:
             try:
-                check_raster(path, "raster")
+                check_raster(path, Text("landcover.raster"))
             except InputError as exc:
-                problems.append(str(exc))
+                problems.append(exc)
         out.append((pd.Timestamp(stamp).normalize() if pd.notna(stamp) else stamp, Path(path)))
     if problems:
-        raise InputError("Land-cover rasters:\n  - " + "\n  - ".join(problems))
+        raise InputError.of("landcover.problems", problems=Joined(problems, "\n  - "))
     return sorted(out, key=lambda item: item[0])
 
 

@@ -3,9 +3,10 @@
 :func:`make_map` returns a :class:`folium.Map` with toggleable layers — plan zones in the
 official palette (one layer per plan version), decisions coloured by status, findings
 (conflicting parts) by severity, and optional annual-plan projects, restriction
-corridors, plan adjustments and a raster image — plus a legend, a summary panel, layer
-control, fullscreen, search by parcel id or decision number, measure, scale bar and
-mini-map.
+corridors, plan adjustments and a raster image — plus a legend that follows the layers
+shown, a summary panel, a list of the violations to step through, layer control,
+fullscreen, search by parcel id, decision number or commune (ignoring diacritics), measure,
+metric scale bar and mini-map, every control in the map's language.
 
 Safety: attribute text is data, never markup. Layer data is embedded as JSON with ``<``,
 ``>`` and ``&`` escaped, popups, tooltips and search tips are built in the browser with
@@ -42,8 +43,9 @@ import shapely
 # The parts of the page, one private module each: _map_json (text and data made safe),
 # _map_codec (the compact layer encoding), _map_runtime (labels, colours, the LANDPLAN
 # script and styles), _map_layers (the vector layers), _map_raster (the image overlay),
-# _map_controls (legend, panels, search, mini-map), _map_assets (offline copies of
-# Leaflet), _map_page (one page of them); a map too large for one file: _map_budget (the
+# _map_controls (legend, panels, search, mini-map), _map_inspector (the list of violations
+# and what the inspector script does), _map_assets (offline copies of Leaflet), _map_page
+# (one page of them); a map too large for one file: _map_budget (the
 # budget, file names), _map_split (the split), _map_index (the index, the units' panels).
 # Scripts and styles are files in landplan/data/map.
 from ._map_assets import inline_assets

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._numbers import parse_numbers
+from ._problems import Joined, Text
 from ._text import clean_value
 from ._texttable import read_text_table
 from .codes import GROUPS, normalize_code
@@ -36,7 +37,7 @@ def load_quotas(path: str | Path) -> pd.DataFrame:
     with a decimal comma or point (``12,5``, ``1.234,5``: see
     :func:`landplan._numbers.parse_numbers`).
     """
-    table = read_text_table(path, "Quota table", InputError)
+    table = read_text_table(path, Text("table.quotas"), InputError)
     table.attrs["source"] = str(path)
     return normalize_quotas(table)
 
@@ -48,8 +49,8 @@ def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
     table = table.rename(columns=lambda c: str(c).strip().lower()).reset_index(drop=True)
     missing = [c for c in QUOTA_COLUMNS if c not in table.columns]
     if missing:
-        raise InputError(f"{source} lacks column(s) {', '.join(missing)}; expected "
-                         f"{','.join(QUOTA_COLUMNS)} (unit may be * for all units).")
+        raise InputError.of("quotas.lacks", source=source, missing=", ".join(missing),
+                            expected=",".join(QUOTA_COLUMNS))
     out = pd.DataFrame({
         "unit": table["unit"].map(lambda v: clean_value(v) or "*"),
         "from": table["from"].map(_code_or_group),
@@ -60,15 +61,17 @@ def normalize_quotas(table: pd.DataFrame) -> pd.DataFrame:
     for i, row in out.iterrows():
         line = lines[int(i)]
         if not row["from"] or not row["to"]:
-            problems.append(f"line {line}: empty 'from' or 'to'")
+            problems.append(Text("quotas.empty_code", line=line))
         if pd.isna(row["quota_ha"]) or row["quota_ha"] < 0:
-            problems.append(f"line {line}: quota_ha must be a number ≥ 0, "
-                            f"got {table.loc[i, 'quota_ha']!r}")
+            problems.append(Text("quotas.quota_ha", line=line,
+                                 value=repr(table.loc[i, "quota_ha"])))
     if problems:
-        raise InputError(f"{source} has {len(problems)} problem(s):\n  - "
-                         + "\n  - ".join(problems))
+        raise InputError.of("quotas.problems", source=source, count=len(problems),
+                            problems=Joined(problems, "\n  - "))
     out = out.reset_index(drop=True)
     out.attrs["lines"] = list(lines)
+    if "source" in table.attrs:  # the file it came from (the Excel report names it)
+        out.attrs["source"] = table.attrs["source"]
     return out
 
 

@@ -265,7 +265,8 @@ def write_outputs(
     file of ``map_budget`` (:class:`landplan.maps.MapBudget`: 25 MB and 30,000 features by
     default), ``map.html`` as an index of the units' maps in the folder ``maps/``
     (:func:`landplan.maps.write_maps`) — and with ``xlsx=True`` the Excel
-    report ``bao_cao.xlsx`` (:func:`landplan.excel.write_xlsx`). The map and the report are
+    report ``bao_cao.xlsx`` (:func:`landplan.excel.write_xlsx`; ``public=True`` leaves the
+    land users' names out of it, as out of the map). The map and the report are
     in ``lang`` (``"vi"`` or ``"en"``), by default the language the check ran in.
 
     Returns
@@ -300,7 +301,8 @@ def write_outputs(
             from .excel import write_xlsx
 
             with step("write", "bao_cao.xlsx"):
-                written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang)
+                written["bao_cao.xlsx"] = write_xlsx(result, out / "bao_cao.xlsx", lang=lang,
+                                                     public=public)
         if map_html:
             from .maps import write_maps
 

@@ -21,9 +21,10 @@ import pandas as pd
 import shapely
 
 from ._data import data_path, load_toml
-from ._dates import DATE_FORMS, PLAUSIBLE, parse_date, parse_dates
+from ._dates import PLAUSIBLE, parse_date, parse_dates
 from ._distinct import per_distinct
 from ._numbers import parse_numbers
+from ._problems import Joined
 from ._text import clean_value, clean_values, fold, name_key, nfc
 from .codes import normalize_code, normalize_codes
 from .crs import plausible
@@ -109,12 +110,13 @@ def match_columns(
     if unknown_roles or missing:
         parts = []
         if unknown_roles:
-            parts.append(f"unknown column role(s) {', '.join(unknown_roles)} "
-                         f"(known: {', '.join(aliases)})")
+            parts.append(ColumnError.of("schema.unknown_roles", roles=", ".join(unknown_roles),
+                                        known=", ".join(aliases)))
         if missing:
-            parts.append("column(s) not in the layer: "
-                         + ", ".join(f"{r}={c}" for r, c in missing.items()))
-        raise ColumnError("; ".join(parts) + f". The layer has: {', '.join(columns)}.")
+            parts.append(ColumnError.of("schema.missing_columns", columns=", ".join(
+                f"{r}={c}" for r, c in missing.items())))
+        raise ColumnError.of("schema.bad_overrides", parts=Joined(parts, "; "),
+                             columns=", ".join(columns))
     overrides = {role: col for role, col in resolved.items() if col is not None}
     mapping = dict(overrides)
     used = set(mapping.values())
@@ -402,9 +404,8 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
     try:
         mapping = match_columns(attributes, column_aliases(layer), columns)
     except ColumnError as exc:
-        source = gdf.attrs.get("source", f"the {layer} layer")
-        raise ColumnError(f"{source}: {exc} Name the column as the layer spells it with "
-                          f"--{layer}-column ROLE=COLUMN (case does not matter).") from exc
+        source = gdf.attrs.get("source") or ColumnError.of("schema.the_layer", layer=layer)
+        raise ColumnError.of("schema.name_it", source=source, why=exc, layer=layer) from exc
     absent = [role for role in _REQUIRED[layer] if role not in mapping]
     if absent and len(gdf) == 0:  # an empty layer (e.g. a GeoJSON without features)
         gdf = gdf.copy()
@@ -414,14 +415,13 @@ def _base(gdf: gpd.GeoDataFrame, layer: str, columns: Mapping[str, str] | None) 
         absent = []
     if absent:
         aliases = column_aliases(layer)
-        lines = [f"  - {role}: looked for {', '.join(aliases[role])}" for role in absent]
-        source = gdf.attrs.get("source", f"the {layer} layer")
-        raise ColumnError(
-            f"{source} lacks required column(s):\n" + "\n".join(lines)
-            + f"\nIts columns are: {', '.join(attributes) or '(none)'}."
-            + f"\nName the column with --{layer}-column "
-            + f"{absent[0]}=NAME (columns={{'{absent[0]}': 'NAME'}} in Python)."
-        )
+        lines = [ColumnError.of("schema.looked_for", role=role, aliases=", ".join(aliases[role]))
+                 for role in absent]
+        source = gdf.attrs.get("source") or ColumnError.of("schema.the_layer", layer=layer)
+        raise ColumnError.of("schema.lacks_required", source=source, lines=Joined(lines),
+                             columns=", ".join(map(str, attributes))
+                             or ColumnError.of("schema.no_columns"),
+                             layer=layer, role=absent[0])
     geometry, status, note = clean_geometries(gdf.geometry)
     for problems, prefix in ((gdf.attrs.get("geometry_problems") or {}, ""),
                              (gdf.attrs.get("unreadable") or {}, UNREADABLE)):
@@ -540,17 +540,16 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
         try:
             stamped.append((parse_date(when), layer))
         except ValueError as why:
-            bad.append(f"{when!r}: {why}")
+            bad.append(InputError.of("config.param_value", what=repr(when), why=why))
     if bad:
-        raise InputError("Plan version approval dates that are not dates: " + "; ".join(bad)
-                         + f". Write them as {DATE_FORMS}.")
+        raise InputError.of("schema.version_dates", bad=Joined(bad, "; "),
+                            forms=InputError.of("dates.forms"))
     ordered = sorted(stamped, key=lambda item: item[0])
     days = [pd.Timestamp(approved).normalize() for approved, _ in ordered]
     same = sorted({f"{d:%Y-%m-%d}" for d in days if days.count(d) > 1})
     if same:
-        raise InputError(f"Several plan versions have the approval date {', '.join(same)}: "
-                         "give each version its own date, or merge parts of one plan first.")
-    crs = None
+        raise InputError.of("schema.version_same_date", dates=", ".join(same))
+    crs, sources = None, {}
     for i, (approved, layer) in enumerate(ordered):
         plan = as_normalized(layer, "plan")
         crs = crs or plan.crs
@@ -559,9 +558,12 @@ def plan_versions(versions: Mapping[object, gpd.GeoDataFrame]) -> gpd.GeoDataFra
         plan["approved"] = approved.normalize()
         plan["plan_version"] = plan["plan_version"].fillna(f"v{i + 1}")
         parts.append(plan)
+        sources.update(dict.fromkeys(plan["plan_version"].unique(), layer.attrs.get("source")))
     if not parts:
         raise ValueError("plan_versions needs at least one plan layer")
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+    out.attrs["sources"] = sources  # each version's file (the Excel report names them)
+    return out
 
 
 def version_table(plan: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -651,8 +653,7 @@ def _yes_no(values: pd.Series, source: str) -> np.ndarray:
     bad = np.flatnonzero(np.array([a is None for a in answer], dtype=bool))
     if len(bad):
         shown = ", ".join(f"row {i + 1}: {values.iat[i]!r}" for i in bad[:5])
-        raise InputError(f"{source}: column 'compatible' must be yes or no (true/false, có/không, "
-                         f"1/0, x/blank); {len(bad)} value(s) are neither ({shown}).")
+        raise InputError.of("schema.compatible", source=source, count=len(bad), shown=shown)
     return answer.astype(bool)
 
 

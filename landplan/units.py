@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._problems import Joined, Text
 from ._text import clean_value
 from ._texttable import read_text_table
 from .errors import InputError
@@ -46,7 +47,7 @@ def load_units(path: str | Path) -> pd.DataFrame:
         When a column is missing, or a code is given two different names (every such line
         is listed).
     """
-    table = read_text_table(path, "Units table", InputError)
+    table = read_text_table(path, Text("units.table"), InputError)
     table.attrs["source"] = str(path)
     return normalize_units(table)
 
@@ -60,19 +61,21 @@ def normalize_units(table: pd.DataFrame) -> pd.DataFrame:
              for role, names in _ALIASES.items()}
     missing = [role for role, column in found.items() if column is None]
     if missing:
-        raise InputError(f"{source} lacks column(s) {', '.join(missing)}; expected "
-                         f"{','.join(UNIT_COLUMNS)} (or ma_xa,ten_xa). It has: "
-                         f"{', '.join(map(str, table.columns))}.")
+        raise InputError.of("units.lacks", source=source, missing=", ".join(missing),
+                            expected=",".join(UNIT_COLUMNS),
+                            columns=", ".join(map(str, table.columns)))
     out = pd.DataFrame({role: table[column].map(clean_value).to_numpy(dtype=object)
                         for role, column in found.items()})
-    problems = [f"line {lines[i]}: empty unit code" for i in np.flatnonzero(out["unit"].isna())]
+    problems = [Text("units.empty_code", line=lines[i])
+                for i in np.flatnonzero(out["unit"].isna())]
     named = out.dropna()
     twice = named.drop_duplicates().duplicated("unit", keep=False)
     for unit, group in named.drop_duplicates()[twice].groupby("unit", sort=True):
-        problems.append(f"unit {unit} has two names: {' / '.join(sorted(group['unit_name']))}")
+        problems.append(Text("units.two_names", unit=unit,
+                             names=" / ".join(sorted(group["unit_name"]))))
     if problems:
-        raise InputError(f"{source} has {len(problems)} problem(s):\n  - "
-                         + "\n  - ".join(problems) + "\nGive each unit code one name.")
+        raise InputError.of("units.problems", source=source, count=len(problems),
+                            problems=Joined(problems, "\n  - "))
     return named.drop_duplicates("unit").reset_index(drop=True)
 
 

@@ -274,13 +274,13 @@ def plan_with_present_use_and_planned_code(folder):
 
 # --------------------------------------------------------------------------- swapped inputs
 
-@error("qd.shp", "--plan", "--decisions", "did you swap", "đổi chỗ", "so_qd")
+@error("qd.shp", "--plan", "--decisions", "did you swap", "so_qd")
 def decisions_given_as_plan_and_plan_as_decisions(folder):
     dec = write(decisions_gdf(3), folder / "dec" / "qd.shp")
     return run(dec, write_plan(folder))
 
 
-@error("plan.gpkg", "did you swap", "đổi chỗ", "maloaidat")
+@error("plan.gpkg", "did you swap", "maloaidat")
 def plan_given_as_decisions(folder):
     plan = write_plan(folder)
     return run(plan, plan)

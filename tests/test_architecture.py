@@ -16,11 +16,12 @@ ROOT = Path(__file__).resolve().parents[1] / "landplan"
 # module of the package must match one entry (a name, or a pattern such as "landplan.rules.*"
 # for a package and everything in it); a new module goes into the layer of what it imports.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("landplan._data", "landplan.errors", "landplan._problems", "landplan._distinct",
-              "landplan._formula", "landplan._labels", "landplan._arrowtext",
-              "landplan._memory", "landplan._steps")),
+    ("base", ("landplan._data", "landplan._templates", "landplan.errors", "landplan._problems",
+              "landplan._distinct", "landplan._formula", "landplan._labels", "landplan._arrowtext",
+              "landplan._memory", "landplan._steps", "landplan._version")),
     ("values", ("landplan._text", "landplan._dates", "landplan._numbers",
-                "landplan._tolerance", "landplan._rulemeta", "landplan._outdir")),
+                "landplan._tolerance", "landplan._rulemeta", "landplan._outdir",
+                "landplan._geomnotes")),
     ("codes", ("landplan._codecs", "landplan._detect", "landplan.encodings",
                "landplan._texttable", "landplan.crs", "landplan.codes", "landplan.config")),
     ("layers", ("landplan.schema", "landplan.io", "landplan.landcover", "landplan.quotas",
@@ -33,7 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("writers", ("landplan.excel", "landplan.maps", "landplan._map_json", "landplan._map_runtime",
                  "landplan._map_layers", "landplan._map_raster", "landplan._map_controls",
                  "landplan._map_assets", "landplan._map_codec",
-                 "landplan._map_page", "landplan._map_split",
+                 "landplan._map_page", "landplan._map_split", "landplan._map_inspector",
                  "landplan._map_index", "landplan._map_budget")),
     ("outputs", ("landplan.report", "landplan._gpkg", "landplan._gpkg_child", "landplan._sample")),
     ("api", ("landplan",)),
@@ -41,7 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "landplan._serve_index", "landplan._serve_lookup", "landplan._serve_models",
                "landplan._serve_precheck", "landplan._serve_routes",
                "landplan._serve_jobs", "landplan._serve_upload", "landplan._serve_page")),
-    ("cli", ("landplan.cli", "landplan._serve_cli")),
+    ("cli", ("landplan._cli_text", "landplan.cli", "landplan._serve_cli")),
 )
 
 

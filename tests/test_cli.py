@@ -20,7 +20,7 @@ def test_check_writes_every_output_and_exits_zero(files, tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
     decisions = pd.read_csv(out / "decisions.csv", encoding="utf-8-sig")
     assert decisions["status"].value_counts().to_dict()["violation"] == 3
-    assert "violation" in capsys.readouterr().out
+    assert "Contradicts the plan" in capsys.readouterr().out  # the status, in English
 
 
 def test_fail_on_violation_exits_one(files, tmp_path):
@@ -34,7 +34,7 @@ def test_missing_crs_exits_two_with_the_fix(files, tmp_path, capsys):
     plan, dec = files
     dec.with_suffix(".prj").unlink()
     code = main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
-                 str(tmp_path / "o"), "-q"])
+                 str(tmp_path / "o"), "-q", "--lang", "en"])
     assert code == 2
     err = capsys.readouterr().err
     assert "no coordinate reference system" in err and "--crs EPSG:9209" in err
@@ -122,15 +122,16 @@ def test_plan_diff_writes_table_layer_and_map(files, adjusted_plan, tmp_path, ca
 def test_skipped_rules_are_said_on_the_terminal(files, tmp_path, capsys):
     plan, dec = files
     main(["check", "--plan", str(plan), "--decisions", str(dec), "--out", str(tmp_path / "s"),
-          "--no-map"])
+          "--no-map", "--lang", "en"])
     out = capsys.readouterr().out
-    assert "Rules not run:" in out and "quota-exceeded" in out and "no quotas given" in out
+    assert "Rules not run:" in out and "quota-exceeded" in out
+    assert "no quotas (--quotas) given" in out  # says which option gives it
 
 
 def test_no_progress_bar_in_a_pipe_and_a_summary_table_at_the_end(files, tmp_path, capsys):
     plan, dec = files
     assert main(["check", "--plan", str(plan), "--decisions", str(dec), "--out",
-                 str(tmp_path / "p"), "--no-map"]) == 0
+                 str(tmp_path / "p"), "--no-map", "--lang", "en"]) == 0
     captured = capsys.readouterr()
     # A bar would write its step name, "n/N [mm:ss]" and carriage returns to stderr.
     assert not re.search(r"\d+/\d+ \[\d\d:\d\d\]", captured.err), captured.err
@@ -147,7 +148,7 @@ def test_xlsx_option_writes_the_excel_report(files, tmp_path):
     assert main(["check", "--plan", str(plan), "--decisions", str(dec), "--out", str(out),
                  "--no-map", "-q", "--xlsx"]) == 0
     book = load_workbook(out / "bao_cao.xlsx", read_only=True)
-    assert book.sheetnames[:3] == ["Tổng hợp", "Vi phạm", "Không kiểm tra được"]
+    assert book.sheetnames[:4] == ["Tổng hợp", "Vi phạm", "Ghi chú dữ liệu", "Không kiểm tra được"]
 
 
 def test_encoding_applies_to_the_decisions_layer_only(plan, decisions, tmp_path):

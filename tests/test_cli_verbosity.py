@@ -43,8 +43,8 @@ def test_verbose_and_quiet_together_are_refused():
     assert exit_.value.code == 2
 
 
-@pytest.mark.parametrize("flags, level", [([], logging.INFO), (["-v"], logging.DEBUG),
-                                          (["-q"], logging.WARNING)])
+@pytest.mark.parametrize("flags, level", [([], logging.WARNING), (["-v"], logging.DEBUG),
+                                          (["-q"], logging.ERROR)])
 def test_verbosity_sets_the_log_level(flags, level, capsys):
     logger = logging.getLogger("landplan")
     before = logger.level

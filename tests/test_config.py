@@ -87,7 +87,7 @@ def test_a_rule_setting_of_the_wrong_shape_exits_two_not_three(tmp_path, capsys,
 
     code = main(["check", "--plan", str(tmp_path / "qh.gpkg"), "--decisions",
                  str(tmp_path / "qd.shp"), "--out", str(tmp_path / "out"), "--config",
-                 str(path), "-q"])
+                 str(path), "-q", "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 2 and "landplan: error: Invalid configuration" in err, err
     assert not (tmp_path / "out").exists()

@@ -53,7 +53,8 @@ def test_bad_input_runs_or_exits_two_and_writes_only_the_output_folder(case, tmp
     _, spec = _build(case, tmp_path)
     out = tmp_path / "out"
     before = _snapshot(tmp_path)
-    code = main(["check", *spec["args"], "--out", str(out), "--no-map"])
+    # the needles are English (the messages follow --lang; Vietnamese is the default)
+    code = main(["check", *spec["args"], "--out", str(out), "--no-map", "--lang", "en"])
     captured = capsys.readouterr()
     text = captured.out + captured.err
 

@@ -85,7 +85,7 @@ def test_lonlat_written_with_a_projected_prj_is_caught_on_load(plan, decisions, 
     plan_path = tmp_path / "plan.gpkg"
     plan.to_file(plan_path, engine="pyogrio")
     code = main(["check", "--plan", str(plan_path), "--decisions", str(path), "--out",
-                 str(tmp_path / "out"), "--no-map", "-q"])
+                 str(tmp_path / "out"), "--no-map", "-q", "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 2 and "longitude/latitude" in err and "--crs" in err
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import landplan
+from landplan._text import sort_keys
 from landplan.check import DECISION_OUTPUT_COLUMNS, STATUSES
 from landplan.errors import ConfigError
 from landplan.excel import FIXED_TIME, excel_labels, write_xlsx
@@ -70,14 +71,27 @@ def summary_table(ws, heading: str) -> pd.DataFrame:
     return pd.DataFrame(out, columns=head)
 
 
+def summary_facts(wb) -> dict:
+    """The header block of the summary sheet: its label → value rows (until the first blank
+    row)."""
+    rows = rows_of(wb.worksheets[0])
+    facts = {}
+    for row in rows[1:]:
+        if all(v is None for v in row):
+            break
+        facts[row[0]] = row[1]
+    return facts
+
+
 # --- sheets and headers ------------------------------------------------------------------
 
 
 def test_sheets_are_named_in_the_report_language(tiny, tmp_path):
     vi = openpyxl.load_workbook(write_xlsx(tiny, tmp_path / "vi.xlsx"))
     en = openpyxl.load_workbook(write_xlsx(tiny, tmp_path / "en.xlsx", lang="en"))
-    assert vi.sheetnames == ["Tổng hợp", "Vi phạm", "Không kiểm tra được", "Quyết định"]
-    assert en.sheetnames == ["Summary", "Findings", "Unchecked", "Decisions"]
+    assert vi.sheetnames == ["Tổng hợp", "Vi phạm", "Ghi chú dữ liệu", "Không kiểm tra được",
+                             "Quyết định"]
+    assert en.sheetnames == ["Summary", "Violations", "Data notes", "Unchecked", "Decisions"]
     assert vi["Tổng hợp"]["A1"].value == ("Kết quả kiểm tra quyết định so với quy hoạch sử "
                                           "dụng đất")
     assert en["Summary"]["A1"].value == EN["title"]
@@ -85,33 +99,38 @@ def test_sheets_are_named_in_the_report_language(tiny, tmp_path):
 
 def test_list_sheets_have_vietnamese_headers(sample):
     head = rows_of(sample.wb["Vi phạm"])[0]
-    assert head[:7] == ["STT", "Mã phát hiện", "Lớp dữ liệu", "Dòng (từ 0)", "Số QĐ",
-                        "Thửa (tờ-số)", "Mã quy tắc"]
-    for label in ("Mức độ", "Nội dung", "Quy hoạch", "Mục đích được giao",
-                  "Diện tích trái quy hoạch (m²)", "Diện tích trái quy hoạch (ha)", "Tỷ lệ (%)",
-                  "Hình thức",
-                  "Ngày QĐ", "Đơn vị", "Căn cứ pháp lý"):
-        assert label in head
+    assert head == [
+        "STT", "Mức độ", "Xã, phường, thị trấn", "Số QĐ", "Ngày QĐ", "Thửa (tờ-số)",
+        "Người sử dụng đất", "Hình thức", "Mục đích sử dụng theo quyết định", "Quy hoạch",
+        "Quy tắc",
+        "Nội dung", "Diện tích vi phạm (m²)", "Tỷ lệ (%)", "Căn cứ pháp lý", "Tệp", "Dòng",
+        "Mã phát hiện"]
+    assert rows_of(sample.wb["Ghi chú dữ liệu"])[0] == [
+        "STT", "Mức độ", "Loại", "Lớp dữ liệu", "Xã, phường, thị trấn", "Số QĐ",
+        "Thửa (tờ-số)", "Quy tắc", "Nội dung", "Tệp", "Dòng", "Mã phát hiện"]
     assert rows_of(sample.wb["Không kiểm tra được"])[0] == [
-        "STT", "Dòng (từ 0)", "Số QĐ", "Thửa (tờ-số)", "Mục đích được giao", "Hình thức",
-        "Ngày QĐ", "Đơn vị", "Lý do"]
-    assert rows_of(sample.wb["Quyết định"])[0] == [
-        VI["columns"][c] for c in DECISION_OUTPUT_COLUMNS]
+        "STT", "Xã, phường, thị trấn", "Số QĐ", "Thửa (tờ-số)", "Người sử dụng đất",
+        "Mục đích sử dụng theo quyết định", "Hình thức", "Ngày QĐ", "Lý do", "Tệp", "Dòng"]
+    # the columns of decisions.csv, the row counted from 1, the land user beside the parcel
+    columns = [VI["columns"][c] for c in DECISION_OUTPUT_COLUMNS]
+    columns[0] = "Dòng"
+    columns.insert(columns.index("Thửa (tờ-số)") + 1, "Người sử dụng đất")
+    assert rows_of(sample.wb["Quyết định"])[0] == columns
 
 
 def test_list_sheets_have_english_headers_on_request(tiny, tmp_path):
     wb = openpyxl.load_workbook(write_xlsx(tiny, tmp_path / "en.xlsx", lang="en"))
-    head = rows_of(wb["Findings"])[0]
-    assert head[:5] == ["No.", "Finding", "Layer", "Row (0-based)", "Decision no."]
-    assert {"Severity", "Message", "Area contrary to the zoning (m²)", "Date",
-            "Legal basis"} <= set(head)
-    assert rows_of(wb["Unchecked"])[0][-1] == "Reason"
-    assert rows_of(wb["Decisions"])[0][:2] == ["Row (0-based)", "Decision no."]
+    head = rows_of(wb["Violations"])[0]
+    assert head[:5] == ["No.", "Severity", "Commune", "Decision no.", "Date"]
+    assert {"Land user", "Message", "Area in violation (m²)", "Legal basis", "File",
+            "Row"} <= set(head)
+    assert rows_of(wb["Unchecked"])[0][-3:] == ["Reason", "File", "Row"]
+    assert rows_of(wb["Decisions"])[0][:2] == ["Row", "Decision no."]
     assert not any(isinstance(v, str) and "Quyết định" in v for v in head)
 
 
 def test_list_sheets_freeze_and_filter_their_header_row(sample):
-    for name in ("Vi phạm", "Không kiểm tra được", "Quyết định"):
+    for name in ("Vi phạm", "Ghi chú dữ liệu", "Không kiểm tra được", "Quyết định"):
         ws = sample.wb[name]
         assert ws.freeze_panes == "A2", name
         last = openpyxl.utils.get_column_letter(ws.max_column)
@@ -124,55 +143,151 @@ def test_column_widths_fit_the_content_up_to_a_cap_and_long_texts_wrap(sample):
     widths = {h: ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width
               for i, h in enumerate(head, start=1)}
     assert all(6 <= w <= 60 for w in widths.values()), widths
-    assert widths["Nội dung"] == 60 and widths["Căn cứ pháp lý"] == 60
+    # long texts wrap within a width that keeps the sheet printable
+    assert widths["Nội dung"] == 50 and widths["Căn cứ pháp lý"] == 30
     assert widths["STT"] < widths["Số QĐ"] < widths["Nội dung"]
     message = ws.cell(row=2, column=head.index("Nội dung") + 1)
     assert message.alignment.wrap_text
+    # and its row is as tall as its lines (15 points a line)
+    assert ws.row_dimensions[2].height >= 15 * 3
 
 
 # --- the rows --------------------------------------------------------------------------
 
 
-def test_findings_sheet_has_one_row_per_finding_of_findings_csv(sample):
-    sheet = body(sample.wb["Vi phạm"])
+def test_violations_and_notes_sheets_share_out_the_findings_of_findings_csv(sample):
+    violations, notes = body(sample.wb["Vi phạm"]), body(sample.wb["Ghi chú dữ liệu"])
+    csv = sample.findings.set_index("finding_id")
+    compliance = csv["category"] == "compliance"
+    assert len(violations) == compliance.sum() > 0 and len(notes) == (~compliance).sum() > 0
+    assert set(violations["Mã phát hiện"]) == set(csv.index[compliance])
+    assert set(notes["Mã phát hiện"]) == set(csv.index[~compliance])
+    assert list(violations["STT"]) == list(range(1, len(violations) + 1))
+    assert "Công trình, dự án" in set(notes["Lớp dữ liệu"])  # projects-layer findings too
+    assert set(notes["Loại"]) == {"Chất lượng dữ liệu", "Kế hoạch sử dụng đất"}
+    for sheet in (violations, notes):
+        rows = csv.loc[sheet["Mã phát hiện"]]
+        assert list(sheet["Mức độ"]) == [VI["severity"][s] for s in rows["severity"]]
+        assert list(sheet["Nội dung"]) == list(rows["message"])
+        assert list(sheet["Quy tắc"]) == [landplan.RULES[r].title("vi") for r in rows["rule"]]
+        # the row counted from 1, and the file it is in
+        assert list(sheet["Dòng"]) == [None if pd.isna(r) else int(r) + 1
+                                       for r in rows["source_row"]]
+    on_decisions = csv.loc[violations["Mã phát hiện"], "layer"] == "decisions"
+    assert on_decisions.all()
+    assert set(violations["Tệp"]) == {"decisions.shp"}
+    assert set(notes["Tệp"]) == {"decisions.shp", "projects.gpkg",
+                                 "plan.gpkg / plan_2023.gpkg"}
+
+
+def test_every_violation_says_why_and_how_much(sample):
+    """Corridor, quota, land-cover and double-allocation findings included: the area is the
+    part found contrary, else the whole parcel."""
+    violations = body(sample.wb["Vi phạm"])
+    csv = sample.findings.set_index("finding_id").loc[violations["Mã phát hiện"]]
+    area = violations["Diện tích vi phạm (m²)"].astype(float).to_numpy()
+    assert (area > 0).all() and violations["Nội dung"].str.len().gt(0).all()
+    parcels = sample.decisions.set_index("source_row")["area_m2"]
+    expected = csv["conflict_area_m2"].fillna(
+        pd.Series(parcels.loc[csv["source_row"]].to_numpy(), index=csv.index))
+    assert area == pytest.approx(expected.to_numpy(), abs=0.01)
+    for rule in ("protected-area", "quota-exceeded", "double-allocation", "unused-land"):
+        assert rule in set(csv["rule"]), rule
+    # the decisions sheet: every violation with its reason and area
+    decisions = body(sample.wb["Quyết định"])
+    bad = decisions[decisions["Tình trạng"] == VI["status"]["violation"]]
+    assert len(bad) == (sample.decisions["status"] == "violation").sum()
+    assert bad["Lý do"].str.len().gt(0).all()
+    assert (bad["Diện tích vi phạm (m²)"].astype(float) > 0).all()
+
+
+def test_violations_and_notes_are_sorted_by_severity_commune_and_decision_number(sample):
     csv = sample.findings
-    assert len(sheet) == len(csv) > 0
-    assert list(sheet["Mã phát hiện"]) == list(csv["finding_id"])
-    assert list(sheet["STT"]) == list(range(1, len(csv) + 1))
-    assert set(sheet["Lớp dữ liệu"]) == {VI["layer"][x] for x in csv["layer"]}
-    assert "Công trình, dự án" in set(sheet["Lớp dữ liệu"])  # projects-layer findings too
-    assert list(sheet["Mã quy tắc"]) == list(csv["rule"])
-    assert list(sheet["Mức độ"]) == [VI["severity"][s] for s in csv["severity"]]
-    assert list(sheet["Nội dung"]) == list(csv["message"])
-    m2 = sheet["Diện tích trái quy hoạch (m²)"].astype(float)
-    assert m2.round(2).fillna(-1).tolist() == csv["conflict_area_m2"].fillna(-1).tolist()
-    ha = sheet["Diện tích trái quy hoạch (ha)"].astype(float)
-    assert ((ha * 10_000 - m2).abs().fillna(0) < 1e-6).all()
+    names = dict(zip(sample.decisions["unit"], sample.decisions["unit_name"], strict=True))
+    rank = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+    for name, mine in (("Vi phạm", csv["category"] == "compliance"),
+                       ("Ghi chú dữ liệu", csv["category"] != "compliance")):
+        f = csv[mine]
+        number = f["decision_no"].str.extract(r"^\D*(\d+)")[0].astype(float)
+        # communes in Vietnamese dictionary order (Đ after D, not after Y)
+        expected = f.assign(r=-f["severity"].map(rank), n=sort_keys(f["unit"].map(names)),
+                            num=number).sort_values(
+            ["r", "n", "unit", "num", "decision_no", "finding_id"], na_position="last",
+            kind="stable")
+        sheet = body(sample.wb[name])
+        assert list(sheet["Mã phát hiện"]) == list(expected["finding_id"]), name
+    sheet = body(sample.wb["Vi phạm"])
+    ranks = [-rank[k] for k in sheet["Mức độ"].map({v: k for k, v in VI["severity"].items()})]
+    assert ranks == sorted(ranks) and sheet["Mức độ"].iloc[0] == "Nghiêm trọng"
+    first = sheet[sheet["Mức độ"] == "Nghiêm trọng"]
+    communes = list(first["Xã, phường, thị trấn"])
+    keys = sort_keys(communes)
+    assert list(keys) == sorted(keys)
 
 
 def test_unchecked_sheet_has_exactly_the_unchecked_decisions(sample):
     sheet = body(sample.wb["Không kiểm tra được"])
     unchecked = sample.decisions[sample.decisions["status"] == "unchecked"]
     assert len(unchecked) > 0
-    assert list(sheet["Dòng (từ 0)"]) == list(unchecked["source_row"])
+    assert list(sheet["Dòng"]) == list(unchecked["source_row"] + 1)
     assert list(sheet["Số QĐ"]) == list(unchecked["decision_no"])
     assert list(sheet["Lý do"]) == list(unchecked["reason"])
+    assert list(sheet["Xã, phường, thị trấn"]) == list(unchecked["unit_name"])
 
 
 def test_decisions_sheet_has_every_decision_in_input_order(sample):
     sheet = body(sample.wb["Quyết định"])
     csv = sample.decisions
-    assert list(sheet["Dòng (từ 0)"]) == list(csv["source_row"])
+    assert list(sheet["Dòng"]) == list(csv["source_row"] + 1)  # counted from 1
     assert list(sheet["Tình trạng"]) == [VI["status"][s] for s in csv["status"]]
     area = sheet["Diện tích thửa (m²)"].astype(float).round(2)
     assert area.fillna(-1).tolist() == csv["area_m2"].fillna(-1).tolist()
 
 
+def test_communes_are_named_in_every_sheet_and_land_users_beside_decisions(sample):
+    d = sample.decisions
+    names = dict(zip(d["unit"], d["unit_name"], strict=True))
+    assert len(set(names.values())) == len(names) > 5 and None not in names.values()
+    owners = sample.result.personal["owner"]
+    assert owners.notna().all()
+    decisions = body(sample.wb["Quyết định"])
+    assert list(decisions["Xã, phường, thị trấn"]) == list(d["unit_name"])
+    assert list(decisions["Người sử dụng đất"]) == list(owners)
+    by_row = dict(zip(d["source_row"] + 1, owners, strict=True))
+    for name in ("Vi phạm", "Không kiểm tra được"):
+        sheet = body(sample.wb[name])
+        assert list(sheet["Người sử dụng đất"]) == [by_row[r] for r in sheet["Dòng"]], name
+    for name in ("Vi phạm", "Ghi chú dữ liệu", "Không kiểm tra được"):
+        sheet = body(sample.wb[name])
+        assert sheet["Xã, phường, thị trấn"].notna().all(), name
+        assert set(sheet["Xã, phường, thị trấn"]) <= set(names.values()), name
+    for heading in ("by_unit", "by_adjustment_unit"):
+        table = summary_table(sample.wb["Tổng hợp"], VI[heading]).iloc[:-1]
+        assert len(table) > 3, heading
+        assert list(table["Xã, phường, thị trấn"]) == [names[u] for u in table["Đơn vị"]]
+
+
+def test_a_public_report_names_no_land_user(sample_check, tmp_path):
+    out = landplan.write_outputs(sample_check, tmp_path / "out", map_html=False, xlsx=True,
+                                 public=True)
+    wb = openpyxl.load_workbook(out["bao_cao.xlsx"])
+    owners = set(sample_check.personal["owner"].dropna())
+    assert owners
+    for ws in wb.worksheets:
+        texts = {v for row in ws.iter_rows(values_only=True) for v in row
+                 if isinstance(v, str)}
+        assert "Người sử dụng đất" not in texts, ws.title
+        assert not texts & owners, ws.title
+    assert summary_facts(wb)["Phiên bản báo cáo"] == VI["edition_public"]
+    full = openpyxl.load_workbook(write_xlsx(sample_check, tmp_path / "full.xlsx"))
+    assert "Người sử dụng đất" in rows_of(full["Vi phạm"])[0]
+    assert summary_facts(full)["Phiên bản báo cáo"] == VI["edition_full"]
+
+
 def test_numbers_are_numbers_with_formats(sample):
     ws = sample.wb["Vi phạm"]
     head = rows_of(ws)[0]
-    formats = {"Diện tích trái quy hoạch (m²)": "#,##0.0",
-               "Diện tích trái quy hoạch (ha)": "#,##0.0000", "Tỷ lệ (%)": "0.0"}
+    formats = {"Diện tích vi phạm (m²)": "#,##0.0", "Tỷ lệ (%)": "0.0"}
     for label, fmt in formats.items():
         column = head.index(label) + 1
         cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
@@ -184,10 +299,16 @@ def test_numbers_are_numbers_with_formats(sample):
 
 
 def test_dates_are_real_excel_dates_shown_day_first(sample):
-    for name, csv in (("Vi phạm", sample.findings), ("Quyết định", sample.decisions)):
+    for name, csv, key in (("Vi phạm", sample.findings, "finding_id"),
+                           ("Quyết định", sample.decisions, None)):
         ws = sample.wb[name]
-        column = rows_of(ws)[0].index("Ngày QĐ") + 1
+        head = rows_of(ws)[0]
+        column = head.index("Ngày QĐ") + 1
         cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
+        if key is not None:  # the sheet's own order
+            ids = [ws.cell(row=r, column=head.index("Mã phát hiện") + 1).value
+                   for r in range(2, ws.max_row + 1)]
+            csv = csv.set_index(key).loc[ids]
         expected = pd.to_datetime(csv["decision_date"])
         assert expected.notna().any()
         for cell, want in zip(cells, expected, strict=True):
@@ -312,3 +433,106 @@ def test_an_unknown_language_is_refused(tiny, tmp_path):
     with pytest.raises(ConfigError, match="vi, en"):
         write_xlsx(tiny, tmp_path / "r.xlsx", lang="fr")
     assert not (tmp_path / "r.xlsx").exists()
+
+
+# --- a report for a dossier: the header block, totals that agree, printing --------------
+
+
+def test_the_header_block_says_what_was_checked_when_against_what(sample):
+    facts = summary_facts(sample.wb)
+    config = sample.result.config
+    assert facts["Nội dung kiểm tra"] == VI["checked"]
+    # the report's date is the check's evaluation date (as_of), not the time it was written
+    assert facts["Tính đến ngày (ngày đánh giá)"] == dt.datetime(2025, 12, 31)
+    assert pd.Timestamp(config.as_of) == pd.Timestamp("2025-12-31")
+    assert facts["Kỳ quy hoạch"] == "01/01/2021 – 31/12/2025"
+    assert facts["Dung sai theo tỷ lệ thửa (%)"] == config.tolerance_pct == 5
+    assert facts["Dung sai theo diện tích (m²)"] == config.tolerance_m2 == 20
+    assert facts["Phần mềm kiểm tra"] == f"landplan {landplan.__version__}"
+    ws = sample.wb["Tổng hợp"]
+    plan = summary_table(ws, VI["plan"])
+    assert plan.to_dict("list") == {
+        "Phiên bản quy hoạch": ["v1", "v2"],
+        "Ngày phê duyệt": [dt.datetime(2020, 12, 31), dt.datetime(2023, 7, 1)],
+        "Tệp": ["plan.gpkg", "plan_2023.gpkg"],
+        "Số khu quy hoạch": sample.result.plan["plan_version"].value_counts()
+        .sort_index().tolist()}
+    inputs = summary_table(ws, VI["inputs_heading"]).astype(object)
+    inputs = inputs.where(inputs.notna(), None)
+    assert inputs.to_dict("list") == {
+        "Lớp dữ liệu": ["quyết định (thửa đất)", "công trình, dự án kế hoạch SDĐ",
+                        "hành lang bảo vệ", "chỉ tiêu chuyển mục đích", "ảnh lớp phủ mặt đất",
+                        "ảnh lớp phủ mặt đất"],
+        "Tệp": ["decisions.shp", "projects.gpkg", "corridors.gpkg", "quotas.csv",
+                "landcover_2021.tif", "landcover_2025.tif"],
+        "Số bản ghi": [len(sample.decisions), len(sample.result.projects),
+                       len(sample.result.corridors), 11, None, None]}
+    # the date cells are dates shown day first
+    dates = [c for row in ws.iter_rows(max_row=20) for c in row if getattr(c, "is_date", 0)]
+    assert len(dates) == 3 and {c.number_format for c in dates} == {"dd/mm/yyyy"}
+
+
+def test_the_header_block_in_english_and_without_optional_inputs(tiny, tmp_path):
+    wb = openpyxl.load_workbook(write_xlsx(tiny, tmp_path / "en.xlsx", lang="en"))
+    facts = summary_facts(wb)
+    assert facts["What was checked"] == EN["checked"]
+    assert facts["As of (evaluation date)"] == pd.Timestamp(tiny.config.as_of).to_pydatetime()
+    assert "Plan period" not in facts  # none configured
+    inputs = summary_table(wb["Summary"], EN["inputs_heading"])
+    assert inputs["Layer"].tolist() == ["decisions (parcels)"]
+    plan = summary_table(wb["Summary"], EN["plan"])
+    assert plan["Plan version"].tolist() == ["v1"] and plan["Plan zones"].tolist() == [3]
+
+
+def test_totals_agree_across_sheets_summary_csv_and_the_decisions(sample):
+    """Sheet totals == summary.csv == the decisions by status; findings and decisions differ
+    and the sheet says why."""
+    ws = sample.wb["Tổng hợp"]
+    results = summary_table(ws, VI["results"]).set_index("Nội dung")["Số lượng"]
+    summary = pd.read_csv(sample.path.parent / "summary.csv", encoding="utf-8-sig")
+    by_status = summary[summary["dimension"] == "status"].set_index("value")["n_decisions"]
+    counts = sample.decisions["status"].value_counts()
+    total = summary[summary["dimension"] == "total"].iloc[0]
+    for status in STATUSES:
+        assert results[VI["status"][status]] == by_status[status] == counts.get(status, 0)
+    assert results["Số quyết định đã đối chiếu"] == total["n_decisions"] == len(sample.decisions)
+    by_unit = summary_table(ws, VI["by_unit"]).set_index("Đơn vị")
+    assert by_unit.loc["Tổng cộng", "Số quyết định"] == len(sample.decisions)
+    for status in STATUSES:
+        assert by_unit.loc["Tổng cộng", VI["status"][status]] == by_status[status]
+    # findings: on decisions (summary.csv's total), on other layers, by sheet
+    f = sample.findings
+    assert results["Phát hiện về các quyết định"] == total["n_findings"] \
+        == (f["layer"] == "decisions").sum()
+    assert results["Phát hiện về quy hoạch, công trình, hành lang"] == \
+        (f["layer"] != "decisions").sum()
+    violations = len(body(sample.wb["Vi phạm"]))
+    notes = len(body(sample.wb["Ghi chú dữ liệu"]))
+    assert results["Dòng của trang «Vi phạm» (phát hiện vi phạm)"] == violations
+    assert results["Dòng của trang «Ghi chú dữ liệu»"] == notes
+    assert results["Tổng số phát hiện"] == violations + notes == len(f)
+    by_rule = summary_table(ws, VI["by_rule"])
+    assert by_rule.iloc[-1]["Số phát hiện"] == len(f)
+    # why findings and decisions differ, said under the totals
+    texts = [r[0] for r in rows_of(ws)]
+    assert VI["note_totals"] in texts and VI["note_area"] in texts
+    assert VI["note_rows"].format(file="decisions.shp") in texts
+
+
+def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_titles_and_page_numbers(sample):
+    for ws in sample.wb.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert int(setup.paperSize) == 9, ws.title  # A4
+        assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.oddHeader.left.text == VI["title"], ws.title
+        assert ws.oddHeader.right.text == "Tính đến 31/12/2025", ws.title
+        assert ws.oddFooter.center.text == "Trang &P / &N", ws.title
+        assert ws.oddFooter.left.text == "&A", ws.title  # the sheet's name
+        margins = ws.page_margins
+        assert 0.3 <= margins.right <= margins.left <= 1 and 0.5 <= margins.top <= 1
+    for name in ("Vi phạm", "Ghi chú dữ liệu", "Không kiểm tra được", "Quyết định"):
+        ws = sample.wb[name]
+        assert ws.print_title_rows == "$1:$1", name  # the header row on every page
+        assert ws.row_dimensions[1].height >= 30, name  # its wrapped words fit

@@ -82,8 +82,10 @@ def test_info_lists_every_layer_of_a_geopackage(plan, decisions, tmp_path):
 
 
 def test_info_on_a_missing_file_exits_two(tmp_path, capsys):
-    assert main(["info", str(tmp_path / "nothing.shp")]) == 2
+    assert main(["info", str(tmp_path / "nothing.shp"), "--lang", "en"]) == 2
     assert "not found" in capsys.readouterr().err
+    assert main(["info", str(tmp_path / "nothing.shp")]) == 2
+    assert "Không tìm thấy" in capsys.readouterr().err  # Vietnamese by default
 
 
 def test_area_mismatch_flags_a_declared_area_far_from_the_drawing(plan, decisions):

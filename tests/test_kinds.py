@@ -144,7 +144,9 @@ def test_an_unreadable_kind_is_never_compliant_but_a_violation_stands(plan):
     reasons = result.decisions["reason"]
     assert "'GCNQSDĐ' is not recognised" in reasons.iat[0]
     assert "Correct the kind" in reasons.iat[0]
-    assert pd.isna(reasons.iat[2])  # a violation: no reason for being unchecked
+    # a violation: its reason is the violation, not the unreadable kind
+    assert "grants" in reasons.iat[2] and "not recognised" not in reasons.iat[2]
+    assert result.decisions["rule"].iat[2] == "zoning-conflict"
 
 
 def test_unknown_kind_cannot_be_disabled():
@@ -227,8 +229,8 @@ def test_a_recovery_must_lie_inside_a_project_of_its_year(plan, projects):
         [], [], ["recovery-not-in-annual-plan"], [], ["recovery-not-in-annual-plan"]]
     found = result.findings[result.findings["source_row"] == 4]
     assert found["conflict_area_m2"].item() == pytest.approx(400.0)
-    assert ("recovers land on 400.0 m² (50.0% of the parcel) outside every project of the "
-            "2023 annual land-use plan") in found["message"].item()
+    assert ("Recovery decision 5/QĐ-UBND (2023): 400.0 m² (50.0% of the parcel) recovered "
+            "outside every project of the 2023 annual land-use plan") in found["message"].item()
     assert result.decisions["status"].tolist() == ["compliant", "compliant", "violation",
                                                    "compliant", "violation"]
 

@@ -111,6 +111,7 @@ def test_an_input_named_like_an_output_inside_out_is_refused(kind, files, tmp_pa
     plan, dec = files
     out = tmp_path / "ket_qua"
     argv, target = _as_output(kind, plan, dec, out)
+    argv += ["--lang", "en"]
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -133,7 +134,7 @@ def test_an_input_reached_through_another_spelling_is_refused(files, tmp_path, c
 def test_out_that_is_an_input_file_is_refused(files, capsys, no_check):
     plan, dec = files
     before = dec.read_bytes()
-    assert main(_check(plan, dec, dec)) == 2
+    assert main(_check(plan, dec, dec, "--lang", "en")) == 2
     err = capsys.readouterr().err
     assert "is the input file given to --decisions" in err
     assert dec.read_bytes() == before
@@ -176,7 +177,7 @@ def test_out_that_is_a_file_exits_two_before_the_check(where, files, tmp_path, c
     report = tmp_path / "report.txt"
     report.write_text("mine")
     out = report if where == "file" else report / "ket_qua"
-    assert main(_check(plan, dec, out)) == 2
+    assert main(_check(plan, dec, out, "--lang", "en")) == 2
     err = capsys.readouterr().err
     assert "not a folder" in err and "--out" in err and "Traceback" not in err
     assert report.read_text() == "mine"
@@ -187,7 +188,7 @@ def test_an_output_name_that_is_a_folder_is_refused_early(files, tmp_path, capsy
     plan, dec = files
     out = tmp_path / "out"
     (out / "map.html").mkdir(parents=True)
-    assert main(_check(plan, dec, out)) == 2
+    assert main(_check(plan, dec, out, "--lang", "en")) == 2
     assert "map.html is a folder" in capsys.readouterr().err
 
 
@@ -262,7 +263,7 @@ def test_a_file_named_maps_is_refused_and_a_linked_maps_folder_is_replaced(
     out = tmp_path / "out"
     out.mkdir()
     (out / "maps").write_text("mine")
-    assert main(_check(plan, dec, out, *SPLIT)) == 2
+    assert main(_check(plan, dec, out, *SPLIT, "--lang", "en")) == 2
     assert "maps is a file" in capsys.readouterr().err
     assert (out / "maps").read_text() == "mine"
     (out / "maps").unlink()
@@ -314,7 +315,7 @@ def test_a_run_into_a_locked_folder_exits_two_at_once(files, tmp_path, capsys, n
     out = tmp_path / "out"
     fd = _hold_lock(out)
     try:
-        assert main(_check(plan, dec, out)) == 2
+        assert main(_check(plan, dec, out, "--lang", "en")) == 2
     finally:
         os.close(fd)
     err = capsys.readouterr().err
@@ -377,7 +378,8 @@ def test_two_runs_at_once_into_one_folder_never_mix(tmp_path):
                 run.kill()
     assert first.returncode == 0, first_err
     assert second.returncode == 2, second_err
-    assert "Another landplan run" in second_err and "Traceback" not in second_err
+    # the second run is --lang vi: "Another landplan run" in Vietnamese
+    assert "Một lần chạy landplan khác" in second_err and "Traceback" not in second_err
     assert _language(out) == {"en"}  # every file of the first run, none of the second
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
 

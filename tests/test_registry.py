@@ -46,12 +46,12 @@ def test_a_rule_registered_twice_is_reported(monkeypatch):
 
 @pytest.mark.parametrize(("change", "expected"), [
     ({"needs": ("quota",)}, "needs 'quota', which is not an input of CheckContext"),
-    ({"fields": ("area", "pct")}, "message_en uses ['decision_no'] not listed in fields"),
-    ({"fields": ("area", "pct", "decision_no", "zone")},
+    ({"fields": ("area", "pct")}, "message_en uses ['decision'] not listed in fields"),
+    ({"fields": ("area", "pct", "decision", "zone")},
      "fields ['zone'] are not used by message_en"),
-    ({"message_vi": "{area:.1f} m² ({pct:.1f}%) {zone}: {decision_no}"},
+    ({"message_vi": "{area:.1f} m² ({pct:.1f}%) {zone}: {decision}"},
      "message_vi uses ['zone'] not listed in fields"),
-    ({"message_vi": "{area:.1f} m²: {decision_no}"}, "fields ['pct'] are not used by message_vi"),
+    ({"message_vi": "{area:.1f} m²: {decision}"}, "fields ['pct'] are not used by message_vi"),
     ({"severity": "severe"}, "severity 'severe' is not one of"),
     ({"params": {"limit": {"a": 1}}}, "parameter limit = {'a': 1} has a type"),
     ({"limits": {"share": (0, 1)}}, "limits.share names no numeric parameter"),

@@ -236,7 +236,7 @@ def test_land_granted_twice_flags_the_later_decision(plan):
     result = run(plan, d)
     assert [rules_of(result, i) for i in range(4)] == [["double-allocation"], [], [], []]
     msg = result.findings.loc[result.findings["rule"] == "double-allocation", "message"].item()
-    assert "A (2022-02-01)" in msg
+    assert "decision A of 2022-02-01" in msg
 
 
 # --- stale-plan-item ----------------------------------------------------------------------

@@ -55,3 +55,15 @@ def test_the_sample_decisions_get_the_commune_names_of_the_plan():
     with pytest.warns(landplan.RuleSkippedWarning):
         renamed = landplan.check(plan, decisions, units=table).decisions
     assert set(renamed.loc[renamed["unit"] == "10807", "unit_name"]) == {"Tên khác"}
+
+
+def test_commune_names_sort_in_vietnamese_dictionary_order():
+    from landplan._text import sort_keys
+
+    names = ["Xã Yết Kiêu", "Xã Đoàn Thượng", "Xã Dương Quang", "xã Ăn", "Xã an", "Xã À",
+             "Xã A", "Xã Ưng", "Xã Uy", None]
+    keys = sort_keys(names)
+    order = sorted(range(len(names) - 1), key=lambda i: keys[i])
+    assert [names[i] for i in order] == ["Xã A", "Xã À", "Xã an", "xã Ăn", "Xã Dương Quang",
+                                         "Xã Đoàn Thượng", "Xã Uy", "Xã Ưng", "Xã Yết Kiêu"]
+    assert keys[-1] is None

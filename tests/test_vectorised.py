@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import string
 
 import geopandas as gpd
 import numpy as np
@@ -68,8 +69,9 @@ def _one_by_one(template, found, d, codes, lang):
         if layer == "decisions" and r >= 0:
             if not isinstance(values.get("granted"), str):
                 values["granted"] = d["land_use"].to_numpy()[r] or ""
-            values["decision_no"] = (d["decision_no"].to_numpy()[r]
-                                     or f"({row_word} {d['source_row'].to_numpy()[r]})")
+            number = d["decision_no"].to_numpy()[r]
+            values["decision_no"] = (number if not pd.isna(number) and number
+                                     else f"({row_word} {d['source_row'].to_numpy()[r]})")
         for key in ("granted", "planned", "prev"):
             code = values.get(key)
             values[key] = code = code if isinstance(code, str) else ""
@@ -77,8 +79,22 @@ def _one_by_one(template, found, d, codes, lang):
         values["granted_name"] = values["granted_name"] or "?"
         for key in ("area", "pct"):
             values.setdefault(key, float("nan"))
-        out.append(template.format_map(_Defaults(values)))
+        out.append(_Localized(lang).vformat(template, (), _Defaults(values)))
     return out
+
+
+class _Localized(string.Formatter):
+    """``str.format``, numbers given a specification written with vi's separators in vi."""
+
+    def __init__(self, lang):
+        self.lang = lang
+
+    def format_field(self, value, spec):
+        text = format(value, spec)
+        if self.lang == "vi" and spec and isinstance(value, (int, float, np.number)) \
+                and not isinstance(value, bool):
+            text = text.translate(str.maketrans({",": ".", ".": ","}))
+        return text
 
 
 @pytest.mark.parametrize("template", [
@@ -222,4 +238,4 @@ def test_the_messages_step_uses_no_python_text_per_finding():
                           "area": [1.0, 2.0]})
     made = messages("{decision_no}: {area:.1f}", found, d, codes, "vi")
     assert isinstance(made, pd.api.extensions.ExtensionArray)
-    assert str(made.dtype) == "str" and list(made) == ["1: 1.0", "1: 2.0"]
+    assert str(made.dtype) == "str" and list(made) == ["1: 1,0", "1: 2,0"]  # vi: decimal comma

@@ -151,7 +151,8 @@ def test_an_adjustment_that_makes_an_earlier_violation_comply_is_reported(versio
     assert str(f["decision_date"].date()) == "2022-03-15"
     assert f["conflict_area_m2"] == pytest.approx(400.0)  # the 20 m × 20 m parcel
     assert f.geometry.area == pytest.approx(400.0)
-    for text in ("zone Z0", "from LUC to ONT", "2023-07-01", "2022-03-15", "v1", "v2"):
+    for text in ("zone Z0", "(LUC) to Rural residential land (ONT)", "2023-07-01", "2022-03-15",
+                 "v1", "v2"):
         assert text in f["message"], text
     # the decision stays a violation of the plan in force when it was issued
     assert result.decisions["status"].tolist() == ["violation", "compliant", "violation",
@@ -194,7 +195,7 @@ def test_a_violation_carried_over_one_adjustment_is_legalised_by_the_next(plan):
     found = legalising(run(three, d))
     assert len(found) == 1
     message = found.loc[0, "message"]
-    assert "Plan adjustment v3" in message and "from HNK to ONT" in message
+    assert "Plan adjustment v3" in message and "(HNK) to Rural residential land (ONT)" in message
     assert "against plan version v1" in message
 
 
@@ -242,7 +243,8 @@ def test_the_excel_report_has_the_adjustments_per_unit(versions, tmp_path):
     ws = openpyxl.load_workbook(path)["Summary"]
     rows = list(ws.iter_rows(values_only=True))
     at = next(i for i, r in enumerate(rows) if r[0] == "Plan adjustments by administrative unit")
-    assert rows[at + 2][:5] == ("10807", 1, pytest.approx(2.0), 1, pytest.approx(0.04))
+    # unit code, commune name (the code: this plan names none), zones, ha, legalised, ha
+    assert rows[at + 2][:6] == ("10807", "10807", 1, pytest.approx(2.0), 1, pytest.approx(0.04))
 
 
 # --- item 5: on the map --------------------------------------------------------------------

@@ -179,7 +179,7 @@ def test_the_command_line_logs_warnings_by_module_as_before(decisions, tmp_path,
     path = _noi_bo(decisions, tmp_path)
     with caplog.at_level("INFO", logger="landplan"), warnings.catch_warnings(record=True) as py:
         warnings.simplefilter("always")
-        assert main(["info", str(path), "-q"]) == 0
+        assert main(["info", str(path), "--lang", "en"]) == 0  # -q: errors only
     records = [r for r in caplog.records if r.levelname == "WARNING"]
     assert [r.name for r in records] == ["landplan.io"]
     assert records[0].getMessage().startswith(f"{path}: VN-2000 without a datum shift")
@@ -189,7 +189,8 @@ def test_the_command_line_logs_warnings_by_module_as_before(decisions, tmp_path,
 
 def test_the_command_line_prints_warning_lines_on_stderr(decisions, tmp_path):
     path = _noi_bo(decisions, tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "landplan.cli", "info", str(path), "-q"],
+    proc = subprocess.run([sys.executable, "-m", "landplan.cli", "info", str(path), "--lang",
+                           "en"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300, env=_env())
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith(f"WARNING landplan.io: {path}: VN-2000 without a datum "
@@ -241,7 +242,7 @@ def test_the_fiona_engine_without_fiona_says_the_pip_command(decisions, tmp_path
 
 def test_the_extras_the_install_messages_name_exist():
     extras = read_toml(ROOT / "pyproject.toml")["project"]["optional-dependencies"]
-    texts = load_toml("messages.toml")["missing_dependency"]
+    texts = load_toml("problems.toml")["missing_dependency"]
     for extra in ("fiona", "distributed"):
         assert extra in extras
     assert all('pip install "landplan[{extra}]"' in text for text in texts.values())
@@ -249,7 +250,8 @@ def test_the_extras_the_install_messages_name_exist():
 
 def test_every_error_and_warning_class_is_exported():
     classes = {name: cls for name, cls in vars(errors).items()
-               if isinstance(cls, type) and cls.__module__ == errors.__name__}
+               if isinstance(cls, type) and cls.__module__ == errors.__name__
+               and not name.startswith("_")}
     assert {"CodeTableError", "LandplanWarning", "StrictError", "MissingDependencyError"} \
         <= set(classes)
     for name, cls in classes.items():
@@ -258,12 +260,14 @@ def test_every_error_and_warning_class_is_exported():
 
 
 def test_version_comes_from_the_installed_metadata(monkeypatch):
+    from landplan._version import installed_version
+
     assert landplan.__version__ == metadata.version("landplan")
     monkeypatch.setattr(metadata, "version", lambda name: "9.8.7")
-    assert landplan._installed_version() == "9.8.7"
+    assert installed_version() == "9.8.7"
 
     def missing(name):
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(metadata, "version", missing)
-    assert landplan._installed_version() == "0+unknown"
+    assert installed_version() == "0+unknown"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -39,16 +40,51 @@ class Rule(RuleMeta):
         """Message template in ``lang``."""
         return str(getattr(self, f"message_{check_lang(lang)}"))
 
-    def legal_basis(self) -> str:
-        """Legal references as one line ("Luật Đất đai 2013 … Điều 52; … (unverified)")."""
-        unverified = " / ".join(label("message.unverified", lang) for lang in LANGS)
-        parts = []
+    def legal_basis(self, lang: str = "vi", on: date | None = None) -> str:
+        """Return the legal references in force on ``on`` as one line, in ``lang``.
+
+        ``"Luật Đất đai 2013 (45/2013/QH13), Điều 52; … Điều 63 (chưa kiểm chứng)"``: the
+        references whose ``from``/``until`` hold ``on`` (every one when ``on`` is None: a
+        decision without a date), consecutive references to the same law under its name
+        once, unverified ones tagged in ``lang`` only.
+        """
+        lang = check_lang(lang)
+        unverified = label("message.unverified", lang)
+        groups: list[tuple[str, list[str]]] = []
         for ref in self.legal:
-            text = f"{ref['law']}, {ref['article']}"
+            if on is not None and not _in_force(ref, on):
+                continue
+            law = ref.get(f"law_{lang}", ref["law"])
+            article = ref.get(f"article_{lang}", ref["article"])
             if not ref.get("verified", False):
-                text += f" ({unverified})"
-            parts.append(text)
-        return "; ".join(parts)
+                article = (f"{article[:-1]}, {unverified})" if article.endswith(")")
+                           and article.startswith("(") else f"{article} ({unverified})")
+            if groups and groups[-1][0] == law:
+                groups[-1][1].append(article)
+            else:
+                groups.append((law, [article]))
+        return "; ".join(law + ("" if articles[0].startswith("(") else ",") + " "
+                         + ", ".join(articles) for law, articles in groups)
+
+    def legal_periods(self, lang: str = "vi") -> tuple[list[date], list[str]]:
+        """Return the dates where the references in force change, and each period's text.
+
+        ``bounds`` sorted; ``texts[i]`` is the text for dates before ``bounds[i]`` and on or
+        after ``bounds[i - 1]`` (``texts[len(bounds)]``: on or after the last), and one more,
+        ``texts[-1]``, for no date (every reference).
+        """
+        bounds = sorted({ref["from"] for ref in self.legal if "from" in ref}
+                        | {ref["until"] + timedelta(days=1) for ref in self.legal
+                           if "until" in ref})
+        starts = [bounds[0] - timedelta(days=1)] if bounds else [date(2000, 1, 1)]
+        starts += bounds
+        return bounds, [self.legal_basis(lang, on) for on in starts] + \
+            [self.legal_basis(lang)]
+
+
+def _in_force(ref: dict[str, Any], on: date) -> bool:
+    """Whether a legal reference applies to a decision dated ``on`` (both ends included)."""
+    return ref.get("from", date.min) <= on <= ref.get("until", date.max)
 
 
 RULES: dict[str, Rule] = {}
@@ -172,7 +208,7 @@ def rule_table(lang: str = "en") -> pd.DataFrame:
     """Tabulate the registered rules: id, category, severity, required, title, legal basis."""
     rows = [
         {"rule": r.id, "category": r.category, "severity": r.severity, "required": r.required,
-         "title": r.title(lang), "legal_basis": r.legal_basis()}
+         "title": r.title(lang), "legal_basis": r.legal_basis(lang)}
         for r in RULES.values()
     ]
     return pd.DataFrame(rows, columns=["rule", "category", "severity", "required", "title",
@@ -243,9 +279,21 @@ def rule_reference() -> str:
                   f"- message (en): {r.message_en}", f"- message (vi): {r.message_vi}"]
         for ref in r.legal:
             mark = "" if ref.get("verified", False) else " — *unverified*"
-            lines.append(f"- legal basis: {ref['law']}, {ref['article']}{mark}"
+            when = _period_words(ref)
+            lines.append(f"- legal basis: {ref['law']}, {ref['article']}{mark}{when}"
                          + (f": {ref['text_en']}" if ref.get("text_en") else ""))
     return "\n".join(lines + _kinds_section()) + "\n"
+
+
+def _period_words(ref: dict[str, Any]) -> str:
+    """When a reference applies, for the docs: " (decisions from 2024-08-01)"."""
+    if "from" in ref and "until" in ref:
+        return f" (decisions from {ref['from']} to {ref['until']})"
+    if "from" in ref:
+        return f" (decisions from {ref['from']})"
+    if "until" in ref:
+        return f" (decisions until {ref['until']})"
+    return ""
 
 
 _KINDS_TEXT = """

@@ -5,9 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._distinct import flags
-from .._labels import label
-from ..codes import GROUPS, allowed_matrix, ancestors, code_group, designates, matches, primary_code
+from .._distinct import flags, per_distinct
+from .._labels import label, labels
+from ..codes import (
+    GROUPS,
+    allowed_matrix,
+    ancestors,
+    code_group,
+    code_name,
+    code_names,
+    designates,
+    matches,
+    primary_code,
+)
 from ..engine import covered_once, overlay_pairs
 from ._context import CheckContext
 from ._kinds import judged_as, unread_as_conversion
@@ -219,8 +229,38 @@ def _quota_frame(ctx: CheckContext, frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["row"])
     found = pd.concat(frames, ignore_index=True)
-    found.loc[found["unit"] == "", "unit"] = label("message.all_units", ctx.config.lang)
+    lang = ctx.config.lang
+    # the unit by its name (the decision's: the quota row's unit is the decision's), the
+    # uses and groups in words: "Đất trồng lúa (LUA)", "nhóm đất phi nông nghiệp"
+    unit = found["unit"].to_numpy(dtype=object)
+    named = unit != ""
+    if "unit_name" in ctx.decisions.columns:
+        names = ctx.decisions["unit_name"].to_numpy(dtype=object)[
+            found["row"].to_numpy(dtype=np.int64)]
+        unit[named] = np.where(pd.isna(names[named]), unit[named], names[named])
+    unit[~named] = label("message.all_units", lang)
+    found["unit"] = unit
+    for column in ("from", "to"):
+        found[column] = use_words(found[column].to_numpy(dtype=object), ctx.codes, lang)
     return found
+
+
+def use_words(values: np.ndarray, codes: pd.DataFrame, lang: str) -> np.ndarray:
+    """Codes and groups in words, once per distinct value: "Đất trồng lúa (LUA)".
+
+    A group (``non-agricultural``) by its words in ``[message.group]``; a code by its name
+    then the code; a code without a name as it is.
+    """
+    groups = labels("message.group", lang)
+    names = code_names(codes, lang)
+
+    def words(value: str) -> str:
+        if value in groups:
+            return groups[value]
+        name = code_name(value, codes, names=names)
+        return f"{name} ({value})" if name and name != value else value
+
+    return per_distinct(values, words, missing="")
 
 
 @register("quota-unmatched")
@@ -251,6 +291,9 @@ def quota_unmatched(ctx: CheckContext) -> pd.DataFrame:
         "row": -1, "layer": "quotas",
         "line": [lines[i] for i in rows],
         "unit": [everywhere if q["unit"].iat[i] == "*" else q["unit"].iat[i] for i in rows],
-        "from": [q["from"].iat[i] for i in rows], "to": [q["to"].iat[i] for i in rows],
+        "from": use_words(np.array([q["from"].iat[i] for i in rows], dtype=object),
+                          ctx.codes, lang),
+        "to": use_words(np.array([q["to"].iat[i] for i in rows], dtype=object), ctx.codes,
+                        lang),
         "why": ["; ".join(reasons[i]) for i in rows],
     }, columns=["row", "layer", "line", "unit", "from", "to", "why"])

@@ -9,6 +9,8 @@ import pandas as pd
 import shapely
 
 from .._dates import format_dates
+from .._distinct import per_distinct
+from .._labels import labels
 from ..codes import is_allowed
 from ..engine import (
     default_workers,
@@ -20,6 +22,15 @@ from ..engine import (
 from ._context import CheckContext
 from ._kinds import GRANTS, NOT_GRANTS, judged_as, unread
 from ._registry import register
+
+
+def _restriction_words(kinds: np.ndarray, lang: str) -> np.ndarray:
+    """Each corridor's kind of restriction in words (``[message.restriction]``), once per kind.
+
+    A kind the table does not list is shown as the data writes it.
+    """
+    words = labels("message.restriction", lang)
+    return per_distinct(kinds, lambda k: words.get(k, k), missing="")
 
 
 @register("protected-area")
@@ -64,7 +75,9 @@ def protected_area(ctx: CheckContext) -> pd.DataFrame:
     return pd.DataFrame({
         "row": pairs["parcel"].to_numpy(),
         "corridor": corridors["name"].to_numpy(dtype=object)[zone],
-        "restriction": corridors["restriction"].fillna("").to_numpy(dtype=object)[zone],
+        "restriction": _restriction_words(
+            corridors["restriction"].fillna("").to_numpy(dtype=object)[zone],
+            ctx.config.lang),
         "allowed": [a.replace(",", ", ") if a else "—"
                     for a in corridors["allowed"].to_numpy(dtype=object)[zone]],
         "area": area, "pct": pct, "conflict_area_m2": area, "conflict_pct": pct,

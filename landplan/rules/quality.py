@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._distinct import flags
+from .._geomnotes import geometry_notes
 from .._labels import labels
 from .._tolerance import area_differs
 from ..codes import unknown_codes
@@ -31,7 +32,15 @@ def empty_geometry(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose geometry is missing, empty, not polygonal, or has no area."""
     d = ctx.decisions
     mask = (d["geometry_status"] == "unusable").to_numpy() & ~_unreadable(d)
-    return _rows(mask, detail=d["geometry_note"].to_numpy(), blocking=True)
+    return _rows(mask, detail=_notes(d, mask, ctx), blocking=True)
+
+
+def _notes(d: pd.DataFrame, mask: np.ndarray, ctx: CheckContext) -> np.ndarray:
+    """Return the geometry notes of the rows of ``mask`` in the check's language."""
+    notes = np.full(len(d), None, dtype=object)
+    notes[mask] = geometry_notes(d["geometry_note"].to_numpy(dtype=object)[mask],
+                                 ctx.config.lang)
+    return notes
 
 
 def _unreadable(d: pd.DataFrame) -> np.ndarray:
@@ -47,7 +56,9 @@ def unreadable_record(ctx: CheckContext) -> pd.DataFrame:
     """
     d = ctx.decisions
     mask = _unreadable(d)
-    detail = d["geometry_note"].astype(str).str.slice(len(UNREADABLE)).to_numpy()
+    detail = np.full(len(d), None, dtype=object)
+    detail[mask] = geometry_notes(d["geometry_note"].astype(str).str.slice(len(UNREADABLE))
+                                  .to_numpy(dtype=object)[mask], ctx.config.lang)
     return _rows(mask, detail=detail, entry=d["source_row"].to_numpy() + 1, blocking=True)
 
 
@@ -56,7 +67,7 @@ def invalid_geometry(ctx: CheckContext) -> pd.DataFrame:
     """Decisions whose invalid geometry was repaired with make_valid."""
     d = ctx.decisions
     mask = (d["geometry_status"] == "repaired").to_numpy()
-    return _rows(mask, detail=d["geometry_note"].to_numpy(), blocking=False)
+    return _rows(mask, detail=_notes(d, mask, ctx), blocking=False)
 
 
 @register("missing-code")

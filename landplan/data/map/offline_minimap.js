@@ -7,6 +7,6 @@
             L.geoJSON(LANDPLAN.decode({{ this.outline }}), {style: {color: "#555", weight: 1,
                                                  fillColor: "#ddd", fillOpacity: 0.8}}),
             {toggleDisplay: true, position: "bottomright", zoomLevelOffset: -4,
-             width: 150, height: 150});
+             width: 150, height: 150, strings: {{ this.strings }}});
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
