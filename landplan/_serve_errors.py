@@ -15,80 +15,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ._data import load_toml
 from .errors import LandplanError
 
 log = logging.getLogger(__name__)
 
 LANGS = ("vi", "en")
 
-# code: (status, message vi, message en, fix vi, fix en); {placeholders} filled per error
-TEXTS: dict[str, tuple[int, str, str, str, str]] = {
-    "invalid_request": (
-        422, "Yêu cầu không hợp lệ: {detail}.", "Invalid request: {detail}.",
-        "Sửa các tham số theo tài liệu API (/docs).",
-        "Fix the parameters as the API documentation says (/docs)."),
-    "not_found": (
-        404, "Không có địa chỉ {path}.", "There is no {path}.",
-        "Xem danh sách địa chỉ trong /docs.", "See the list of endpoints in /docs."),
-    "method_not_allowed": (
-        405, "Phương thức {method} không dùng được cho {path}.",
-        "Method {method} is not allowed on {path}.",
-        "Dùng phương thức ghi trong /docs.", "Use the method /docs gives."),
-    "unauthorized": (
-        401, "Cần mã truy cập hợp lệ.", "A valid access token is required.",
-        "Gửi tiêu đề 'Authorization: Bearer <mã>' với mã do quản trị viên cấp.",
-        "Send the header 'Authorization: Bearer <token>' with a token from the administrator."),
-    "parcel_not_found": (
-        404, "Không tìm thấy thửa đất tờ {sheet}, thửa {parcel_no}{unit}.",
-        "No parcel sheet {sheet}, number {parcel_no}{unit}.",
-        "Kiểm tra số tờ, số thửa và mã xã.", "Check the sheet, parcel number and unit code."),
-    "ambiguous_parcel": (
-        400, "Có {n} thửa tờ {sheet}, thửa {parcel_no} ở các xã {units}.",
-        "{n} parcels are sheet {sheet}, number {parcel_no}, in units {units}.",
-        "Cho thêm mã xã (unit).", "Give the unit code too (unit)."),
-    "duplicate_parcel": (
-        400, "Có {n} thửa trùng tờ {sheet}, thửa {parcel_no}{unit} trong dữ liệu địa chính.",
-        "The cadastre holds {n} parcels sheet {sheet}, number {parcel_no}{unit}.",
-        "Gửi ranh giới thửa (geometry) thay cho số tờ, số thửa.",
-        "Send the parcel's outline (geometry) instead of its sheet and number."),
-    "no_parcels": (
-        400, "Dịch vụ chưa nạp lớp thửa đất địa chính.", "No cadastral parcel layer is loaded.",
-        "Tra cứu theo toạ độ hoặc vùng (geometry), hoặc khởi động với --parcels.",
-        "Look up by coordinates or a polygon (geometry), or start with --parcels."),
-    "missing_location": (
-        400, "Thiếu vị trí tra cứu.", "No place to look up.",
-        "Cho lon và lat, hoặc x, y (VN-2000), hoặc sheet và parcel_no.",
-        "Give lon and lat, or x and y (VN-2000), or sheet and parcel_no."),
-    "bad_crs": (
-        400, "Không đọc được hệ toạ độ '{crs}'.", "Cannot read the CRS '{crs}'.",
-        "Dùng mã EPSG, ví dụ EPSG:9209 (VN-2000 / TM-3 105-30).",
-        "Use an EPSG code, e.g. EPSG:9209 (VN-2000 / TM-3 105-30)."),
-    "bad_coordinates": (
-        400, "Toạ độ không dùng được: {detail}.", "Unusable coordinates: {detail}.",
-        "Kiểm tra thứ tự x/y (kinh độ/vĩ độ) và hệ toạ độ.",
-        "Check the x/y (lon/lat) order and the CRS."),
-    "bad_geometry": (
-        400, "Hình không dùng được: {detail}.", "Unusable geometry: {detail}.",
-        "Gửi một GeoJSON Polygon hoặc MultiPolygon (WGS 84, kinh độ/vĩ độ) có diện tích.",
-        "Send a GeoJSON Polygon or MultiPolygon (WGS 84 lon/lat) with an area."),
-    "too_large": (
-        400, "Vùng tra cứu quá lớn: {area:.0f} ha (tối đa {limit:.0f} ha).",
-        "The area looked up is too large: {area:.0f} ha (at most {limit:.0f} ha).",
-        "Tra cứu một vùng nhỏ hơn.", "Look up a smaller area."),
-    "bad_kind": (
-        400, "Không đọc được loại quyết định '{kind}'.", "Cannot read the kind '{kind}'.",
-        "Dùng allocation (giao đất), lease (cho thuê đất), recognition (công nhận) hoặc "
-        "conversion (chuyển mục đích).",
-        "Use allocation (giao đất), lease (cho thuê đất), recognition (công nhận) or "
-        "conversion (chuyển mục đích)."),
-    "input_refused": (
-        400, "Dữ liệu không dùng được: {detail}", "Unusable input: {detail}",
-        "Sửa dữ liệu gửi lên theo thông báo.", "Fix what was sent as the message says."),
-    "internal": (
-        500, "Lỗi nội bộ của dịch vụ.", "Internal error of the service.",
-        "Báo lỗi cho quản trị viên, kèm yêu cầu đã gửi.",
-        "Report it to the administrator with the request you sent."),
-}
+TEXTS: dict[str, dict] = load_toml("serve/errors.toml")
+"""Every error answer by code: ``status``, ``message`` and ``fix`` in each language
+(``landplan/data/serve/errors.toml``)."""
 
 
 class ApiError(Exception):
@@ -100,11 +36,11 @@ class ApiError(Exception):
 
     @property
     def status(self) -> int:
-        return TEXTS[self.code][0]
+        return int(TEXTS[self.code]["status"])
 
     def body(self, lang: str) -> dict:
-        _, msg_vi, msg_en, fix_vi, fix_en = TEXTS[self.code]
-        message, fix = (msg_vi, fix_vi) if lang == "vi" else (msg_en, fix_en)
+        entry = TEXTS[self.code]
+        message, fix = entry["message"][lang], entry["fix"][lang]
         return {"error": {"code": self.code, "message": message.format(**self.values),
                           "fix": fix.format(**self.values)}}
 

@@ -50,7 +50,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from ._serve_errors import LANGS, TEXTS, ApiError, request_lang
+from ._serve_errors import LANGS, ApiError, request_lang
 from ._serve_routes import ErrorBody
 from ._serve_upload import Limits, MultipartSink, remove, unpack
 
@@ -63,31 +63,6 @@ MAX_PENDING = 16
 PHASES = ("read", "check", "write")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
-TEXTS.update({
-    "job_not_found": (
-        404, "Không có việc kiểm tra {job}.", "There is no job {job}.",
-        "Việc kiểm tra bị xoá sau thời hạn lưu; gửi lại tệp.",
-        "Jobs are removed after their time; send the file again."),
-    "job_not_done": (
-        409, "Việc kiểm tra {job} chưa xong ({state}).", "Job {job} is not done ({state}).",
-        "Chờ đến khi trạng thái là 'done' (GET /api/v1/jobs/{job}).",
-        "Wait until its state is 'done' (GET /api/v1/jobs/{job})."),
-    "output_not_found": (
-        404, "Việc kiểm tra {job} không có tệp {name}.", "Job {job} has no output {name}.",
-        "Xem danh sách 'outputs' của việc kiểm tra.", "See the job's list of 'outputs'."),
-    "jobs_busy": (
-        429, "Đang có {n} việc kiểm tra chờ chạy.", "{n} jobs are already waiting.",
-        "Gửi lại sau ít phút.", "Send it again in a few minutes."),
-    "job_failed": (
-        422, "Không kiểm tra được tệp {name}: {detail}", "The check of {name} failed: {detail}",
-        "Sửa lớp quyết định theo thông báo rồi gửi lại.",
-        "Fix the decisions layer as the message says and send it again."),
-    "job_crashed": (
-        500, "Việc kiểm tra {name} dừng do lỗi nội bộ.", "The check of {name} stopped on an "
-                                                          "internal error.",
-        "Báo lỗi cho quản trị viên, kèm tệp đã gửi.",
-        "Report it to the administrator with the file you sent."),
-})
 
 ERRORS = {status: {"model": ErrorBody} for status in (401, 404, 409, 413, 422, 429)}
 jobs_router = APIRouter(prefix="/api/v1", tags=["batch"])

@@ -36,12 +36,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._labels import label
+from ._labels import LANGS, label
 from ._problems import strict_mode
 from ._serve_errors import ApiError
 from ._serve_index import NOT_JUDGED, ServeData
 from ._serve_lookup import jsonable
-from .check import _check
+from .check import _check, _legal_bases
 from .codes import normalize_code
 from .engine import overlay_pairs
 from .rules import RULES
@@ -72,7 +72,7 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
                              prev_land_use, when, DRAFT[lang], others)
     # one check, in the answer's language; the other language's messages are made from the
     # same rules' rows (the application named as a draft in that language)
-    other = "en" if lang == "vi" else "vi"
+    other = next(x for x in LANGS if x != lang)
     numbers = decisions["decision_no"].to_numpy(dtype=object).copy()
     numbers[0] = DRAFT[other]
     with strict_mode(False):
@@ -93,7 +93,7 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
         "status": status,
         "rule": jsonable(row["rule"]),
         "messages": messages,
-        "legal_basis": RULES[rule].legal_basis(),
+        "legal_basis": _legal_basis(rule, row["decision_date"], lang),
         "plan_version": jsonable(row["plan_version"]),
         "planned_land_use": jsonable(row["planned_land_use"]),
         "conflict_area_m2": jsonable(row["conflict_area_m2"]),
@@ -105,6 +105,13 @@ def precheck(data: ServeData, *, geometry: shapely.Geometry, parcel: dict, kind:
         "findings": [{k: jsonable(v) for k, v in f.items()} for f in findings],
         "not_checked": _not_checked(data, result.rules),
     }
+
+
+def _legal_basis(rule: str, date: object, lang: str) -> str:
+    """Return the rule's references in force on the application's date, as check cites them."""
+    dates = np.array([pd.Timestamp(date) if pd.notna(date) else pd.NaT],
+                     dtype="datetime64[ns]")
+    return str(_legal_bases([RULES[rule]], np.zeros(1, dtype=np.int64), dates, lang)[0])
 
 
 def _one_thread(parcels: np.ndarray, zones: np.ndarray) -> pd.DataFrame:

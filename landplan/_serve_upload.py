@@ -26,7 +26,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ._serve_errors import TEXTS, ApiError
+from ._serve_errors import ApiError
 
 MAX_ENTRIES = 1000
 """Most entries a zip may hold."""
@@ -40,38 +40,6 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty archive
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
-TEXTS.update({
-    "upload_too_large": (
-        413, "Tệp gửi lên quá lớn: hơn {limit_mb:g} MB.",
-        "The upload is too large: more than {limit_mb:g} MB.",
-        "Gửi tệp nhỏ hơn (nén shapefile thành .zip), hoặc nhờ quản trị viên tăng "
-        "--max-upload-mb.",
-        "Send a smaller file (zip the shapefile), or ask the administrator to raise "
-        "--max-upload-mb."),
-    "no_upload": (
-        422, "Không có tệp nào trong yêu cầu: {detail}.", "No file in the request: {detail}.",
-        "Gửi multipart/form-data với trường 'file' là shapefile nén .zip hoặc GeoPackage.",
-        "Send multipart/form-data with the field 'file': a zipped shapefile or a GeoPackage."),
-    "upload_incomplete": (
-        422, "Tệp gửi lên bị cắt giữa chừng: {detail}.", "The upload was cut off: {detail}.",
-        "Gửi lại toàn bộ tệp.", "Send the whole file again."),
-    "not_a_layer": (
-        422, "Không phải lớp dữ liệu: {name} ({detail}); cần shapefile nén .zip hoặc "
-             "GeoPackage.",
-        "Not a layer: {name} ({detail}); expected a zipped shapefile or a GeoPackage.",
-        "Nén đủ các tệp .shp, .shx, .dbf, .prj của lớp thành một tệp .zip, hoặc gửi tệp "
-        ".gpkg.",
-        "Zip the layer's .shp, .shx, .dbf and .prj files together, or send the .gpkg file."),
-    "unsafe_zip": (
-        422, "Tệp nén có tên không an toàn: {name}.", "The zip holds an unsafe name: {name}.",
-        "Nén lại với đường dẫn tương đối, không có '..', ổ đĩa hay đường dẫn tuyệt đối.",
-        "Zip it again with relative names: no '..', drive letter or absolute path."),
-    "zip_too_large": (
-        422, "Tệp nén giải nén ra quá lớn: {detail}.",
-        "The zip expands too much: {detail}.",
-        "Chỉ nén các tệp của lớp quyết định; gửi tệp nhỏ hơn.",
-        "Zip only the decisions layer's files; send a smaller file."),
-})
 
 
 @dataclass

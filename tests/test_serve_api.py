@@ -232,8 +232,10 @@ def test_precheck_verdicts_agree_with_check_on_the_sample(client, layers, sample
         if row["status"] != "compliant":
             assert answer["rule"] == row["rule"]
             assert row["rule"] in {f["rule"] for f in answer["findings"]}
-            assert answer["legal_basis"] == sample_check.findings.loc[
-                sample_check.findings["rule"] == row["rule"], "legal_basis"].iloc[0]
+            f = sample_check.findings  # the decision's own finding: cited by its date
+            assert answer["legal_basis"] == f.loc[
+                (f["rule"] == row["rule"]) & (f["layer"] == "decisions")
+                & (f["source_row"] == row["source_row"]), "legal_basis"].iloc[0]
 
 
 def test_precheck_answer_shape_languages_and_polygon(client, layers):

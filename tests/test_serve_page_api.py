@@ -71,8 +71,18 @@ def test_the_page_and_its_files_are_served_with_the_csp(client):
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
-def test_the_page_has_no_jobs_section_without_the_jobs_api(client):
-    assert _config(client.get("/").text)["jobs"] is False
+def test_the_page_has_a_jobs_section_only_with_the_jobs_api(client):
+    from landplan._serve_jobs import jobs_router
+
+    app = client.app
+    assert _config(client.get("/").text)["jobs"] is True  # an internal app has the jobs API
+    before = list(app.router.routes)
+    app.router.routes[:] = [r for r in before
+                            if getattr(r, "original_router", None) is not jobs_router]
+    try:
+        assert _config(client.get("/").text)["jobs"] is False
+    finally:
+        app.router.routes[:] = before
 
 
 def test_the_map_endpoints_bound_what_they_answer(client, layers):
