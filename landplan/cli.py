@@ -122,7 +122,7 @@ def _parser(lang: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="landplan", description=top["description"])
     parser.add_argument("--version", action="version", version=f"landplan {__version__}",
                         help=top["version"])
-    commands = "{check,demo,plan-diff,info,rules}"  # as argparse lists them, in any language
+    commands = "{check,demo,plan-diff,info,rules,serve}"  # as argparse lists them, in any language
     sub = parser.add_subparsers(dest="command", required=True, metavar=commands)
     quiet, listing = [_verbosity(verbosity, "quiet")], [_verbosity(verbosity, "quiet_listing")]
 
@@ -186,7 +186,7 @@ def _parser(lang: str | None = None) -> argparse.ArgumentParser:
     r.add_argument("--long", action="store_true", help=h_rules["long"])
     r.add_argument("--lang", choices=LANGS, help=verbosity["lang"])
     r.set_defaults(func=_run_rules)
-    add_serve_command(sub, quiet)
+    add_serve_command(sub, quiet, lang)
     return parser
 
 

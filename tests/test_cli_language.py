@@ -34,7 +34,7 @@ WORDS = {lang: frozenset(
         encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("#")) for lang in ("vi", "en")}
 OTHER = {"vi": "en", "en": "vi"}
-COMMANDS = ("check", "demo", "plan-diff", "info", "rules")
+COMMANDS = ("check", "demo", "plan-diff", "info", "rules", "serve")
 ROLES = sorted({*schema.DECISION_COLUMNS, *schema.PLAN_COLUMNS, *schema.PROJECT_COLUMNS,
                 *schema.CORRIDOR_COLUMNS} - {"geometry"})
 
@@ -131,6 +131,8 @@ def _cases(tmp: Path, files: tuple[Path, Path]) -> dict[str, tuple[list[str], in
                            "--out", str(tmp / "layer"), "--plan-layer", "nothing"], 2),
         "bad choice": (["check", "--plan", str(plan), "--decisions", str(decisions),
                         "--out", str(tmp / "choice"), "--fail-on", "sometimes"], 2),
+        "serve off loopback": (["serve", "--demo", "--host", "0.0.0.0"], 2),
+        "serve without a plan": (["serve"], 2),
         **{f"{command} --help": ([command, "--help"], 0) for command in COMMANDS},
     }
 
