@@ -26,20 +26,13 @@ OUT = ROOT / "docs" / "img"
 WINDOW = (1366, 768)
 
 
-def _browser_module() -> Any:
-    spec = importlib.util.spec_from_file_location("landplan_tests_browser",
-                                                  ROOT / "tests" / "browser.py")
+def _serve_script() -> Any:
+    """Return the serve page's screenshot script (its browser loader and wait are shared)."""
+    spec = importlib.util.spec_from_file_location("make_serve_screenshots",
+                                                  ROOT / "docs" / "make_serve_screenshots.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _wait(browser: Any, js: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not browser.eval(js):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"({js}) not truthy within {timeout} s")
-        time.sleep(0.05)
 
 
 def make_screenshots(browser: Any, map_html: Path, out_dir: Path = OUT) -> list[Path]:
@@ -50,7 +43,7 @@ def make_screenshots(browser: Any, map_html: Path, out_dir: Path = OUT) -> list[
     shots = [browser.screenshot(out_dir / "sample_map.png")]
     browser.eval("(document.querySelector('.landplan-list-items li') || {click() {}}).click()"
                  " || 1")
-    _wait(browser, "document.querySelector('.leaflet-popup-content')")
+    _serve_script().wait(browser, "document.querySelector('.leaflet-popup-content')")
     time.sleep(1.0)  # the fly-to animation
     shots.append(browser.screenshot(out_dir / "inspector_map.png"))
     return shots
@@ -64,7 +57,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if landplan(["demo", "--out", str(Path(tmp) / "demo"), "-q"]) != 0:
             return 1
-        with _browser_module().open_browser() as browser:
+        with _serve_script()._browser_module().open_browser() as browser:
             shots = make_screenshots(browser, Path(tmp) / "demo" / "map.html", out_dir)
             problems = browser.console_errors() + browser.requests()
     for path in shots:
