@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import socket
@@ -220,8 +221,8 @@ def decisions_gpkg(parcels: Path, path: Path) -> Path:
 
 def _upload(client, gpkg: Path):
     with open(gpkg, "rb") as f:
-        r = client.post(f"{API}/jobs", files={"file": (gpkg.name, f, "application/geopackage+sqlite3")},
-                        data={"lang": "vi"})
+        r = client.post(f"{API}/jobs", data={"lang": "vi"},
+                        files={"file": (gpkg.name, f, "application/geopackage+sqlite3")})
     r.raise_for_status()
     return r.json()["id"]
 
@@ -327,10 +328,8 @@ async def _load_with_job(base: str, pid: int, gpkg: Path, requests: list,
     async def sample() -> None:  # the server's RSS every 0.5 s until the load ends
         while not stop.is_set():
             out.rss.append(rss_mb(pid))
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
-            except asyncio.TimeoutError:
-                pass
 
     async def client_loop(client: httpx.AsyncClient) -> None:
         for method, path, kwargs in queue:

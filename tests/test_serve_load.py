@@ -156,7 +156,7 @@ async def _run(base: str, requests: list, upload: bytes) -> dict:
 
 
 def test_no_request_lost_under_load_with_a_job_and_memory_flat(server):
-    proc, base, folder = server
+    proc, base, _folder = server
     requests = _requests()
     with httpx.Client(base_url=base, timeout=60) as client:  # warm-up: every path once
         for method, path, kwargs in requests[:40]:
