@@ -477,7 +477,14 @@ def targets(fig: Figures) -> list[tuple[str, str, str, bool]]:
         ("errors", "0", str(fig.errors), fig.errors == 0),
         ("peak RSS", f"≤ {TARGETS['rss_mb'] / 1024:.0f} GiB", f"{fig.rss_mb:,.0f} MiB",
          fig.rss_mb <= TARGETS["rss_mb"]),
-    ]
+    ] + ([("batch of decisions", "no slower than the CLI",
+           f"{fig.batch_s:,.1f} s vs {fig.cli_s:,.1f} s", fig.batch_s <= fig.cli_s)]
+         if fig.batch_s == fig.batch_s else []) + ([
+        ("with a job: requests lost or failed", "0", str(fig.load.lost + fig.load.failed),
+         fig.load.lost + fig.load.failed == 0),
+        ("with a job: memory flat", "last third ≤ first third + 10 %",
+         "{:,.0f} → {:,.0f} MiB".format(*fig.load.thirds()), fig.load.flat())]
+        if fig.load is not None else [])
 
 
 def machine() -> str:
