@@ -17,9 +17,14 @@ Measured, in one run:
   httpx, a bounded number of requests): p50/p95 latency as a client sees it, requests per
   second, errors (any answer but 200, or no answer);
 * the server's peak RSS (``VmHWM`` of its process);
-* the batch API (``POST /api/v1/jobs``) against ``landplan check`` on the same files, when the
-  server has it (a note says so when it does not); ``--with-job``: the lookups and
-  pre-checks again while a job runs (no request lost, memory flat).
+* the batch (when the server has ``POST /api/v1/jobs``; a note says so when it does not): the
+  district's parcels written as a GeoPackage of decisions (number, date, kind, land use),
+  uploaded as a job and timed from the upload to ``done``, against ``landplan check`` on the
+  same plan and file, timed as a process;
+* ``--with-job``: the lookups and pre-checks again, shuffled, while a second job of the same
+  decisions runs: requests sent / answered 2xx / failed / lost (no answer), p50/p95, and the
+  server's RSS (``VmRSS``) every 0.5 s — "flat" when the last third's highest sample is
+  within +10 % of the first third's.
 
 The report (default ``docs/benchmarks_serve.md``) gives the machine, the versions, the
 figures and the issue's targets (at the largest size), each met or missed.
