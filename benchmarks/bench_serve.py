@@ -17,9 +17,14 @@ Measured, in one run:
   httpx, a bounded number of requests): p50/p95 latency as a client sees it, requests per
   second, errors (any answer but 200, or no answer);
 * the server's peak RSS (``VmHWM`` of its process);
-* the batch API (``POST /api/v1/jobs``) against ``landplan check`` on the same files, when the
-  server has it (a note says so when it does not); ``--with-job``: the lookups and
-  pre-checks again while a job runs (no request lost, memory flat).
+* the batch (when the server has ``POST /api/v1/jobs``; a note says so when it does not): the
+  district's parcels written as a GeoPackage of decisions (number, date, kind, land use),
+  uploaded as a job and timed from the upload to ``done``, against ``landplan check`` on the
+  same plan and file, timed as a process;
+* ``--with-job``: the lookups and pre-checks again, shuffled, while a second job of the same
+  decisions runs: requests sent / answered 2xx / failed / lost (no answer), p50/p95, and the
+  server's RSS (``VmRSS``) every 0.5 s — "flat" when the last third's highest sample is
+  within +10 % of the first third's.
 
 The report (default ``docs/benchmarks_serve.md``) gives the machine, the versions, the
 figures and the issue's targets (at the largest size), each met or missed.
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import socket
@@ -75,6 +81,9 @@ class Figures:
     rss_mb: float = float("nan")
     batch: str = ""
     with_job: str = ""
+    batch_s: float = float("nan")
+    cli_s: float = float("nan")
+    load: JobLoad | None = None
 
 
 def district(n: int, folder: Path) -> tuple[Path, Path, int]:
@@ -203,6 +212,189 @@ def _jobs_api(base: str) -> bool:
     return f"{API}/jobs" in paths
 
 
+DECISION_COLUMNS = ["decision_no", "decision_date", "kind", "land_use", "geometry"]
+
+
+def decisions_gpkg(parcels: Path, path: Path) -> Path:
+    """The district's parcels as a GeoPackage of decisions (number, date, kind, land use:
+    the columns :func:`_synthetic.aligned` gives them), the file uploaded and checked."""
+    import geopandas as gpd
+
+    gpd.read_parquet(parcels)[DECISION_COLUMNS].to_file(path, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def _upload(client, gpkg: Path):
+    with open(gpkg, "rb") as f:
+        r = client.post(f"{API}/jobs", data={"lang": "vi"},
+                        files={"file": (gpkg.name, f, "application/geopackage+sqlite3")})
+    r.raise_for_status()
+    return r.json()["id"]
+
+
+def run_batch(base: str, gpkg: Path, *, timeout: float = 3600.0,
+              poll: float = 0.2) -> tuple[float, str]:
+    """Upload ``gpkg`` as a job, wait for it: (seconds from upload to its end, its state)."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=600.0) as client:
+        started = time.perf_counter()
+        job = _upload(client, gpkg)
+        state = wait_job(client, job, timeout=timeout, poll=poll)
+        return time.perf_counter() - started, state
+
+
+def wait_job(client, job: str, *, timeout: float, poll: float = 0.2) -> str:
+    """Poll ``/jobs/{job}`` until done or failed (or ``timeout``): its last state."""
+    deadline = time.perf_counter() + timeout
+    state = "queued"
+    while time.perf_counter() < deadline:
+        body = client.get(f"{API}/jobs/{job}").json()
+        state = body["state"]
+        if state in ("done", "failed"):
+            return state if state == "done" else f"failed: {body.get('error')}"
+        time.sleep(poll)
+    return f"{state} after {timeout:.0f} s (timed out)"
+
+
+def run_cli(plan: Path, gpkg: Path, out: Path) -> tuple[float, int]:
+    """``landplan check`` on the same plan and file, as a process: (seconds, exit code)."""
+    code = ("import sys; from landplan.cli import main; sys.argv = ['landplan'] + sys.argv[1:];"
+            " sys.exit(main())")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, "check", "--plan", str(plan),
+                           "--decisions", str(gpkg), "--out", str(out), "-q"],
+                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started, proc.returncode
+
+
+def batch_text(batch_s: float, state: str, cli_s: float, code: int) -> str:
+    if state != "done" or code != 0:
+        return f"job {state} in {batch_s:,.1f} s; CLI exit {code} in {cli_s:,.1f} s"
+    return (f"job {batch_s:,.1f} s (upload → done) vs CLI {cli_s:,.1f} s: "
+            f"{batch_s / cli_s:.2f}×")
+
+
+def rss_mb(pid: int) -> float:
+    """Current resident memory of a process (``VmRSS``), MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+@dataclass
+class JobLoad:
+    """The bounded load run while a batch job runs."""
+
+    sent: int = 0
+    answered: int = 0
+    failed: int = 0
+    lost: int = 0
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = float("nan")
+    errors: list[str] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    job_state: str = ""
+    job_s: float = float("nan")
+
+    def thirds(self) -> tuple[float, float]:
+        """The server's highest RSS in the first and the last third of the samples."""
+        k = max(1, len(self.rss) // 3)
+        return (max(self.rss[:k]), max(self.rss[-k:])) if self.rss else (float("nan"),) * 2
+
+    def flat(self, slack: float = 0.10) -> bool:
+        first, last = self.thirds()
+        return last <= first * (1 + slack)
+
+    def text(self) -> str:
+        first, last = self.thirds()
+        return (f"{self.sent:,} sent, {self.answered:,} answered 2xx, {self.failed} failed, "
+                f"{self.lost} lost in {self.seconds:,.1f} s; p50 {_ms(self.latencies, 50)} ms, p95 "
+                f"{_ms(self.latencies, 95)} ms; server RSS max {first:,.0f} MiB (first third) "
+                f"→ {last:,.0f} MiB (last third), {len(self.rss)} samples every 0.5 s: "
+                f"{'flat' if self.flat() else 'NOT flat'} (≤ +10 %); the job {self.job_state} "
+                f"in {self.job_s:,.1f} s")
+
+
+async def _load_with_job(base: str, pid: int, gpkg: Path, requests: list,
+                         concurrency: int, timeout: float) -> JobLoad:
+    import httpx
+
+    out = JobLoad()
+    queue = iter(requests)
+    stop = asyncio.Event()
+
+    async def sample() -> None:  # the server's RSS every 0.5 s until the load ends
+        while not stop.is_set():
+            out.rss.append(rss_mb(pid))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        for method, path, kwargs in queue:
+            out.sent += 1
+            t = time.perf_counter()
+            try:
+                r = await client.request(method, path, **kwargs)
+            except httpx.HTTPError as exc:
+                out.lost += 1
+                out.errors.append(f"{method} {path}: {type(exc).__name__}: {exc}")
+                continue
+            out.latencies.append(1000 * (time.perf_counter() - t))
+            if 200 <= r.status_code < 300:
+                out.answered += 1
+            else:
+                out.failed += 1
+                out.errors.append(f"{method} {path}: {r.status_code} {r.text[:200]}")
+
+    async def job(client: httpx.AsyncClient) -> None:
+        started = time.perf_counter()
+        with open(gpkg, "rb") as f:
+            data = f.read()
+        r = await client.post(f"{API}/jobs", files={"file": (gpkg.name, data)})
+        if r.status_code != 202:
+            out.job_state = f"refused {r.status_code}"
+            return
+        job_id = r.json()["id"]
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            body = (await client.get(f"{API}/jobs/{job_id}")).json()
+            out.job_state = body["state"]
+            if out.job_state in ("done", "failed"):
+                break
+            await asyncio.sleep(0.5)
+        out.job_s = time.perf_counter() - started
+
+    limits = httpx.Limits(max_connections=concurrency + 2,
+                          max_keepalive_connections=concurrency + 2)
+    async with httpx.AsyncClient(base_url=base, timeout=600.0, limits=limits) as client:
+        sampler = asyncio.create_task(sample())
+        job_task = asyncio.create_task(job(client))
+        await asyncio.sleep(1.0)  # the upload is in, the job running
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+        out.seconds = time.perf_counter() - started
+        stop.set()
+        await sampler
+        await asyncio.wait_for(job_task, timeout)
+    return out
+
+
+def load_with_job(base: str, pid: int, gpkg: Path, requests: list, concurrency: int,
+                  timeout: float = 3600.0) -> JobLoad:
+    """The bounded load (``requests``, ``concurrency`` clients) while ``gpkg`` runs as a job;
+    the server's RSS sampled every 0.5 s while the load runs."""
+    rng = np.random.default_rng(3)
+    mixed = [requests[i] for i in rng.permutation(len(requests))]
+    return asyncio.run(_load_with_job(base, pid, gpkg, mixed, concurrency, timeout))
+
+
 def measure(n: int, folder: Path, *, lookups: int, prechecks: int, concurrency: int,
             with_job: bool = False, sequential: int = 50) -> Figures:
     """Run the benchmark at one size (the module's docstring says what it measures)."""
@@ -227,9 +419,18 @@ def measure(n: int, folder: Path, *, lookups: int, prechecks: int, concurrency: 
         fig.errors += len(errors)
         fig.rss_mb = peak_rss_mb(proc.pid)
         if _jobs_api(base):
-            fig.batch = ("the jobs API is there, but this benchmark does not know its upload "
-                         "format yet: not measured")
-            fig.with_job = "not measured (see the batch row)" if with_job else "not asked"
+            gpkg = decisions_gpkg(parcels, folder / f"decisions_{n}.gpkg")
+            fig.batch_s, state = run_batch(base, gpkg)
+            fig.cli_s, code = run_cli(plan, gpkg, folder / f"cli_{n}")
+            fig.batch = batch_text(fig.batch_s, state, fig.cli_s, code)
+            if with_job:
+                fig.load = load_with_job(base, proc.pid, gpkg, look + pre, concurrency)
+                fig.with_job = fig.load.text()
+                fig.errors += fig.load.failed + fig.load.lost
+                fig.error_samples += fig.load.errors[:3]
+            else:
+                fig.with_job = "not asked (--with-job)"
+            fig.rss_mb = peak_rss_mb(proc.pid)
         else:
             fig.batch = "skipped: no batch API (`POST /api/v1/jobs`) in this build"
             fig.with_job = ("skipped: no batch API" if with_job
@@ -281,7 +482,14 @@ def targets(fig: Figures) -> list[tuple[str, str, str, bool]]:
         ("errors", "0", str(fig.errors), fig.errors == 0),
         ("peak RSS", f"≤ {TARGETS['rss_mb'] / 1024:.0f} GiB", f"{fig.rss_mb:,.0f} MiB",
          fig.rss_mb <= TARGETS["rss_mb"]),
-    ]
+    ] + ([("batch of decisions", "no slower than the CLI",
+           f"{fig.batch_s:,.1f} s vs {fig.cli_s:,.1f} s", fig.batch_s <= fig.cli_s)]
+         if fig.batch_s == fig.batch_s else []) + ([
+        ("with a job: requests lost or failed", "0", str(fig.load.lost + fig.load.failed),
+         fig.load.lost + fig.load.failed == 0),
+        ("with a job: memory flat", "last third ≤ first third + 10 %",
+         "{:,.0f} → {:,.0f} MiB".format(*fig.load.thirds()), fig.load.flat())]
+        if fig.load is not None else [])
 
 
 def machine() -> str:

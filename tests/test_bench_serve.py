@@ -1,6 +1,7 @@
 """The web service's benchmark (benchmarks/bench_serve.py) runs end to end at a tiny size:
 a real ``landplan serve`` process, real HTTP requests, a report with every row and no error
-(no timing is asserted)."""
+(no timing is asserted); the batch job against ``landplan check``, and the load again while a
+job runs."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def bench(tmp_path_factory):
     import bench_serve
 
     out = tmp_path_factory.mktemp("bench") / "serve.md"
-    figures = bench_serve.run([2000], lookups=40, prechecks=20, concurrency=8, out=out)
+    figures = bench_serve.run([2000], lookups=40, prechecks=20, concurrency=8, out=out,
+                              with_job=True)
     return bench_serve, figures, out.read_text(encoding="utf-8")
 
 
@@ -38,7 +40,14 @@ def test_report_has_every_row_and_no_error(bench):
     for what in ("start-up", "lookup p95", "pre-check p95", "peak RSS"):
         assert f"| {what} | " in text, what
     assert "Machine: " in text and "shapely" in text
-    assert "no batch API" in text or "jobs API" in text
+    # the batch: the district's decisions as a job against landplan check on the same files
+    assert fig.batch_s > 0 and fig.cli_s > 0 and "vs CLI" in fig.batch, fig.batch
+    assert "| batch of decisions vs CLI | job " in text
+    # --with-job: the same requests again beside a job, none lost, RSS sampled
+    load = fig.load
+    assert load.sent == 60 and load.answered == 60 and load.failed == load.lost == 0
+    assert load.job_state == "done" and load.rss and all(r > 0 for r in load.rss)
+    assert "60 sent, 60 answered 2xx, 0 failed, 0 lost" in text
 
 
 def test_an_error_is_counted_and_shown(bench):
