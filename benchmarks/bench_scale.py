@@ -65,6 +65,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from _machine import describe  # noqa: E402  (after the path to the benchmarks folder)
+
 ENGINE = "landplan engine"
 OVERLAY = "geopandas.overlay + area"
 POSTGIS = "PostGIS, ST_Within shortcut"
@@ -536,22 +538,6 @@ def _versions() -> str:
             f"{pyogrio.__version__}")
 
 
-def _machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores ({cpu}), "
-            f"{mem:.0f} GiB RAM, {platform.system()} {platform.release()}; load average at "
-            f"the end of the run {load}")
-
-
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -739,7 +725,7 @@ def _report(bench: _Bench, args: argparse.Namespace) -> str:
         + (f" {skips}" if skips else "") + "` — every number below comes from that one run; "
         "they are only comparable with each other.",
         "",
-        f"Machine: {_machine()}.",
+        f"Machine: {describe()}.",
         "",
         f"Software: {'; '.join([_versions(), *bench.versions])}.",
         "",

@@ -51,6 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _machine import describe  # noqa: E402  (after the path to the benchmarks folder)
+
 API = "/api/v1"
 TARGETS = {"startup_s": 15.0, "lookup_p95_ms": 20.0, "precheck_p95_ms": 50.0,
            "rss_mb": 2048.0}
@@ -492,22 +494,6 @@ def targets(fig: Figures) -> list[tuple[str, str, str, bool]]:
         if fig.load is not None else [])
 
 
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    load_avg = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores ({cpu}), "
-            f"{mem:.0f} GiB RAM, {platform.system()} {platform.release()}; load average at "
-            f"the end of the run {load_avg}")
-
-
 def versions() -> str:
     import fastapi
     import geopandas
@@ -534,7 +520,7 @@ def report(figures: list[Figures], *, lookups: int, prechecks: int, concurrency:
         "each with one client (the service time: one request's geometry work runs at a time "
         "per process, so at 32 clients a request waits for the others' — the p95 at 32 "
         "clients is about 32 × the service time).", "",
-        f"- Machine: {machine()}", f"- Versions: {versions()}", "",
+        f"- Machine: {describe()}", f"- Versions: {versions()}", "",
         "| | " + " | ".join(f"{f.parcels:,} parcels" for f in figures) + " |",
         "|---|" + "---|" * len(figures),
     ]
