@@ -23,10 +23,12 @@ import shapely
 
 from ._arrowtext import join_per_key
 from ._distinct import flags
+from ._labels import label
 from ._messages import messages
 from ._problems import strict_mode, warn
 from ._steps import log as steps_log
 from ._steps import step
+from ._templates import Said, Text
 from .codes import (
     allowed_matrix,
     load_codes,
@@ -354,13 +356,14 @@ def _normalized(plan: gpd.GeoDataFrame, decisions: gpd.GeoDataFrame,
                 layers[name] = normalize(layer, columns=columns)
     for name, layer in layers.items():
         if layer is not None and layer.crs is None:
-            raise CRSError(f"The {name} layer has no CRS; give one, e.g. crs='EPSG:9209'.")
+            raise CRSError.of("check.no_crs", layer=Said(
+                lambda lang, name=name: label(f"message.layer.{name}", lang)))
     plan = layers["plan"]
     if not (plan["geometry_status"] != "unusable").any():
-        source = plan.attrs.get("source", "The plan layer")
-        what = ("is empty (no features)" if len(plan) == 0 else
-                f"has no zones: none of its {len(plan)} features is a polygon with area")
-        raise InputError(f"{source} {what}. Give the plan's zoning polygons (--plan).")
+        source = plan.attrs.get("source") or Text("check.the_plan")
+        if len(plan) == 0:
+            raise InputError.of("check.plan_empty", source=source)
+        raise InputError.of("check.plan_no_zones", source=source, n=len(plan))
     return plan, layers["decisions"], layers["projects"], layers["corridors"]
 
 
@@ -408,8 +411,7 @@ def _versions(plan: gpd.GeoDataFrame,
     undated = int(np.isnat(approved).sum())
     if len(versions) == 1 or undated == len(versions):
         if len(versions) > 1:
-            raise InputError("The plan has several versions but no approval dates: give each "
-                             "version's date (--plan FILE@YYYY-MM-DD).")
+            raise InputError.of("check.versions_undated")
         if undated:
             return np.zeros(len(decisions), dtype=np.int64), versions
     # undated versions sort first (version_table): the dated ones follow, in date order

@@ -105,8 +105,16 @@ def sample_texts() -> frozenset[str]:
 
 
 def _cases(tmp: Path, files: tuple[Path, Path]) -> dict[str, tuple[list[str], int]]:
+    import geopandas as gpd
+
     plan, decisions = files
+    empty = tmp / "empty_plan.gpkg"
+    tmp.mkdir(parents=True, exist_ok=True)
+    if not empty.exists():
+        gpd.read_file(plan).iloc[:0].to_file(empty)
     return {
+        "empty plan": (["check", "--plan", str(empty), "--decisions", str(decisions),
+                        "--out", str(tmp / "empty"), "--no-map"], 2),
         "check": (["check", "--plan", str(plan), "--decisions", str(decisions),
                    "--out", str(tmp / "check"), "--no-map"], 0),
         "check --current-use": (["check", "--plan", str(plan), "--decisions", str(decisions),
