@@ -131,14 +131,11 @@ def format_numbers(values: Any, lang: str, decimals: int = 0) -> np.ndarray:
     out = np.full(numbers.shape, "", dtype=object)
     finite = np.isfinite(numbers)
     if finite.any():
-        # One formatted text per distinct value; the separators swapped through a
-        # placeholder so that "," and "." can trade places.
+        # one formatted text per distinct value, in the language's separators
         distinct, codes = np.unique(numbers[finite], return_inverse=True)
         spec = f",.{max(int(decimals), 0)}f"
-        texts = pd.Series([format(float(v), spec) for v in distinct], dtype=object)
-        texts = (texts.str.replace(",", "\x00", regex=False)
-                 .str.replace(".", words["decimal"], regex=False)
-                 .str.replace("\x00", words["thousands"], regex=False))
+        texts = pd.Series([localized_number(float(v), spec, lang) for v in distinct],
+                          dtype=object)
         texts = texts.where(texts.str.strip("0" + words["thousands"] + words["decimal"]
                                             + "-").str.len() > 0,
                             texts.str.lstrip("-"))  # -0 and -0,00 are 0 and 0,00
