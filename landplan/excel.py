@@ -48,6 +48,7 @@ from .config import CheckConfig
 from .plandiff import adjustment_summary, plan_adjustments
 from .rules import RULES, severity_rank
 from .schema import KINDS, version_table
+from .units import unit_names
 
 __all__ = ["FIXED_TIME", "excel_labels", "write_xlsx"]
 
@@ -234,14 +235,14 @@ class _Sources:
     @classmethod
     def of(cls, result: CheckResult, public: bool) -> _Sources:
         d, plan = result.decisions, result.plan
-        pairs = pd.concat([
-            pd.DataFrame({"unit": d["unit"].to_numpy(dtype=object),
-                          "name": d["unit_name"].to_numpy(dtype=object)}),
-            pd.DataFrame({"unit": plan["unit"].to_numpy(dtype=object),
-                          "name": plan["unit_name"].to_numpy(dtype=object)
-                          if "unit_name" in plan.columns else None}),
-        ]).dropna().drop_duplicates("unit")
-        names = dict(zip(pairs["unit"], pairs["name"], strict=True))
+        # the decisions' names (landplan.units chose them); a unit only the plan has gets
+        # its name by the same rule
+        named = pd.DataFrame({"unit": d["unit"].to_numpy(dtype=object),
+                              "name": d["unit_name"].to_numpy(dtype=object)}).dropna()
+        named = named.drop_duplicates("unit")  # a layer's own names may differ: the first
+        names = dict(zip(named["unit"], named["name"], strict=True))
+        others = np.array(sorted(set(plan["unit"].dropna()) - set(names)), dtype=object)
+        names.update(zip(others, unit_names(others, plan=plan), strict=True))
         files = {layer: _file_name(source) for layer, (source, _) in
                  (result.inputs or {}).items()}
         for layer in ("projects", "corridors"):
